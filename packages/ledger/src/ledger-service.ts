@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { CURRENCY_PATTERN, BALANCE_MAX_MINOR, assertAmount } from './money.js';
+import { LedgerError, StoreUnavailable, invariant, type ErrorCode } from './errors.js';
+import { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
+import { requestFingerprint, sortedMetadata } from './fingerprint.js';
+import { auditEventFor } from './events.js';
+import { CursorCodec } from './cursor.js';
+import type { LedgerStore } from './store.js';
+import type {
+  IdempotencyRecord, Metadata, Operation, StoredBody, StoredTransaction, Transaction, Wallet, WriteContext, WriteOutcome,
+} from './types.js';
+
+export interface LedgerServiceOptions {
+  /** Largest single amount in minor units. Default 100_000_000_000. */
+  maxAmountMinor: number;
+  retry: RetryPolicy;
+  /** How long an idempotency record is kept. Default 86_400 s. */
+  idempotencyTtlSeconds: number;
+  /** Secret the history cursors are signed with. */
+  cursorSecret: string | Buffer;
+  observer?: LedgerObserver;
+  clock?: () => Date;
+}
+
+/** Hooks for metrics; all optional, none may throw. */
+export interface LedgerObserver extends RetryObserver {
+  onOutcome?(operation: Operation, outcome: string): void;
+}
+
+/** Who is asking: the authenticated user, the request id and the client address. */
+export interface Caller {
+  userId: string;
+  requestId: string;
+  ip: string;
+}
+
+/** A write's answer: the stored status and body, and whether it is a replay. */
+export interface WriteResult {
+  statusCode: number;
+  body: StoredBody;
+  replayed: boolean;
+  /** The request id that produced the body (the original one on a replay). */
+  requestId: string;
+}
+
+export interface BalanceInput {
+  walletId: string;
+  amount: number;
+  metadata?: Metadata;
+}
+
+export interface TransferInput {
+  fromWalletId: string;
+  toWalletId: string;
+  amount: number;
+  metadata?: Metadata;
+}
+
+export interface WriteOptions {
+  /** Required for money movement, optional for wallet creation. */
+  idempotencyKey?: string;
+  /** Client compare-and-swap (If-Match). */
+  expectedVersion?: number;
+}
+
+export interface HistoryPage {
+  items: Transaction[];
+  nextCursor: string | null;
+}
+
+export const WALLETS_PER_USER_MAX = 100;
+
+/**
+ * The ledger core: the one place money moves. It validates, fingerprints the request,
+ * asks the store to commit the change with its idempotency record, outbox and audit
+ * events in one transaction, retries lost version races with backoff, and turns the
+ * store's outcome into a result or a typed error.
+ */
+export class LedgerService {
+  readonly #store: LedgerStore;
+  readonly #options: LedgerServiceOptions;
+  readonly #cursors: CursorCodec;
+  readonly #clock: () => Date;
+
+  constructor(store: LedgerStore, options: LedgerServiceOptions) {
+    this.#store = store;
+    this.#options = options;
+    this.#cursors = new CursorCodec(options.cursorSecret);
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  get store(): LedgerStore {
+    return this.#store;
+  }
+
+  async createWallet(caller: Caller, input: { currency: string }, options: WriteOptions = {}): Promise<WriteResult> {
+    if (!CURRENCY_PATTERN.test(input.currency)) throw new LedgerError('validation_failed', 'currency must be 3 capital letters');
+    const operation: Operation = 'wallet.create';
+    return this.#write(caller, operation, { currency: input.currency }, options, (context) =>
+      this.#store.createWallet({ ...context, walletId: randomUUID(), currency: input.currency }),
+    );
+  }
+
+  credit(caller: Caller, input: BalanceInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#balanceChange('credit', caller, input, options);
+  }
+
+  debit(caller: Caller, input: BalanceInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#balanceChange('debit', caller, input, options);
+  }
+
+  async transfer(caller: Caller, input: TransferInput, options: WriteOptions): Promise<WriteResult> {
+    assertAmount(input.amount, this.#options.maxAmountMinor);
+    if (input.fromWalletId === input.toWalletId) throw new LedgerError('same_wallet', 'source and destination must differ');
+    const metadata = sortedMetadata(input.metadata);
+    const request = { fromWalletId: input.fromWalletId, toWalletId: input.toWalletId, amount: input.amount, metadata };
+    return this.#write(caller, 'transfer.create', request, this.#requireKey(options), (context) =>
+      this.#store.transfer({
+        ...context,
+        ...request,
+        expectedVersion: options.expectedVersion,
+        transferId: randomUUID(),
+        debitId: randomUUID(),
+        creditId: randomUUID(),
+        maxBalance: BALANCE_MAX_MINOR,
+      }),
+    );
+  }
+
+  async getWallet(userId: string, walletId: string): Promise<Wallet> {
+    const wallet = await this.#store.getWallet(userId, walletId);
+    if (!wallet) throw new LedgerError('wallet_not_found', 'no such wallet');
+    assertWallet(wallet);
+    return wallet;
+  }
+
+  async listWallets(userId: string): Promise<Wallet[]> {
+    const wallets = await this.#store.listWallets(userId, WALLETS_PER_USER_MAX);
+    wallets.forEach(assertWallet);
+    return wallets;
+  }
+
+  /**
+   * Resolves a history request to the wallet (ownership checked, version read) and the
+   * position to read before. Split from readHistory so a cache can sit between the two.
+   */
+  async resolveHistory(userId: string, walletId: string, cursor?: string): Promise<{ wallet: Wallet; beforeSeq?: number }> {
+    const position = cursor === undefined ? undefined : this.#cursors.decode(cursor, { userId, walletId });
+    const wallet = await this.getWallet(userId, walletId);
+    return position ? { wallet, beforeSeq: position.seq } : { wallet };
+  }
+
+  async readHistory(userId: string, walletId: string, limit: number, beforeSeq?: number): Promise<HistoryPage> {
+    invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= 100, 'history limit out of range');
+    const rows = await this.#store.listTransactions(walletId, { limit: limit + 1, beforeSeq });
+    rows.forEach(assertEntry);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    const nextCursor = rows.length > limit && last ? this.#cursors.encode({ userId, walletId, seq: last.seq }) : null;
+    return { items: items.map(publicEntry), nextCursor };
+  }
+
+  /** The stored outcome of a key, for a caller that lost its reply (Redis down, crash). */
+  findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.#store.findIdempotencyRecord(userId, key);
+  }
+
+  async #balanceChange(kind: 'credit' | 'debit', caller: Caller, input: BalanceInput, options: WriteOptions): Promise<WriteResult> {
+    assertAmount(input.amount, this.#options.maxAmountMinor);
+    const metadata = sortedMetadata(input.metadata);
+    const request = { walletId: input.walletId, amount: input.amount, metadata };
+    return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), (context) =>
+      this.#store.applyBalanceChange({
+        ...context,
+        ...request,
+        kind,
+        expectedVersion: options.expectedVersion,
+        transactionId: randomUUID(),
+        maxBalance: BALANCE_MAX_MINOR,
+      }),
+    );
+  }
+
+  #requireKey(options: WriteOptions): WriteOptions {
+    if (!options.idempotencyKey) throw new LedgerError('idempotency_key_required', 'send an Idempotency-Key header');
+    return options;
+  }
+
+  async #write(
+    caller: Caller,
+    operation: Operation,
+    request: object,
+    options: WriteOptions,
+    attempt: (context: WriteContext) => Promise<WriteOutcome>,
+  ): Promise<WriteResult> {
+    const now = this.#clock();
+    const key = options.idempotencyKey;
+    const fingerprint = key === undefined ? '' : requestFingerprint(operation, request, options.expectedVersion);
+    const context: WriteContext = {
+      userId: caller.userId,
+      requestId: caller.requestId,
+      ip: caller.ip,
+      now: now.toISOString(),
+      idempotency:
+        key === undefined
+          ? undefined
+          : { key, fingerprint, expiresAt: new Date(now.getTime() + this.#options.idempotencyTtlSeconds * 1000).toISOString() },
+    };
+    const observer = this.#options.observer ?? {};
+    let outcome: WriteOutcome;
+    try {
+      outcome = await withConflictRetry(this.#options.retry, () => attempt(context), observer);
+    } catch (error) {
+      const code: ErrorCode = error instanceof LedgerError ? error.code : error instanceof StoreUnavailable ? 'service_unavailable' : 'internal_error';
+      observer.onOutcome?.(operation, code);
+      if (error instanceof LedgerError) await this.#auditRefusal(context, operation, code, request);
+      throw error;
+    }
+    return this.#resolve(operation, context, outcome, request);
+  }
+
+  async #resolve(operation: Operation, context: WriteContext, outcome: WriteOutcome, request: object): Promise<WriteResult> {
+    const observer = this.#options.observer ?? {};
+    switch (outcome.kind) {
+      case 'stored': {
+        const code = 'error' in outcome.body ? outcome.body.error.code : 'ok';
+        observer.onOutcome?.(operation, code);
+        return { statusCode: outcome.statusCode, body: outcome.body, replayed: false, requestId: context.requestId };
+      }
+      case 'existing': {
+        const record = outcome.record;
+        if (record.fingerprint !== context.idempotency?.fingerprint || record.operation !== operation) {
+          observer.onOutcome?.(operation, 'idempotency_key_reused');
+          await this.#auditRefusal(context, operation, 'idempotency_key_reused', request);
+          throw new LedgerError('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+        }
+        observer.onOutcome?.(operation, 'replayed');
+        return { statusCode: record.statusCode, body: record.body, replayed: true, requestId: record.requestId };
+      }
+      case 'refused': {
+        observer.onOutcome?.(operation, outcome.code);
+        await this.#auditRefusal(context, operation, outcome.code, request);
+        throw new LedgerError(outcome.code, outcome.detail);
+      }
+    }
+  }
+
+  /** Refusals that commit nothing still leave an audit line; losing it must not mask the answer. */
+  async #auditRefusal(context: WriteContext, operation: Operation, outcome: string, request: object): Promise<void> {
+    const fields = request as { walletId?: string; fromWalletId?: string; amount?: number };
+    try {
+      await this.#store.appendAudit(
+        auditEventFor(context, operation, outcome, {
+          id: randomUUID(),
+          walletId: fields.walletId ?? fields.fromWalletId ?? null,
+          amount: fields.amount ?? null,
+        }),
+      );
+    } catch {
+      // The database is the audit store; when it is down the request fails with 503 anyway.
+    }
+  }
+}
+
+/** Checks a wallet read from a store: the invariants hold on this side of the port too. */
+export function assertWallet(wallet: Wallet): void {
+  invariant(Number.isSafeInteger(wallet.balance) && wallet.balance >= 0, `wallet ${wallet.id} has an invalid balance`);
+  invariant(Number.isSafeInteger(wallet.version) && wallet.version >= 0, `wallet ${wallet.id} has an invalid version`);
+}
+
+function assertEntry(entry: StoredTransaction): void {
+  const delta = entry.type === 'credit' || entry.type === 'transfer_in' ? entry.amount : -entry.amount;
+  invariant(entry.amount > 0 && entry.balanceAfter === entry.balanceBefore + delta, `entry ${entry.id} does not add up`);
+}
+
+function publicEntry(entry: StoredTransaction): Transaction {
+  const { seq: _seq, ...transaction } = entry;
+  return transaction;
+}

@@ -1,0 +1,30 @@
+import { LedgerError } from './errors.js';
+
+/** No balance may pass this: beyond it, JavaScript numbers stop being exact integers. */
+export const BALANCE_MAX_MINOR = Number.MAX_SAFE_INTEGER;
+
+/** Default largest single amount, in minor units (DESIGN.md §2 `MAX_AMOUNT`). */
+export const AMOUNT_MAX_MINOR_DEFAULT = 100_000_000_000;
+
+/**
+ * Checks an amount in minor units: a safe integer with 0 < amount <= maxAmountMinor.
+ * Schemas refuse most bad amounts first; this is the core's own guard, so a caller that
+ * skips HTTP validation still cannot move a fractional or negative amount.
+ */
+export function assertAmount(amountMinor: unknown, maxAmountMinor: number): asserts amountMinor is number {
+  if (typeof amountMinor !== 'number' || !Number.isSafeInteger(amountMinor)) {
+    throw new LedgerError('validation_failed', 'amount must be an integer number of minor units');
+  }
+  if (amountMinor <= 0) throw new LedgerError('validation_failed', 'amount must be greater than 0');
+  if (amountMinor > maxAmountMinor) {
+    throw new LedgerError('validation_failed', `amount must be at most ${maxAmountMinor}`);
+  }
+}
+
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+
+/** ISO 4217 minor-unit exponents that differ from 2; used by clients for display only. */
+export const MINOR_UNIT_EXPONENTS: Readonly<Record<string, number>> = {
+  BHD: 3, BIF: 0, CLP: 0, DJF: 0, GNF: 0, IQD: 3, ISK: 0, JOD: 3, JPY: 0, KMF: 0, KRW: 0,
+  KWD: 3, LYD: 3, OMR: 3, PYG: 0, RWF: 0, TND: 3, UGX: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+};

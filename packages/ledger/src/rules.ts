@@ -1,0 +1,79 @@
+import { ERRORS, type ErrorCode, type RememberedRefusal } from './errors.js';
+import type { BalanceCommand, StoredBody, Transaction, TransferCommand, Wallet } from './types.js';
+
+/** A rule's verdict: apply, or refuse with a code (remembered or not, per the registry). */
+export type Verdict = { ok: true } | { ok: false; code: ErrorCode; detail: string };
+
+const refuse = (code: ErrorCode, detail: string): Verdict => ({ ok: false, code, detail });
+
+/**
+ * The money rules for a credit or debit on the wallet as read. Stores that read before
+ * they write (MongoDB, and PostgreSQL when its guarded statement needs a reason) call this,
+ * so every store refuses for the same reasons in the same order.
+ */
+export function judgeBalanceChange(wallet: Wallet | null, command: BalanceCommand): Verdict {
+  if (!wallet || wallet.userId !== command.userId) return refuse('wallet_not_found', 'no such wallet');
+  if (command.expectedVersion !== undefined && wallet.version !== command.expectedVersion) {
+    return refuse('version_mismatch', `wallet is at version ${wallet.version}, not ${command.expectedVersion}`);
+  }
+  if (command.kind === 'debit' && wallet.balance < command.amount) {
+    return refuse('insufficient_funds', `balance ${wallet.balance} is less than ${command.amount}`);
+  }
+  if (command.kind === 'credit' && wallet.balance + command.amount > command.maxBalance) {
+    return refuse('balance_limit_exceeded', `balance would exceed ${command.maxBalance}`);
+  }
+  return { ok: true };
+}
+
+export function judgeTransfer(from: Wallet | null, to: Wallet | null, command: TransferCommand): Verdict {
+  if (!from || from.userId !== command.userId) return refuse('wallet_not_found', 'no such source wallet');
+  if (!to) return refuse('wallet_not_found', 'no such destination wallet');
+  if (from.id === to.id) return refuse('same_wallet', 'source and destination must differ');
+  if (from.currency !== to.currency) {
+    return refuse('currency_mismatch', `cannot transfer ${from.currency} to a ${to.currency} wallet`);
+  }
+  if (command.expectedVersion !== undefined && from.version !== command.expectedVersion) {
+    return refuse('version_mismatch', `wallet is at version ${from.version}, not ${command.expectedVersion}`);
+  }
+  if (from.balance < command.amount) {
+    return refuse('insufficient_funds', `balance ${from.balance} is less than ${command.amount}`);
+  }
+  if (to.balance + command.amount > command.maxBalance) {
+    return refuse('balance_limit_exceeded', `destination balance would exceed ${command.maxBalance}`);
+  }
+  return { ok: true };
+}
+
+export function isRemembered(code: ErrorCode): code is RememberedRefusal {
+  return code === 'insufficient_funds' || code === 'balance_limit_exceeded' || code === 'currency_mismatch' || code === 'wallet_exists';
+}
+
+export function refusalBody(code: RememberedRefusal, detail: string): { statusCode: number; body: StoredBody } {
+  return { statusCode: ERRORS[code].status, body: { error: { code, detail } } };
+}
+
+/** The wallet and entry a credit or debit produces; used by read-then-CAS stores. */
+export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { wallet: Wallet; entry: Transaction } {
+  const delta = command.kind === 'credit' ? command.amount : -command.amount;
+  const after: Wallet = { ...wallet, balance: wallet.balance + delta, version: wallet.version + 1, updatedAt: command.now };
+  const entry: Transaction = {
+    id: command.transactionId,
+    walletId: wallet.id,
+    type: command.kind,
+    amount: command.amount,
+    balanceBefore: wallet.balance,
+    balanceAfter: after.balance,
+    status: 'completed',
+    metadata: command.metadata,
+    createdAt: command.now,
+  };
+  return { wallet: after, entry };
+}
+
+export function transferEntries(from: Wallet, to: Wallet, command: TransferCommand): { debit: Transaction; credit: Transaction } {
+  const common = { amount: command.amount, status: 'completed' as const, transferId: command.transferId, metadata: command.metadata, createdAt: command.now };
+  return {
+    debit: { ...common, id: command.debitId, walletId: from.id, type: 'transfer_out', balanceBefore: from.balance, balanceAfter: from.balance - command.amount },
+    credit: { ...common, id: command.creditId, walletId: to.id, type: 'transfer_in', balanceBefore: to.balance, balanceAfter: to.balance + command.amount },
+  };
+}

@@ -1,0 +1,59 @@
+import type {
+  AuditEvent, BalanceCommand, CreateWalletCommand, IdempotencyRecord, OutboxEvent,
+  ReconciliationReport, StoredTransaction, TransferCommand, Wallet, WalletAudit,
+  WebhookEndpoint, WriteOutcome,
+} from './types.js';
+
+/**
+ * The port every store adapter implements (PostgreSQL, MongoDB). No driver type crosses
+ * it. Adapters own their connections. Money-moving methods commit the balance change, the
+ * ledger entries, the idempotency record, the outbox events and the audit event in one
+ * database transaction, or nothing. Errors: VersionConflict (retry), StoreUnavailable
+ * (503), anything else is a bug.
+ */
+export interface LedgerStore {
+  /** Connects and creates or migrates the schema, idempotently. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+  /** Cheap round trip for readiness; throws StoreUnavailable when down. */
+  ping(): Promise<void>;
+
+  createWallet(command: CreateWalletCommand): Promise<WriteOutcome>;
+  /** The wallet when it exists and belongs to userId; null otherwise. */
+  getWallet(userId: string, walletId: string): Promise<Wallet | null>;
+  listWallets(userId: string, limit: number): Promise<Wallet[]>;
+  /** Any wallet, for the transfer recipient's currency and the worker; null when absent. */
+  findWallet(walletId: string): Promise<Wallet | null>;
+
+  applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome>;
+  transfer(command: TransferCommand): Promise<WriteOutcome>;
+  findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Deletes records past their expiry; returns how many. */
+  purgeExpiredIdempotency(now: string, limit: number): Promise<number>;
+
+  /** Newest first; `beforeSeq` pages back (entries with seq < beforeSeq). */
+  listTransactions(walletId: string, page: { limit: number; beforeSeq?: number }): Promise<StoredTransaction[]>;
+
+  appendAudit(event: AuditEvent): Promise<void>;
+  /** Newest first; `before` is the id-ordered position of the last item seen. */
+  listAudit(page: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEvent[]>;
+
+  /** Claims unpublished events for leaseMs so concurrent relays never take the same one. */
+  claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]>;
+  markOutboxPublished(ids: string[], owner: string): Promise<void>;
+  /** Seconds since the oldest unpublished event was written (0 when none). */
+  outboxLagSeconds(): Promise<number>;
+
+  createWebhook(endpoint: WebhookEndpoint): Promise<void>;
+  listWebhooks(userId: string): Promise<WebhookEndpoint[]>;
+  getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null>;
+  deleteWebhook(userId: string, id: string): Promise<boolean>;
+
+  /** Streams wallets in id order, a batch at a time, with their entry aggregates. */
+  auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]>;
+  /** Transfers whose two legs do not balance (out ≠ in, or a missing leg). */
+  unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>>;
+  countTransfers(): Promise<number>;
+  saveReconciliationReport(report: ReconciliationReport): Promise<void>;
+  latestReconciliationReport(): Promise<ReconciliationReport | null>;
+}
