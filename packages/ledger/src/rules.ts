@@ -71,9 +71,20 @@ export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { w
 }
 
 export function transferEntries(from: Wallet, to: Wallet, command: TransferCommand): { debit: Transaction; credit: Transaction } {
-  const common = { amount: command.amount, status: 'completed' as const, transferId: command.transferId, metadata: command.metadata, createdAt: command.now };
+  const leg = (wallet: Wallet, id: string, type: 'transfer_in' | 'transfer_out', balanceAfter: number): Transaction => ({
+    id,
+    walletId: wallet.id,
+    type,
+    amount: command.amount,
+    balanceBefore: wallet.balance,
+    balanceAfter,
+    status: 'completed',
+    transferId: command.transferId,
+    metadata: command.metadata,
+    createdAt: command.now,
+  });
   return {
-    debit: { ...common, id: command.debitId, walletId: from.id, type: 'transfer_out', balanceBefore: from.balance, balanceAfter: from.balance - command.amount },
-    credit: { ...common, id: command.creditId, walletId: to.id, type: 'transfer_in', balanceBefore: to.balance, balanceAfter: to.balance + command.amount },
+    debit: leg(from, command.debitId, 'transfer_out', from.balance - command.amount),
+    credit: leg(to, command.creditId, 'transfer_in', to.balance + command.amount),
   };
 }

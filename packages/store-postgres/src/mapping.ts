@@ -1,0 +1,73 @@
+import type { AuditEvent, IdempotencyRecord, StoredTransaction, Wallet, WebhookEndpoint, OutboxEventType } from '@wallet/ledger';
+import { toIso } from './sql-util.js';
+
+type Row = Record<string, unknown>;
+
+export function walletFromRow(row: Row): Wallet {
+  return {
+    id: row.id as string,
+    userId: row.user_id as string,
+    currency: row.currency as string,
+    balance: row.balance as number,
+    version: row.version as number,
+    createdAt: toIso(row.created_at as Date),
+    updatedAt: toIso(row.updated_at as Date),
+  };
+}
+
+export function entryFromRow(row: Row): StoredTransaction {
+  const entry: StoredTransaction = {
+    id: row.id as string,
+    walletId: row.wallet_id as string,
+    type: row.type as StoredTransaction['type'],
+    amount: row.amount as number,
+    balanceBefore: row.balance_before as number,
+    balanceAfter: row.balance_after as number,
+    status: 'completed',
+    metadata: row.metadata as Record<string, string>,
+    createdAt: toIso(row.created_at as Date),
+    seq: row.seq as number,
+  };
+  if (row.transfer_id) entry.transferId = row.transfer_id as string;
+  return entry;
+}
+
+/** Rows of idempotency_keys, also when they arrive through row_to_json (dates as strings). */
+export function idempotencyFromRow(row: Row): IdempotencyRecord {
+  return {
+    userId: row.user_id as string,
+    key: row.key as string,
+    operation: row.operation as IdempotencyRecord['operation'],
+    fingerprint: row.fingerprint as string,
+    statusCode: Number(row.status_code),
+    body: row.body as IdempotencyRecord['body'],
+    requestId: row.request_id as string,
+    createdAt: new Date(row.created_at as string).toISOString(),
+    expiresAt: new Date(row.expires_at as string).toISOString(),
+  };
+}
+
+export function auditFromRow(row: Row): AuditEvent {
+  return {
+    id: row.id as string,
+    actor: row.actor as string,
+    ip: row.ip as string,
+    action: row.action as string,
+    walletId: (row.wallet_id as string | null) ?? null,
+    amount: (row.amount as number | null) ?? null,
+    outcome: row.outcome as string,
+    requestId: row.request_id as string,
+    createdAt: toIso(row.created_at as Date),
+  };
+}
+
+export function webhookFromRow(row: Row): WebhookEndpoint {
+  return {
+    id: row.id as string,
+    userId: row.user_id as string,
+    url: row.url as string,
+    events: row.events as OutboxEventType[],
+    secret: row.secret as string,
+    createdAt: toIso(row.created_at as Date),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Numbered, forward-only migrations. Applied at start-up under an advisory lock, each in
+ * its own transaction, recorded in schema_migrations: running them twice (or from two
+ * processes at once) is harmless.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'ledger',
+    sql: `
+CREATE TABLE wallets (
+  id uuid PRIMARY KEY,
+  user_id text NOT NULL,
+  currency char(3) NOT NULL,
+  balance bigint NOT NULL DEFAULT 0,
+  version bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  CONSTRAINT wallets_balance_range CHECK (balance >= 0 AND balance <= 9007199254740991),
+  CONSTRAINT wallets_version_range CHECK (version >= 0),
+  CONSTRAINT wallets_user_currency UNIQUE (user_id, currency)
+);
+CREATE TABLE ledger_entries (
+  id uuid PRIMARY KEY,
+  wallet_id uuid NOT NULL REFERENCES wallets (id),
+  seq bigint NOT NULL,
+  type text NOT NULL CHECK (type IN ('credit', 'debit', 'transfer_in', 'transfer_out')),
+  amount bigint NOT NULL CHECK (amount > 0),
+  balance_before bigint NOT NULL CHECK (balance_before >= 0),
+  balance_after bigint NOT NULL CHECK (balance_after >= 0),
+  transfer_id uuid,
+  metadata json NOT NULL,
+  created_at timestamptz NOT NULL,
+  CONSTRAINT ledger_entries_wallet_seq UNIQUE (wallet_id, seq),
+  CONSTRAINT ledger_entries_adds_up CHECK (
+    balance_after = balance_before + CASE WHEN type IN ('credit', 'transfer_in') THEN amount ELSE -amount END),
+  CONSTRAINT ledger_entries_transfer_leg CHECK ((transfer_id IS NULL) = (type IN ('credit', 'debit')))
+);
+CREATE INDEX ledger_entries_transfer ON ledger_entries (transfer_id) WHERE transfer_id IS NOT NULL;
+CREATE TABLE idempotency_keys (
+  user_id text NOT NULL,
+  key text NOT NULL,
+  operation text NOT NULL,
+  fingerprint text NOT NULL,
+  status_code integer NOT NULL,
+  body json NOT NULL,
+  request_id text NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (user_id, key)
+);
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+CREATE TABLE outbox (
+  seq bigserial PRIMARY KEY,
+  id uuid NOT NULL UNIQUE,
+  type text NOT NULL,
+  payload json NOT NULL,
+  created_at timestamptz NOT NULL,
+  published_at timestamptz,
+  claimed_by text,
+  claimed_until timestamptz
+);
+CREATE INDEX outbox_pending ON outbox (seq) WHERE published_at IS NULL;
+CREATE TABLE audit_events (
+  id uuid PRIMARY KEY,
+  actor text NOT NULL,
+  ip text NOT NULL,
+  action text NOT NULL,
+  wallet_id uuid,
+  amount bigint,
+  outcome text NOT NULL,
+  request_id text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX audit_events_page ON audit_events (created_at DESC, id DESC);
+CREATE TABLE webhook_endpoints (
+  id uuid PRIMARY KEY,
+  user_id text NOT NULL,
+  url text NOT NULL,
+  events text[] NOT NULL,
+  secret text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX webhook_endpoints_user ON webhook_endpoints (user_id, created_at);
+CREATE TABLE reconciliation_reports (
+  id uuid PRIMARY KEY,
+  finished_at timestamptz NOT NULL,
+  report json NOT NULL
+);
+CREATE INDEX reconciliation_reports_latest ON reconciliation_reports (finished_at DESC);
+`,
+  },
+];

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type {
+  AuditEvent, BalanceCommand, CreateWalletCommand, IdempotencyRecord, LedgerStore, OutboxEvent,
+  ReconciliationReport, StoredTransaction, TransferCommand, Wallet, WalletAudit, WebhookEndpoint, WriteOutcome,
+} from '@wallet/ledger';
+import { applyBalanceChange } from './balance-change.js';
+import { createWallet } from './create-wallet.js';
+import { transfer } from './transfer.js';
+import { migrate } from './migrate.js';
+import { auditFromRow, entryFromRow, idempotencyFromRow, walletFromRow, webhookFromRow } from './mapping.js';
+import { isUniqueViolation, mapError, typeParsers } from './sql-util.js';
+import { ReconciliationQueries } from './reconciliation.js';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Schema holding every table; created when missing. Default "public". */
+  schema?: string;
+  /** Connections in the pool. Default 20. */
+  poolMax?: number;
+  /** Server-side statement timeout. Default 5000 ms. */
+  statementTimeoutMs?: number;
+  /** Wait for a free connection before failing with 503. Default 5000 ms. */
+  connectTimeoutMs?: number;
+}
+
+const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The PostgreSQL adapter of the ledger port (node-postgres). */
+export class PostgresStore implements LedgerStore {
+  readonly #pool: pg.Pool;
+  readonly #schema: string;
+  readonly #reconciliation: ReconciliationQueries;
+
+  constructor(options: PostgresStoreOptions) {
+    this.#schema = options.schema ?? 'public';
+    if (!SCHEMA_PATTERN.test(this.#schema)) throw new Error('PostgresStore: invalid schema name');
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolMax ?? 20,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      idle_in_transaction_session_timeout: (options.statementTimeoutMs ?? 5000) * 2,
+      application_name: 'wallet',
+      options: `-c search_path=${this.#schema}`,
+      types: typeParsers,
+    });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    this.#pool.on('error', () => undefined);
+    this.#reconciliation = new ReconciliationQueries(this.#pool);
+  }
+
+  /** The schema name, for tests and tools that reach the tables directly. */
+  get schema(): string {
+    return this.#schema;
+  }
+
+  async ready(): Promise<void> {
+    await this.#run(() => migrate(this.#pool, this.#schema));
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#pool.query('SELECT 1'));
+  }
+
+  createWallet(command: CreateWalletCommand): Promise<WriteOutcome> {
+    return this.#write(command.userId, command.idempotency?.key, () => createWallet(this.#pool, command, randomUUID()));
+  }
+
+  applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome> {
+    return this.#write(command.userId, command.idempotency?.key, () => applyBalanceChange(this.#pool, command, randomUUID()));
+  }
+
+  transfer(command: TransferCommand): Promise<WriteOutcome> {
+    return this.#write(command.userId, command.idempotency?.key, () => transfer(this.#pool, command, randomUUID()));
+  }
+
+  async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
+    const { rows } = await this.#run(() => this.#pool.query('SELECT * FROM wallets WHERE id = $1 AND user_id = $2', [walletId, userId]));
+    return rows[0] ? walletFromRow(rows[0]) : null;
+  }
+
+  async findWallet(walletId: string): Promise<Wallet | null> {
+    const { rows } = await this.#run(() => this.#pool.query('SELECT * FROM wallets WHERE id = $1', [walletId]));
+    return rows[0] ? walletFromRow(rows[0]) : null;
+  }
+
+  async listWallets(userId: string, limit: number): Promise<Wallet[]> {
+    const { rows } = await this.#run(() =>
+      this.#pool.query('SELECT * FROM wallets WHERE user_id = $1 ORDER BY created_at, id LIMIT $2', [userId, limit]));
+    return rows.map(walletFromRow);
+  }
+
+  async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
+    const { rows } = await this.#run(() =>
+      this.#pool.query('SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2', [userId, key]));
+    return rows[0] ? idempotencyFromRow(rows[0]) : null;
+  }
+
+  async purgeExpiredIdempotency(now: string, limit: number): Promise<number> {
+    const { rowCount } = await this.#run(() => this.#pool.query(
+      `DELETE FROM idempotency_keys WHERE (user_id, key) IN (
+         SELECT user_id, key FROM idempotency_keys WHERE expires_at < $1 LIMIT $2)`, [now, limit]));
+    return rowCount ?? 0;
+  }
+
+  async listTransactions(walletId: string, page: { limit: number; beforeSeq?: number }): Promise<StoredTransaction[]> {
+    const { rows } = await this.#run(() => this.#pool.query(
+      `SELECT * FROM ledger_entries WHERE wallet_id = $1 AND ($2::bigint IS NULL OR seq < $2)
+        ORDER BY seq DESC LIMIT $3`, [walletId, page.beforeSeq ?? null, page.limit]));
+    return rows.map(entryFromRow);
+  }
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    await this.#run(() => this.#pool.query(
+      `INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [event.id, event.actor, event.ip, event.action, event.walletId, event.amount, event.outcome, event.requestId, event.createdAt]));
+  }
+
+  async listAudit(page: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {
+    const { rows } = await this.#run(() => this.#pool.query(
+      `SELECT * FROM audit_events
+        WHERE $1::timestamptz IS NULL OR (created_at, id) < ($1::timestamptz, $2::uuid)
+        ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [page.before?.createdAt ?? null, page.before?.id ?? null, page.limit]));
+    return rows.map(auditFromRow);
+  }
+
+  async claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]> {
+    const { rows } = await this.#run(() => this.#pool.query(
+      `UPDATE outbox SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2::double precision / 1000)
+        WHERE seq IN (SELECT seq FROM outbox
+                       WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                       ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING seq, payload`, [claim.owner, claim.leaseMs, claim.limit]));
+    return rows.sort((a, b) => a.seq - b.seq).map((row) => row.payload as OutboxEvent);
+  }
+
+  async markOutboxPublished(ids: string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#run(() => this.#pool.query(
+      'UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND published_at IS NULL', [ids, owner]));
+  }
+
+  async outboxLagSeconds(): Promise<number> {
+    const { rows } = await this.#run(() => this.#pool.query(
+      `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS lag
+         FROM outbox WHERE published_at IS NULL`));
+    return Math.max(0, Number(rows[0]?.lag ?? 0));
+  }
+
+  async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
+    await this.#run(() => this.#pool.query(
+      'INSERT INTO webhook_endpoints (id, user_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [endpoint.id, endpoint.userId, endpoint.url, endpoint.events, endpoint.secret, endpoint.createdAt]));
+  }
+
+  async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
+    const { rows } = await this.#run(() => this.#pool.query(
+      'SELECT * FROM webhook_endpoints WHERE user_id = $1 ORDER BY created_at, id LIMIT 100', [userId]));
+    return rows.map(webhookFromRow);
+  }
+
+  async getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null> {
+    const { rows } = await this.#run(() => this.#pool.query('SELECT * FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]));
+    return rows[0] ? webhookFromRow(rows[0]) : null;
+  }
+
+  async deleteWebhook(userId: string, id: string): Promise<boolean> {
+    const { rowCount } = await this.#run(() => this.#pool.query('DELETE FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]));
+    return (rowCount ?? 0) > 0;
+  }
+
+  auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
+    return this.#run(() => this.#reconciliation.auditWallets(page));
+  }
+
+  unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>> {
+    return this.#run(() => this.#reconciliation.unbalancedTransfers(limit));
+  }
+
+  countTransfers(): Promise<number> {
+    return this.#run(() => this.#reconciliation.countTransfers());
+  }
+
+  saveReconciliationReport(report: ReconciliationReport): Promise<void> {
+    return this.#run(() => this.#reconciliation.saveReport(report));
+  }
+
+  latestReconciliationReport(): Promise<ReconciliationReport | null> {
+    return this.#run(() => this.#reconciliation.latestReport());
+  }
+
+  /** A money write; a concurrent twin with the same key loses on the primary key and replays. */
+  async #write(userId: string, key: string | undefined, operation: () => Promise<WriteOutcome>): Promise<WriteOutcome> {
+    try {
+      return await this.#run(operation);
+    } catch (error) {
+      if (key !== undefined && isUniqueViolation((error as { cause?: unknown }).cause ?? error, 'idempotency_keys_pkey')) {
+        const record = await this.findIdempotencyRecord(userId, key);
+        if (record) return { kind: 'existing', record };
+      }
+      throw error;
+    }
+  }
+
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw mapError(error);
+    }
+  }
+}

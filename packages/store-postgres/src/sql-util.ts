@@ -1,0 +1,53 @@
+import pg from 'pg';
+import { InvariantViolation, StoreUnavailable, VersionConflict } from '@wallet/ledger';
+
+/** ISO-8601 in UTC with milliseconds, exactly as Date.prototype.toISOString renders it. */
+export const isoSql = (column: string): string =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** JSON of a wallet row in the port's field order. */
+export const walletJsonSql = (alias: string): string =>
+  `json_build_object('id', ${alias}.id, 'userId', ${alias}.user_id, 'currency', ${alias}.currency, ` +
+  `'balance', ${alias}.balance, 'version', ${alias}.version, 'createdAt', ${isoSql(`${alias}.created_at`)}, ` +
+  `'updatedAt', ${isoSql(`${alias}.updated_at`)})`;
+
+/** pg returns bigint as a string; every bigint here is a balance, amount or counter <= 2^53-1. */
+function parseSafeBigint(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new InvariantViolation('a bigint column left the safe integer range');
+  return parsed;
+}
+
+export const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8) return parseSafeBigint;
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/**
+ * Turns a driver error into a port error: lost races and deadlocks → VersionConflict
+ * (the core retries), connection loss, shutdown and timeouts → StoreUnavailable (503).
+ * The driver's message never travels further than the cause chain.
+ */
+export function mapError(error: unknown): unknown {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === '40001' || code === '40P01') return new VersionConflict('serialization failure', { cause: error });
+  if (code && (CONNECTION_CODES.has(code) || /^(08|57P|53)/.test(code) || code === '57014')) {
+    return new StoreUnavailable('database unavailable', { cause: error });
+  }
+  const message = error instanceof Error ? error.message : '';
+  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(message)) {
+    return new StoreUnavailable('database unavailable', { cause: error });
+  }
+  return error;
+}
+
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const pgError = error as { code?: string; constraint?: string } | null;
+  return pgError?.code === '23505' && pgError.constraint === constraint;
+}
+
+export const toIso = (value: Date | string): string => (value instanceof Date ? value.toISOString() : value);
