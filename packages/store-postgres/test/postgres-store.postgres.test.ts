@@ -1,0 +1,131 @@
+// Goal: the PostgreSQL adapter's own guarantees beyond the shared contract — idempotent,
+// concurrent-safe migrations, database-level invariants, no deadlock between opposite
+// transfers, explicit timeouts, and 503-style errors with recovery when connections die.
+// Method: a real PostgreSQL, one fresh schema per test file, direct SQL where needed.
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import pg from 'pg';
+import { LedgerService, StoreUnavailable } from '@wallet/ledger';
+import { PostgresStore } from '../src/index.js';
+
+const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const schema = `t_${randomUUID().replaceAll('-', '')}`;
+const admin = new pg.Pool({ connectionString: url, max: 2 });
+const stores: PostgresStore[] = [];
+const newStore = (options: Partial<ConstructorParameters<typeof PostgresStore>[0]> = {}) => {
+  const store = new PostgresStore({ connectionString: url, schema, poolMax: 10, statementTimeoutMs: 3000, ...options });
+  stores.push(store);
+  return store;
+};
+
+t.teardown(async () => {
+  await Promise.all(stores.map((store) => store.close().catch(() => undefined)));
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+});
+
+const store = newStore();
+const ledger = new LedgerService(store, {
+  maxAmountMinor: 100_000_000_000,
+  retry: { attemptsMax: 5, baseDelayMs: 2 },
+  idempotencyTtlSeconds: 3600,
+  cursorSecret: 'cursor-secret-for-tests-0123456789abcdef',
+});
+const caller = (userId: string) => ({ userId, requestId: randomUUID(), ip: '127.0.0.1' });
+
+t.test('migrations run once, also from several processes at once', async (t) => {
+  await Promise.all([store.ready(), newStore().ready(), newStore().ready()]);
+  await newStore().ready();
+  const { rows } = await admin.query(`SELECT version, count(*)::int AS n FROM ${schema}.schema_migrations GROUP BY version`);
+  t.ok(rows.length >= 1);
+  t.ok(rows.every((row) => row.n === 1), 'each migration recorded exactly once');
+});
+
+t.test('the database itself refuses broken money', async (t) => {
+  const userId = randomUUID();
+  const created = await ledger.createWallet(caller(userId), { currency: 'EUR' });
+  const walletId = (created.body as { data: { id: string } }).data.id;
+  await t.rejects(admin.query(`UPDATE ${schema}.wallets SET balance = -1 WHERE id = $1`, [walletId]), { code: '23514' }, 'CHECK balance >= 0');
+  await t.rejects(admin.query(`UPDATE ${schema}.wallets SET balance = 9007199254740992 WHERE id = $1`, [walletId]), { code: '23514' }, 'CHECK balance <= 2^53-1');
+  await t.rejects(
+    admin.query(`INSERT INTO ${schema}.wallets (id, user_id, currency, created_at, updated_at) VALUES ($1, $2, 'EUR', now(), now())`, [randomUUID(), userId]),
+    { code: '23505' }, 'one wallet per user per currency');
+  await t.rejects(
+    admin.query(`INSERT INTO ${schema}.ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, metadata, created_at)
+                 VALUES ($1, $2, 1, 'credit', 10, 0, 11, '{}', now())`, [randomUUID(), walletId]),
+    { code: '23514' }, 'an entry must add up');
+});
+
+t.test('opposite transfers on the same pair never deadlock and conserve money', async (t) => {
+  const [alice, bob] = [randomUUID(), randomUUID()];
+  const a = (await ledger.createWallet(caller(alice), { currency: 'USD' })).body as { data: { id: string } };
+  const b = (await ledger.createWallet(caller(bob), { currency: 'USD' })).body as { data: { id: string } };
+  await ledger.credit(caller(alice), { walletId: a.data.id, amount: 10_000 }, { idempotencyKey: randomUUID() });
+  await ledger.credit(caller(bob), { walletId: b.data.id, amount: 10_000 }, { idempotencyKey: randomUUID() });
+  const started = Date.now();
+  const moves = Array.from({ length: 40 }, (_, i) =>
+    i % 2 === 0
+      ? ledger.transfer(caller(alice), { fromWalletId: a.data.id, toWalletId: b.data.id, amount: 7 }, { idempotencyKey: randomUUID() })
+      : ledger.transfer(caller(bob), { fromWalletId: b.data.id, toWalletId: a.data.id, amount: 5 }, { idempotencyKey: randomUUID() }));
+  const results = await Promise.all(moves);
+  t.ok(results.every((result) => result.statusCode === 200), 'every transfer applied');
+  // A deadlock costs deadlock_timeout (1 s) before PostgreSQL breaks it; none may happen.
+  t.ok(Date.now() - started < 5000, 'no deadlock stalls');
+  const walletA = await ledger.getWallet(alice, a.data.id);
+  const walletB = await ledger.getWallet(bob, b.data.id);
+  t.equal(walletA.balance, 10_000 - 20 * 7 + 20 * 5);
+  t.equal(walletB.balance, 10_000 + 20 * 7 - 20 * 5);
+  t.equal(walletA.balance + walletB.balance, 20_000, 'money conserved');
+  t.equal(walletA.version, 41);
+});
+
+t.test('the statement timeout bounds a write stuck behind a lock: 503, never a hang', async (t) => {
+  const impatient = newStore({ statementTimeoutMs: 300 });
+  await impatient.ready();
+  const impatientLedger = new LedgerService(impatient, {
+    maxAmountMinor: 100_000_000_000, retry: { attemptsMax: 1, baseDelayMs: 1 }, idempotencyTtlSeconds: 3600, cursorSecret: 'x'.repeat(32),
+  });
+  const userId = randomUUID();
+  const wallet = (await ledger.createWallet(caller(userId), { currency: 'GBP' })).body as { data: { id: string } };
+  const holder = await admin.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query(`SELECT * FROM ${schema}.wallets WHERE id = $1 FOR UPDATE`, [wallet.data.id]);
+    const started = Date.now();
+    await t.rejects(
+      impatientLedger.credit(caller(userId), { walletId: wallet.data.id, amount: 5 }, { idempotencyKey: randomUUID() }),
+      StoreUnavailable,
+    );
+    t.ok(Date.now() - started < 2000, 'gave up after about the statement timeout');
+  } finally {
+    await holder.query('ROLLBACK');
+    holder.release();
+  }
+  const after = await ledger.getWallet(userId, wallet.data.id);
+  t.equal(after.balance, 0, 'the timed-out credit changed nothing');
+  t.equal(after.version, 0);
+});
+
+t.test('a dead database answers StoreUnavailable, and the pool recovers by itself', async (t) => {
+  const nowhere = newStore({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres', connectTimeoutMs: 500 });
+  await t.rejects(nowhere.ping(), StoreUnavailable, 'nothing listening → unavailable');
+  await t.rejects(nowhere.getWallet('u', randomUUID()), StoreUnavailable);
+
+  const victim = newStore({ poolMax: 2, schema });
+  await victim.ready();
+  await victim.ping();
+  // Kill every connection of this store's application from the server side.
+  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                      WHERE application_name = 'wallet' AND pid <> pg_backend_pid() AND query NOT ILIKE '%pg_terminate_backend%'`);
+  let recovered = false;
+  for (let attempt = 0; attempt < 10 && !recovered; attempt++) {
+    try {
+      await victim.ping();
+      recovered = true;
+    } catch (error) {
+      t.type(error, StoreUnavailable, 'a killed connection surfaces as unavailable, not as a driver error');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  t.ok(recovered, 'the next queries reconnect');
+});
