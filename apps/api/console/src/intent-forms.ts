@@ -1,0 +1,105 @@
+// Credit, debit and transfer forms. Each form holds one Idempotency-Key per intent: it is
+// drawn when the form is opened or reset, shown, and reused when the same intent is sent
+// again after an answer that may be retried; a final answer starts a new intent.
+import type { BalanceResult, TransferResult } from '../../../../packages/ledger/src/types.js';
+import { showMessage, whileBusy, within } from './dom.js';
+import { describeProblem, type ApiResult, type HttpClient } from './http-client.js';
+import { formatMinor, parseMajor } from './money-format.js';
+import { bindWalletPicker, type WalletStore } from './wallet-store.js';
+
+type IntentKind = 'credit' | 'debit' | 'transfer';
+
+/** Answers after which the same request may be sent again with the same key (DESIGN §4.3). */
+const RETRYABLE_CODES = new Set(['idempotency_key_in_flight', 'concurrent_modification', 'rate_limited', 'service_unavailable']);
+
+export function isRetryable(result: ApiResult<unknown>): boolean {
+  if (result.ok) return false;
+  return result.status === 0 || result.status >= 500 || RETRYABLE_CODES.has(result.problem.code ?? '');
+}
+
+interface IntentParts {
+  form: HTMLFormElement;
+  fields: HTMLFieldSetElement;
+  wallet: HTMLSelectElement;
+  amount: HTMLInputElement;
+  target: HTMLInputElement | null;
+  keyValue: HTMLElement;
+  message: HTMLParagraphElement;
+}
+
+export function mountIntentForms(http: HttpClient, store: WalletStore, onMoved: () => void): void {
+  for (const kind of ['credit', 'debit', 'transfer'] as const) {
+    const form = document.getElementById(`${kind}-form`);
+    if (!(form instanceof HTMLFormElement)) throw new Error(`console: #${kind}-form is missing`);
+    mountIntentForm(kind, partsOf(form, kind), http, store, onMoved);
+  }
+}
+
+function partsOf(form: HTMLFormElement, kind: IntentKind): IntentParts {
+  return {
+    form,
+    fields: within(form, 'fieldset', HTMLFieldSetElement),
+    wallet: within(form, 'select[name="walletId"]', HTMLSelectElement),
+    amount: within(form, 'input[name="amount"]', HTMLInputElement),
+    target: kind === 'transfer' ? within(form, 'input[name="toWalletId"]', HTMLInputElement) : null,
+    keyValue: within(form, '.key-value', HTMLElement),
+    message: within(form, '.message', HTMLParagraphElement),
+  };
+}
+
+function mountIntentForm(kind: IntentKind, parts: IntentParts, http: HttpClient, store: WalletStore, onMoved: () => void): void {
+  let key = '';
+  const resetKey = (): void => {
+    key = crypto.randomUUID();
+    parts.keyValue.textContent = key;
+  };
+  resetKey();
+  bindWalletPicker(store, parts.wallet);
+  within(parts.form, '.new-key', HTMLButtonElement).addEventListener('click', resetKey);
+  // Changing what is asked for is a new intent: reusing the key would be refused (422).
+  parts.form.addEventListener('input', resetKey);
+
+  parts.form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void whileBusy(parts.fields, async () => {
+      const wallet = store.find(parts.wallet.value);
+      if (!wallet) return showMessage(parts.message, 'error', 'Choose a wallet first (create one in the Wallets card).');
+      const amount = parseMajor(parts.amount.value, wallet.currency);
+      if (!amount.ok) return showMessage(parts.message, 'error', `Amount: ${amount.reason}.`);
+      const sentKey = key;
+      const result = await send(kind, http, wallet.id, amount.amountMinor, parts.target?.value.trim() ?? '', sentKey);
+      if (isRetryable(result)) {
+        const problem = result.ok ? '' : describeProblem(result.problem);
+        return showMessage(parts.message, 'error', `${problem}. Send again to retry with the same key.`);
+      }
+      resetKey();
+      if (!result.ok) return showMessage(parts.message, 'error', describeProblem(result.problem));
+      const replay = result.replayed ? ' (replayed: no second effect)' : '';
+      showMessage(parts.message, 'ok', `${successText(kind, result.body.data, wallet.currency)}${replay} · key ${sentKey}`);
+      onMoved();
+    });
+  });
+}
+
+async function send(
+  kind: IntentKind,
+  http: HttpClient,
+  walletId: string,
+  amountMinor: number,
+  toWalletId: string,
+  idempotencyKey: string,
+): Promise<ApiResult<BalanceResult | TransferResult>> {
+  if (kind === 'transfer') {
+    const body = { fromWalletId: walletId, toWalletId, amount: amountMinor };
+    return http.request<TransferResult>('POST', '/api/transfers', { body, idempotencyKey });
+  }
+  return http.request<BalanceResult>('POST', `/api/wallets/${kind}`, { body: { walletId, amount: amountMinor }, idempotencyKey });
+}
+
+function successText(kind: IntentKind, data: BalanceResult | TransferResult, currency: string): string {
+  if ('transferId' in data) {
+    return `Transferred ${formatMinor(data.debit.amount, currency)}; transfer ${data.transferId}`;
+  }
+  const verb = kind === 'credit' ? 'Credited' : 'Debited';
+  return `${verb} ${formatMinor(data.transaction.amount, currency)}; balance now ${formatMinor(data.wallet.balance, currency)}`;
+}

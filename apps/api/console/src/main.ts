@@ -1,0 +1,44 @@
+// Entry point of the web console bundle: wires the views to one HTTP client, one token
+// session and one wallet store. Runs as a module script, so the DOM is parsed already.
+import { byId, showMessage } from './dom.js';
+import { describeProblem, HttpClient } from './http-client.js';
+import { mountHistoryView } from './history-view.js';
+import { mountIntentForms } from './intent-forms.js';
+import { mountRaceDemo } from './race-demo.js';
+import { mountRetryDemo } from './retry-demo.js';
+import { TokenSession } from './session.js';
+import { mountSignInView } from './sign-in-view.js';
+import { WalletStore } from './wallet-store.js';
+import { mountWalletsView } from './wallets-view.js';
+
+const session = new TokenSession();
+const http = new HttpClient(session);
+const wallets = new WalletStore(http);
+const app = byId('app', HTMLDivElement);
+const whoami = byId('whoami', HTMLParagraphElement);
+const walletsMessage = byId('wallets-message', HTMLParagraphElement);
+
+mountWalletsView(http, wallets);
+const history = mountHistoryView(http, wallets);
+// After money moves, balances and the newest history page are stale: reload both.
+const onMoved = (): void => {
+  void wallets.refresh().then(() => history.reloadFirstPage());
+};
+mountIntentForms(http, wallets, onMoved);
+mountRetryDemo(http, wallets, onMoved);
+mountRaceDemo(http, wallets, onMoved);
+
+mountSignInView(http, session, {
+  signedIn: (claims) => {
+    whoami.textContent = `Signed in as ${claims.sub ?? '(no sub)'}`;
+    app.hidden = false;
+    void wallets.refresh().then((problem) => {
+      if (problem) showMessage(walletsMessage, 'error', describeProblem(problem));
+    });
+  },
+  signedOut: () => {
+    whoami.textContent = 'Signed out';
+    app.hidden = true;
+    wallets.clear();
+  },
+});

@@ -1,0 +1,66 @@
+// The caller's wallets, loaded once and shared by every view: a refresh re-renders the
+// table and every wallet picker, keeping each picker's current choice.
+import type { Wallet } from '../../../../packages/ledger/src/types.js';
+import type { HttpClient, Problem } from './http-client.js';
+import { el } from './dom.js';
+import { formatMinor } from './money-format.js';
+
+type Listener = (wallets: readonly Wallet[]) => void;
+
+export class WalletStore {
+  private wallets: Wallet[] = [];
+  private readonly listeners: Listener[] = [];
+
+  constructor(private readonly http: HttpClient) {}
+
+  list(): readonly Wallet[] {
+    return this.wallets;
+  }
+
+  find(walletId: string): Wallet | undefined {
+    return this.wallets.find((wallet) => wallet.id === walletId);
+  }
+
+  onChange(listener: Listener): void {
+    this.listeners.push(listener);
+    listener(this.wallets);
+  }
+
+  /** Reloads from the API; returns the problem when the API refused. */
+  async refresh(): Promise<Problem | null> {
+    const result = await this.http.request<Wallet[]>('GET', '/api/wallets');
+    if (!result.ok) return result.problem;
+    this.set(result.body.data);
+    return null;
+  }
+
+  /** Takes a wallet the API just returned (after a credit, say) without a round trip. */
+  update(wallet: Wallet): void {
+    const others = this.wallets.filter((known) => known.id !== wallet.id);
+    this.set([...others, wallet]);
+  }
+
+  clear(): void {
+    this.set([]);
+  }
+
+  private set(wallets: Wallet[]): void {
+    this.wallets = [...wallets].sort((a, b) => a.currency.localeCompare(b.currency) || a.id.localeCompare(b.id));
+    for (const listener of this.listeners) listener(this.wallets);
+  }
+}
+
+/** Keeps a <select> in step with the wallets, preserving the chosen wallet when possible. */
+export function bindWalletPicker(store: WalletStore, select: HTMLSelectElement): void {
+  store.onChange((wallets) => {
+    const chosen = select.value;
+    select.replaceChildren(
+      ...wallets.map((wallet) => {
+        const option = el('option', { text: `${wallet.currency} · ${formatMinor(wallet.balance, wallet.currency)}` });
+        option.value = wallet.id;
+        return option;
+      }),
+    );
+    if (wallets.some((wallet) => wallet.id === chosen)) select.value = chosen;
+  });
+}
