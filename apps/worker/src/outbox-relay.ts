@@ -1,0 +1,107 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queue } from 'bullmq';
+import type { LedgerStore } from '@wallet/ledger';
+import { JOB_NAMES, eventJobOptions, type DeliveryPolicy, type EventJob } from '@wallet/queue';
+import type { Logger } from 'pino';
+import type { WorkerMetrics } from './metrics.js';
+import { errorSummary } from './error-summary.js';
+
+export interface OutboxRelayOptions {
+  store: LedgerStore;
+  events: Queue<EventJob>;
+  /** Claim owner: unique per relay, so markOutboxPublished only touches our own claims. */
+  owner: string;
+  /** Events claimed per round (OUTBOX_BATCH_SIZE). */
+  batchSize: number;
+  /** Pause when the outbox is empty (OUTBOX_POLL_MS). */
+  pollMs: number;
+  /** How long a claim holds; an event not marked published by then is claimed again. Default 30 000 ms. */
+  leaseMs: number;
+  /** Bound on handing one batch to Redis; well below leaseMs. Default 5000 ms. */
+  enqueueTimeoutMs: number;
+  /** Longest pause after consecutive failures. Default 5000 ms. */
+  failureBackoffMaxMs: number;
+  policy: DeliveryPolicy;
+  logger: Logger;
+  metrics: WorkerMetrics;
+}
+
+/**
+ * Moves committed outbox events into BullMQ. Each round claims a batch (the store leases
+ * it: SKIP LOCKED in PostgreSQL, an atomic claim in MongoDB), adds one job per event with
+ * the event id as job id (BullMQ ignores a second add of the same id, so a re-sent event is
+ * harmless), and marks the batch published only after Redis accepted every job. When Redis
+ * is down the batch stays unpublished, its lease expires and a later round sends it again.
+ */
+export class OutboxRelay {
+  readonly #options: OutboxRelayOptions;
+  #stopping = new AbortController();
+  #loop: Promise<void> | undefined;
+  #consecutiveFailures = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#stopping = new AbortController();
+    this.#loop = this.#run();
+  }
+
+  /** Stops after the current round; resolves once no round is running. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  /** One round: returns how many events were handed to BullMQ. */
+  async relayOnce(): Promise<number> {
+    const { store, events, owner, batchSize, leaseMs, policy } = this.#options;
+    const claimed = await store.claimOutbox({ limit: batchSize, leaseMs, owner });
+    if (claimed.length === 0) return 0;
+    const jobs = claimed.map((event) => ({ name: JOB_NAMES.event, data: event as EventJob, opts: eventJobOptions(event.id, policy) }));
+    await withTimeout(events.addBulk(jobs), this.#options.enqueueTimeoutMs);
+    await store.markOutboxPublished(claimed.map((event) => event.id), owner);
+    this.#options.metrics.outboxRelayed.inc(claimed.length);
+    return claimed.length;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stopping.signal;
+    while (!signal.aborted) {
+      let relayed = 0;
+      try {
+        relayed = await this.relayOnce();
+        this.#consecutiveFailures = 0;
+      } catch (error) {
+        this.#consecutiveFailures += 1;
+        this.#options.metrics.relayFailures.inc();
+        this.#options.logger.warn({ error: errorSummary(error), failures: this.#consecutiveFailures }, 'outbox relay round failed; events stay in the outbox');
+      }
+      if (relayed === this.#options.batchSize) continue; // A full batch: more are probably waiting.
+      await sleep(this.#pauseMs(), undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  #pauseMs(): number {
+    const { pollMs, failureBackoffMaxMs } = this.#options;
+    if (this.#consecutiveFailures === 0) return pollMs;
+    return Math.min(failureBackoffMaxMs, pollMs * 2 ** Math.min(this.#consecutiveFailures, 10));
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      work,
+      sleep(timeoutMs, undefined, { signal: timer.signal }).then(() => {
+        throw new Error(`enqueue took longer than ${timeoutMs} ms`);
+      }),
+    ]);
+  } finally {
+    timer.abort();
+  }
+}
