@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import type { Test } from 'tap';
+import { LedgerError, type ErrorCode } from '../errors.js';
+import { AMOUNT_MAX_MINOR_DEFAULT } from '../money.js';
+import { LedgerService, type Caller, type LedgerServiceOptions, type WriteResult } from '../ledger-service.js';
+import type { LedgerStore } from '../store.js';
+import type { BalanceResult, StoredTransaction, TransferResult, Wallet } from '../types.js';
+
+/** One store implementation under test: how to make a fresh one, drop it, and corrupt it. */
+export interface ContractTarget {
+  name: string;
+  /** A fresh, ready store (own schema / database). */
+  create(): Promise<LedgerStore>;
+  /** Close + drop. */
+  destroy(store: LedgerStore): Promise<void>;
+  /** Direct DB write, for reconciliation tests. */
+  tamperBalance(store: LedgerStore, walletId: string, balance: number): Promise<void>;
+}
+
+export interface Fixture {
+  store: LedgerStore;
+  service: LedgerService;
+  target: ContractTarget;
+}
+
+/**
+ * Generous on purpose: the race cases must end in a business outcome, not in 409
+ * concurrent_modification, even for a read-then-CAS store with ten writers on one wallet.
+ */
+export const CONTRACT_RETRY = { attemptsMax: 40, baseDelayMs: 2, delayMaxMs: 40 } as const;
+
+/** Pages read before a history walk gives up; 50 pages of 100 is far above any case here. */
+const HISTORY_PAGES_MAX = 50;
+const HISTORY_PAGE_LIMIT = 100;
+
+export function newService(store: LedgerStore, overrides: Partial<LedgerServiceOptions> = {}): LedgerService {
+  return new LedgerService(store, {
+    maxAmountMinor: AMOUNT_MAX_MINOR_DEFAULT,
+    retry: CONTRACT_RETRY,
+    idempotencyTtlSeconds: 86_400,
+    cursorSecret: 'contract-suite-cursor-secret',
+    ...overrides,
+  });
+}
+
+/** Registers a subtest that owns a fresh store, destroyed when the subtest ends. */
+export function withStore(t: Test, target: ContractTarget, name: string, body: (fixture: Fixture, t: Test) => Promise<void>): void {
+  t.test(name, async (t) => {
+    const store = await target.create();
+    t.teardown(() => target.destroy(store));
+    await body({ store, service: newService(store), target }, t);
+  });
+}
+
+export const newUser = (): string => `user_${randomUUID()}`;
+export const newKey = (): string => `key_${randomUUID()}`;
+
+export function callerOf(userId: string): Caller {
+  return { userId, requestId: `req_${randomUUID()}`, ip: '127.0.0.1' };
+}
+
+export function dataOf<T>(result: WriteResult): T {
+  if (!('data' in result.body)) throw new Error(`expected data, got ${JSON.stringify(result.body)}`);
+  return result.body.data as T;
+}
+
+/** The code of a remembered refusal answered as a stored body; null for a success. */
+export function refusalCodeOf(result: WriteResult): string | null {
+  return 'error' in result.body ? result.body.error.code : null;
+}
+
+/** Awaits a call that must throw a LedgerError and returns its code; anything else fails. */
+export async function thrownCode(promise: Promise<unknown>): Promise<ErrorCode> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof LedgerError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a LedgerError, the call succeeded');
+}
+
+export async function openWallet(service: LedgerService, userId: string, currency = 'USD'): Promise<Wallet> {
+  const result = await service.createWallet(callerOf(userId), { currency });
+  if (result.statusCode !== 201) throw new Error(`wallet creation answered ${result.statusCode}`);
+  return dataOf<Wallet>(result);
+}
+
+export async function credit(service: LedgerService, userId: string, walletId: string, amount: number): Promise<BalanceResult> {
+  const result = await service.credit(callerOf(userId), { walletId, amount }, { idempotencyKey: newKey() });
+  return dataOf<BalanceResult>(result);
+}
+
+export async function transfer(service: LedgerService, userId: string, fromWalletId: string, toWalletId: string, amount: number): Promise<TransferResult> {
+  const result = await service.transfer(callerOf(userId), { fromWalletId, toWalletId, amount }, { idempotencyKey: newKey() });
+  return dataOf<TransferResult>(result);
+}
+
+/** A wallet opened for a fresh user and credited with `amount` (when above 0). */
+export async function fundedWallet(service: LedgerService, amount: number, currency = 'USD'): Promise<{ userId: string; wallet: Wallet }> {
+  const userId = newUser();
+  const wallet = await openWallet(service, userId, currency);
+  if (amount > 0) await credit(service, userId, wallet.id, amount);
+  return { userId, wallet: await service.getWallet(userId, wallet.id) };
+}
+
+/** Every entry of a wallet, newest first, read through the port page by page. */
+export async function allEntries(store: LedgerStore, walletId: string): Promise<StoredTransaction[]> {
+  const entries: StoredTransaction[] = [];
+  let beforeSeq: number | undefined;
+  for (let page = 0; page < HISTORY_PAGES_MAX; page++) {
+    const rows = await store.listTransactions(walletId, { limit: HISTORY_PAGE_LIMIT, beforeSeq });
+    entries.push(...rows);
+    if (rows.length < HISTORY_PAGE_LIMIT) return entries;
+    beforeSeq = rows.at(-1)!.seq;
+  }
+  throw new Error(`history of ${walletId} is longer than the contract suite reads`);
+}
+
+/** Signed effect of an entry on its wallet's balance. */
+export function signedAmount(entry: { type: string; amount: number }): number {
+  return entry.type === 'credit' || entry.type === 'transfer_in' ? entry.amount : -entry.amount;
+}
+
+/**
+ * The ledger invariants of one wallet, checked against its stored entries: the balance is
+ * the entries' sum, the version their count, seq runs version..1 without gaps, each entry
+ * starts where the previous one ended, and nothing is negative. Returns what is broken.
+ */
+export async function ledgerViolations(store: LedgerStore, wallet: Wallet): Promise<{ entries: StoredTransaction[]; violations: string[] }> {
+  const entries = await allEntries(store, wallet.id);
+  const violations: string[] = [];
+  const sum = entries.reduce((total, entry) => total + signedAmount(entry), 0);
+  if (sum !== wallet.balance) violations.push(`balance ${wallet.balance} but entries sum to ${sum}`);
+  if (entries.length !== wallet.version) violations.push(`version ${wallet.version} but ${entries.length} entries`);
+  if (wallet.balance < 0) violations.push(`negative balance ${wallet.balance}`);
+  entries.forEach((entry, index) => {
+    const older = entries[index + 1];
+    if (entry.seq !== wallet.version - index) violations.push(`entry ${index} has seq ${entry.seq}, expected ${wallet.version - index}`);
+    if (entry.walletId !== wallet.id) violations.push(`entry ${entry.id} belongs to ${entry.walletId}`);
+    if (entry.balanceAfter !== entry.balanceBefore + signedAmount(entry)) violations.push(`entry ${entry.id} does not add up`);
+    if (entry.balanceAfter < 0 || entry.amount <= 0) violations.push(`entry ${entry.id} is negative or empty`);
+    const previousAfter = older ? older.balanceAfter : 0;
+    if (entry.balanceBefore !== previousAfter) violations.push(`entry seq ${entry.seq} starts at ${entry.balanceBefore}, previous ended at ${previousAfter}`);
+  });
+  return { entries, violations };
+}
+
+export async function checkWalletLedger(t: Test, store: LedgerStore, wallet: Wallet): Promise<StoredTransaction[]> {
+  const { entries, violations } = await ledgerViolations(store, wallet);
+  t.same(violations, [], `ledger of wallet ${wallet.id} adds up (balance ${wallet.balance}, version ${wallet.version})`);
+  return entries;
+}
+
+/** What a concurrent call ended with: its result, or the code of the error it threw. */
+export type Settled = { label: string; result?: WriteResult; error?: unknown };
+
+/**
+ * Waits for every call and labels each: 'ok', a remembered refusal's code, a thrown
+ * LedgerError's code, or 'unexpected:<name>' so a failing count names what went wrong.
+ */
+export async function settleAll(calls: Array<Promise<WriteResult>>): Promise<Settled[]> {
+  const settled = await Promise.allSettled(calls);
+  return settled.map((outcome) => {
+    if (outcome.status === 'fulfilled') return { label: refusalCodeOf(outcome.value) ?? 'ok', result: outcome.value };
+    const error: unknown = outcome.reason;
+    if (error instanceof LedgerError) return { label: error.code, error };
+    return { label: `unexpected:${error instanceof Error ? error.name : typeof error}`, error };
+  });
+}
+
+export function countLabels(outcomes: Settled[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) counts[outcome.label] = (counts[outcome.label] ?? 0) + 1;
+  return counts;
+}
