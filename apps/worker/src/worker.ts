@@ -63,6 +63,10 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     client.on('error', (error) => logger.debug({ error: errorSummary(error) }, 'redis connection error'));
   }
   const queues = createQueues(producer, naming);
+  for (const queue of [queues.events, queues.deliveries, queues.maintenance]) {
+    // Without a listener BullMQ prints connection errors with their stack to stderr.
+    queue.on('error', (error) => logger.debug({ error: errorSummary(error), queue: queue.name }, 'queue error'));
+  }
   const relay = new OutboxRelay({
     store,
     events: queues.events,

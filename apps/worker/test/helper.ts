@@ -138,6 +138,7 @@ export async function startWorker(
 export function cleanRedisPrefix(t: Teardown, prefix: string, url = REDIS_URL): void {
   t.teardown(async () => {
     const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+    redis.on('error', () => undefined);
     try {
       await redis.connect();
       let cursor = '0';
@@ -178,6 +179,7 @@ export async function freePort(): Promise<number> {
 export async function startRedisServer(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined); // Refused connections are expected until the server is up.
   try {
     const up = await waitFor(async () => {
       try {

@@ -1,0 +1,57 @@
+// Goal: Redis down while money moves loses no notification. Method: a private redis-server
+// on a free port is killed while credits are written through LedgerService (PostgreSQL),
+// then restarted empty; every ledger entry must still reach the receiver exactly once.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { generateWebhookSecret } from '@wallet/queue';
+import {
+  callerOf, freePort, ledgerFor, newSchema, newWallet, startReceiver, startRedisServer, startWorker, stopRedisServer,
+  testConfig, waitFor, writerStore,
+} from './helper.js';
+
+t.test('events written while Redis is down are delivered after it returns', async (t) => {
+  const port = await freePort();
+  let redis = await startRedisServer(port);
+  t.teardown(() => stopRedisServer(redis));
+  const schema = newSchema(t);
+  const config = testConfig({ REDIS_URL: `redis://127.0.0.1:${port}` });
+  const store = await writerStore(t, schema);
+  const ledger = ledgerFor(store);
+  const receiver = await startReceiver(t);
+  const user = `erin-${randomUUID()}`;
+  await store.createWebhook({ id: randomUUID(), userId: user, url: receiver.url, events: [], secret: generateWebhookSecret(), createdAt: new Date().toISOString() });
+  const wallet = await newWallet(ledger, user);
+  const worker = await startWorker(t, config, schema, { outboxLeaseMs: 1000 });
+
+  await ledger.credit(callerOf(user), { walletId: wallet, amount: 1 }, { idempotencyKey: 'before' });
+  t.ok(await waitFor(() => receiver.requests.length === 1, 10_000), 'delivered while Redis is up');
+
+  await stopRedisServer(redis);
+  for (let index = 0; index < 5; index++) {
+    const result = await ledger.credit(callerOf(user), { walletId: wallet, amount: 10 + index }, { idempotencyKey: `during-${index}` });
+    t.equal(result.statusCode, 200, 'writes succeed with Redis down');
+  }
+  const failedRounds = await waitFor(async () => {
+    const text = await worker.metrics.registry.getSingleMetricAsString('wallet_worker_outbox_relay_failures_total');
+    return !/ 0$/m.test(text);
+  }, 10_000);
+  t.ok(failedRounds, 'the relay noticed Redis down');
+  const readiness = await fetch(`http://127.0.0.1:${worker.port}/health/ready`);
+  t.equal(readiness.status, 503, 'worker readiness reports Redis down');
+  t.equal((await readiness.json() as { checks: { redis: string } }).checks.redis, 'down');
+  t.ok((await store.outboxLagSeconds()) >= 0);
+  await sleep(300);
+  t.equal(receiver.requests.length, 1, 'nothing delivered during the outage');
+
+  redis = await startRedisServer(port); // restarted empty: nothing survived in Redis
+  const entries = await store.listTransactions(wallet, { limit: 100 });
+  t.equal(entries.length, 6);
+  t.ok(await waitFor(() => receiver.requests.length >= 6, 20_000), 'all six delivered after Redis returns');
+  await sleep(500);
+  const ids = receiver.requests.map((request) => String(request.headers['webhook-id']));
+  t.equal(ids.length, 6, 'exactly once each');
+  t.same(new Set(ids), new Set(entries.map((entry) => entry.id)));
+  t.equal(await store.outboxLagSeconds(), 0, 'outbox drained');
+  await worker.close();
+});

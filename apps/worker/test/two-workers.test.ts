@@ -1,0 +1,54 @@
+// Goal: two workers running at once (and a relay that runs twice) deliver each event id
+// once. Method: two workers over one PostgreSQL schema and one Redis prefix with small
+// relay batches; then every outbox row is made unpublished again so both relays re-send
+// everything, which BullMQ must ignore (job id = event id).
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import t from 'tap';
+import { generateWebhookSecret } from '@wallet/queue';
+import {
+  DATABASE_URL, callerOf, cleanRedisPrefix, ledgerFor, newSchema, newWallet, startReceiver, startWorker, testConfig, waitFor, writerStore,
+} from './helper.js';
+
+t.test('two workers deliver each event id exactly once', async (t) => {
+  const schema = newSchema(t);
+  const config = testConfig({ OUTBOX_BATCH_SIZE: '3', WORKER_CONCURRENCY: '4' });
+  cleanRedisPrefix(t, config.REDIS_PREFIX);
+  const store = await writerStore(t, schema);
+  const ledger = ledgerFor(store);
+  const receiver = await startReceiver(t);
+  const users = [0, 1, 2].map((index) => `user${index}-${randomUUID()}`);
+  const wallets: string[] = [];
+  for (const user of users) {
+    await store.createWebhook({ id: randomUUID(), userId: user, url: receiver.url, events: [], secret: generateWebhookSecret(), createdAt: new Date().toISOString() });
+    wallets.push(await newWallet(ledger, user));
+  }
+  const write = (round: number) =>
+    Promise.all(users.map((user, index) => ledger.credit(callerOf(user), { walletId: wallets[index]!, amount: 5 }, { idempotencyKey: `r${round}` })));
+  for (let round = 0; round < 6; round++) await write(round); // 18 events waiting before the workers start
+
+  const [first, second] = await Promise.all([startWorker(t, config, schema), startWorker(t, config, schema)]);
+  for (let round = 6; round < 10; round++) await write(round); // 12 more while both run
+  t.ok(await waitFor(() => receiver.requests.length >= 30, 20_000), '30 deliveries arrive');
+  await sleep(500);
+  const ids = receiver.requests.map((request) => String(request.headers['webhook-id']));
+  t.equal(ids.length, 30, 'no duplicates');
+  t.equal(new Set(ids).size, 30, 'thirty distinct event ids');
+
+  const relayed = async (worker: typeof first) =>
+    Number((await worker.metrics.registry.getSingleMetric('wallet_worker_outbox_relayed_total')!.get()).values[0]?.value ?? 0);
+  t.equal((await relayed(first)) + (await relayed(second)), 30, 'each event relayed by exactly one worker');
+
+  // Force a second relay of every event, as after a crash between enqueue and mark-published.
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  const reset = await client.query(`UPDATE ${schema}.outbox SET published_at = NULL, claimed_by = NULL, claimed_until = NULL`);
+  await client.end();
+  t.equal(reset.rowCount, 30);
+  t.ok(await waitFor(async () => (await store.outboxLagSeconds()) === 0, 10_000), 're-published');
+  t.ok((await relayed(first)) + (await relayed(second)) >= 60, 'relays sent everything again');
+  await sleep(500);
+  t.equal(receiver.requests.length, 30, 'a relay that runs twice enqueues once');
+  t.equal(await first.queues.events.getCompletedCount(), 30, 'one event job per event id');
+});
