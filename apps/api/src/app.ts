@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '@wallet/config';
+import type { LedgerStore } from '@wallet/ledger';
+import { createStore } from '@wallet/stores';
+import './fastify-types.js';
+import { validatorCompiler } from './lib/validators.js';
+import metricsPlugin from './plugins/external/metrics.js';
+import redisPlugin from './plugins/external/redis.js';
+import securityPlugin from './plugins/external/security.js';
+import rateLimitPlugin from './plugins/external/rate-limit.js';
+import swaggerPlugin from './plugins/external/swagger.js';
+import ledgerPlugin from './plugins/app/ledger.js';
+import lifecyclePlugin from './plugins/app/lifecycle.js';
+import auditPlugin from './plugins/app/audit.js';
+import errorHandlerPlugin from './plugins/app/error-handler.js';
+import authPlugin from './plugins/app/auth.js';
+import idempotencyPlugin from './plugins/app/idempotency.js';
+import historyCachePlugin from './plugins/app/history-cache.js';
+import routes from './routes/index.js';
+import consolePlugin from './plugins/app/console.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  /** The ledger store; default `createStore(config)`. The app calls `ready()` on it and closes it. */
+  store?: LedgerStore;
+  /** Redis connection overrides (tests point the app at a private server or prefix). Default: REDIS_URL, REDIS_PREFIX. */
+  redis?: { url?: string; prefix?: string };
+  /** Fastify logger options; default pino JSON at LOG_LEVEL with credentials redacted. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** 16 KiB: the largest legitimate body (20 metadata values of 500 chars) is about 11 KiB. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+/** Idle keep-alive sockets are closed after 5 s, below typical load-balancer idle timeouts (60 s) reversed: LB first. */
+const KEEP_ALIVE_TIMEOUT_MS = 5000;
+/** An incoming x-request-id is kept only when it is short and plain; otherwise a UUID is generated. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function serverOptions(config: Config, logger?: FastifyServerOptions['logger']): FastifyServerOptions {
+  return {
+    logger: logger ?? {
+      level: config.LOG_LEVEL,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
+    },
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    bodyLimit: BODY_LIMIT_BYTES,
+    // requestTimeout bounds receiving a request; connectionTimeout bounds an idle socket.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.REQUEST_TIMEOUT_MS * 2,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // The lifecycle plugin answers requests that arrive while draining with problem+json 503.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 100, ignoreTrailingSlash: true },
+  };
+}
+
+/**
+ * The whole API as a plugin tree. Order matters: metrics and Redis first (others use them),
+ * the ledger, the drain gate, errors and audit, auth, security headers, rate limit (before
+ * routes: it hooks route creation), docs, idempotency and cache, then the routes.
+ */
+export async function serviceApp(app: FastifyInstance, options: Required<Pick<BuildAppOptions, 'config' | 'store'>> & BuildAppOptions): Promise<void> {
+  const { config } = options;
+  app.decorate('config', config);
+  await app.register(metricsPlugin);
+  await app.register(redisPlugin, { url: options.redis?.url ?? config.REDIS_URL, prefix: options.redis?.prefix ?? config.REDIS_PREFIX });
+  await app.register(ledgerPlugin, { store: options.store });
+  await app.register(lifecyclePlugin);
+  await app.register(auditPlugin);
+  await app.register(errorHandlerPlugin);
+  await app.register(authPlugin);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await app.register(securityPlugin);
+  await app.register(rateLimitPlugin);
+  await app.register(swaggerPlugin);
+  await app.register(idempotencyPlugin);
+  await app.register(historyCachePlugin);
+  await app.register(routes);
+  await app.register(consolePlugin, { config });
+}
+
+/** Builds the app without listening; no side effects until the caller calls ready/listen/inject. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(options.config, options.logger));
+  app.setValidatorCompiler(validatorCompiler());
+  const store = options.store ?? createStore(options.config);
+  await app.register(serviceApp, { ...options, store });
+  return app;
+}

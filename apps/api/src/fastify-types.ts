@@ -1,0 +1,41 @@
+import type { Config } from '@wallet/config';
+import type { Caller, LedgerService, LedgerStore } from '@wallet/ledger';
+import type { ApiMetrics } from './plugins/external/metrics.js';
+import type { ApiRedis } from './plugins/external/redis.js';
+import type { HistoryCache } from './plugins/app/history-cache.js';
+import type { IdempotencyState } from './plugins/app/idempotency.js';
+import type { Lifecycle } from './plugins/app/lifecycle.js';
+import type { RefusalAudit } from './plugins/app/audit.js';
+
+/** What the plugins add to Fastify's types; imported once by app.ts for its side effect on types only. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    store: LedgerStore;
+    ledger: LedgerService;
+    apiRedis: ApiRedis;
+    metrics: ApiMetrics;
+    lifecycle: Lifecycle;
+    historyCache: HistoryCache;
+    auditRefusal: RefusalAudit;
+    /** onRequest hook: verifies the bearer token and sets request.caller, or answers 401. */
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** onRequest hook after authenticate: 403 forbidden unless the token has roles: ["admin"]. */
+    requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyRequest {
+    /** Set by `authenticate`; null on anonymous routes (health, metrics, docs). */
+    caller: Caller;
+    isAdmin: boolean;
+    /** Set by the idempotency plugin when the request carries an Idempotency-Key. */
+    idempotency: IdempotencyState | null;
+  }
+  interface FastifyContextConfig {
+    /** Idempotency-Key policy of a write route. */
+    idempotency?: 'required' | 'optional';
+    /** Audit action of a write route, for refusals that never reach the ledger. */
+    auditAction?: string;
+  }
+}
+
+export {};

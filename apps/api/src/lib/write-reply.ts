@@ -1,0 +1,40 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sortedMetadata, type WriteResult } from '@wallet/ledger';
+import { PROBLEM_CONTENT_TYPE, problemJson } from './problem.js';
+
+/**
+ * Renders a ledger write result. `{data}` goes through the route's response schema (fixed
+ * key order); a remembered refusal becomes problem+json with the ORIGINAL request id, so a
+ * replay — from Redis or from the database — is byte-identical to the first answer.
+ */
+export function sendWriteResult(request: FastifyRequest, reply: FastifyReply, result: WriteResult): FastifyReply {
+  if (request.idempotency) request.idempotency.remember = true;
+  if (result.replayed) {
+    reply.header('idempotent-replayed', 'true');
+    request.server.metrics.idempotency.inc({ result: 'replayed_from_db' });
+  }
+  reply.code(result.statusCode);
+  if ('error' in result.body) {
+    const { code, detail } = result.body.error;
+    return reply.type(PROBLEM_CONTENT_TYPE).send(problemJson(code, detail, result.requestId));
+  }
+  return reply.send({ data: withSortedMetadata(result.body.data) });
+}
+
+/** Stores may keep JSON with their own key order (jsonb sorts by length): sort metadata keys again. */
+function withSortedMetadata<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withSortedMetadata) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    copy[key] = key === 'metadata' && item && typeof item === 'object' ? sortedMetadata(item as Record<string, string>) : withSortedMetadata(item);
+  }
+  return copy as T;
+}
+
+/** `If-Match: "7"` → 7 (the header schema already refused any other shape). */
+export function expectedVersionOf(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  if (typeof header !== 'string') return undefined;
+  return Number(header.slice(1, -1));
+}

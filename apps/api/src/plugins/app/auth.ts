@@ -1,0 +1,78 @@
+import { createPublicKey } from 'node:crypto';
+import fp from 'fastify-plugin';
+import fastifyJwt from '@fastify/jwt';
+import type { Config } from '@wallet/config';
+import { LedgerError } from '@wallet/ledger';
+
+type Algorithm = 'HS256' | 'RS256' | 'ES256';
+
+/** Pins the algorithm to the key: an HS256 secret never verifies RS/ES tokens, and `none` is never accepted. */
+export function jwtAlgorithmsFor(config: Pick<Config, 'JWT_SECRET' | 'JWT_PUBLIC_KEY'>): Algorithm[] {
+  if (config.JWT_SECRET) return ['HS256'];
+  if (!config.JWT_PUBLIC_KEY) throw new Error('JWT_SECRET or JWT_PUBLIC_KEY is required');
+  const keyType = createPublicKey(config.JWT_PUBLIC_KEY).asymmetricKeyType;
+  if (keyType === 'rsa') return ['RS256'];
+  if (keyType === 'ec') return ['ES256'];
+  throw new Error('JWT_PUBLIC_KEY must be an RSA or EC public key');
+}
+
+const USER_ID_CHARS_MAX = 255;
+const ROLES_MAX = 32;
+/** The verifier caches verified tokens briefly: a hot client is not re-verified on every call. */
+const VERIFY_CACHE_SIZE = 10_000;
+const VERIFY_CACHE_TTL_MS = 60_000;
+
+interface Claims {
+  sub?: unknown;
+  roles?: unknown;
+}
+
+export default fp(
+  async function authPlugin(app) {
+    const { config } = app;
+    await app.register(fastifyJwt, {
+      secret: config.JWT_SECRET ?? { public: config.JWT_PUBLIC_KEY! },
+      verify: {
+        algorithms: jwtAlgorithmsFor(config),
+        requiredClaims: ['exp', 'sub'],
+        ...(config.JWT_ISSUER ? { allowedIss: config.JWT_ISSUER } : {}),
+        ...(config.JWT_AUDIENCE ? { allowedAud: config.JWT_AUDIENCE } : {}),
+        cache: VERIFY_CACHE_SIZE,
+        cacheTTL: VERIFY_CACHE_TTL_MS,
+        errorCacheTTL: -1,
+      },
+    });
+    app.decorateRequest('caller', null as never);
+    app.decorateRequest('isAdmin', false);
+
+    app.decorate('authenticate', async function authenticate(request) {
+      let claims: Claims;
+      try {
+        claims = await request.jwtVerify<Claims>();
+      } catch (error) {
+        throw new LedgerError('unauthorized', reasonFor(error));
+      }
+      if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > USER_ID_CHARS_MAX) {
+        throw new LedgerError('unauthorized', 'the token has no usable sub claim');
+      }
+      const roles = Array.isArray(claims.roles) ? claims.roles.slice(0, ROLES_MAX) : [];
+      request.caller = { userId: claims.sub, requestId: request.id, ip: request.ip };
+      request.isAdmin = roles.includes('admin');
+    });
+
+    app.decorate('requireAdmin', async function requireAdmin(request) {
+      if (!request.caller) throw new LedgerError('unauthorized', 'bearer token required');
+      if (!request.isAdmin) throw new LedgerError('forbidden', 'this route needs the admin role');
+    });
+  },
+  { name: 'auth' },
+);
+
+/** A safe, useful reason: never the token, never the library's message. */
+function reasonFor(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'FST_JWT_NO_AUTHORIZATION_IN_HEADER') return 'send Authorization: Bearer <token>';
+  if (code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED') return 'the token has expired';
+  if (code === 'FST_JWT_BAD_REQUEST') return 'the Authorization header must be "Bearer <token>"';
+  return 'the token is invalid';
+}

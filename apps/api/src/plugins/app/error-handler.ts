@@ -1,0 +1,51 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, InvariantViolation } from '@wallet/ledger';
+import { PROBLEM_CONTENT_TYPE, problemFor, problemJson, type ProblemSpec } from '../../lib/problem.js';
+
+/**
+ * The one error handler: every failure becomes RFC 9457 problem+json with a registry code.
+ * 5xx answers carry a generic detail; logs get the error's name and code, never a driver
+ * message, a stack or a header value.
+ */
+export default fp(
+  async function errorHandlerPlugin(app) {
+    app.setErrorHandler(async (error, request, reply) => {
+      const problem = problemFor(error);
+      const status = statusOf(problem);
+      if (status >= 500) logServerError(request, error, problem);
+      else if (problem.code === 'rate_limited') app.metrics.rateLimited.inc();
+      await app.auditRefusal(request, problem.code);
+      return sendProblem(reply, problem, request.id);
+    });
+
+    app.setNotFoundHandler(async (request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${safePath(request.url)}` }, request.id));
+  },
+  { name: 'error-handler', dependencies: ['metrics', 'audit'] },
+);
+
+function statusOf(problem: ProblemSpec): number {
+  return ERRORS[problem.code].status;
+}
+
+export function sendProblem(reply: FastifyReply, problem: ProblemSpec, requestId: string): FastifyReply {
+  reply.code(statusOf(problem)).type(PROBLEM_CONTENT_TYPE);
+  if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
+  if (problem.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="wallet"');
+  return reply.send(problemJson(problem.code, problem.detail, requestId));
+}
+
+function logServerError(request: FastifyRequest, error: unknown, problem: ProblemSpec): void {
+  const name = error instanceof Error ? error.name : typeof error;
+  const code = (error as { code?: unknown } | null)?.code;
+  // Our own invariant messages are safe and worth reading; foreign messages may quote a driver or a query.
+  const message = error instanceof InvariantViolation ? error.message : undefined;
+  const level = problem.code === 'service_unavailable' ? 'warn' : 'error';
+  request.log[level]({ errName: name, errCode: typeof code === 'string' ? code : undefined, errMessage: message, code: problem.code }, 'request failed');
+}
+
+/** The path without its query string, bounded, for the 404 detail. */
+function safePath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.length > 100 ? `${path.slice(0, 100)}…` : path;
+}

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LedgerError, canonicalJson } from '@wallet/ledger';
+
+/** Per-request idempotency state, kept on `request.idempotency`. */
+export interface IdempotencyState {
+  key: string;
+  /** Set by the route once the ledger answered with a final outcome (new or replayed). */
+  remember: boolean;
+  /** SHA-256 of method, route, body and If-Match: a cached reply is only replayed for the same request. */
+  fingerprint: string;
+  cacheKey: string;
+  lockKey: string;
+  /** We hold the in-flight marker and must release it. */
+  locked: boolean;
+  /** This reply came from the Redis fast path: do not cache it again. */
+  fromCache: boolean;
+}
+
+/** What the fast path keeps: the exact reply bytes and what they were an answer to. */
+interface CachedReply {
+  userId: string;
+  fingerprint: string;
+  statusCode: number;
+  contentType: string;
+  body: string;
+}
+
+export const IDEMPOTENCY_KEY_REGEX = /^[\x21-\x7E]{1,255}$/;
+
+/** The marker outlives the longest request a little, so a crashed process cannot block a key for long. */
+const LOCK_MARGIN_MS = 1000;
+/** A second request with the same key while the first runs should come back after about this long. */
+const IN_FLIGHT_RETRY_AFTER_S = 1;
+
+const RELEASE_LOCK_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+/**
+ * The Redis fast path in front of LedgerService's idempotency (the database record is the
+ * authority). Order on a write route: authenticate → rate limit (onRequest) → validation →
+ * this preHandler → handler → onSend (cache the remembered reply) → onResponse (release).
+ */
+export default fp(
+  async function idempotencyPlugin(app) {
+    const { apiRedis: redis, metrics, config } = app;
+    const ttlSeconds = config.IDEMPOTENCY_TTL_SECONDS;
+    const lockTtlMs = config.REQUEST_TIMEOUT_MS + LOCK_MARGIN_MS;
+    app.decorateRequest('idempotency', null);
+
+    app.addHook('preHandler', async (request, reply) => {
+      const mode = request.routeOptions.config.idempotency;
+      if (!mode) return;
+      const key = request.headers['idempotency-key'];
+      if (key === undefined) {
+        if (mode === 'required') throw new LedgerError('idempotency_key_required', 'send an Idempotency-Key header (1-255 visible ASCII characters)');
+        return;
+      }
+      if (typeof key !== 'string' || !IDEMPOTENCY_KEY_REGEX.test(key)) {
+        throw new LedgerError('idempotency_key_invalid', 'Idempotency-Key must be 1-255 visible ASCII characters');
+      }
+      const state = newState(request, key, redis.prefix);
+      request.idempotency = state;
+      if (!redis.isReady()) {
+        metrics.redisFallback.inc({ use: 'idempotency' });
+        metrics.idempotency.inc({ result: 'miss' });
+        return;
+      }
+      try {
+        const cached = parseCached(await redis.client.get(state.cacheKey));
+        if (cached && cached.userId === request.caller.userId && cached.fingerprint === state.fingerprint) {
+          metrics.idempotency.inc({ result: 'hit' });
+          state.fromCache = true;
+          return replayCached(reply, cached);
+        }
+        const acquired = await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX');
+        if (acquired === null) {
+          metrics.idempotency.inc({ result: 'in_flight' });
+          throw new LedgerError('idempotency_key_in_flight', 'a request with this Idempotency-Key is still running; retry shortly', {
+            retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_S,
+          });
+        }
+        state.locked = true;
+      } catch (error) {
+        if (error instanceof LedgerError) throw error;
+        // Redis failed mid-request: the database record still guarantees exactly-once.
+        metrics.redisFallback.inc({ use: 'idempotency' });
+      }
+      metrics.idempotency.inc({ result: 'miss' });
+    });
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      const state = request.idempotency;
+      if (!state || !state.remember || state.fromCache || typeof payload !== 'string' || !redis.isReady()) return payload;
+      const cached: CachedReply = {
+        userId: request.caller.userId,
+        fingerprint: state.fingerprint,
+        statusCode: reply.statusCode,
+        contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+        body: payload,
+      };
+      try {
+        await redis.client.set(state.cacheKey, JSON.stringify(cached), 'EX', ttlSeconds);
+      } catch {
+        metrics.redisFallback.inc({ use: 'idempotency' });
+      }
+      return payload;
+    });
+
+    const release = async (request: FastifyRequest) => {
+      const state = request.idempotency;
+      if (!state?.locked) return;
+      state.locked = false;
+      try {
+        await redis.client.eval(RELEASE_LOCK_LUA, 1, state.lockKey, request.id);
+      } catch {
+        // The marker expires by itself after lockTtlMs.
+        metrics.redisFallback.inc({ use: 'idempotency' });
+      }
+    };
+    app.addHook('onResponse', release);
+    app.addHook('onRequestAbort', release);
+  },
+  { name: 'idempotency', dependencies: ['redis', 'metrics', 'auth'] },
+);
+
+function newState(request: FastifyRequest, key: string, prefix: string): IdempotencyState {
+  // encodeURIComponent escapes ':' and '%', so "<user>:<key>" cannot be confused across users.
+  const scope = `${encodeURIComponent(request.caller.userId)}:${key}`;
+  const fingerprint = createHash('sha256')
+    .update(`${request.method}\n${request.routeOptions.url ?? ''}\n${canonicalJson(request.body ?? null)}\n${request.headers['if-match'] ?? ''}`)
+    .digest('base64url');
+  return { key, remember: false, fingerprint, cacheKey: `${prefix}:idem:${scope}`, lockKey: `${prefix}:idem-lock:${scope}`, locked: false, fromCache: false };
+}
+
+function parseCached(raw: string | null): CachedReply | null {
+  if (raw === null) return null;
+  try {
+    const value = JSON.parse(raw) as Partial<CachedReply>;
+    const valid = typeof value.body === 'string' && typeof value.statusCode === 'number' && typeof value.fingerprint === 'string';
+    return valid ? (value as CachedReply) : null;
+  } catch {
+    return null;
+  }
+}
+
+function replayCached(reply: FastifyReply, cached: CachedReply): FastifyReply {
+  return reply.code(cached.statusCode).header('content-type', cached.contentType).header('idempotent-replayed', 'true').send(cached.body);
+}

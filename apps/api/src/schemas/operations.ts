@@ -1,0 +1,67 @@
+import { Type } from '@sinclair/typebox';
+import { DEAD_LETTER_PAGE_MAX } from '@wallet/queue';
+import { PageCursor, Timestamp } from './common.js';
+
+export const DeadLetter = Type.Object(
+  {
+    id: Type.String({ description: 'job id: the event id (events queue) or <eventId>.<endpointId> (deliveries queue)' }),
+    queue: Type.Union([Type.Literal('deliveries'), Type.Literal('events')]),
+    eventId: Type.String(),
+    eventType: Type.String(),
+    userId: Type.String(),
+    endpointId: Type.Union([Type.String(), Type.Null()]),
+    attemptsMade: Type.Integer({ minimum: 0 }),
+    failedReason: Type.String({ description: 'short reason: HTTP status, timed out, connection failed, refused address' }),
+    failedAt: Timestamp,
+    createdAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+export const DeadLetterQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: DEAD_LETTER_PAGE_MAX, default: 20, description: `page size, 1-${DEAD_LETTER_PAGE_MAX}` })),
+    cursor: Type.Optional(PageCursor),
+  },
+  { additionalProperties: false },
+);
+
+export const DeadLetterPage = Type.Object(
+  { data: Type.Array(DeadLetter, { maxItems: DEAD_LETTER_PAGE_MAX }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+);
+
+export const DeadLetterParams = Type.Object(
+  { id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', description: 'dead letter id' }) },
+  { additionalProperties: false },
+);
+
+export const DeadLetterEnvelope = Type.Object({ data: DeadLetter }, { additionalProperties: false });
+
+export const Mismatch = Type.Object(
+  {
+    kind: Type.String({ description: 'balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, unbalanced_transfer' }),
+    walletId: Type.Optional(Type.String()),
+    transferId: Type.Optional(Type.String()),
+    detail: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const ReconciliationReport = Type.Object(
+  {
+    id: Type.String(),
+    startedAt: Timestamp,
+    finishedAt: Timestamp,
+    walletsChecked: Type.Integer({ minimum: 0 }),
+    transfersChecked: Type.Integer({ minimum: 0 }),
+    mismatches: Type.Array(Mismatch, { maxItems: 1001 }),
+  },
+  { additionalProperties: false },
+);
+
+/** `data` is null until the worker's first reconciliation has finished. */
+export const ReconciliationEnvelope = Type.Object(
+  { data: Type.Union([ReconciliationReport, Type.Null()]) },
+  { additionalProperties: false },
+);

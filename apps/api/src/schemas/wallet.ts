@@ -1,0 +1,41 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Amount, Currency, Metadata, Timestamp, Uuid } from './common.js';
+import { Transaction } from './transaction.js';
+
+export const Wallet = Type.Object(
+  {
+    id: Uuid,
+    userId: Type.String({ maxLength: 255 }),
+    currency: Currency,
+    balance: Type.Integer({ minimum: 0, description: 'minor units' }),
+    version: Type.Integer({ minimum: 0, description: 'bumped by every balance change; sent as ETag' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+export const CreateWalletBody = Type.Object({ currency: Currency }, { additionalProperties: false });
+export type CreateWalletBody = Static<typeof CreateWalletBody>;
+
+export const WalletParams = Type.Object({ walletId: Uuid }, { additionalProperties: false });
+
+export const BalanceBody = Type.Object(
+  { walletId: Uuid, amount: Amount, metadata: Type.Optional(Metadata) },
+  { additionalProperties: false },
+);
+export type BalanceBody = Static<typeof BalanceBody>;
+
+export const WalletEnvelope = Type.Object({ data: Wallet }, { additionalProperties: false });
+
+export const WalletList = Type.Object(
+  { data: Type.Array(Wallet, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+);
+
+export const BalanceResult = Type.Object(
+  {
+    data: Type.Object({ transactionId: Uuid, wallet: Wallet, transaction: Transaction }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
