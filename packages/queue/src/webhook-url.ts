@@ -44,7 +44,20 @@ export function isPrivateAddress(address: string): boolean {
 
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 
-const resolveAll: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+/** Bound on resolving an endpoint's host: a slow resolver must not hold a request or a job. */
+export const WEBHOOK_LOOKUP_TIMEOUT_MS = 3000;
+
+const resolveAll: Resolver = async (hostname) => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('lookup timed out')), WEBHOOK_LOOKUP_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([dnsLookup(hostname, { all: true, verbatim: true }), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 

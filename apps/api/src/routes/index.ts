@@ -5,6 +5,8 @@ import walletRoutes from './api/wallets/index.js';
 import transferRoutes from './api/transfers/index.js';
 import transactionRoutes from './api/transactions/index.js';
 import auditRoutes from './api/admin/audit.js';
+import webhookRoutes from './api/webhooks/index.js';
+import operationsRoutes from './api/admin/operations.js';
 
 /**
  * The single place that registers every route plugin. One line per resource: a helper that
@@ -19,4 +21,6 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(transferRoutes, { prefix: '/api/transfers' });
   await app.register(transactionRoutes, { prefix: '/api/transactions' });
   await app.register(auditRoutes, { prefix: '/api/admin' });
+  await app.register(webhookRoutes, { prefix: '/api/webhooks' });
+  await app.register(operationsRoutes, { prefix: '/api/admin' });
 }

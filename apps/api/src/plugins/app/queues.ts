@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { closeClient } from '../external/redis.js';
 import type { Redis } from 'ioredis';
 import {
   createProducerRedis, createQueues, deadLetterSources, listDeadLetters, queueNaming, retryDeadLetter,
@@ -42,8 +43,8 @@ export default fp<QueuesPluginOptions>(
     } satisfies ApiQueues);
     app.addHook('onClose', async () => {
       await queues.close().catch(() => undefined);
-      await redis.quit().catch(() => redis.disconnect());
+      await closeClient(redis);
     });
   },
-  { name: 'queues', dependencies: [] },
+  { name: 'queues' },
 );
