@@ -1,0 +1,95 @@
+import type { Collection, Db, IndexDescription } from 'mongodb';
+import type {
+  AuditDoc, EntryDoc, IdempotencyDoc, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc,
+} from './documents.js';
+
+/** Typed handles on every collection the store uses. */
+export interface Collections {
+  wallets: Collection<WalletDoc>;
+  entries: Collection<EntryDoc>;
+  idempotency: Collection<IdempotencyDoc>;
+  outbox: Collection<OutboxDoc>;
+  audit: Collection<AuditDoc>;
+  webhooks: Collection<WebhookDoc>;
+  reports: Collection<ReportDoc>;
+}
+
+export const COLLECTION_NAMES = {
+  wallets: 'wallets',
+  entries: 'ledger_entries',
+  idempotency: 'idempotency_keys',
+  outbox: 'outbox',
+  audit: 'audit_events',
+  webhooks: 'webhook_endpoints',
+  reports: 'reconciliation_reports',
+} as const satisfies Record<keyof Collections, string>;
+
+export function collectionsOf(db: Db): Collections {
+  return {
+    wallets: db.collection<WalletDoc>(COLLECTION_NAMES.wallets),
+    entries: db.collection<EntryDoc>(COLLECTION_NAMES.entries),
+    idempotency: db.collection<IdempotencyDoc>(COLLECTION_NAMES.idempotency),
+    outbox: db.collection<OutboxDoc>(COLLECTION_NAMES.outbox),
+    audit: db.collection<AuditDoc>(COLLECTION_NAMES.audit),
+    webhooks: db.collection<WebhookDoc>(COLLECTION_NAMES.webhooks),
+    reports: db.collection<ReportDoc>(COLLECTION_NAMES.reports),
+  };
+}
+
+/** Seven days: far beyond any purge schedule, so the TTL monitor never races the worker. */
+export const IDEMPOTENCY_TTL_GRACE_SECONDS = 7 * 86_400;
+
+/**
+ * Every index, by collection. Names are explicit so a second start finds the same index
+ * and createIndexes is a no-op; a changed definition fails loudly instead of duplicating.
+ */
+export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = {
+  wallets: [
+    { name: 'wallets_user_currency', key: { userId: 1, currency: 1 }, unique: true },
+    { name: 'wallets_user_created', key: { userId: 1, createdAt: 1, _id: 1 } },
+  ],
+  entries: [
+    // Uniqueness of the per-wallet sequence, and history pages newest first, in one index.
+    { name: 'entries_wallet_seq', key: { walletId: 1, seq: -1 }, unique: true },
+    { name: 'entries_transfer', key: { transferId: 1 }, sparse: true },
+  ],
+  idempotency: [
+    { name: 'idempotency_user_key', key: { userId: 1, key: 1 }, unique: true },
+    // A backstop, not the schedule: the worker purges expired records in bounded batches
+    // (purgeExpiredIdempotency, as with PostgreSQL); if it stops, MongoDB's TTL monitor still
+    // deletes records a week past expiresAt, so the collection cannot grow without bound.
+    { name: 'idempotency_expiry', key: { expiresAt: 1 }, expireAfterSeconds: IDEMPOTENCY_TTL_GRACE_SECONDS },
+  ],
+  outbox: [
+    { name: 'outbox_pending', key: { publishedAt: 1, claimedUntil: 1, seq: 1 } },
+    // Walks unpublished events in claim order without a sort: the claim and the lag probe.
+    { name: 'outbox_pending_seq', key: { publishedAt: 1, seq: 1 } },
+  ],
+  audit: [{ name: 'audit_page', key: { createdAt: -1, _id: -1 } }],
+  webhooks: [{ name: 'webhooks_user', key: { userId: 1, createdAt: 1 } }],
+  reports: [{ name: 'reports_latest', key: { finishedAt: -1 } }],
+};
+
+/** MongoDB's code when a collection already exists (another process created it first). */
+const NAMESPACE_EXISTS = 48;
+
+/**
+ * Creates the collections and their indexes, idempotently. Collections are created up
+ * front because a transaction should not be the one to create them implicitly.
+ */
+export async function ensureSchema(db: Db, collections: Collections, timeoutMs: number): Promise<void> {
+  const existing = new Set(
+    (await db.listCollections({}, { nameOnly: true, maxTimeMS: timeoutMs }).toArray()).map((info) => info.name),
+  );
+  for (const name of Object.values(COLLECTION_NAMES)) {
+    if (existing.has(name)) continue;
+    try {
+      await db.createCollection(name);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== NAMESPACE_EXISTS) throw error;
+    }
+  }
+  for (const [collection, indexes] of Object.entries(INDEXES) as Array<[keyof Collections, IndexDescription[]]>) {
+    await collections[collection].createIndexes(indexes, { maxTimeMS: timeoutMs });
+  }
+}

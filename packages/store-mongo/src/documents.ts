@@ -1,0 +1,119 @@
+import type { Long } from 'mongodb';
+import type { EntryType, Operation, OutboxEventType } from '@wallet/ledger';
+
+/**
+ * The shapes documents have in MongoDB. Money, versions and sequence numbers are BSON
+ * int64 (`Long`), never doubles; times are BSON dates; ids are UUID strings used as `_id`.
+ * Only mapping.ts turns these into domain types, so no driver type crosses the port.
+ */
+
+export interface WalletDoc {
+  _id: string;
+  userId: string;
+  currency: string;
+  balance: Long;
+  version: Long;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Metadata is kept as an ordered list of pairs rather than an object: its keys may hold
+ * dots, which MongoDB field names handle badly, and the list keeps the sorted key order.
+ */
+export interface MetadataPair {
+  k: string;
+  v: string;
+}
+
+export interface EntryDoc {
+  _id: string;
+  walletId: string;
+  /** Wallet version this entry produced: 1, 2, 3, … per wallet (unique with walletId). */
+  seq: Long;
+  type: EntryType;
+  amount: Long;
+  balanceBefore: Long;
+  balanceAfter: Long;
+  status: 'completed';
+  transferId?: string;
+  metadata: MetadataPair[];
+  createdAt: Date;
+}
+
+export interface IdempotencyDoc {
+  _id: string;
+  userId: string;
+  key: string;
+  operation: Operation;
+  fingerprint: string;
+  statusCode: number;
+  /**
+   * The reply body as JSON text: a replay must be byte-identical, and JSON text keeps key
+   * order and integer money exactly as the first reply rendered them.
+   */
+  body: string;
+  requestId: string;
+  createdAt: Date;
+  /** Purged after this by the worker; the TTL index removes it a week later at the latest. */
+  expiresAt: Date;
+}
+
+export interface OutboxDoc {
+  _id: string;
+  type: OutboxEventType;
+  userId: string;
+  walletId: string;
+  transactionId: string;
+  transferId?: string;
+  direction?: 'in' | 'out';
+  currency: string;
+  amount: Long;
+  balanceAfter: Long;
+  occurredAt: Date;
+  /** Claim order: fixed-width ISO time of the entry, then its id (see mapping.outboxSeq). */
+  seq: string;
+  createdAt: Date;
+  publishedAt: Date | null;
+  claimedBy: string | null;
+  /** Unique per claim call, so a relay reads back exactly the events it has just won. */
+  claimToken: string | null;
+  claimedUntil: Date | null;
+}
+
+export interface AuditDoc {
+  _id: string;
+  actor: string;
+  ip: string;
+  action: string;
+  walletId: string | null;
+  amount: Long | null;
+  outcome: string;
+  requestId: string;
+  createdAt: Date;
+}
+
+export interface WebhookDoc {
+  _id: string;
+  userId: string;
+  url: string;
+  events: OutboxEventType[];
+  secret: string;
+  createdAt: Date;
+}
+
+export interface MismatchDoc {
+  kind: string;
+  walletId?: string;
+  transferId?: string;
+  detail: string;
+}
+
+export interface ReportDoc {
+  _id: string;
+  startedAt: Date;
+  finishedAt: Date;
+  walletsChecked: Long;
+  transfersChecked: Long;
+  mismatches: MismatchDoc[];
+}

@@ -1,0 +1,2 @@
+export { MongoStore } from './mongo-store.js';
+export type { MongoStoreOptions } from './options.js';

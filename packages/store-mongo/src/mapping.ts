@@ -1,0 +1,269 @@
+import { Long } from 'mongodb';
+import { invariant } from '@wallet/ledger';
+import type {
+  AuditEvent, IdempotencyRecord, Metadata, OutboxEvent, ReconciliationReport, StoredBody, StoredTransaction,
+  Transaction, Wallet, WebhookEndpoint,
+} from '@wallet/ledger';
+import type {
+  AuditDoc, EntryDoc, IdempotencyDoc, MetadataPair, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc,
+} from './documents.js';
+
+/**
+ * The one place documents become domain values and back. Every int64 read is checked to be
+ * a safe JavaScript integer before it becomes a number; every time becomes an ISO string.
+ */
+
+const SAFE_MAX = Long.fromNumber(Number.MAX_SAFE_INTEGER);
+const SAFE_MIN = Long.fromNumber(Number.MIN_SAFE_INTEGER);
+
+/** A safe integer as BSON int64; anything else (fraction, NaN, beyond 2^53 - 1) is a bug. */
+export function toLong(value: number, field: string): Long {
+  invariant(Number.isSafeInteger(value), `${field} must be a safe integer`);
+  return Long.fromNumber(value);
+}
+
+/**
+ * A stored integer as a number. Accepts int64 (`Long`) and int32 (aggregation counts come
+ * back as plain numbers) only when the value is a safe integer, so money never rounds.
+ */
+export function fromLong(value: unknown, field: string): number {
+  if (Long.isLong(value)) {
+    invariant(value.lessThanOrEqual(SAFE_MAX) && value.greaterThanOrEqual(SAFE_MIN), `${field} is beyond the safe integer range`);
+    return value.toNumber();
+  }
+  invariant(typeof value === 'number' && Number.isSafeInteger(value), `${field} is not a stored integer`);
+  return value;
+}
+
+export function toDate(iso: string, field: string): Date {
+  const date = new Date(iso);
+  invariant(!Number.isNaN(date.getTime()), `${field} is not a valid time`);
+  return date;
+}
+
+export function fromDate(value: unknown, field: string): string {
+  invariant(value instanceof Date && !Number.isNaN(value.getTime()), `${field} is not a stored date`);
+  return value.toISOString();
+}
+
+export function metadataToPairs(metadata: Metadata): MetadataPair[] {
+  return Object.entries(metadata).map(([k, v]) => ({ k, v }));
+}
+
+export function metadataFromPairs(pairs: MetadataPair[]): Metadata {
+  const metadata: Metadata = {};
+  for (const { k, v } of pairs) metadata[k] = v;
+  return metadata;
+}
+
+export function walletToDoc(wallet: Wallet): WalletDoc {
+  return {
+    _id: wallet.id,
+    userId: wallet.userId,
+    currency: wallet.currency,
+    balance: toLong(wallet.balance, 'wallet.balance'),
+    version: toLong(wallet.version, 'wallet.version'),
+    createdAt: toDate(wallet.createdAt, 'wallet.createdAt'),
+    updatedAt: toDate(wallet.updatedAt, 'wallet.updatedAt'),
+  };
+}
+
+export function walletFromDoc(doc: WalletDoc): Wallet {
+  return {
+    id: doc._id,
+    userId: doc.userId,
+    currency: doc.currency,
+    balance: fromLong(doc.balance, 'wallet.balance'),
+    version: fromLong(doc.version, 'wallet.version'),
+    createdAt: fromDate(doc.createdAt, 'wallet.createdAt'),
+    updatedAt: fromDate(doc.updatedAt, 'wallet.updatedAt'),
+  };
+}
+
+export function entryToDoc(entry: Transaction, seq: number): EntryDoc {
+  const doc: EntryDoc = {
+    _id: entry.id,
+    walletId: entry.walletId,
+    seq: toLong(seq, 'entry.seq'),
+    type: entry.type,
+    amount: toLong(entry.amount, 'entry.amount'),
+    balanceBefore: toLong(entry.balanceBefore, 'entry.balanceBefore'),
+    balanceAfter: toLong(entry.balanceAfter, 'entry.balanceAfter'),
+    status: entry.status,
+    metadata: metadataToPairs(entry.metadata),
+    createdAt: toDate(entry.createdAt, 'entry.createdAt'),
+  };
+  if (entry.transferId !== undefined) doc.transferId = entry.transferId;
+  return doc;
+}
+
+export function entryFromDoc(doc: EntryDoc): StoredTransaction {
+  const entry: StoredTransaction = {
+    id: doc._id,
+    walletId: doc.walletId,
+    type: doc.type,
+    amount: fromLong(doc.amount, 'entry.amount'),
+    balanceBefore: fromLong(doc.balanceBefore, 'entry.balanceBefore'),
+    balanceAfter: fromLong(doc.balanceAfter, 'entry.balanceAfter'),
+    status: doc.status,
+    metadata: metadataFromPairs(doc.metadata),
+    createdAt: fromDate(doc.createdAt, 'entry.createdAt'),
+    seq: fromLong(doc.seq, 'entry.seq'),
+  };
+  if (doc.transferId !== undefined && doc.transferId !== null) entry.transferId = doc.transferId;
+  return entry;
+}
+
+export function recordToDoc(record: IdempotencyRecord, id: string): IdempotencyDoc {
+  return {
+    _id: id,
+    userId: record.userId,
+    key: record.key,
+    operation: record.operation,
+    fingerprint: record.fingerprint,
+    statusCode: record.statusCode,
+    body: JSON.stringify(record.body),
+    requestId: record.requestId,
+    createdAt: toDate(record.createdAt, 'idempotency.createdAt'),
+    expiresAt: toDate(record.expiresAt, 'idempotency.expiresAt'),
+  };
+}
+
+export function recordFromDoc(doc: IdempotencyDoc): IdempotencyRecord {
+  const body = JSON.parse(doc.body) as StoredBody;
+  invariant(body !== null && typeof body === 'object' && ('data' in body || 'error' in body), 'idempotency body is malformed');
+  return {
+    userId: doc.userId,
+    key: doc.key,
+    operation: doc.operation,
+    fingerprint: doc.fingerprint,
+    statusCode: doc.statusCode,
+    body,
+    requestId: doc.requestId,
+    createdAt: fromDate(doc.createdAt, 'idempotency.createdAt'),
+    expiresAt: fromDate(doc.expiresAt, 'idempotency.expiresAt'),
+  };
+}
+
+/**
+ * Claim order of outbox events. `toISOString` is fixed width (until year 10000), so the
+ * string sorts by time, then by id; the two legs of a transfer share a time.
+ */
+export const outboxSeq = (occurredAt: string, id: string): string => `${occurredAt}|${id}`;
+
+export function outboxToDoc(event: OutboxEvent): OutboxDoc {
+  const doc: OutboxDoc = {
+    _id: event.id,
+    type: event.type,
+    userId: event.userId,
+    walletId: event.walletId,
+    transactionId: event.transactionId,
+    currency: event.currency,
+    amount: toLong(event.amount, 'outbox.amount'),
+    balanceAfter: toLong(event.balanceAfter, 'outbox.balanceAfter'),
+    occurredAt: toDate(event.occurredAt, 'outbox.occurredAt'),
+    seq: outboxSeq(event.occurredAt, event.id),
+    createdAt: toDate(event.occurredAt, 'outbox.createdAt'),
+    publishedAt: null,
+    claimedBy: null,
+    claimToken: null,
+    claimedUntil: null,
+  };
+  if (event.transferId !== undefined) doc.transferId = event.transferId;
+  if (event.direction !== undefined) doc.direction = event.direction;
+  return doc;
+}
+
+export function outboxFromDoc(doc: OutboxDoc): OutboxEvent {
+  const event: OutboxEvent = {
+    id: doc._id,
+    type: doc.type,
+    userId: doc.userId,
+    walletId: doc.walletId,
+    transactionId: doc.transactionId,
+    currency: doc.currency,
+    amount: fromLong(doc.amount, 'outbox.amount'),
+    balanceAfter: fromLong(doc.balanceAfter, 'outbox.balanceAfter'),
+    occurredAt: fromDate(doc.occurredAt, 'outbox.occurredAt'),
+  };
+  if (doc.transferId !== undefined && doc.transferId !== null) event.transferId = doc.transferId;
+  if (doc.direction !== undefined && doc.direction !== null) event.direction = doc.direction;
+  return event;
+}
+
+export function auditToDoc(event: AuditEvent): AuditDoc {
+  return {
+    _id: event.id,
+    actor: event.actor,
+    ip: event.ip,
+    action: event.action,
+    walletId: event.walletId,
+    amount: event.amount === null ? null : toLong(event.amount, 'audit.amount'),
+    outcome: event.outcome,
+    requestId: event.requestId,
+    createdAt: toDate(event.createdAt, 'audit.createdAt'),
+  };
+}
+
+export function auditFromDoc(doc: AuditDoc): AuditEvent {
+  return {
+    id: doc._id,
+    actor: doc.actor,
+    ip: doc.ip,
+    action: doc.action,
+    walletId: doc.walletId ?? null,
+    amount: doc.amount === null || doc.amount === undefined ? null : fromLong(doc.amount, 'audit.amount'),
+    outcome: doc.outcome,
+    requestId: doc.requestId,
+    createdAt: fromDate(doc.createdAt, 'audit.createdAt'),
+  };
+}
+
+export function webhookToDoc(endpoint: WebhookEndpoint): WebhookDoc {
+  return {
+    _id: endpoint.id,
+    userId: endpoint.userId,
+    url: endpoint.url,
+    events: [...endpoint.events],
+    secret: endpoint.secret,
+    createdAt: toDate(endpoint.createdAt, 'webhook.createdAt'),
+  };
+}
+
+export function webhookFromDoc(doc: WebhookDoc): WebhookEndpoint {
+  return {
+    id: doc._id,
+    userId: doc.userId,
+    url: doc.url,
+    events: [...doc.events],
+    secret: doc.secret,
+    createdAt: fromDate(doc.createdAt, 'webhook.createdAt'),
+  };
+}
+
+export function reportToDoc(report: ReconciliationReport): ReportDoc {
+  return {
+    _id: report.id,
+    startedAt: toDate(report.startedAt, 'report.startedAt'),
+    finishedAt: toDate(report.finishedAt, 'report.finishedAt'),
+    walletsChecked: toLong(report.walletsChecked, 'report.walletsChecked'),
+    transfersChecked: toLong(report.transfersChecked, 'report.transfersChecked'),
+    mismatches: report.mismatches.map((mismatch) => ({ ...mismatch })),
+  };
+}
+
+export function reportFromDoc(doc: ReportDoc): ReconciliationReport {
+  return {
+    id: doc._id,
+    startedAt: fromDate(doc.startedAt, 'report.startedAt'),
+    finishedAt: fromDate(doc.finishedAt, 'report.finishedAt'),
+    walletsChecked: fromLong(doc.walletsChecked, 'report.walletsChecked'),
+    transfersChecked: fromLong(doc.transfersChecked, 'report.transfersChecked'),
+    mismatches: doc.mismatches.map((mismatch) => {
+      const copy: ReconciliationReport['mismatches'][number] = { kind: mismatch.kind, detail: mismatch.detail };
+      if (mismatch.walletId !== undefined && mismatch.walletId !== null) copy.walletId = mismatch.walletId;
+      if (mismatch.transferId !== undefined && mismatch.transferId !== null) copy.transferId = mismatch.transferId;
+      return copy;
+    }),
+  };
+}

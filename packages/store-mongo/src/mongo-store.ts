@@ -1,0 +1,233 @@
+import { MongoClient, type Db } from 'mongodb';
+import {
+  invariant, StoreUnavailable, type AuditEvent, type BalanceCommand, type CreateWalletCommand, type IdempotencyRecord, type LedgerStore,
+  type OutboxEvent, type ReconciliationReport, type StoredTransaction, type TransferCommand, type Wallet, type WalletAudit,
+  type WebhookEndpoint, type WriteContext, type WriteOutcome,
+} from '@wallet/ledger';
+import { collectionsOf, ensureSchema, type Collections } from './collections.js';
+import { auditFromDoc, auditToDoc, entryFromDoc, recordFromDoc, toDate, toLong, walletFromDoc, webhookFromDoc, webhookToDoc } from './mapping.js';
+import { translateError } from './mongo-errors.js';
+import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
+import { Reconciliation } from './reconciliation.js';
+import { runTransaction } from './transaction.js';
+import { assertReplicaSet, clientOptions, databaseNameOf, longTimeoutMs, validateOptions, type MongoStoreOptions } from './options.js';
+import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
+import { balanceChangeIn } from './write-balance.js';
+import { transferIn } from './write-transfer.js';
+import { createWalletIn, WalletTaken, walletExistsIn } from './write-wallet.js';
+
+/** Largest page any list read returns; callers ask for less (history pages stop at 101). */
+const PAGE_MAX = 1000;
+/** A user's webhook endpoints listed at most (matches the PostgreSQL store). */
+const WEBHOOKS_PER_USER_MAX = 100;
+
+/**
+ * The MongoDB adapter of the ledger port (official driver). Money moves only inside
+ * multi-document transactions (snapshot reads, majority commits), so it needs a replica
+ * set or a sharded cluster; ready() refuses a standalone server.
+ */
+export class MongoStore implements LedgerStore {
+  readonly #client: MongoClient;
+  readonly #db: Db;
+  readonly #collections: Collections;
+  readonly #timeoutMs: number;
+  readonly #reconciliation: Reconciliation;
+  #connected = false;
+  #closed = false;
+
+  constructor(options: MongoStoreOptions) {
+    validateOptions(options);
+    this.#timeoutMs = options.operationTimeoutMs;
+    this.#client = new MongoClient(options.url, clientOptions(options));
+    this.#db = this.#client.db(databaseNameOf(options));
+    this.#collections = collectionsOf(this.#db);
+    this.#reconciliation = new Reconciliation(this.#collections, longTimeoutMs(options.operationTimeoutMs));
+  }
+
+  /** The database name, for tests and tools that reach the collections directly. */
+  get dbName(): string {
+    return this.#db.databaseName;
+  }
+
+  async ready(): Promise<void> {
+    await this.#run(async () => {
+      await assertReplicaSet(this.#db);
+      await ensureSchema(this.#db, this.#collections, this.#timeoutMs);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#client.close();
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#db.command({ ping: 1 }));
+  }
+
+  async createWallet(command: CreateWalletCommand): Promise<WriteOutcome> {
+    try {
+      return await this.#write(command, (tx) => createWalletIn(tx, command));
+    } catch (error) {
+      if (!(error instanceof WalletTaken)) throw error;
+      return this.#write(command, (tx) => walletExistsIn(tx, command));
+    }
+  }
+
+  applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => balanceChangeIn(tx, command));
+  }
+
+  transfer(command: TransferCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => transferIn(tx, command));
+  }
+
+  async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
+    const doc = await this.#run(() => this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs }));
+    return doc ? walletFromDoc(doc) : null;
+  }
+
+  async findWallet(walletId: string): Promise<Wallet | null> {
+    const doc = await this.#run(() => this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs }));
+    return doc ? walletFromDoc(doc) : null;
+  }
+
+  async listWallets(userId: string, limit: number): Promise<Wallet[]> {
+    assertLimit(limit);
+    const docs = await this.#run(() =>
+      this.#collections.wallets.find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit, maxTimeMS: this.#timeoutMs }).toArray());
+    return docs.map(walletFromDoc);
+  }
+
+  async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
+    const doc = await this.#run(() => this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs }));
+    return doc ? recordFromDoc(doc) : null;
+  }
+
+  /** Explicit purge next to the TTL index: the TTL monitor runs only about once a minute. */
+  async purgeExpiredIdempotency(now: string, limit: number): Promise<number> {
+    assertLimit(limit);
+    const expired = { expiresAt: { $lt: toDate(now, 'now') } };
+    return this.#run(async () => {
+      const docs = await this.#collections.idempotency.find(expired, { projection: { _id: 1 }, limit, maxTimeMS: this.#timeoutMs }).toArray();
+      if (docs.length === 0) return 0;
+      const result = await this.#collections.idempotency.deleteMany({ _id: { $in: docs.map((doc) => doc._id) }, ...expired }, { maxTimeMS: this.#timeoutMs });
+      return result.deletedCount;
+    });
+  }
+
+  async listTransactions(walletId: string, page: { limit: number; beforeSeq?: number }): Promise<StoredTransaction[]> {
+    assertLimit(page.limit);
+    const filter = page.beforeSeq === undefined ? { walletId } : { walletId, seq: { $lt: toLong(page.beforeSeq, 'beforeSeq') } };
+    const docs = await this.#run(() =>
+      this.#collections.entries.find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs }).toArray());
+    return docs.map(entryFromDoc);
+  }
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    await this.#run(() => this.#collections.audit.insertOne(auditToDoc(event)));
+  }
+
+  async listAudit(page: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {
+    assertLimit(page.limit);
+    const before = page.before;
+    const at = before ? toDate(before.createdAt, 'before.createdAt') : null;
+    const filter = before && at ? { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: before.id } }] } : {};
+    const docs = await this.#run(() =>
+      this.#collections.audit.find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs }).toArray());
+    return docs.map(auditFromDoc);
+  }
+
+  claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]> {
+    return this.#run(() => claimOutbox(this.#collections, claim, this.#timeoutMs));
+  }
+
+  markOutboxPublished(ids: string[], owner: string): Promise<void> {
+    return this.#run(() => markOutboxPublished(this.#collections, ids, owner, this.#timeoutMs));
+  }
+
+  outboxLagSeconds(): Promise<number> {
+    return this.#run(() => outboxLagSeconds(this.#collections, this.#timeoutMs));
+  }
+
+  async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
+    await this.#run(() => this.#collections.webhooks.insertOne(webhookToDoc(endpoint)));
+  }
+
+  async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
+    const docs = await this.#run(() =>
+      this.#collections.webhooks
+        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_PER_USER_MAX, maxTimeMS: this.#timeoutMs })
+        .toArray());
+    return docs.map(webhookFromDoc);
+  }
+
+  async getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null> {
+    const doc = await this.#run(() => this.#collections.webhooks.findOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }));
+    return doc ? webhookFromDoc(doc) : null;
+  }
+
+  async deleteWebhook(userId: string, id: string): Promise<boolean> {
+    const result = await this.#run(() => this.#collections.webhooks.deleteOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }));
+    return result.deletedCount > 0;
+  }
+
+  auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
+    return this.#run(() => this.#reconciliation.auditWallets(page));
+  }
+
+  unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>> {
+    return this.#run(() => this.#reconciliation.unbalancedTransfers(limit));
+  }
+
+  countTransfers(): Promise<number> {
+    return this.#run(() => this.#reconciliation.countTransfers());
+  }
+
+  saveReconciliationReport(report: ReconciliationReport): Promise<void> {
+    return this.#run(() => this.#reconciliation.saveReport(report));
+  }
+
+  latestReconciliationReport(): Promise<ReconciliationReport | null> {
+    return this.#run(() => this.#reconciliation.latestReport());
+  }
+
+  /**
+   * One money write in one transaction. A concurrent request with the same key that
+   * committed first makes this one abort with KeyTaken; its record is then replayed.
+   */
+  async #write(context: WriteContext, body: (tx: Tx) => Promise<WriteOutcome>): Promise<WriteOutcome> {
+    try {
+      return await this.#run(() => runTransaction(this.#client, this.#timeoutMs, (session) => body({ collections: this.#collections, session })));
+    } catch (error) {
+      if (error instanceof KeyTaken) return this.#run(() => existingAfterRace(this.#collections, context));
+      throw error;
+    }
+  }
+
+  /** Connects first when needed, then runs; driver errors leave as StoreUnavailable or as they are. */
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      await this.#connect();
+      return await operation();
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  /**
+   * A MongoClient whose first connect failed stays closed ("Topology is closed") instead of
+   * retrying, so every call connects until one connect succeeds (the driver merges
+   * concurrent attempts). From then on the driver's own monitoring reconnects after outages.
+   */
+  async #connect(): Promise<void> {
+    if (this.#connected) return;
+    if (this.#closed) throw new StoreUnavailable('MongoStore is closed');
+    await this.#client.connect();
+    this.#connected = true;
+  }
+}
+
+function assertLimit(limit: number): void {
+  invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= PAGE_MAX, 'page limit out of range');
+}

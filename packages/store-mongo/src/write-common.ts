@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Long, type ClientSession } from 'mongodb';
+import {
+  VersionConflict, auditEventFor, outboxEventFor, type IdempotencyRecord, type Operation, type RememberedRefusal,
+  type StoredBody, type Transaction, type Wallet, type WriteContext, type WriteOutcome, refusalBody,
+} from '@wallet/ledger';
+import type { Collections } from './collections.js';
+import {
+  auditToDoc, entryToDoc, outboxToDoc, recordFromDoc, recordToDoc, toDate, toLong, walletFromDoc,
+} from './mapping.js';
+import { isDuplicateKey } from './mongo-errors.js';
+
+/** What every step of a money-moving transaction works with. */
+export interface Tx {
+  collections: Collections;
+  session: ClientSession;
+}
+
+/**
+ * Thrown (inside a transaction, which it aborts) when the idempotency key was taken by a
+ * concurrent request that committed first; the caller then replays that request's record.
+ */
+export class KeyTaken extends Error {
+  override name = 'KeyTaken';
+}
+
+export async function readRecord(tx: Tx, context: WriteContext): Promise<IdempotencyRecord | null> {
+  if (!context.idempotency) return null;
+  const doc = await tx.collections.idempotency.findOne({ userId: context.userId, key: context.idempotency.key }, { session: tx.session });
+  return doc ? recordFromDoc(doc) : null;
+}
+
+export async function readWallet(tx: Tx, walletId: string): Promise<Wallet | null> {
+  const doc = await tx.collections.wallets.findOne({ _id: walletId }, { session: tx.session });
+  return doc ? walletFromDoc(doc) : null;
+}
+
+/**
+ * Compare-and-swap on the version read earlier in this transaction. Under snapshot
+ * isolation a concurrent commit usually surfaces as a WriteConflict (which the driver
+ * retries); a miss here is the same lost race, answered with VersionConflict.
+ */
+export async function casWallet(tx: Tx, before: Wallet, after: Wallet): Promise<void> {
+  const result = await tx.collections.wallets.updateOne(
+    { _id: before.id, version: toLong(before.version, 'wallet.version') },
+    { $set: { balance: toLong(after.balance, 'wallet.balance'), updatedAt: toDate(after.updatedAt, 'wallet.updatedAt') }, $inc: { version: Long.ONE } },
+    { session: tx.session },
+  );
+  if (result.matchedCount === 0) throw new VersionConflict(`wallet ${before.id} moved past version ${before.version}`);
+}
+
+/** One ledger entry with its outbox event; `wallet` is the wallet after the change. */
+export async function insertEntry(tx: Tx, entry: Transaction, wallet: Wallet): Promise<void> {
+  await tx.collections.entries.insertOne(entryToDoc(entry, wallet.version), { session: tx.session });
+  await tx.collections.outbox.insertOne(outboxToDoc(outboxEventFor(entry, wallet)), { session: tx.session });
+}
+
+/** Inserts the key's record (when a key was sent); returns the outcome this call stored. */
+export async function storeOutcome(
+  tx: Tx,
+  context: WriteContext,
+  operation: Operation,
+  reply: { statusCode: number; body: StoredBody },
+): Promise<WriteOutcome> {
+  if (context.idempotency) {
+    const record: IdempotencyRecord = {
+      userId: context.userId,
+      key: context.idempotency.key,
+      operation,
+      fingerprint: context.idempotency.fingerprint,
+      statusCode: reply.statusCode,
+      body: reply.body,
+      requestId: context.requestId,
+      createdAt: context.now,
+      expiresAt: context.idempotency.expiresAt,
+    };
+    try {
+      await tx.collections.idempotency.insertOne(recordToDoc(record, randomUUID()), { session: tx.session });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new KeyTaken('idempotency key taken concurrently', { cause: error });
+      throw error;
+    }
+  }
+  // Same shape as the PostgreSQL store: the core reads the status and body, not the record.
+  return { kind: 'stored', record: null, statusCode: reply.statusCode, body: reply.body };
+}
+
+export async function insertAudit(
+  tx: Tx,
+  context: WriteContext,
+  operation: Operation,
+  outcome: string,
+  fields: { walletId: string | null; amount: number | null },
+): Promise<void> {
+  const event = auditEventFor(context, operation, outcome, { id: randomUUID(), ...fields });
+  await tx.collections.audit.insertOne(auditToDoc(event), { session: tx.session });
+}
+
+/**
+ * A final refusal: with a key it is stored (record + audit event) and replayed later;
+ * without one there is nothing to remember it by, so it is answered and not written.
+ */
+export async function storeRefusal(
+  tx: Tx,
+  context: WriteContext,
+  operation: Operation,
+  refusal: { code: RememberedRefusal; detail: string },
+  fields: { walletId: string | null; amount: number | null },
+): Promise<WriteOutcome> {
+  if (!context.idempotency) return { kind: 'refused', code: refusal.code, detail: refusal.detail };
+  const outcome = await storeOutcome(tx, context, operation, refusalBody(refusal.code, refusal.detail));
+  await insertAudit(tx, context, operation, refusal.code, fields);
+  return outcome;
+}
+
+/**
+ * After a KeyTaken: the concurrent request committed its record, so replay it. Read on the
+ * primary with majority read concern, so the committed record is visible.
+ */
+export async function existingAfterRace(collections: Collections, context: WriteContext): Promise<WriteOutcome> {
+  const key = context.idempotency?.key;
+  const doc = key === undefined ? null : await collections.idempotency.findOne(
+    { userId: context.userId, key },
+    { readPreference: 'primary', readConcern: { level: 'majority' } },
+  );
+  // The record vanished (purged in between): retrying the write from the start is safe.
+  if (!doc) throw new VersionConflict('idempotency record vanished after a key race');
+  return { kind: 'existing', record: recordFromDoc(doc) };
+}
