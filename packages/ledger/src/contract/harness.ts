@@ -43,12 +43,20 @@ export function newService(store: LedgerStore, overrides: Partial<LedgerServiceO
   });
 }
 
-/** Registers a subtest that owns a fresh store, destroyed when the subtest ends. */
-export function withStore(t: Test, target: ContractTarget, name: string, body: (fixture: Fixture, t: Test) => Promise<void>): void {
+/**
+ * Where a case gets its store: a fresh one from the target (cases that read store-wide
+ * state: outbox, audit, reconciliation), or one shared by cases that only touch their own
+ * fresh users and wallets, which saves a schema migration per case.
+ */
+export type StoreSource = ContractTarget | { shared: Fixture };
+
+/** Registers a subtest on the source's store; a fresh store is destroyed when the subtest ends. */
+export function withStore(t: Test, source: StoreSource, name: string, body: (fixture: Fixture, t: Test) => Promise<void>): void {
   t.test(name, async (t) => {
-    const store = await target.create();
-    t.teardown(() => target.destroy(store));
-    await body({ store, service: newService(store), target }, t);
+    if ('shared' in source) return body(source.shared, t);
+    const store = await source.create();
+    t.teardown(() => source.destroy(store));
+    await body({ store, service: newService(store), target: source }, t);
   });
 }
 
@@ -173,4 +181,13 @@ export function countLabels(outcomes: Settled[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const outcome of outcomes) counts[outcome.label] = (counts[outcome.label] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * Opens `connections` pooled connections before a race by reading in parallel: with a
+ * cold pool the first writer commits while the others are still connecting, so the race
+ * would quietly run in series and a broken guard would go unnoticed.
+ */
+export async function warmUp(service: LedgerService, userId: string, walletId: string, connections: number): Promise<void> {
+  await Promise.all(Array.from({ length: connections }, () => service.getWallet(userId, walletId)));
 }

@@ -2,7 +2,7 @@ import type { Test } from 'tap';
 import { CursorCodec } from '../cursor.js';
 import type { LedgerService } from '../ledger-service.js';
 import type { Transaction } from '../types.js';
-import { credit, fundedWallet, openWallet, thrownCode, withStore, type ContractTarget } from './harness.js';
+import { credit, fundedWallet, openWallet, thrownCode, withStore, type StoreSource } from './harness.js';
 
 /** Pages a wallet's history through the service the way the API does; bounded. */
 async function pageThrough(service: LedgerService, userId: string, walletId: string, limit: number, pagesMax: number): Promise<Transaction[][]> {
@@ -19,8 +19,8 @@ async function pageThrough(service: LedgerService, userId: string, walletId: str
 }
 
 /** History: newest first, cursor pages stable under concurrent inserts, cursors unforgeable. */
-export function historyCases(t: Test, target: ContractTarget): void {
-  withStore(t, target, 'history: newest first, pages of the requested size, last page without cursor', async ({ service }, t) => {
+export function historyCases(t: Test, source: StoreSource): void {
+  withStore(t, source, 'history: newest first, pages of the requested size, last page without cursor', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 0);
     const amounts = Array.from({ length: 12 }, (_, index) => index + 1);
     for (const amount of amounts) await credit(service, userId, wallet.id, amount);
@@ -34,7 +34,7 @@ export function historyCases(t: Test, target: ContractTarget): void {
     t.same(await pageThrough(service, userId, empty.id, 5, 2), [[]], 'a wallet without entries has an empty page');
   });
 
-  withStore(t, target, 'history: paging while another task keeps crediting skips nothing and repeats nothing', async ({ service }, t) => {
+  withStore(t, source, 'history: paging while another task keeps crediting skips nothing and repeats nothing', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 0);
     const existing: string[] = [];
     for (let index = 0; index < 30; index++) existing.push((await credit(service, userId, wallet.id, 1)).transactionId);
@@ -66,7 +66,7 @@ export function historyCases(t: Test, target: ContractTarget): void {
     t.equal(items.at(-1)!.balanceBefore, 0, 'paging reached the first entry');
   });
 
-  withStore(t, target, 'history: forged, tampered and foreign cursors are validation_failed', async ({ service }, t) => {
+  withStore(t, source, 'history: forged, tampered and foreign cursors are validation_failed', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 0);
     const other = await openWallet(service, userId, 'EUR');
     const stranger = await fundedWallet(service, 0);

@@ -1,13 +1,13 @@
 import type { Test } from 'tap';
 import type { BalanceResult, Wallet } from '../types.js';
 import {
-  callerOf, checkWalletLedger, countLabels, dataOf, fundedWallet, newKey, newUser, openWallet, settleAll, thrownCode, withStore,
-  type ContractTarget,
+  callerOf, checkWalletLedger, countLabels, dataOf, fundedWallet, newKey, newUser, openWallet, settleAll, thrownCode, warmUp, withStore,
+  type StoreSource,
 } from './harness.js';
 
 /** Exactly once per Idempotency-Key, scoped to the user (DESIGN.md §4.3). */
-export function idempotencyCases(t: Test, target: ContractTarget): void {
-  withStore(t, target, 'idempotency: sequential replay returns the stored outcome with no second effect', async ({ store, service }, t) => {
+export function idempotencyCases(t: Test, source: StoreSource): void {
+  withStore(t, source, 'idempotency: sequential replay returns the stored outcome with no second effect', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 0);
     const key = newKey();
     const request = { walletId: wallet.id, amount: 250, metadata: { order: 'o-1', note: 'n' } };
@@ -32,10 +32,11 @@ export function idempotencyCases(t: Test, target: ContractTarget): void {
     t.equal(await service.findIdempotencyRecord(newUser(), key), null, 'keys are per user');
   });
 
-  withStore(t, target, 'idempotency: 8 simultaneous requests with one key apply once and answer alike', async ({ store, service }, t) => {
+  withStore(t, source, 'idempotency: 8 simultaneous requests with one key apply once and answer alike', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const key = newKey();
     const request = { walletId: wallet.id, amount: 300 };
+    await warmUp(service, userId, wallet.id, 8);
     const outcomes = await settleAll(Array.from({ length: 8 }, () => service.debit(callerOf(userId), request, { idempotencyKey: key })));
     t.same(countLabels(outcomes), { ok: 8 }, 'every caller gets the outcome');
     const bodies = new Set(outcomes.map((outcome) => JSON.stringify(outcome.result!.body)));
@@ -47,7 +48,7 @@ export function idempotencyCases(t: Test, target: ContractTarget): void {
     await checkWalletLedger(t, store, after);
   });
 
-  withStore(t, target, 'idempotency: same key with a different request is refused and changes nothing', async ({ service }, t) => {
+  withStore(t, source, 'idempotency: same key with a different request is refused and changes nothing', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const other = await openWallet(service, userId, 'EUR');
     const key = newKey();
@@ -67,7 +68,7 @@ export function idempotencyCases(t: Test, target: ContractTarget): void {
     t.equal((await service.getWallet(userId, other.id)).version, 0);
   });
 
-  withStore(t, target, 'idempotency: two users using the same key never collide', async ({ service }, t) => {
+  withStore(t, source, 'idempotency: two users using the same key never collide', async ({ service }, t) => {
     const alice = await fundedWallet(service, 0);
     const bob = await fundedWallet(service, 0);
     const key = newKey();
@@ -81,7 +82,7 @@ export function idempotencyCases(t: Test, target: ContractTarget): void {
     t.equal((await service.getWallet(bob.userId, bob.wallet.id)).balance, 20);
   });
 
-  withStore(t, target, 'idempotency: a remembered refusal replays even once the balance would allow it', async ({ service }, t) => {
+  withStore(t, source, 'idempotency: a remembered refusal replays even once the balance would allow it', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 100);
     const key = newKey();
     const request = { walletId: wallet.id, amount: 500 };
@@ -98,7 +99,7 @@ export function idempotencyCases(t: Test, target: ContractTarget): void {
     t.equal(fresh.statusCode, 200, 'a new key applies');
   });
 
-  withStore(t, target, 'idempotency: refusals that are not final are not remembered', async ({ service }, t) => {
+  withStore(t, source, 'idempotency: refusals that are not final are not remembered', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 100);
     const stranger = await fundedWallet(service, 100);
     const notFoundKey = newKey();
@@ -124,7 +125,7 @@ export function idempotencyCases(t: Test, target: ContractTarget): void {
     t.equal((await service.getWallet(userId, wallet.id)).balance, 100 + 5 + 1 + 7);
   });
 
-  withStore(t, target, 'idempotency: wallet creation with a key replays the same wallet', async ({ service }, t) => {
+  withStore(t, source, 'idempotency: wallet creation with a key replays the same wallet', async ({ service }, t) => {
     const userId = newUser();
     const key = newKey();
     const first = await service.createWallet(callerOf(userId), { currency: 'GBP' }, { idempotencyKey: key });

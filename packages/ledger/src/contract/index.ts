@@ -1,5 +1,5 @@
 import type { Test } from 'tap';
-import type { ContractTarget } from './harness.js';
+import { newService, type ContractTarget } from './harness.js';
 import { raceCases } from './race-cases.js';
 import { propertyCases } from './property-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
@@ -14,16 +14,24 @@ export type { ContractTarget } from './harness.js';
  * The store contract suite: every LedgerStore adapter runs it against a real database.
  * Writes go through the real LedgerService (the only path money takes); the outbox, audit,
  * webhook and reconciliation methods, which the service does not reach, are called on the
- * port directly. Each case gets a fresh store from `target.create()`.
+ * port directly. Cases that read store-wide state get a fresh store from `target.create()`;
+ * the others share one and stay apart by using fresh users and wallets.
  */
 export function storeContract(t: Test, target: ContractTarget): void {
   t.test(`${target.name}: store contract`, async (t) => {
-    raceCases(t, target);
-    propertyCases(t, target);
-    idempotencyCases(t, target);
-    rulesCases(t, target);
-    historyCases(t, target);
-    outboxCases(t, target);
-    reconciliationCases(t, target);
+    t.test('cases confined to their own users and wallets (one shared store)', async (t) => {
+      const store = await target.create();
+      t.teardown(() => target.destroy(store));
+      const source = { shared: { store, service: newService(store), target } };
+      raceCases(t, source);
+      propertyCases(t, source);
+      idempotencyCases(t, source);
+      rulesCases(t, source);
+      historyCases(t, source);
+    });
+    t.test('cases reading store-wide state (a fresh store each)', async (t) => {
+      outboxCases(t, target);
+      reconciliationCases(t, target);
+    });
   });
 }

@@ -3,7 +3,7 @@ import type { Test } from 'tap';
 import type { LedgerService, WriteResult } from '../ledger-service.js';
 import type { LedgerStore } from '../store.js';
 import type { BalanceResult, Transaction, TransferResult, Wallet } from '../types.js';
-import { callerOf, credit, ledgerViolations, newKey, newUser, openWallet, settleAll, signedAmount, withStore, type ContractTarget, type Settled } from './harness.js';
+import { callerOf, credit, ledgerViolations, newKey, newUser, openWallet, settleAll, signedAmount, warmUp, withStore, type StoreSource, type Settled } from './harness.js';
 
 /** Runs of the property; each run is one concurrent batch on fresh wallets (~0.3 s on PostgreSQL). */
 const PROPERTY_RUNS = 20;
@@ -157,8 +157,8 @@ async function checkReplays(service: LedgerService, world: World, scenario: Scen
 }
 
 /** Random concurrent credit/debit/transfer batches against a model of what the answers imply. */
-export function propertyCases(t: Test, target: ContractTarget): void {
-  withStore(t, target, `property: ${PROPERTY_RUNS} random concurrent batches keep the ledger consistent with the answers`, async ({ store, service }, t) => {
+export function propertyCases(t: Test, source: StoreSource): void {
+  withStore(t, source, `property: ${PROPERTY_RUNS} random concurrent batches keep the ledger consistent with the answers`, async ({ store, service }, t) => {
     let runs = 0;
     const property = fc.asyncProperty(scenarioArbitrary, async (scenario) => {
       runs++;
@@ -167,6 +167,7 @@ export function propertyCases(t: Test, target: ContractTarget): void {
       const duplicated = [...new Set(scenario.duplicates.map((index) => index % scenario.ops.length))];
       const allKeys = [...keys, ...duplicated.map((index) => keys[index]!)];
       const allOps = [...scenario.ops, ...duplicated.map((index) => scenario.ops[index]!)];
+      await warmUp(service, world.users[0]!, world.wallets[0]!.id, allOps.length);
       const outcomes = await settleAll(allOps.map((op, index) => send(service, world, op, allKeys[index]!)));
       const violations = await checkBatch(store, world, { ...scenario, ops: allOps }, outcomes, allKeys);
       const readAll = () => Promise.all(world.wallets.map((wallet) => store.findWallet(wallet.id)));
@@ -177,7 +178,7 @@ export function propertyCases(t: Test, target: ContractTarget): void {
     });
     try {
       // endOnFailure: a concurrent batch does not shrink reproducibly, and shrinking re-runs cost seconds each.
-      await fc.assert(property, { numRuns: PROPERTY_RUNS, endOnFailure: true });
+      await fc.assert(property, { numRuns: PROPERTY_RUNS, endOnFailure: true, includeErrorInReport: true });
       t.pass(`${runs} concurrent batches matched the model`);
     } catch (error) {
       t.fail(error instanceof Error ? error.message : String(error));

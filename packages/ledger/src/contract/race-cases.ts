@@ -1,17 +1,18 @@
 import type { Test } from 'tap';
 import type { BalanceResult, TransferResult } from '../types.js';
 import {
-  callerOf, checkWalletLedger, countLabels, dataOf, fundedWallet, newKey, settleAll, withStore, type ContractTarget,
+  callerOf, checkWalletLedger, countLabels, dataOf, fundedWallet, newKey, settleAll, warmUp, withStore, type StoreSource,
 } from './harness.js';
 
 /** Concurrent writers on the same balance: exactly the affordable ones win (DESIGN.md §4.1). */
-export function raceCases(t: Test, target: ContractTarget): void {
+export function raceCases(t: Test, source: StoreSource): void {
   const writers = 10;
 
-  withStore(t, target, `${writers} concurrent debits of 800 on 1000: one succeeds, the rest are remembered refusals`, async ({ store, service }, t) => {
+  withStore(t, source, `${writers} concurrent debits of 800 on 1000: one succeeds, the rest are remembered refusals`, async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const keys = Array.from({ length: writers }, newKey);
     const request = { walletId: wallet.id, amount: 800 };
+    await warmUp(service, userId, wallet.id, writers);
     const outcomes = await settleAll(keys.map((key) => service.debit(callerOf(userId), request, { idempotencyKey: key })));
     t.same(countLabels(outcomes), { ok: 1, insufficient_funds: writers - 1 }, 'one debit wins');
 
@@ -33,10 +34,11 @@ export function raceCases(t: Test, target: ContractTarget): void {
     t.equal((await service.getWallet(userId, wallet.id)).version, 2, 'replays moved nothing');
   });
 
-  withStore(t, target, `${writers} concurrent transfers of 800 from 1000: one succeeds`, async ({ store, service }, t) => {
+  withStore(t, source, `${writers} concurrent transfers of 800 from 1000: one succeeds`, async ({ store, service }, t) => {
     const source = await fundedWallet(service, 1000);
     const destination = await fundedWallet(service, 0);
     const request = { fromWalletId: source.wallet.id, toWalletId: destination.wallet.id, amount: 800 };
+    await warmUp(service, source.userId, source.wallet.id, writers);
     const outcomes = await settleAll(
       Array.from({ length: writers }, () => service.transfer(callerOf(source.userId), request, { idempotencyKey: newKey() })),
     );
@@ -56,10 +58,11 @@ export function raceCases(t: Test, target: ContractTarget): void {
     t.equal(won.credit.balanceAfter, 800);
   });
 
-  withStore(t, target, 'crossing concurrent transfers between two wallets all complete (no deadlock, no lost update)', async ({ store, service }, t) => {
+  withStore(t, source, 'crossing concurrent transfers between two wallets all complete (no deadlock, no lost update)', async ({ store, service }, t) => {
     const a = await fundedWallet(service, 1000);
     const b = await fundedWallet(service, 1000);
     const perDirection = 8;
+    await warmUp(service, a.userId, a.wallet.id, 2 * perDirection);
     const calls = Array.from({ length: perDirection }, () => [
       service.transfer(callerOf(a.userId), { fromWalletId: a.wallet.id, toWalletId: b.wallet.id, amount: 100 }, { idempotencyKey: newKey() }),
       service.transfer(callerOf(b.userId), { fromWalletId: b.wallet.id, toWalletId: a.wallet.id, amount: 100 }, { idempotencyKey: newKey() }),
@@ -76,8 +79,9 @@ export function raceCases(t: Test, target: ContractTarget): void {
     await checkWalletLedger(t, store, walletB);
   });
 
-  withStore(t, target, 'concurrent credits on one wallet all apply', async ({ store, service }, t) => {
+  withStore(t, source, 'concurrent credits on one wallet all apply', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 0);
+    await warmUp(service, userId, wallet.id, writers);
     const outcomes = await settleAll(
       Array.from({ length: writers }, (_, index) => service.credit(callerOf(userId), { walletId: wallet.id, amount: index + 1 }, { idempotencyKey: newKey() })),
     );

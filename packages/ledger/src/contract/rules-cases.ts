@@ -3,12 +3,12 @@ import { AMOUNT_MAX_MINOR_DEFAULT, BALANCE_MAX_MINOR } from '../money.js';
 import type { BalanceResult, TransferResult, Wallet } from '../types.js';
 import {
   callerOf, checkWalletLedger, countLabels, credit, dataOf, fundedWallet, newKey, newService, newUser, openWallet, settleAll, thrownCode, withStore,
-  type ContractTarget,
+  type StoreSource,
 } from './harness.js';
 
 /** Client compare-and-swap, money limits and ownership rules, each refusal changing nothing. */
-export function rulesCases(t: Test, target: ContractTarget): void {
-  withStore(t, target, 'client CAS: a stale expectedVersion is refused, a current one applies', async ({ store, service }, t) => {
+export function rulesCases(t: Test, source: StoreSource): void {
+  withStore(t, source, 'client CAS: a stale expectedVersion is refused, a current one applies', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 500);
     const other = await fundedWallet(service, 0);
     t.equal(wallet.version, 1);
@@ -37,7 +37,7 @@ export function rulesCases(t: Test, target: ContractTarget): void {
     await checkWalletLedger(t, store, await service.getWallet(userId, wallet.id));
   });
 
-  withStore(t, target, 'limits: a balance may reach but never pass Number.MAX_SAFE_INTEGER', async ({ store }, t) => {
+  withStore(t, source, 'limits: a balance may reach but never pass Number.MAX_SAFE_INTEGER', async ({ store }, t) => {
     // A service allowing huge single amounts reaches the balance ceiling in two credits.
     const service = newService(store, { maxAmountMinor: BALANCE_MAX_MINOR });
     const { userId, wallet } = await fundedWallet(service, BALANCE_MAX_MINOR - 5);
@@ -57,7 +57,7 @@ export function rulesCases(t: Test, target: ContractTarget): void {
     await checkWalletLedger(t, store, exact.wallet);
   });
 
-  withStore(t, target, 'limits: bad amounts are validation_failed and change nothing', async ({ service }, t) => {
+  withStore(t, source, 'limits: bad amounts are validation_failed and change nothing', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const peer = await fundedWallet(service, 0);
     const bad: unknown[] = [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '100', null, AMOUNT_MAX_MINOR_DEFAULT + 1, BALANCE_MAX_MINOR + 1];
@@ -77,7 +77,7 @@ export function rulesCases(t: Test, target: ContractTarget): void {
     t.equal(largest.statusCode, 200, 'MAX_AMOUNT itself is fine');
   });
 
-  withStore(t, target, 'rules: same wallet, currency mismatch, ownership', async ({ service }, t) => {
+  withStore(t, source, 'rules: same wallet, currency mismatch, ownership', async ({ service }, t) => {
     const alice = await fundedWallet(service, 1000);
     const aliceEur = await openWallet(service, alice.userId, 'EUR');
     const bob = await fundedWallet(service, 50);
@@ -110,7 +110,7 @@ export function rulesCases(t: Test, target: ContractTarget): void {
     t.equal((await service.getWallet(alice.userId, alice.wallet.id)).balance, 700);
   });
 
-  withStore(t, target, 'wallets: one per user per currency, listed and read by their owner only', async ({ service }, t) => {
+  withStore(t, source, 'wallets: one per user per currency, listed and read by their owner only', async ({ service }, t) => {
     const userId = newUser();
     const created = await service.createWallet(callerOf(userId), { currency: 'USD' });
     t.equal(created.statusCode, 201);
