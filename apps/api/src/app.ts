@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '@wallet/config';
 import type { LedgerStore } from '@wallet/ledger';
 import { createStore } from '@wallet/stores';
@@ -48,7 +48,8 @@ export function serverOptions(config: Config, logger?: FastifyServerOptions['log
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
+    // Probes and scrapes every few seconds would drown the request log.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (request) => request.url.startsWith('/health/') || request.url === '/metrics' }),
     bodyLimit: BODY_LIMIT_BYTES,
     // requestTimeout bounds receiving a request; connectionTimeout bounds an idle socket.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
@@ -92,6 +93,8 @@ export async function serviceApp(app: FastifyInstance, options: Required<Pick<Bu
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(options.config, options.logger));
   app.setValidatorCompiler(validatorCompiler());
+  // JSON only: a text/plain body is answered 415 instead of reaching validation as a string.
+  app.removeContentTypeParser('text/plain');
   const store = options.store ?? createStore(options.config);
   await app.register(serviceApp, { ...options, store });
   return app;

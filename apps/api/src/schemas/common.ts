@@ -19,6 +19,8 @@ export const METADATA_VALUE_CHARS_MAX = 500;
 /** Flat string map: at most 20 keys of `[A-Za-z0-9_.-]{1,40}` (so no `$` or dots-only operators reach a store). */
 export const Metadata = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' }), Type.String({ maxLength: METADATA_VALUE_CHARS_MAX }), {
   maxProperties: METADATA_KEYS_MAX,
+  // Without this, keys outside the pattern (`$where`) would pass: patternProperties alone does not refuse them.
+  additionalProperties: false,
   description: 'flat object of string values (at most 20 keys, values up to 500 chars)',
 });
 

@@ -34,7 +34,7 @@ export default fp(
       secret: config.JWT_SECRET ?? { public: config.JWT_PUBLIC_KEY! },
       verify: {
         algorithms: jwtAlgorithmsFor(config),
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'sub', ...(config.JWT_ISSUER ? ['iss'] : []), ...(config.JWT_AUDIENCE ? ['aud'] : [])],
         ...(config.JWT_ISSUER ? { allowedIss: config.JWT_ISSUER } : {}),
         ...(config.JWT_AUDIENCE ? { allowedAud: config.JWT_AUDIENCE } : {}),
         cache: VERIFY_CACHE_SIZE,

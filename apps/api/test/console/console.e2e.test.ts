@@ -1,0 +1,273 @@
+// Drives the web console in Debian's Chromium (playwright-core) against the real API on
+// PostgreSQL and Redis, listening on a real port: sign-in with the dev token button, wallets,
+// a credit, refusals, history paging and both demos, asserting on what the page shows and
+// cross-checking balances through the API itself.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { t } from 'tap';
+import { loadConfig } from '@wallet/config';
+import { buildApp } from '../../src/app.js';
+
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
+];
+/** Every page wait is bounded; the whole file stays well under tap's timeout. */
+const STEP_TIMEOUT_MS = 10_000;
+const SCREENSHOT_PATH = 'test-artifacts/console.png';
+const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+if (!existsSync(CHROMIUM_PATH) && !process.env.CI) {
+  t.plan(0, `skipped: ${CHROMIUM_PATH} not found (apt-get install -y chromium); under CI=true this fails instead`);
+} else {
+  t.ok(existsSync(CHROMIUM_PATH), `${CHROMIUM_PATH} is installed (required under CI)`);
+  if (existsSync(CHROMIUM_PATH)) await runConsoleE2e();
+}
+
+async function runConsoleE2e(): Promise<void> {
+  const schema = `t_${randomUUID().replaceAll('-', '')}`;
+  const redisPrefix = `t-${randomUUID()}`;
+  const config = loadConfig(
+    {
+      NODE_ENV: 'development',
+      JWT_SECRET: randomUUID() + randomUUID(),
+      DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL,
+      REDIS_PREFIX: redisPrefix,
+      // The race demo and the paging set-up send bursts; the test is not about budgets.
+      RATE_LIMIT_MAX: '10000',
+      RATE_LIMIT_WRITE_MAX: '10000',
+      LOG_LEVEL: 'silent',
+    },
+    { requireJwt: true },
+  );
+  const app = await buildApp({ config });
+  t.teardown(async () => {
+    await app.close();
+    await dropSchemaAndKeys(schema, redisPrefix);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
+  t.teardown(() => browser.close());
+  const page = await openConsole(browser, origin);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    // Chromium logs every 4xx answer; the refusals below are deliberate, anything else counts.
+    const expectedRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text());
+    if (message.type() === 'error' && !expectedRefusal) pageErrors.push(message.text());
+  });
+  await page.goto(`${origin}/console`);
+
+  const api = apiClient(origin);
+  const sub = `e2e-${randomUUID().slice(0, 8)}`;
+
+  await t.test('signs in with the dev token button; the token stays in sessionStorage', async (t) => {
+    t.equal(await page.locator('#app').isHidden(), true, 'the console is hidden while signed out');
+    await page.locator('#dev-token summary').click();
+    await page.fill('#dev-sub', sub);
+    await page.click('#dev-mint-button');
+    await page.locator('#whoami', { hasText: `Signed in as ${sub}` }).waitFor();
+    t.equal(await page.locator('#app').isVisible(), true);
+    // Evaluated in the page (as text: the test project has no DOM types).
+    const storage = await page.evaluate<{ session: string | null; local: number }>(
+      "({ session: sessionStorage.getItem('wallet-console.token'), local: localStorage.length })",
+    );
+    t.match(storage.session, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    t.equal(storage.local, 0, 'nothing in localStorage');
+    api.token = storage.session!;
+  });
+
+  await t.test('creates wallets and shows balances in the currency minor unit', async (t) => {
+    for (const currency of ['EUR', 'JPY', 'GBP']) {
+      await page.fill('#create-currency', currency);
+      await page.click('#create-wallet');
+      await page.locator('#wallets-message', { hasText: `Created ${currency} wallet` }).waitFor();
+    }
+    t.same(await page.locator('#wallets-body tr td:first-child').allTextContents(), ['EUR', 'GBP', 'JPY']);
+    await page.click('#create-wallet');
+    await page.locator('#wallets-message', { hasText: 'wallet_exists' }).waitFor();
+    t.match(await page.textContent('#wallets-message'), /Wallet already exists.*\(wallet_exists, 409\)/);
+    const wallets = (await api.get('/api/wallets')) as { id: string; currency: string }[];
+    t.equal(wallets.length, 3);
+  });
+
+  await t.test('credits with a per-intent Idempotency-Key, refuses bad amounts and overdrafts', async (t) => {
+    const eur = await walletId(page, 'EUR');
+    const jpy = await walletId(page, 'JPY');
+    const credit = page.locator('#credit-form');
+    const keyBefore = await credit.locator('.key-value').textContent();
+    t.match(keyBefore, /^[0-9a-f-]{36}$/);
+    await credit.locator('select').selectOption(eur);
+    await credit.locator('input[name=amount]').fill('10.50');
+    const keyAfterEdit = await credit.locator('.key-value').textContent();
+    t.not(keyAfterEdit, keyBefore, 'editing the form starts a new intent');
+    await credit.locator('button[type=submit]').click();
+    await credit.locator('.message.ok', { hasText: 'Credited 10.50 EUR; balance now 10.50 EUR' }).waitFor();
+    t.match(await credit.locator('.message').textContent(), keyAfterEdit!, 'the sent key is shown');
+    t.not(await credit.locator('.key-value').textContent(), keyAfterEdit, 'a success draws a new key');
+    await page.locator('#wallets-body tr', { hasText: '10.50 EUR' }).waitFor();
+    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 1050);
+
+    await credit.locator('select').selectOption(jpy);
+    await credit.locator('input[name=amount]').fill('15.5');
+    await credit.locator('button[type=submit]').click();
+    await credit.locator('.message.error', { hasText: 'JPY has 0 decimal places at most' }).waitFor();
+    await credit.locator('input[name=amount]').fill('1500');
+    await credit.locator('button[type=submit]').click();
+    await credit.locator('.message.ok', { hasText: 'balance now 1,500 JPY' }).waitFor();
+    t.equal(((await api.get(`/api/wallets/${jpy}`)) as { balance: number }).balance, 1500);
+
+    const debit = page.locator('#debit-form');
+    await debit.locator('select').selectOption(eur);
+    await debit.locator('input[name=amount]').fill('1000');
+    await debit.locator('button[type=submit]').click();
+    await debit.locator('.message.error', { hasText: 'insufficient_funds' }).waitFor();
+    t.match(await debit.locator('.message').textContent(), /^Insufficient funds.*\(insufficient_funds, 409\) \[request /);
+    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 1050, 'the refusal moved nothing');
+  });
+
+  await t.test('pages history with Newer / Older over more entries than a page', async (t) => {
+    const eur = await walletId(page, 'EUR');
+    const credit = page.locator('#credit-form');
+    await credit.locator('select').selectOption(eur);
+    for (let index = 1; index <= 6; index += 1) {
+      await credit.locator('input[name=amount]').fill(`0.0${index}`);
+      await credit.locator('button[type=submit]').click();
+      await credit.locator('.message.ok', { hasText: `Credited 0.0${index} EUR` }).waitFor();
+    }
+    // 7 credits in all (10.50, then 0.01 … 0.06): pages of 5 → 5 + 2.
+    await page.fill('#history-limit', '5');
+    await page.selectOption('#history-wallet', eur);
+    await page.click('#history-load');
+    await page.locator('#history-page', { hasText: 'Page 1 · 5 entries' }).waitFor();
+    t.equal(await page.isDisabled('#history-newer'), true, 'no newer page on page 1');
+    const firstPage = await page.locator('#history-body tr td:nth-child(3)').allTextContents();
+    t.same(firstPage, ['0.06 EUR', '0.05 EUR', '0.04 EUR', '0.03 EUR', '0.02 EUR']);
+    await page.click('#history-older');
+    await page.locator('#history-page', { hasText: 'Page 2 · 2 entries' }).waitFor();
+    t.same(await page.locator('#history-body tr td:nth-child(3)').allTextContents(), ['0.01 EUR', '10.50 EUR']);
+    t.same(await page.locator('#history-body tr td:nth-child(4)').allTextContents(), ['10.51 EUR', '10.50 EUR']);
+    t.equal(await page.isDisabled('#history-older'), true, 'no older page after the last');
+    await page.click('#history-newer');
+    await page.locator('#history-page', { hasText: 'Page 1 · 5 entries' }).waitFor();
+    t.same(await page.locator('#history-body tr td:nth-child(3)').allTextContents(), firstPage);
+  });
+
+  await t.test('retry demo: same key twice, one effect, second answer replayed', async (t) => {
+    const eur = await walletId(page, 'EUR');
+    const before = ((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance;
+    await page.selectOption('#retry-wallet', eur);
+    await page.fill('#retry-amount', '2.00');
+    await page.click('#retry-run');
+    await page.locator('#retry-message.ok', { hasText: 'applied once, second answer replayed' }).waitFor();
+    const lines = await page.locator('#retry-log li').allTextContents();
+    t.equal(lines.length, 2);
+    t.match(lines[0], /^send 1: 200 fresh · transaction /);
+    t.match(lines[1], /^send 2: 200 replayed · transaction /);
+    const transactionOf = (line: string | undefined) => /transaction (\S+)/.exec(line ?? '')?.[1];
+    t.equal(transactionOf(lines[1]), transactionOf(lines[0]), 'the replay names the same transaction');
+    t.match(await page.textContent('#retry-message'), /balance moved by 2\.00 EUR/);
+    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, before + 200, 'applied once');
+  });
+
+  await t.test('race demo: concurrent debits, one wins, balance equals the ledger sum', async (t) => {
+    const gbp = await walletId(page, 'GBP');
+    const credit = page.locator('#credit-form');
+    await credit.locator('select').selectOption(gbp);
+    await credit.locator('input[name=amount]').fill('10');
+    await credit.locator('button[type=submit]').click();
+    await credit.locator('.message.ok', { hasText: 'balance now 10.00 GBP' }).waitFor();
+
+    // Hold the debits for a moment (they still reach the real API) to observe the busy state.
+    await page.route('**/api/wallets/debit', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
+    await page.selectOption('#race-wallet', gbp);
+    await page.fill('#race-count', '5');
+    await page.fill('#race-amount', '8.00');
+    await page.click('#race-run');
+    t.equal(await page.isDisabled('#race-run'), true, 'the button is disabled while requests are in flight');
+    await page.locator('#race-summary.ok').waitFor();
+    await page.unroute('**/api/wallets/debit');
+    t.equal(await page.isDisabled('#race-run'), false);
+
+    const lines = await page.locator('#race-log li').allTextContents();
+    t.equal(lines.length, 5);
+    t.equal(lines.filter((line) => /succeeded \(200\), balance after 2\.00 GBP/.test(line)).length, 1);
+    t.equal(lines.filter((line) => /refused insufficient_funds \(409\)/.test(line)).length, 4);
+    t.equal(
+      await page.textContent('#race-summary'),
+      '1 succeeded, 4 refused. Final balance 2.00 GBP; ledger sum 2.00 GBP; start minus successes 2.00 GBP: consistent.',
+    );
+    t.equal(((await api.get(`/api/wallets/${gbp}`)) as { balance: number }).balance, 200);
+  });
+
+  await t.test('the page looks right and raised no errors (CSP included)', async (t) => {
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+    t.ok(existsSync(SCREENSHOT_PATH));
+    t.same(pageErrors, [], 'no page errors, console errors or CSP violations');
+  });
+
+  await t.test('signing out hides the console and forgets the token', async (t) => {
+    await page.click('#sign-out-button');
+    await page.locator('#whoami', { hasText: 'Signed out' }).waitFor();
+    t.equal(await page.locator('#app').isHidden(), true);
+    t.equal(await page.evaluate<string | null>("sessionStorage.getItem('wallet-console.token')"), null);
+  });
+}
+
+async function openConsole(browser: Browser, origin: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: origin });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  return page;
+}
+
+async function walletId(page: Page, currency: string): Promise<string> {
+  const id = await page.locator('#wallets-body tr', { has: page.locator('td:first-child', { hasText: currency }) }).getAttribute('data-wallet-id');
+  if (!id) throw new Error(`no ${currency} wallet row`);
+  return id;
+}
+
+/** Reads through the API with the token the page signed in with, to check the page's claims. */
+function apiClient(origin: string) {
+  const client = {
+    token: '',
+    async get(path: string): Promise<unknown> {
+      const response = await fetch(`${origin}${path}`, { headers: { authorization: `Bearer ${client.token}` }, signal: AbortSignal.timeout(STEP_TIMEOUT_MS) });
+      if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+      return ((await response.json()) as { data: unknown }).data;
+    },
+  };
+  return client;
+}
+
+async function dropSchemaAndKeys(schema: string, redisPrefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    const keys = await redis.keys(`${redisPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
