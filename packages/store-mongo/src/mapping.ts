@@ -5,7 +5,7 @@ import type {
   Transaction, Wallet, WebhookEndpoint,
 } from '@wallet/ledger';
 import type {
-  AuditDoc, EntryDoc, IdempotencyDoc, MetadataPair, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc,
+  AuditDoc, EntryDoc, IdempotencyDoc, MetadataPair, MismatchDoc, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc,
 } from './documents.js';
 
 /**
@@ -248,7 +248,13 @@ export function reportToDoc(report: ReconciliationReport): ReportDoc {
     finishedAt: toDate(report.finishedAt, 'report.finishedAt'),
     walletsChecked: toLong(report.walletsChecked, 'report.walletsChecked'),
     transfersChecked: toLong(report.transfersChecked, 'report.transfersChecked'),
-    mismatches: report.mismatches.map((mismatch) => ({ ...mismatch })),
+    mismatches: report.mismatches.map((mismatch) => {
+      // Only the fields that are set: an undefined would be stored as null.
+      const doc: MismatchDoc = { kind: mismatch.kind, detail: mismatch.detail };
+      if (mismatch.walletId !== undefined) doc.walletId = mismatch.walletId;
+      if (mismatch.transferId !== undefined) doc.transferId = mismatch.transferId;
+      return doc;
+    }),
   };
 }
 
