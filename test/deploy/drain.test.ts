@@ -1,0 +1,211 @@
+// Goal: the drain the Kubernetes manifests rely on really happens: on SIGTERM readiness turns
+// 503, new requests get 503, the listener closes, requests already in flight finish with 200
+// and the process exits 0 within SHUTDOWN_TIMEOUT_MS. Method: run the built API
+// (apps/api/dist/main.js) as a child process on PostgreSQL and Redis with the ConfigMap's
+// drain settings scaled down, hold 30 credits in flight (headers accepted, body withheld),
+// send SIGTERM, watch the probes, then release the bodies.
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createSigner } from 'fast-jwt';
+import { loadManifests, repoRoot, type K8sObject } from './deploy-files.js';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const JWT_SECRET = `drain-test-secret-${randomUUID()}`;
+const IN_FLIGHT_COUNT = 30;
+const AMOUNT_MINOR = 125;
+/** Longest wait for the API to become ready (cold start: migrations on a fresh schema). */
+const READY_WAIT_MS = 30_000;
+const POLL_MS = 50;
+
+// The ConfigMap's drain settings, scaled so the test stays short; the ratios are kept.
+const configMap = (loadManifests(['configmap.yaml'])[0]!.object as K8sObject & { data: Record<string, string> }).data;
+const scale = Math.max(1, Math.ceil(Number(configMap.SHUTDOWN_TIMEOUT_MS) / 10_000));
+const SHUTDOWN_DELAY_MS = Math.max(500, Math.round(Number(configMap.SHUTDOWN_DELAY_MS) / scale));
+const SHUTDOWN_TIMEOUT_MS = Math.round(Number(configMap.SHUTDOWN_TIMEOUT_MS) / scale);
+const REQUEST_TIMEOUT_MS = Math.round(Number(configMap.REQUEST_TIMEOUT_MS) / scale);
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** One request on a fresh connection (no keep-alive pool), so "refused" is observable. */
+function request(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers, timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('timeout', () => req.destroy(new Error('client timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * A credit whose headers the server has accepted (it answered `100 Continue`, so the request
+ * is routed and past the drain gate) while its body is still withheld: in flight, for sure.
+ */
+async function heldCredit(port: number, headers: Record<string, string>, body: string) {
+  const req = http.request({
+    host: '127.0.0.1', port, method: 'POST', path: '/api/wallets/credit', agent: false,
+    headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), expect: '100-continue' },
+  });
+  const reply = new Promise<Reply>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+  });
+  // A reset is reported where the replies are awaited, not as an unhandled rejection.
+  reply.catch(() => undefined);
+  req.flushHeaders();
+  await Promise.race([once(req, 'continue'), reply.then(() => Promise.reject(new Error('answered before the body was sent')))]);
+  return { release: () => req.end(body), reply };
+}
+
+async function waitForReady(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_WAIT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`api exited early with code ${child.exitCode}`);
+    const status = await request(port, 'GET', '/health/ready').then((r) => r.status, () => 0);
+    if (status === 200) return;
+    await sleep(100);
+  }
+  throw new Error('api never became ready');
+}
+
+t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
+  const schema = 't_' + randomUUID().replaceAll('-', '');
+  const prefix = `drain-${randomUUID()}`;
+  const port = await freePort();
+  const output: string[] = [];
+  const child = spawn(process.execPath, [join(repoRoot, 'apps/api/dist/main.js')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LEDGER_STORE: 'postgres',
+      DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      DB_POOL_MAX: '10',
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      JWT_SECRET,
+      RATE_LIMIT_MAX: '10000',
+      RATE_LIMIT_WRITE_MAX: '10000',
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    },
+  });
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const db = new pg.Client({ connectionString: DATABASE_URL });
+    await db.connect();
+    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await db.end();
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  await waitForReady(port, child);
+  const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256', expiresIn: 120_000 });
+  const auth = { authorization: `Bearer ${sign({ sub: `drain-user-${randomUUID()}` })}` };
+  const created = await request(port, 'POST', '/api/wallets', { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() }, JSON.stringify({ currency: 'USD' }));
+  t.equal(created.status, 201, `wallet created: ${created.body}`);
+  const walletId = (JSON.parse(created.body) as { data: { id: string } }).data.id;
+
+  const held = await Promise.all(
+    Array.from({ length: IN_FLIGHT_COUNT }, () =>
+      heldCredit(port, { ...auth, 'idempotency-key': randomUUID() }, JSON.stringify({ walletId, amount: AMOUNT_MINOR })),
+    ),
+  );
+  // The drain gate is an onRequest hook, run right after `100 Continue`; let it pass for all.
+  await sleep(200);
+
+  const sigtermAt = Date.now();
+  child.kill('SIGTERM');
+
+  // During SHUTDOWN_DELAY_MS the listener is open: readiness 503, new work 503 + close.
+  const readyStatuses: (number | 'refused')[] = [];
+  let newRequest: Reply | undefined;
+  while (Date.now() - sigtermAt < SHUTDOWN_TIMEOUT_MS) {
+    const status = await request(port, 'GET', '/health/ready').then((r) => r.status, (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') return 'refused' as const;
+      throw error;
+    });
+    readyStatuses.push(status);
+    if (status === 'refused') break;
+    if (status === 503 && !newRequest) newRequest = await request(port, 'GET', '/api/wallets', auth).catch(() => undefined);
+    await sleep(POLL_MS);
+  }
+  t.equal(readyStatuses.at(-1), 'refused', 'the listener closes after the delay');
+  t.notOk(readyStatuses.includes(200), `readiness never 200 after SIGTERM: ${readyStatuses.join(',')}`);
+  t.ok(readyStatuses.filter((s) => s === 503).length >= 2, 'readiness answered 503 during SHUTDOWN_DELAY_MS');
+  t.ok(Date.now() - sigtermAt >= SHUTDOWN_DELAY_MS - POLL_MS, 'the listener stayed open for the delay');
+  t.ok(newRequest, 'a request arriving during the delay was answered');
+  t.equal(newRequest?.status, 503, 'new requests get 503 while draining');
+  t.match(newRequest?.headers['content-type'], /application\/problem\+json/);
+  t.equal((JSON.parse(newRequest?.body ?? '{}') as { code?: string }).code, 'service_unavailable');
+  t.ok(newRequest?.headers['retry-after'], 'with Retry-After');
+
+  // The held requests were accepted before SIGTERM: their bodies arrive after the close.
+  for (const { release } of held) release();
+  const replies = await Promise.all(
+    held.map(({ reply }) => reply.catch((error: Error): Reply => ({ status: 0, headers: {}, body: error.message }))),
+  );
+  t.same(replies.map((r) => r.status), replies.map(() => 200), 'every in-flight credit completed normally');
+  const results = replies
+    .filter((r) => r.status === 200)
+    .map((r) => JSON.parse(r.body) as { data: { transactionId: string; wallet: { balance: number } } });
+  t.equal(new Set(results.map((r) => r.data.transactionId)).size, IN_FLIGHT_COUNT, 'each credit applied once');
+  t.equal(Math.max(...results.map((r) => r.data.wallet.balance)), IN_FLIGHT_COUNT * AMOUNT_MINOR, 'the wallet holds every credit');
+
+  const [code, signal] = await exited;
+  const drainMs = Date.now() - sigtermAt;
+  t.equal(signal, null, 'not killed');
+  t.equal(code, 0, 'exit code 0');
+  t.ok(drainMs < SHUTDOWN_TIMEOUT_MS, `exited in ${drainMs} ms < SHUTDOWN_TIMEOUT_MS ${SHUTDOWN_TIMEOUT_MS}`);
+  await t.rejects(request(port, 'GET', '/health/live'), { code: 'ECONNREFUSED' }, 'nothing listens any more');
+  const logs = output.join('');
+  t.notOk(logs.includes(JWT_SECRET), 'the JWT secret never reaches the logs');
+  t.notOk(logs.includes(auth.authorization.slice(7)), 'nor a bearer token');
+});
