@@ -6,11 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { t } from 'tap';
-import { loadConfig } from '@wallet/config';
-import { buildApp } from '../../src/app.js';
+import { build, TEST_REDIS_URL } from '../helper.js';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -20,8 +18,6 @@ const CHROMIUM_ARGS = [
 /** Every page wait is bounded; the whole file stays well under tap's timeout. */
 const STEP_TIMEOUT_MS = 10_000;
 const SCREENSHOT_PATH = 'test-artifacts/console.png';
-const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
 if (!existsSync(CHROMIUM_PATH) && !process.env.CI) {
   t.plan(0, `skipped: ${CHROMIUM_PATH} not found (apt-get install -y chromium); under CI=true this fails instead`);
@@ -31,28 +27,18 @@ if (!existsSync(CHROMIUM_PATH) && !process.env.CI) {
 }
 
 async function runConsoleE2e(): Promise<void> {
-  const schema = `t_${randomUUID().replaceAll('-', '')}`;
-  const redisPrefix = `t-${randomUUID()}`;
-  const config = loadConfig(
-    {
+  const bundle = new URL('../../dist/console/console.js', import.meta.url);
+  if (!t.ok(existsSync(bundle), 'the console is built (npm run build bundles it into apps/api/dist/console)')) return;
+  // NODE_ENV=development serves the dev token route the sign-in button calls.
+  const { app, prefix } = await build(t, {
+    env: {
       NODE_ENV: 'development',
-      JWT_SECRET: randomUUID() + randomUUID(),
-      DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL,
-      REDIS_PREFIX: redisPrefix,
-      // The race demo and the paging set-up send bursts; the test is not about budgets.
+      // The race demo and the paging set-up send bursts; this test is not about budgets.
       RATE_LIMIT_MAX: '10000',
       RATE_LIMIT_WRITE_MAX: '10000',
-      LOG_LEVEL: 'silent',
     },
-    { requireJwt: true },
-  );
-  const app = await buildApp({ config });
-  t.teardown(async () => {
-    await app.close();
-    await dropSchemaAndKeys(schema, redisPrefix);
   });
+  t.teardown(() => deleteKeys(prefix));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
@@ -66,7 +52,11 @@ async function runConsoleE2e(): Promise<void> {
     const expectedRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text());
     if (message.type() === 'error' && !expectedRefusal) pageErrors.push(message.text());
   });
-  await page.goto(`${origin}/console`);
+  const landing = await page.goto(`${origin}/console`);
+  t.equal(landing?.url(), `${origin}/console/`, '/console redirects to /console/');
+  const landingHeaders = landing?.headers() ?? {};
+  t.match(landingHeaders['content-security-policy'], /^default-src 'none'; script-src 'self'/, "the console's own strict CSP wins over the API-wide one");
+  t.equal(landingHeaders['x-ratelimit-limit'], undefined, 'the console files are outside the rate limit');
 
   const api = apiClient(origin);
   const sub = `e2e-${randomUUID().slice(0, 8)}`;
@@ -254,19 +244,19 @@ function apiClient(origin: string) {
   return client;
 }
 
-async function dropSchemaAndKeys(schema: string, redisPrefix: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+/** The helper drops the schema; this removes the Redis keys under the test's own prefix. */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await redis.connect();
-    const keys = await redis.keys(`${redisPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    let cursor = '0';
+    // Bounded: a test run leaves a few hundred keys at most.
+    for (let round = 0; round < 1000; round += 1) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
   } finally {
     redis.disconnect();
   }
