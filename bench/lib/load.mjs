@@ -1,0 +1,63 @@
+// Drives one scenario with autocannon's programmatic API: a short warm-up (not recorded),
+// then the measured run. Every request is rebuilt by setupRequest (fresh key and body);
+// non-2xx answers are tallied by status and by problem `code` for the report.
+import autocannon from 'autocannon';
+
+/** A reply slower than this counts as a timeout (autocannon's unit is seconds). */
+const REQUEST_TIMEOUT_S = 10;
+
+/** Bodies kept per distinct non-2xx status/code, for diagnosis in the JSON results. */
+const SAMPLE_BODY_CHARS = 300;
+
+function once(url, connections, durationSec, scenario, tally, samples) {
+  return autocannon({
+    url,
+    connections,
+    duration: durationSec,
+    timeout: REQUEST_TIMEOUT_S,
+    requests: [{
+      setupRequest: (request) => ({ ...request, ...scenario.build() }),
+      onResponse: tally
+        ? (status, body) => {
+          if (status < 300) return;
+          let code = 'no_code';
+          try {
+            code = JSON.parse(body)?.code ?? 'no_code';
+          } catch {
+            code = 'not_json';
+          }
+          const key = `${status} ${code}`;
+          tally.set(key, (tally.get(key) ?? 0) + 1);
+          if (!samples.has(key)) samples.set(key, String(body).slice(0, SAMPLE_BODY_CHARS));
+        }
+        : undefined,
+    }],
+  });
+}
+
+/** Runs warm-up then measurement; returns the figures the report needs. */
+export async function runScenario(url, scenario, { connections, durationSec, warmupSec }) {
+  if (warmupSec > 0) await once(url, connections, warmupSec, scenario, null, null);
+  const problems = new Map();
+  const samples = new Map();
+  const result = await once(url, connections, durationSec, scenario, problems, samples);
+  const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]));
+  const total = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
+  const ok = Object.entries(statusCounts).filter(([code]) => code.startsWith('2')).reduce((sum, [, count]) => sum + count, 0);
+  return {
+    durationSec: result.duration,
+    requests: total,
+    okPerSec: round(ok / result.duration),
+    reqPerSec: round(total / result.duration),
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCounts,
+    problems: Object.fromEntries(problems),
+    problemSamples: Object.fromEntries(samples),
+    concurrentModification: [...problems].filter(([key]) => key.endsWith(' concurrent_modification')).reduce((sum, [, n]) => sum + n, 0),
+  };
+}
+
+const round = (value) => Math.round(value * 10) / 10;

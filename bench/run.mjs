@@ -1,0 +1,218 @@
+// `npm run bench`: starts the PostgreSQL-backed API and worker as child processes on a fresh
+// schema, seeds 1,000 wallets through the API, measures the references (bare HTTP ceiling,
+// hand-written pg credit/debit) and the API scenarios with autocannon in the same run,
+// prints one table with ratios and targets, and writes bench/results/<date>.json.
+// Every child is stopped and the schema and Redis keys are dropped at the end, also on
+// error or Ctrl-C. See docs/performance.md.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from './lib/args.mjs';
+import { ask, stopAll, stopChild } from './lib/children.mjs';
+import { buildScenarios } from './lib/scenarios.mjs';
+import { runScenario } from './lib/load.mjs';
+import { seed, SEED } from './lib/seed.mjs';
+import { sampleRss } from './lib/rss.mjs';
+import { evaluateTargets, renderReport, writeJson } from './lib/report.mjs';
+import { renderProfile, summariseProfile } from './lib/profile.mjs';
+import { deleteRedisPrefix, dropSchema, openDatabase, waitOutboxDrained } from './lib/housekeeping.mjs';
+import {
+  assertBuilt, freePort, startApi, startReferenceServer, startWebhookReceiver, startWorker, DB_POOL_MAX, RETRY_POLICY,
+} from './lib/services.mjs';
+import { measureNotifications } from './lib/notifications.mjs';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+process.chdir(ROOT);
+const CONNECTIONS = 50;
+/** Bound on waiting for the worker to empty the outbox between write scenarios. */
+const DRAIN_TIMEOUT_MS = 60_000;
+
+const options = parseArgs(process.argv.slice(2));
+const durationSec = options.quick ? 3 : 10;
+const warmupSec = options.quick ? 1 : 2;
+const startedAt = new Date();
+const stamp = startedAt.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+const settings = {
+  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  schema: `bench_${stamp}_${randomBytes(3).toString('hex')}`,
+  redisPrefix: `bench-${stamp}-${randomBytes(3).toString('hex')}`,
+  jwtSecret: randomBytes(48).toString('base64url'),
+  apiPort: await freePort(),
+  workerPort: await freePort(),
+};
+const runId = `${stamp}${randomBytes(3).toString('hex')}`;
+const logDir = mkdtempSync(join(tmpdir(), 'wallet-bench-'));
+const log = (message) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const db = openDatabase(settings.databaseUrl);
+let cleaned = false;
+
+process.once('SIGINT', () => interrupt('SIGINT'));
+process.once('SIGTERM', () => interrupt('SIGTERM'));
+
+try {
+  await main();
+  await cleanup();
+} catch (error) {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`child logs: ${logDir}`);
+  await cleanup();
+  process.exitCode = 1;
+}
+
+async function main() {
+  assertBuilt(ROOT);
+  log(`schema ${settings.schema}, Redis prefix ${settings.redisPrefix}, ${CONNECTIONS} connections, ` +
+    `${durationSec} s per scenario after ${warmupSec} s warm-up, logs in ${logDir}`);
+  const { receiver, url: webhookUrl } = await startWebhookReceiver({ logDir });
+  let api = await startApi(settings, { logDir });
+  const worker = await startWorker(settings, { logDir });
+  const memory = { api: sampleRss(api.pid), worker: sampleRss(worker.pid) };
+  const idleRss = { api: memory.api.read().peakRssMB, worker: memory.worker.read().peakRssMB };
+  const data = await seed(`http://127.0.0.1:${settings.apiPort}`, settings.jwtSecret, { log, webhookUrl, runId });
+  const ref = await startReferenceServer(settings, {
+    logDir, sampleReply: data.sampleCreditReply, wallets: SEED.wallets,
+    balanceMinor: SEED.walletBalanceMinor, hotBalanceMinor: SEED.hotBalanceMinor,
+  });
+  memory.reference = sampleRss(ref.reference.pid);
+  const scenarios = buildScenarios({ ...data, referenceWalletIds: ref.walletIds, referenceHotWalletId: ref.hotWalletId }, runId);
+  const selected = selectScenarios(scenarios);
+  await drain('seeding');
+
+  if (options.profile) {
+    // Profile a fresh API process that only sees this scenario (seeding ran on the first one).
+    memory.api.stop();
+    await stopChild(api);
+    api = await startApi(settings, { logDir, suffix: '-profiled', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir()}`] });
+  }
+
+  const run = newRunRecord(data);
+  for (const scenario of selected) {
+    const url = scenario.target === 'api' ? `http://127.0.0.1:${settings.apiPort}` : ref.url;
+    if (scenario.measureWebhooks) await ask(receiver, { type: 'reset' }, 'reset-done', 5000);
+    const windowStart = new Date();
+    log(`${scenario.id}: ${scenario.label}`);
+    run.scenarios[scenario.id] = await runScenario(url, scenario, { connections: CONNECTIONS, durationSec, warmupSec });
+    log(`${scenario.id}: ${run.scenarios[scenario.id].okPerSec} 2xx/s, p99 ${run.scenarios[scenario.id].latencyMs.p99} ms, non-2xx ${run.scenarios[scenario.id].non2xx}`);
+    if (scenario.target === 'api' && scenario.kind === 'write') {
+      const drained = await drain(scenario.id);
+      if (scenario.measureWebhooks && data.webhookUsers > 0) {
+        run.notifications = await measureNotifications({ db, schema: settings.schema, receiver, windowStart, users: data.users, drainMs: drained.waitedMs });
+      }
+    }
+  }
+  await stopChild(ref.reference);
+
+  if (options.profile) return finishProfile(api, run);
+  run.memory = {
+    api: { ...memory.api.read(), afterStartMB: idleRss.api },
+    worker: { ...memory.worker.read(), afterStartMB: idleRss.worker },
+    reference: memory.reference.read(),
+  };
+  Object.values(memory).forEach((sampler) => sampler.stop());
+  await stopChild(worker);
+  await stopChild(api);
+  finishRun(run, selected);
+}
+
+/** The wanted scenarios plus the references their ratios need (none under --profile). */
+function selectScenarios(scenarios) {
+  const wanted = options.profile ? [options.profile] : options.only;
+  if (!wanted) return scenarios;
+  const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.id).join(', ')}`);
+  const references = options.profile ? [] : scenarios.filter((s) => wanted.includes(s.id)).map((s) => s.reference).filter(Boolean);
+  return scenarios.filter((scenario) => wanted.includes(scenario.id) || references.includes(scenario.id));
+}
+
+async function drain(after) {
+  const drained = await waitOutboxDrained(db, settings.schema, DRAIN_TIMEOUT_MS);
+  if (!drained.drained) log(`outbox not drained ${DRAIN_TIMEOUT_MS} ms after ${after}: ${drained.pending} events pending`);
+  return drained;
+}
+
+function newRunRecord(data) {
+  return {
+    date: startedAt.toISOString(),
+    mode: options.profile ? 'profile' : options.quick ? 'quick' : 'full',
+    commit: gitCommit(),
+    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadavgAtStart: loadavg().map(round2) },
+    settings: {
+      connections: CONNECTIONS, durationSec, warmupSec, store: 'postgres', dbPoolMax: DB_POOL_MAX, retry: RETRY_POLICY,
+      rateLimitMax: 1_000_000, rateLimitWriteMax: 1_000_000, seed: SEED, webhookEndpoints: data.webhookUsers,
+      creditReplyBytes: Buffer.byteLength(data.sampleCreditReply),
+    },
+    scenarios: {},
+    notifications: null,
+    notificationsSkipped: data.webhookUsers > 0 ? null : 'POST /api/webhooks unavailable',
+    memory: {},
+    targets: [],
+  };
+}
+
+function finishRun(run, selected) {
+  run.machine.loadavgAtEnd = loadavg().map(round2);
+  run.targets = evaluateTargets(run);
+  const table = renderReport(run, selected);
+  console.log(`\n${table}\n`);
+  console.log(`load average (1/5/15 min) at start ${run.machine.loadavgAtStart.join(' ')}, at end ${run.machine.loadavgAtEnd.join(' ')} on ${run.machine.cpus} CPUs`);
+  const day = startedAt.toISOString().slice(0, 10);
+  const path = join('bench/results', `${day}${options.quick ? '-quick' : ''}.json`);
+  writeJson(path, { ...run, table });
+  log(`results written to ${path}`);
+}
+
+async function finishProfile(api, run) {
+  await stopChild(api);
+  const files = readdirSync(profileDir()).filter((name) => name.endsWith('.cpuprofile')).sort();
+  if (files.length === 0) throw new Error(`no .cpuprofile written in ${profileDir()} (did the API exit cleanly?)`);
+  const summary = summariseProfile(join(profileDir(), files.at(-1)));
+  console.log(`\n${renderProfile(summary)}\n`);
+  const path = join('bench/results', `${startedAt.toISOString().slice(0, 10)}-profile-${options.profile}.json`);
+  writeJson(path, { date: run.date, commit: run.commit, scenario: options.profile, figures: run.scenarios[options.profile], profile: summary });
+  log(`profile summary written to ${path}`);
+  if (!options.keepProfile) rmSync(profileDir(), { recursive: true, force: true });
+  else log(`raw profile kept in ${profileDir()}`);
+}
+
+function profileDir() {
+  const dir = join(ROOT, 'bench/.profiles', runId);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  const stopStartedAtMs = Date.now();
+  await stopAll();
+  log(`children stopped in ${Date.now() - stopStartedAtMs} ms`);
+  try {
+    await dropSchema(db, settings.schema);
+    const deleted = await deleteRedisPrefix(settings.redisUrl, settings.redisPrefix);
+    log(`dropped schema ${settings.schema} and ${deleted} Redis keys`);
+  } catch (error) {
+    console.error(`cleanup incomplete (schema ${settings.schema}, prefix ${settings.redisPrefix}): ${error.message}`);
+  }
+  await db.end().catch(() => undefined);
+}
+
+async function interrupt(signal) {
+  console.error(`\n${signal}: stopping children and cleaning up`);
+  await cleanup();
+  process.exit(130);
+}
+
+function round2(value) {
+  return Math.round(value * 100) / 100;
+}
