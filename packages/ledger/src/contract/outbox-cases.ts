@@ -11,8 +11,8 @@ import {
 /** Claims far above any case's event count, so one claim drains the store. */
 const CLAIM_ALL = 1000;
 const LEASE_LONG_MS = 60_000;
-/** Short enough to wait out in a test, long enough that the claiming round trip ends first. */
-const LEASE_SHORT_MS = 300;
+/** Short enough to wait out in a test, long enough that a round trip on a loaded machine ends first. */
+const LEASE_SHORT_MS = 1000;
 
 async function claimAll(store: LedgerStore, owner: string, leaseMs = LEASE_LONG_MS): Promise<OutboxEvent[]> {
   return store.claimOutbox({ limit: CLAIM_ALL, leaseMs, owner });
@@ -66,7 +66,7 @@ export function outboxCases(t: Test, target: ContractTarget): void {
 
     const published = batches[0]!;
     await store.markOutboxPublished(ids(published), owners[0]!);
-    await sleep(LEASE_SHORT_MS + 200);
+    await sleep(LEASE_SHORT_MS + 300);
     const rest = await claimAll(store, 'relay-late');
     const restIds = new Set(ids(rest));
     t.ok(ids(published).every((id) => !restIds.has(id)), 'published events are never claimed again');
@@ -87,7 +87,7 @@ export function outboxCases(t: Test, target: ContractTarget): void {
     const short = await claimAll(store, 'holder-short', LEASE_SHORT_MS);
     t.equal(short.length, 1, 'only the new event is free');
     t.same(await claimAll(store, 'early', LEASE_SHORT_MS), [], 'not before the lease expires');
-    await sleep(LEASE_SHORT_MS + 200);
+    await sleep(LEASE_SHORT_MS + 300);
     const retaken = await claimAll(store, 'successor');
     t.same(ids(retaken), ids(short), 'the expired lease is claimable, the long one still is not');
   });
