@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fp from 'fastify-plugin';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '@wallet/config';
 import type { LedgerStore } from '@wallet/ledger';
@@ -67,7 +68,10 @@ export function serverOptions(config: Config, logger?: FastifyServerOptions['log
  * the ledger, the drain gate, errors and audit, auth, security headers, rate limit (before
  * routes: it hooks route creation), docs, idempotency and cache, then the routes.
  */
-export async function serviceApp(app: FastifyInstance, options: Required<Pick<BuildAppOptions, 'config' | 'store'>> & BuildAppOptions): Promise<void> {
+export type ServiceAppOptions = Required<Pick<BuildAppOptions, 'config' | 'store'>> & BuildAppOptions;
+
+/** Not encapsulated (fastify-plugin), so main.ts and tests see `app.lifecycle`, `app.ledger`, … on the root instance. */
+export const serviceApp = fp<ServiceAppOptions>(async function serviceApp(app, options) {
   const { config } = options;
   app.decorate('config', config);
   await app.register(metricsPlugin);
@@ -87,7 +91,7 @@ export async function serviceApp(app: FastifyInstance, options: Required<Pick<Bu
   await app.register(historyCachePlugin);
   await app.register(routes);
   await app.register(consolePlugin, { config });
-}
+}, { name: 'wallet-api' });
 
 /** Builds the app without listening; no side effects until the caller calls ready/listen/inject. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
