@@ -54,14 +54,15 @@ export class WorkerMetrics {
     this.reconciliationWallets = new Gauge({ name: 'wallet_reconciliation_wallets_checked', help: 'Wallets checked by the last reconciliation', registers });
     this.idempotencyPurged = new Counter({ name: 'wallet_idempotency_purged_total', help: 'Expired idempotency records deleted', registers });
 
-    const metrics = this;
+    // The gauges' collect() runs with `this` bound to the gauge; the arrow keeps hold of this object.
+    const currentSources = (): ScrapeSources | undefined => this.#sources;
     new Gauge({
       name: 'wallet_worker_queue_jobs',
       help: 'Jobs per queue and state (queue depth)',
       labelNames: ['queue', 'state'],
       registers,
       async collect() {
-        const sources = metrics.#sources;
+        const sources = currentSources();
         if (!sources) return;
         try {
           for (const { queue, counts } of await sources.queueCounts()) {
@@ -77,7 +78,7 @@ export class WorkerMetrics {
       help: 'Age of the oldest outbox event not yet handed to BullMQ',
       registers,
       async collect() {
-        const sources = metrics.#sources;
+        const sources = currentSources();
         if (!sources) return;
         try {
           this.set(await sources.outboxLagSeconds());

@@ -46,7 +46,7 @@ t.test('lists, pages and re-drives dead letters of both queues', async (t) => {
   // Force ties: four failures in the same millisecond, across both queues.
   const tieScore = Date.now();
   for (const source of deadLetterSources(queues)) {
-    for (const id of await redis.zrange(source.queue.toKey('failed'), 0, -1)) await redis.zadd(source.queue.toKey('failed'), tieScore - (id.startsWith(eventIds[0]!) ? 10 : 0), id);
+    for (const id of await redis.zrange(source.queue.toKey('failed'), '0', '-1')) await redis.zadd(source.queue.toKey('failed'), String(tieScore - (id.startsWith(eventIds[0]!) ? 10 : 0)), id);
   }
 
   const all = await listDeadLetters(redis, deadLetterSources(queues), { limit: 100 });
