@@ -1,6 +1,7 @@
 // Goal: admins see the latest reconciliation report and the dead-letter set, and re-drive a
 // dead letter through the API. Method: the real app (app.inject) and a real worker sharing
 // one PostgreSQL schema and Redis prefix; a loopback receiver answers 410 until told not to.
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -118,4 +119,28 @@ t.test('a permanently failing delivery is listed as a dead letter and re-driven 
   t.equal(again.statusCode, 404, 'a delivered job is no longer a dead letter');
   const remaining = await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: admin() });
   t.same(remaining.json().data.map((item: { id: string }) => item.id), ids.slice(1));
+});
+
+t.test('dead letters with Redis down answer 503 fast, and recover when Redis returns', async (t) => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+  const { app, auth } = await build(t, { env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+  const admin = auth('root', {}, { roles: ['admin'] });
+  const startedMs = Date.now();
+  const down = await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: admin });
+  t.equal(down.statusCode, 503, down.body);
+  t.equal(problemOf(down).code, 'service_unavailable');
+  t.ok(down.headers['retry-after'], 'Retry-After sent');
+  t.notOk(down.body.includes('ECONNREFUSED'), 'no driver message');
+  t.ok(Date.now() - startedMs < 8000, `failed fast (${Date.now() - startedMs} ms)`);
+
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  t.teardown(() => {
+    redis.kill('SIGKILL');
+  });
+  const recovered = await waitFor(async () => (await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: admin })).statusCode === 200, 15_000);
+  t.ok(recovered, 'dead letters served once Redis is back');
 });
