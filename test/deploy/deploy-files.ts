@@ -12,10 +12,11 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type JsonObject = { [key: string]: Json };
 
 /** Kubernetes object as read from a manifest; only the fields every object carries are typed. */
-export interface K8sObject extends JsonObject {
+export interface K8sObject {
+  [field: string]: unknown;
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> } & JsonObject;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
 export interface ManifestDoc {
@@ -64,7 +65,7 @@ export function readKustomization(): Kustomization {
 /** Objects of the given k8s/ files. */
 export function loadManifests(files: string[]): ManifestDoc[] {
   return files.flatMap((file) =>
-    readYamlDocuments(join(k8sDir, file)).map((object) => ({ file, object: object as K8sObject })),
+    readYamlDocuments(join(k8sDir, file)).map((object) => ({ file, object: object as unknown as K8sObject })),
   );
 }
 
@@ -92,11 +93,13 @@ export function interpolateComposeDefaults(text: string): string {
   });
 }
 
-export interface ComposeService extends JsonObject {
+export interface ComposeService {
+  [field: string]: unknown;
   environment?: Record<string, string | number | boolean | null>;
 }
 
-export interface ComposeFile extends JsonObject {
+export interface ComposeFile {
+  [field: string]: unknown;
   services: Record<string, ComposeService>;
 }
 
