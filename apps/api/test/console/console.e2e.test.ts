@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { t } from 'tap';
+import { t, type Test } from 'tap';
 import { build, TEST_REDIS_URL } from '../helper.js';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -23,14 +23,15 @@ if (!existsSync(CHROMIUM_PATH) && !process.env.CI) {
   t.plan(0, `skipped: ${CHROMIUM_PATH} not found (apt-get install -y chromium); under CI=true this fails instead`);
 } else {
   t.ok(existsSync(CHROMIUM_PATH), `${CHROMIUM_PATH} is installed (required under CI)`);
-  if (existsSync(CHROMIUM_PATH)) await runConsoleE2e();
+  // One parent subtest: the root test would end on its own between awaits at top level.
+  if (existsSync(CHROMIUM_PATH)) await t.test('the web console in Chromium against the real API', runConsoleE2e);
 }
 
-async function runConsoleE2e(): Promise<void> {
+async function runConsoleE2e(t: Test): Promise<void> {
   const bundle = new URL('../../dist/console/console.js', import.meta.url);
   if (!t.ok(existsSync(bundle), 'the console is built (npm run build bundles it into apps/api/dist/console)')) return;
   // NODE_ENV=development serves the dev token route the sign-in button calls.
-  const { app, prefix } = await build(t, {
+  const { app, prefix, wallet: createWalletFor } = await build(t, {
     env: {
       NODE_ENV: 'development',
       // The race demo and the paging set-up send bursts; this test is not about budgets.
@@ -57,6 +58,9 @@ async function runConsoleE2e(): Promise<void> {
   const landingHeaders = landing?.headers() ?? {};
   t.match(landingHeaders['content-security-policy'], /^default-src 'none'; script-src 'self'/, "the console's own strict CSP wins over the API-wide one");
   t.equal(landingHeaders['x-ratelimit-limit'], undefined, 'the console files are outside the rate limit');
+
+  const openapi = (await (await fetch(`${origin}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+  t.same(Object.keys(openapi.paths).filter((path) => path.startsWith('/console')), [], 'console routes stay out of the API contract');
 
   const api = apiClient(origin);
   const sub = `e2e-${randomUUID().slice(0, 8)}`;
@@ -151,6 +155,26 @@ async function runConsoleE2e(): Promise<void> {
     await page.click('#history-newer');
     await page.locator('#history-page', { hasText: 'Page 1 · 5 entries' }).waitFor();
     t.same(await page.locator('#history-body tr td:nth-child(3)').allTextContents(), firstPage);
+  });
+
+  await t.test('transfers to another user\'s wallet and explains a currency mismatch', async (t) => {
+    const eur = await walletId(page, 'EUR');
+    const jpy = await walletId(page, 'JPY');
+    const payee = await createWalletFor(`payee-${randomUUID().slice(0, 8)}`, 'EUR');
+    const transfer = page.locator('#transfer-form');
+    await transfer.locator('select').selectOption(eur);
+    await transfer.locator('input[name=toWalletId]').fill(payee);
+    await transfer.locator('input[name=amount]').fill('1');
+    await transfer.locator('button[type=submit]').click();
+    await transfer.locator('.message.ok', { hasText: 'Transferred 1.00 EUR; transfer ' }).waitFor();
+    await page.locator('#wallets-body tr', { hasText: '11.71 EUR' }).waitFor();
+    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 1171);
+
+    await transfer.locator('input[name=toWalletId]').fill(jpy);
+    await transfer.locator('input[name=amount]').fill('1');
+    await transfer.locator('button[type=submit]').click();
+    await transfer.locator('.message.error', { hasText: 'currency_mismatch' }).waitFor();
+    t.match(await transfer.locator('.message').textContent(), /^Currency mismatch.*\(currency_mismatch, 422\)/);
   });
 
   await t.test('retry demo: same key twice, one effect, second answer replayed', async (t) => {
