@@ -167,8 +167,8 @@ async function runConsoleE2e(t: Test): Promise<void> {
     await transfer.locator('input[name=amount]').fill('1');
     await transfer.locator('button[type=submit]').click();
     await transfer.locator('.message.ok', { hasText: 'Transferred 1.00 EUR; transfer ' }).waitFor();
-    await page.locator('#wallets-body tr', { hasText: '11.71 EUR' }).waitFor();
-    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 1171);
+    await page.locator('#wallets-body tr', { hasText: '9.71 EUR' }).waitFor();
+    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 971);
 
     await transfer.locator('input[name=toWalletId]').fill(jpy);
     await transfer.locator('input[name=amount]').fill('1');
