@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify';
+import type { LoggerOptions as PinoLoggerOptions } from 'pino';
 import type { Config } from '@wallet/config';
 import type { LedgerStore } from '@wallet/ledger';
 import { createStore } from '@wallet/stores';
@@ -38,12 +39,17 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 /** An incoming x-request-id is kept only when it is short and plain; otherwise a UUID is generated. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** pino JSON at LOG_LEVEL; credentials are redacted should a serializer ever include headers. */
+export function loggerOptions(config: Config): FastifyLoggerOptions & PinoLoggerOptions {
+  return {
+    level: config.LOG_LEVEL,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
+  };
+}
+
 export function serverOptions(config: Config, logger?: FastifyServerOptions['logger']): FastifyServerOptions {
   return {
-    logger: logger ?? {
-      level: config.LOG_LEVEL,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
-    },
+    logger: logger ?? loggerOptions(config),
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
