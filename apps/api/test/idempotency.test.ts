@@ -112,6 +112,8 @@ t.test('a running request holds the key: 409 idempotency_key_in_flight with Retr
   t.equal(blocked.statusCode, 409);
   t.equal(problemOf(blocked).code, 'idempotency_key_in_flight');
   t.equal(blocked.headers['retry-after'], '1');
+  const audit = await app.inject({ url: '/api/admin/audit', headers: auth('root', {}, { roles: ['admin'] }) });
+  t.ok(audit.json().data.some((e: { outcome: string; walletId: string }) => e.outcome === 'idempotency_key_in_flight' && e.walletId === id), 'the refused attempt is audited');
   await redis.del(`${prefix}:idem-lock:alice:busy`);
   const later = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers, payload: { walletId: id, amount: 10 } });
   t.equal(later.statusCode, 200, 'the retry after the first finished is served');

@@ -5,7 +5,8 @@ import type { FastifyRequest } from 'fastify';
 /**
  * Audit of write attempts refused before they reach the ledger (schema validation, missing
  * or invalid Idempotency-Key, oversized or malformed bodies). The ledger audits everything
- * it sees itself, so this covers only the codes it never gets to.
+ * it sees itself, so this covers only the codes it never gets to. 429s are not audited:
+ * a flood would turn the limiter into a database write amplifier.
  */
 export type RefusalAudit = (request: FastifyRequest, outcome: string) => Promise<void>;
 
@@ -14,6 +15,7 @@ export const PRE_LEDGER_REFUSALS: ReadonlySet<string> = new Set([
   'validation_failed',
   'idempotency_key_required',
   'idempotency_key_invalid',
+  'idempotency_key_in_flight',
   'same_wallet',
   'payload_too_large',
   'unsupported_media_type',
