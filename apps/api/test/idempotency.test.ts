@@ -69,9 +69,13 @@ t.test('keys are scoped per user', async (t) => {
   t.equal(b.statusCode, 200);
   t.notOk(b.headers['idempotent-replayed']);
   t.equal(await balanceOf(harness, 'bob', bob), 7);
-  // A user id containing ':' cannot reach another user's cache entry.
+  // "alice" + key "shared:x" and "alice:shared" + key "x" must not share a cache entry: the
+  // second user sending alice's exact request would otherwise get alice's reply replayed.
+  const original = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers: auth('alice', { 'idempotency-key': 'shared:x' }), payload: { walletId: alice, amount: 5 } });
+  t.equal(original.statusCode, 200);
   const tricky = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers: auth('alice:shared', { 'idempotency-key': 'x' }), payload: { walletId: alice, amount: 5 } });
   t.equal(tricky.statusCode, 404, 'not a replay of alice’s reply');
+  t.notOk(tricky.headers['idempotent-replayed']);
 });
 
 t.test('remembered refusals replay with the original request id; unremembered ones can be retried with the same key', async (t) => {
