@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sortedMetadata, type WriteResult } from '@wallet/ledger';
+import type { WriteResult } from '@wallet/ledger';
 import { PROBLEM_CONTENT_TYPE, problemJson } from './problem.js';
 
 /**
@@ -18,18 +18,8 @@ export function sendWriteResult(request: FastifyRequest, reply: FastifyReply, re
     const { code, detail } = result.body.error;
     return reply.type(PROBLEM_CONTENT_TYPE).send(problemJson(code, detail, result.requestId));
   }
-  return reply.send({ data: withSortedMetadata(result.body.data) });
-}
-
-/** Stores may keep JSON with their own key order (jsonb sorts by length): sort metadata keys again. */
-function withSortedMetadata<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(withSortedMetadata) as T;
-  if (value === null || typeof value !== 'object') return value;
-  const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    copy[key] = key === 'metadata' && item && typeof item === 'object' ? sortedMetadata(item as Record<string, string>) : withSortedMetadata(item);
-  }
-  return copy as T;
+  // Metadata keys were sorted by the ledger at intake and every store keeps their order.
+  return reply.send({ data: result.body.data });
 }
 
 /** `If-Match: "7"` → 7 (the header schema already refused any other shape). */
