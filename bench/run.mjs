@@ -14,7 +14,7 @@ import { ask, stopAll, stopChild } from './lib/children.mjs';
 import { buildScenarios } from './lib/scenarios.mjs';
 import { runScenario } from './lib/load.mjs';
 import { seed, SEED } from './lib/seed.mjs';
-import { sampleRss } from './lib/rss.mjs';
+import { sampleRss, scrapeHeap } from './lib/rss.mjs';
 import { evaluateTargets, renderReport, writeJson } from './lib/report.mjs';
 import { renderProfile, summariseProfile } from './lib/profile.mjs';
 import { deleteRedisPrefix, dropSchema, openDatabase, waitOutboxDrained } from './lib/housekeeping.mjs';
@@ -29,7 +29,14 @@ const CONNECTIONS = 50;
 /** Bound on waiting for the worker to empty the outbox between write scenarios. */
 const DRAIN_TIMEOUT_MS = 60_000;
 
-const options = parseArgs(process.argv.slice(2));
+const options = (() => {
+  try {
+    return parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(error.message);
+    process.exit(2);
+  }
+})();
 const durationSec = options.quick ? 3 : 10;
 const warmupSec = options.quick ? 1 : 2;
 const startedAt = new Date();
@@ -47,10 +54,13 @@ const runId = `${stamp}${randomBytes(3).toString('hex')}`;
 const logDir = mkdtempSync(join(tmpdir(), 'wallet-bench-'));
 const log = (message) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const db = openDatabase(settings.databaseUrl);
-let cleaned = false;
+let cleanupDone = null;
 
 process.once('SIGINT', () => interrupt('SIGINT'));
 process.once('SIGTERM', () => interrupt('SIGTERM'));
+// A crash in a callback must not leave the API, the worker or the schema behind either.
+process.once('uncaughtException', (error) => interrupt(`uncaught ${error?.name ?? 'error'}: ${error?.message ?? ''}`, 1));
+process.once('unhandledRejection', (error) => interrupt(`unhandled rejection: ${error?.message ?? String(error)}`, 1));
 
 try {
   await main();
@@ -67,10 +77,13 @@ async function main() {
   log(`schema ${settings.schema}, Redis prefix ${settings.redisPrefix}, ${CONNECTIONS} connections, ` +
     `${durationSec} s per scenario after ${warmupSec} s warm-up, logs in ${logDir}`);
   const { receiver, url: webhookUrl } = await startWebhookReceiver({ logDir });
-  let api = await startApi(settings, { logDir });
+  let api = await startApi(settings, { logDir, nodeArgs: options.apiNodeArgs });
   const worker = await startWorker(settings, { logDir });
   const memory = { api: sampleRss(api.pid), worker: sampleRss(worker.pid) };
   const idleRss = { api: memory.api.read().peakRssMB, worker: memory.worker.read().peakRssMB };
+  const apiMetricsUrl = `http://127.0.0.1:${settings.apiPort}/metrics`;
+  const workerMetricsUrl = `http://127.0.0.1:${settings.workerPort}/metrics`;
+  const heapAfterStart = { api: await scrapeHeap(apiMetricsUrl), worker: await scrapeHeap(workerMetricsUrl) };
   const data = await seed(`http://127.0.0.1:${settings.apiPort}`, settings.jwtSecret, { log, webhookUrl, runId });
   const ref = await startReferenceServer(settings, {
     logDir, sampleReply: data.sampleCreditReply, wallets: SEED.wallets,
@@ -85,7 +98,7 @@ async function main() {
     // Profile a fresh API process that only sees this scenario (seeding ran on the first one).
     memory.api.stop();
     await stopChild(api);
-    api = await startApi(settings, { logDir, suffix: '-profiled', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir()}`] });
+    api = await startApi(settings, { logDir, suffix: '-profiled', nodeArgs: [...options.apiNodeArgs, '--cpu-prof', `--cpu-prof-dir=${profileDir()}`] });
   }
 
   const run = newRunRecord(data);
@@ -94,7 +107,8 @@ async function main() {
     if (scenario.measureWebhooks) await ask(receiver, { type: 'reset' }, 'reset-done', 5000);
     const windowStart = new Date();
     log(`${scenario.id}: ${scenario.label}`);
-    run.scenarios[scenario.id] = await runScenario(url, scenario, { connections: CONNECTIONS, durationSec, warmupSec });
+    const cpuPids = { runner: process.pid, api: api.pid, worker: worker.pid, reference: ref.reference.pid, receiver: receiver.pid };
+    run.scenarios[scenario.id] = await runScenario(url, scenario, { connections: CONNECTIONS, durationSec, warmupSec, cpuPids });
     log(`${scenario.id}: ${run.scenarios[scenario.id].okPerSec} 2xx/s, p99 ${run.scenarios[scenario.id].latencyMs.p99} ms, non-2xx ${run.scenarios[scenario.id].non2xx}`);
     if (scenario.target === 'api' && scenario.kind === 'write') {
       const drained = await drain(scenario.id);
@@ -107,8 +121,8 @@ async function main() {
 
   if (options.profile) return finishProfile(api, run);
   run.memory = {
-    api: { ...memory.api.read(), afterStartMB: idleRss.api },
-    worker: { ...memory.worker.read(), afterStartMB: idleRss.worker },
+    api: { ...memory.api.read(), afterStartMB: idleRss.api, heapAfterStart: heapAfterStart.api, heapAtEnd: await scrapeHeap(apiMetricsUrl) },
+    worker: { ...memory.worker.read(), afterStartMB: idleRss.worker, heapAfterStart: heapAfterStart.worker, heapAtEnd: await scrapeHeap(workerMetricsUrl) },
     reference: memory.reference.read(),
   };
   Object.values(memory).forEach((sampler) => sampler.stop());
@@ -140,7 +154,7 @@ function newRunRecord(data) {
     commit: gitCommit(),
     machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadavgAtStart: loadavg().map(round2) },
     settings: {
-      connections: CONNECTIONS, durationSec, warmupSec, store: 'postgres', dbPoolMax: DB_POOL_MAX, retry: RETRY_POLICY,
+      connections: CONNECTIONS, durationSec, warmupSec, apiNodeArgs: options.apiNodeArgs, store: 'postgres', dbPoolMax: DB_POOL_MAX, retry: RETRY_POLICY,
       rateLimitMax: 1_000_000, rateLimitWriteMax: 1_000_000, seed: SEED, webhookEndpoints: data.webhookUsers,
       creditReplyBytes: Buffer.byteLength(data.sampleCreditReply),
     },
@@ -159,7 +173,8 @@ function finishRun(run, selected) {
   console.log(`\n${table}\n`);
   console.log(`load average (1/5/15 min) at start ${run.machine.loadavgAtStart.join(' ')}, at end ${run.machine.loadavgAtEnd.join(' ')} on ${run.machine.cpus} CPUs`);
   const day = startedAt.toISOString().slice(0, 10);
-  const path = join('bench/results', `${day}${options.quick ? '-quick' : ''}.json`);
+  const variant = `${options.quick ? '-quick' : ''}${options.only || options.apiNodeArgs.length > 0 ? '-partial' : ''}`;
+  const path = join('bench/results', `${day}${variant}.json`);
   writeJson(path, { ...run, table });
   log(`results written to ${path}`);
 }
@@ -168,10 +183,13 @@ async function finishProfile(api, run) {
   await stopChild(api);
   const files = readdirSync(profileDir()).filter((name) => name.endsWith('.cpuprofile')).sort();
   if (files.length === 0) throw new Error(`no .cpuprofile written in ${profileDir()} (did the API exit cleanly?)`);
-  const summary = summariseProfile(join(profileDir(), files.at(-1)));
+  // The profile clock starts with the process; keep only the measured (post-warm-up) window.
+  const figures = run.scenarios[options.profile];
+  const summary = summariseProfile(join(profileDir(), files.at(-1)),
+    { fromMs: figures.startedAtMs - api.startedAtMs, toMs: figures.finishedAtMs - api.startedAtMs });
   console.log(`\n${renderProfile(summary)}\n`);
   const path = join('bench/results', `${startedAt.toISOString().slice(0, 10)}-profile-${options.profile}.json`);
-  writeJson(path, { date: run.date, commit: run.commit, scenario: options.profile, figures: run.scenarios[options.profile], profile: summary });
+  writeJson(path, { date: run.date, commit: run.commit, scenario: options.profile, figures, profile: summary });
   log(`profile summary written to ${path}`);
   if (!options.keepProfile) rmSync(profileDir(), { recursive: true, force: true });
   else log(`raw profile kept in ${profileDir()}`);
@@ -191,9 +209,13 @@ function gitCommit() {
   }
 }
 
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
+/** Idempotent: a signal arriving during cleanup waits for the same cleanup to finish. */
+function cleanup() {
+  cleanupDone ??= cleanupOnce();
+  return cleanupDone;
+}
+
+async function cleanupOnce() {
   const stopStartedAtMs = Date.now();
   await stopAll();
   log(`children stopped in ${Date.now() - stopStartedAtMs} ms`);
@@ -207,10 +229,10 @@ async function cleanup() {
   await db.end().catch(() => undefined);
 }
 
-async function interrupt(signal) {
-  console.error(`\n${signal}: stopping children and cleaning up`);
+async function interrupt(reason, exitCode = 130) {
+  console.error(`\n${reason}: stopping children and cleaning up`);
   await cleanup();
-  process.exit(130);
+  process.exit(exitCode);
 }
 
 function round2(value) {

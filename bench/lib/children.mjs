@@ -24,7 +24,7 @@ export function startNode(name, args, { env = {}, logPath, ipc = false, nodeArgs
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const handle = { name, child, pid: child.pid, logPath, exited, exitInfo: null };
+  const handle = { name, child, pid: child.pid, logPath, exited, exitInfo: null, startedAtMs: Date.now() };
   exited.then((info) => {
     handle.exitInfo = info;
     running.delete(handle);

@@ -2,6 +2,7 @@
 // then the measured run. Every request is rebuilt by setupRequest (fresh key and body);
 // non-2xx answers are tallied by status and by problem `code` for the report.
 import autocannon from 'autocannon';
+import { cpuBetween, cpuSnapshot } from './cpu.mjs';
 
 /** A reply slower than this counts as a timeout (autocannon's unit is seconds). */
 const REQUEST_TIMEOUT_S = 10;
@@ -35,19 +36,28 @@ function once(url, connections, durationSec, scenario, tally, samples) {
   });
 }
 
-/** Runs warm-up then measurement; returns the figures the report needs. */
-export async function runScenario(url, scenario, { connections, durationSec, warmupSec }) {
+/**
+ * Runs warm-up then measurement; returns the figures the report needs. `cpuPids` names the
+ * processes whose CPU time is read around the measured part ({ api, worker, ... }).
+ */
+export async function runScenario(url, scenario, { connections, durationSec, warmupSec, cpuPids }) {
   if (warmupSec > 0) await once(url, connections, warmupSec, scenario, null, null);
   const problems = new Map();
   const samples = new Map();
+  const startedAtMs = Date.now();
+  const cpuBefore = cpuSnapshot(cpuPids);
   const result = await once(url, connections, durationSec, scenario, problems, samples);
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(cpuPids));
   const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]));
   const total = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
   const ok = Object.entries(statusCounts).filter(([code]) => code.startsWith('2')).reduce((sum, [, count]) => sum + count, 0);
+  const okPerSec = ok / result.duration;
   return {
+    startedAtMs,
+    finishedAtMs: Date.now(),
     durationSec: result.duration,
     requests: total,
-    okPerSec: round(ok / result.duration),
+    okPerSec: round(okPerSec),
     reqPerSec: round(total / result.duration),
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     non2xx: result.non2xx,
@@ -56,6 +66,9 @@ export async function runScenario(url, scenario, { connections, durationSec, war
     statusCounts,
     problems: Object.fromEntries(problems),
     problemSamples: Object.fromEntries(samples),
+    cpu,
+    // Whole-machine CPU per useful reply: on a saturated box this is what bounds throughput.
+    machineCpuMsPer2xx: cpu.machineBusyPercent === null || okPerSec === 0 ? null : Math.round((cpu.machineBusyPercent * 1000) / okPerSec) / 100,
     concurrentModification: [...problems].filter(([key]) => key.endsWith(' concurrent_modification')).reduce((sum, [, n]) => sum + n, 0),
   };
 }

@@ -45,16 +45,18 @@ const cell = (value, suffix = '') => (value === null || value === undefined ? '�
 /** The whole report as Markdown: scenarios, notification latency, memory, targets. */
 export function renderReport(run, scenarioList) {
   const lines = [
-    `| scenario | 2xx/s | p50 ms | p99 ms | max ms | non-2xx | 409 c_m | ratio | vs |`,
-    `|---|--:|--:|--:|--:|--:|--:|--:|---|`,
+    `| scenario | req/s | 2xx/s | p50 ms | p99 ms | max ms | non-2xx | 409 c_m | errors | ratio (2xx/s) | vs |`,
+    `|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|`,
   ];
   for (const scenario of scenarioList) {
     const figures = run.scenarios[scenario.id];
     if (!figures) continue;
     const r = scenario.reference ? ratio(run, scenario.id, scenario.reference) : null;
-    lines.push(`| ${scenario.id}: ${scenario.label} | ${figures.okPerSec} | ${figures.latencyMs.p50} | ${figures.latencyMs.p99} | ` +
-      `${figures.latencyMs.max} | ${figures.non2xx} | ${figures.concurrentModification} | ${cell(r, '×')} | ${scenario.reference ?? 'reference'} |`);
+    lines.push(`| ${scenario.id}: ${scenario.label} | ${figures.reqPerSec} | ${figures.okPerSec} | ${figures.latencyMs.p50} | ` +
+      `${figures.latencyMs.p99} | ${figures.latencyMs.max} | ${figures.non2xx} | ${figures.concurrentModification} | ` +
+      `${figures.errors} | ${cell(r, '×')} | ${scenario.reference ?? 'reference'} |`);
   }
+  lines.push('', ...renderCpu(run, scenarioList));
   const webhook = run.notifications;
   lines.push('', webhook
     ? `Notification latency (commit → webhook received, under credit-spread): p50 ${cell(webhook.p50Ms, ' ms')}, ` +
@@ -64,6 +66,9 @@ export function renderReport(run, scenarioList) {
   lines.push(`Peak RSS: API ${cell(run.memory.api?.peakRssMB, ' MB')} (${cell(run.memory.api?.afterStartMB, ' MB')} right after start), ` +
     `worker ${cell(run.memory.worker?.peakRssMB, ' MB')} (${cell(run.memory.worker?.afterStartMB, ' MB')} after start), ` +
     `reference server ${cell(run.memory.reference?.peakRssMB, ' MB')}.`);
+  const heap = (h) => (h ? `heap ${cell(h.heapUsedMB)}/${cell(h.heapTotalMB)} MB used/total, external ${cell(h.externalMB, ' MB')}, RSS ${cell(h.rssMB, ' MB')}` : '–');
+  lines.push(`V8 heap (from /metrics) — API after start: ${heap(run.memory.api?.heapAfterStart)}; at end: ${heap(run.memory.api?.heapAtEnd)}. ` +
+    `Worker at end: ${heap(run.memory.worker?.heapAtEnd)}.`);
   lines.push('', '| target | this run | pass |', '|---|--:|:-:|');
   for (const target of run.targets) {
     lines.push(`| ${target.text} | ${cell(target.value, target.unit)} | ${target.pass === null ? 'n/a' : target.pass ? 'PASS' : 'FAIL'} |`);
@@ -74,6 +79,24 @@ export function renderReport(run, scenarioList) {
     for (const [id, figures] of problems) lines.push(`- ${id}: ${Object.entries(figures.problems).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   }
   return lines.join('\n');
+}
+
+/** CPU of each process group during each measured window, in % of one core (200 = both). */
+function renderCpu(run, scenarioList) {
+  const groups = ['runner', 'api', 'worker', 'postgres', 'redis', 'reference', 'receiver'];
+  const lines = [
+    `CPU during the measured window, % of one core (machine has ${run.machine.cpus}; "runner" is autocannon; postgres counts every backend on the box):`,
+    '',
+    `| scenario | machine | ${groups.join(' | ')} | machine CPU ms per 2xx |`,
+    `|---|${'--:|'.repeat(groups.length + 2)}`,
+  ];
+  for (const scenario of scenarioList) {
+    const figures = run.scenarios[scenario.id];
+    if (!figures?.cpu) continue;
+    const cells = groups.map((group) => cell(figures.cpu.percentOfOneCore[group]));
+    lines.push(`| ${scenario.id} | ${cell(figures.cpu.machineBusyPercent)} | ${cells.join(' | ')} | ${cell(figures.machineCpuMsPer2xx)} |`);
+  }
+  return lines;
 }
 
 export function writeJson(path, run) {

@@ -39,3 +39,31 @@ export function sampleRss(pid) {
     },
   };
 }
+
+/** Metric name endings of prom-client's default Node.js gauges (the prefix varies per app). */
+const HEAP_GAUGES = {
+  heapTotalMB: 'nodejs_heap_size_total_bytes',
+  heapUsedMB: 'nodejs_heap_size_used_bytes',
+  externalMB: 'nodejs_external_memory_bytes',
+  rssMB: 'process_resident_memory_bytes',
+};
+
+/**
+ * Heap figures from a process's Prometheus endpoint, to tell V8 heap from the rest of the
+ * RSS. Null when the endpoint is unreachable or lacks the default metrics.
+ */
+export async function scrapeHeap(metricsUrl) {
+  try {
+    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
+    if (response.status !== 200) return null;
+    const text = await response.text();
+    const figures = {};
+    for (const [field, suffix] of Object.entries(HEAP_GAUGES)) {
+      const match = text.match(new RegExp(`^\\w*${suffix}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm'));
+      figures[field] = match ? Math.round(Number(match[1]) / 1e5) / 10 : null;
+    }
+    return figures;
+  } catch {
+    return null;
+  }
+}
