@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from './lib/args.mjs';
 import { ask, stopAll, stopChild } from './lib/children.mjs';
-import { buildScenarios } from './lib/scenarios.mjs';
+import { buildScenarios, SCENARIO_IDS } from './lib/scenarios.mjs';
 import { runScenario } from './lib/load.mjs';
 import { seed, SEED } from './lib/seed.mjs';
 import { sampleRss, scrapeHeap } from './lib/rss.mjs';
@@ -31,7 +31,10 @@ const DRAIN_TIMEOUT_MS = 60_000;
 
 const options = (() => {
   try {
-    return parseArgs(process.argv.slice(2));
+    const parsed = parseArgs(process.argv.slice(2));
+    const unknown = [...(parsed.only ?? []), ...(parsed.profile ? [parsed.profile] : [])].filter((id) => !SCENARIO_IDS.includes(id));
+    if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIO_IDS.join(', ')}`);
+    return parsed;
   } catch (error) {
     console.error(error.message);
     process.exit(2);
@@ -135,8 +138,6 @@ async function main() {
 function selectScenarios(scenarios) {
   const wanted = options.profile ? [options.profile] : options.only;
   if (!wanted) return scenarios;
-  const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.id).join(', ')}`);
   const references = options.profile ? [] : scenarios.filter((s) => wanted.includes(s.id)).map((s) => s.reference).filter(Boolean);
   return scenarios.filter((scenario) => wanted.includes(scenario.id) || references.includes(scenario.id));
 }

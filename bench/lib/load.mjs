@@ -69,6 +69,8 @@ export async function runScenario(url, scenario, { connections, durationSec, war
     cpu,
     // Whole-machine CPU per useful reply: on a saturated box this is what bounds throughput.
     machineCpuMsPer2xx: cpu.machineBusyPercent === null || okPerSec === 0 ? null : Math.round((cpu.machineBusyPercent * 1000) / okPerSec) / 100,
+    cpuMsPer2xxByGroup: okPerSec === 0 ? null : Object.fromEntries(Object.entries(cpu.percentOfOneCore)
+      .map(([group, percent]) => [group, Math.round((percent * 1000) / okPerSec) / 100])),
     concurrentModification: [...problems].filter(([key]) => key.endsWith(' concurrent_modification')).reduce((sum, [, n]) => sum + n, 0),
   };
 }

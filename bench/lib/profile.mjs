@@ -108,13 +108,15 @@ function describe(id, nodes, parents) {
 
 export function renderProfile(summary) {
   const lines = [
-    `CPU profile of the API over the measured window: ${summary.windowMs} ms sampled, ${summary.busyMs} ms busy, ${summary.idleMs} ms idle`,
-    '', '| % of busy | self ms | origin (native and node-internal frames charged to their user-land caller) |', '|--:|--:|---|',
+    `CPU profile of the API over the measured window: ${summary.windowMs} ms sampled, ${summary.busyMs} ms not idle, ${summary.idleMs} ms idle.`,
+    'V8 samples wall-clock time: a thread descheduled inside a system call (a socket write that wakes PostgreSQL',
+    'or Redis on a saturated machine) is charged to that call. Read true CPU use from the CPU table of a full run.',
+    '', '| % of not idle | self ms | origin (native and node-internal frames charged to their user-land caller) |', '|--:|--:|---|',
   ];
   for (const row of summary.origins) lines.push(`| ${row.percentOfBusy} | ${row.selfMs} | ${row.name} |`);
-  lines.push('', '| % of busy | self ms | function |', '|--:|--:|---|');
+  lines.push('', '| % of not idle | self ms | function |', '|--:|--:|---|');
   for (const row of summary.functions) lines.push(`| ${row.percentOfBusy} | ${row.selfMs} | ${row.name} |`);
-  lines.push('', '| % of busy | self ms | nearest frame of our code (apps/*, packages/*) |', '|--:|--:|---|');
+  lines.push('', '| % of not idle | self ms | nearest frame of our code (apps/*, packages/*) |', '|--:|--:|---|');
   for (const row of summary.ourCode) lines.push(`| ${row.percentOfBusy} | ${row.selfMs} | ${row.name} |`);
   return lines.join('\n');
 }

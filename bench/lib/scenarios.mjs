@@ -4,6 +4,11 @@
 import { URLSearchParams } from 'node:url';
 
 const json = { 'content-type': 'application/json' };
+
+/** Every scenario id in run order, so flags can be checked before anything starts. */
+export const SCENARIO_IDS = [
+  'ceiling', 'ref-db-spread', 'ref-db-hot', 'credit-spread', 'debit-hot', 'transfer-random', 'replay', 'history-first', 'history-deep',
+];
 const randomIndex = (length) => Math.floor(Math.random() * length);
 
 /**
