@@ -68,6 +68,8 @@ process.once('unhandledRejection', (error) => interrupt(`unhandled rejection: ${
 try {
   await main();
   await cleanup();
+  // The child logs only matter when something failed; then they are kept and named.
+  rmSync(logDir, { recursive: true, force: true });
 } catch (error) {
   console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
   console.error(`child logs: ${logDir}`);
