@@ -62,12 +62,12 @@ export async function applyBalanceChange(pool: pg.Pool, command: BalanceCommand,
   const delta = command.kind === 'credit' ? command.amount : -command.amount;
   const operation = `wallet.${command.kind}` as const;
   const eventType = command.kind === 'credit' ? 'wallet.credited' : 'wallet.debited';
-  const { rows } = await pool.query(BALANCE_CHANGE_SQL, [
+  const { rows } = await pool.query({ name: 'wallet-balance-change', text: BALANCE_CHANGE_SQL, values: [
     command.walletId, command.userId, delta, command.expectedVersion ?? null, command.maxBalance,
     command.transactionId, command.kind, command.amount, JSON.stringify(command.metadata), command.now,
     command.idempotency?.key ?? null, command.idempotency?.fingerprint ?? null, operation, command.requestId,
     command.idempotency?.expiresAt ?? command.now, command.ip, auditId, eventType,
-  ]);
+  ] });
   const row = rows[0] as { prior: Record<string, unknown> | null; body: WriteOutcome & object | null; current: Record<string, unknown> | null };
   if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
   if (row.body) return { kind: 'stored', record: null, statusCode: 200, body: row.body as never };

@@ -37,11 +37,11 @@ export async function createWallet(pool: pg.Pool, command: CreateWalletCommand, 
   };
   const created: StoredBody = { data: wallet };
   const refusal = refusalBody('wallet_exists', `a ${command.currency} wallet already exists for this user`);
-  const { rows } = await pool.query(CREATE_WALLET_SQL, [
+  const { rows } = await pool.query({ name: 'wallet-create', text: CREATE_WALLET_SQL, values: [
     wallet.id, command.userId, command.currency, command.now, command.idempotency?.key ?? null,
     command.idempotency?.fingerprint ?? null, JSON.stringify(created), JSON.stringify(refusal.body),
     command.requestId, command.idempotency?.expiresAt ?? command.now, auditId, command.ip,
-  ]);
+  ] });
   const row = rows[0] as { prior: Record<string, unknown> | null; created: boolean };
   if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
   if (row.created) return { kind: 'stored', record: null, statusCode: 201, body: created };

@@ -26,7 +26,11 @@ export interface PostgresStoreOptions {
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** The PostgreSQL adapter of the ledger port (node-postgres). */
+/**
+ * The PostgreSQL adapter of the ledger port (node-postgres). The statements on the request
+ * path are named, so each connection parses and plans them once instead of on every call
+ * (planning the credit statement costs about as much as running it).
+ */
 export class PostgresStore implements LedgerStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
@@ -81,7 +85,7 @@ export class PostgresStore implements LedgerStore {
   }
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
-    const { rows } = await this.#run(() => this.#pool.query('SELECT * FROM wallets WHERE id = $1 AND user_id = $2', [walletId, userId]));
+    const { rows } = await this.#run(() => this.#pool.query({ name: 'wallet-get', text: 'SELECT * FROM wallets WHERE id = $1 AND user_id = $2', values: [walletId, userId] }));
     return rows[0] ? walletFromRow(rows[0]) : null;
   }
 
@@ -110,9 +114,12 @@ export class PostgresStore implements LedgerStore {
   }
 
   async listTransactions(walletId: string, page: { limit: number; beforeSeq?: number }): Promise<StoredTransaction[]> {
-    const { rows } = await this.#run(() => this.#pool.query(
-      `SELECT * FROM ledger_entries WHERE wallet_id = $1 AND ($2::bigint IS NULL OR seq < $2)
-        ORDER BY seq DESC LIMIT $3`, [walletId, page.beforeSeq ?? null, page.limit]));
+    // Two statements, not one with "$2 IS NULL OR": a cached generic plan must still use
+    // the (wallet_id, seq) index bound for deep pages.
+    const query = page.beforeSeq === undefined
+      ? { name: 'entries-first-page', text: 'SELECT * FROM ledger_entries WHERE wallet_id = $1 ORDER BY seq DESC LIMIT $2', values: [walletId, page.limit] }
+      : { name: 'entries-page', text: 'SELECT * FROM ledger_entries WHERE wallet_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3', values: [walletId, page.beforeSeq, page.limit] };
+    const { rows } = await this.#run(() => this.#pool.query(query));
     return rows.map(entryFromRow);
   }
 

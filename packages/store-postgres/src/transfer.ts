@@ -44,7 +44,7 @@ export async function transfer(pool: pg.Pool, command: TransferCommand, auditId:
   let done = false;
   try {
     await client.query('BEGIN');
-    const locked = await client.query(LOCK_SQL, [[command.fromWalletId, command.toWalletId], command.userId, command.idempotency?.key ?? null]);
+    const locked = await client.query({ name: 'transfer-lock', text: LOCK_SQL, values: [[command.fromWalletId, command.toWalletId], command.userId, command.idempotency?.key ?? null] });
     const row = locked.rows[0] as { wallets: Array<Record<string, unknown>> | null; prior: Record<string, unknown> | null };
     if (row.prior) {
       await client.query('ROLLBACK');
@@ -76,13 +76,13 @@ async function applyTransfer(client: pg.PoolClient, command: TransferCommand, fr
   const { debit, credit } = transferEntries(from, to, command);
   const body: StoredBody = { data: { transferId: command.transferId, debit, credit } };
   const events = [event(debit, from), event(credit, to)];
-  const { rows } = await client.query(APPLY_SQL, [
+  const { rows } = await client.query({ name: 'transfer-apply', text: APPLY_SQL, values: [
     from.id, from.version, debit.balanceAfter, to.id, to.version, credit.balanceAfter,
     debit.id, credit.id, command.amount, debit.balanceBefore, command.transferId, JSON.stringify(command.metadata),
     credit.balanceBefore, JSON.stringify(events), command.userId, command.idempotency?.key ?? null,
     command.idempotency?.fingerprint ?? null, JSON.stringify(body), command.requestId, command.now,
     command.idempotency?.expiresAt ?? command.now, auditId, command.ip,
-  ]);
+  ] });
   // Both rows are locked by this transaction, so both version checks must match.
   if (Number((rows[0] as { updated: string | number }).updated) !== 2) throw new Error('transfer updated fewer than two locked wallets');
   return { kind: 'stored', record: null, statusCode: 200, body };
