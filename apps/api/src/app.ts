@@ -105,7 +105,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text/plain body is answered 415 instead of reaching validation as a string.
   app.removeContentTypeParser('text/plain');
-  const store = options.store ?? createStore(options.config);
+  const store = options.store ?? (await createStore(options.config));
   await app.register(serviceApp, { ...options, store });
   return app;
 }
