@@ -23,10 +23,13 @@ export const DB_POOL_MAX = 20;
  * well under 100,000 per user, so neither the global nor the write budget ever answers 429.
  */
 const RATE_LIMIT_RAISED = '1000000';
+export const NODE_HEAP_OPTIONS = '--max-old-space-size=96';
 
 export function serviceEnv(settings) {
   return {
     NODE_ENV: 'production',
+    // The images' heap cap (Dockerfile ENV NODE_OPTIONS): measure what production runs.
+    NODE_OPTIONS: NODE_HEAP_OPTIONS,
     HOST: '127.0.0.1',
     LEDGER_STORE: 'postgres',
     DATABASE_URL: settings.databaseUrl,
