@@ -59,14 +59,18 @@ t.test('every workspace manifest is copied before both npm ci runs', async (t) =
   }
 });
 
+/** Read by Node itself, not by the app's config: the heap cap lives here. */
+const NODE_RUNTIME_VARIABLES = new Set(['NODE_OPTIONS']);
+
 for (const target of targets) {
   t.test(`${target.name} target: production, non-root, exec-form node as PID 1, healthcheck`, async (t) => {
     const chain = stageChain(stages, target.name);
     const envs = chain.flatMap((stage) => stage.instructions).filter((i) => i.keyword === 'ENV').map((i) => i.args);
     t.ok(envs.some((env) => /(^|\s)NODE_ENV=production(\s|$)/.test(env)), 'NODE_ENV=production');
+    t.ok(envs.some((env) => /(^|\s)NODE_OPTIONS=--max-old-space-size=\d+(\s|$)/.test(env)), 'the V8 heap is capped');
     for (const env of envs) {
       for (const name of env.split(/\s+/).map((pair) => pair.split('=')[0]!)) {
-        t.ok(name in EnvSchema.properties, `ENV ${name} is a config variable`);
+        t.ok(name in EnvSchema.properties || NODE_RUNTIME_VARIABLES.has(name), `ENV ${name} is a config variable or Node's own`);
       }
     }
 
