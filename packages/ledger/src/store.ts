@@ -4,6 +4,9 @@ import type {
   WebhookEndpoint, WriteOutcome,
 } from './types.js';
 
+/** User ids one webhooksForUsers call accepts: OUTBOX_BATCH_SIZE's ceiling. */
+export const WEBHOOK_READ_USERS_MAX = 1000;
+
 /**
  * The port every store adapter implements (PostgreSQL, MongoDB). No driver type crosses
  * it. Adapters own their connections. Money-moving methods commit the balance change, the
@@ -46,6 +49,12 @@ export interface LedgerStore {
 
   createWebhook(endpoint: WebhookEndpoint): Promise<void>;
   listWebhooks(userId: string): Promise<WebhookEndpoint[]>;
+  /**
+   * The endpoints of any of these users (the outbox relay's one read per claimed batch), at
+   * most 100 per user like listWebhooks, in no particular order. At most
+   * WEBHOOK_READ_USERS_MAX user ids per call (RangeError beyond); an empty list reads nothing.
+   */
+  webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]>;
   getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null>;
   deleteWebhook(userId: string, id: string): Promise<boolean>;
 

@@ -1,6 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import {
-  invariant, StoreUnavailable, type AuditEvent, type BalanceCommand, type CreateWalletCommand, type IdempotencyRecord, type LedgerStore,
+  invariant, StoreUnavailable, WEBHOOK_READ_USERS_MAX, type AuditEvent, type BalanceCommand, type CreateWalletCommand, type IdempotencyRecord, type LedgerStore,
   type OutboxEvent, type ReconciliationReport, type StoredTransaction, type TransferCommand, type Wallet, type WalletAudit,
   type WebhookEndpoint, type WriteContext, type WriteOutcome,
 } from '@wallet/ledger';
@@ -160,6 +160,24 @@ export class MongoStore implements LedgerStore {
         .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_PER_USER_MAX, maxTimeMS: this.#timeoutMs })
         .toArray());
     return docs.map(webhookFromDoc);
+  }
+
+  async webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
+    const users = [...new Set(userIds)];
+    if (users.length > WEBHOOK_READ_USERS_MAX) throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
+    if (users.length === 0) return [];
+    // Sorted per user so the per-user cap keeps the same endpoints listWebhooks returns; the
+    // overall limit only binds when some user exceeds the cap (the API stops at 20).
+    const docs = await this.#run(() =>
+      this.#collections.webhooks
+        .find({ userId: { $in: users } }, { sort: { userId: 1, createdAt: 1, _id: 1 }, limit: users.length * WEBHOOKS_PER_USER_MAX, maxTimeMS: this.#timeoutMs })
+        .toArray());
+    const perUser = new Map<string, number>();
+    return docs.filter((doc) => {
+      const seen = (perUser.get(doc.userId) ?? 0) + 1;
+      perUser.set(doc.userId, seen);
+      return seen <= WEBHOOKS_PER_USER_MAX;
+    }).map(webhookFromDoc);
   }
 
   async getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null> {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type {
-  AuditEvent, BalanceCommand, CreateWalletCommand, IdempotencyRecord, LedgerStore, OutboxEvent,
-  ReconciliationReport, StoredTransaction, TransferCommand, Wallet, WalletAudit, WebhookEndpoint, WriteOutcome,
+import {
+  WEBHOOK_READ_USERS_MAX, type AuditEvent, type BalanceCommand, type CreateWalletCommand, type IdempotencyRecord, type LedgerStore,
+  type OutboxEvent, type ReconciliationReport, type StoredTransaction, type TransferCommand, type Wallet, type WalletAudit,
+  type WebhookEndpoint, type WriteOutcome,
 } from '@wallet/ledger';
 import { applyBalanceChange } from './balance-change.js';
 import { createWallet } from './create-wallet.js';
@@ -171,6 +172,19 @@ export class PostgresStore implements LedgerStore {
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
     const { rows } = await this.#run(() => this.#pool.query(
       'SELECT * FROM webhook_endpoints WHERE user_id = $1 ORDER BY created_at, id LIMIT 100', [userId]));
+    return rows.map(webhookFromRow);
+  }
+
+  async webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
+    const users = [...new Set(userIds)];
+    if (users.length > WEBHOOK_READ_USERS_MAX) throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
+    if (users.length === 0) return [];
+    // The per-user cap of listWebhooks, applied per user so one user's rows never crowd out another's.
+    const { rows } = await this.#run(() => this.#pool.query(
+      `SELECT id, user_id, url, events, secret, created_at FROM (
+         SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY created_at, id) AS position
+           FROM webhook_endpoints WHERE user_id = ANY($1::text[])) ranked
+        WHERE position <= 100`, [users]));
     return rows.map(webhookFromRow);
   }
 

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
-import type { LedgerStore } from '../store.js';
+import { WEBHOOK_READ_USERS_MAX, type LedgerStore } from '../store.js';
 import type { ReconciliationReport, WalletAudit, WebhookEndpoint } from '../types.js';
 import { callerOf, credit, fundedWallet, newKey, newService, newUser, transfer, withStore, type ContractTarget } from './harness.js';
+
+const newEndpoint = (userId: string, events: WebhookEndpoint['events']): WebhookEndpoint => ({
+  id: randomUUID(),
+  userId,
+  url: `https://example.test/hooks/${randomUUID()}`,
+  events,
+  secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
+  createdAt: new Date().toISOString(),
+});
 
 /** Reads every wallet aggregate in pages of `limit`, as the reconciliation job does; bounded. */
 async function auditAll(store: LedgerStore, limit: number): Promise<WalletAudit[]> {
@@ -67,17 +76,9 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
   withStore(t, target, 'webhooks: endpoints are created, listed, read and deleted by their owner only', async ({ store }, t) => {
     const alice = newUser();
     const bob = newUser();
-    const endpoint = (userId: string, events: WebhookEndpoint['events']): WebhookEndpoint => ({
-      id: randomUUID(),
-      userId,
-      url: `https://example.test/hooks/${randomUUID()}`,
-      events,
-      secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
-      createdAt: new Date().toISOString(),
-    });
-    const first = endpoint(alice, ['wallet.credited', 'transfer.completed']);
-    const second = endpoint(alice, []);
-    const bobs = endpoint(bob, ['wallet.debited']);
+    const first = newEndpoint(alice, ['wallet.credited', 'transfer.completed']);
+    const second = newEndpoint(alice, []);
+    const bobs = newEndpoint(bob, ['wallet.debited']);
     for (const item of [first, second, bobs]) await store.createWebhook(item);
 
     const listed = await store.listWebhooks(alice);
@@ -90,6 +91,31 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
     t.equal(await store.deleteWebhook(alice, first.id), false, 'a second delete finds nothing');
     t.equal(await store.getWebhook(alice, first.id), null);
     t.same(await store.listWebhooks(alice), [second]);
+  });
+
+  withStore(t, target, 'webhooks: one read returns the endpoints of several users, none of anyone else', async ({ store }, t) => {
+    const [carol, dan, erin, nobody] = [newUser(), newUser(), newUser(), newUser()];
+    const carols = [newEndpoint(carol, []), newEndpoint(carol, ['wallet.debited'])];
+    const dans = [newEndpoint(dan, ['transfer.completed'])];
+    const erins = [newEndpoint(erin, [])];
+    for (const item of [...carols, ...dans, ...erins]) await store.createWebhook(item);
+    const byId = (items: WebhookEndpoint[]) => [...items].sort((x, y) => (x.id < y.id ? -1 : 1));
+
+    t.same(byId(await store.webhooksForUsers([carol, dan, nobody, carol])), byId([...carols, ...dans]), 'every endpoint of the named users, as created, once each');
+    t.same(await store.webhooksForUsers([nobody]), [], 'a user without endpoints has none');
+    t.same(await store.webhooksForUsers([]), [], 'an empty list reads nothing');
+    t.same(byId(await store.webhooksForUsers([erin])), byId(await store.listWebhooks(erin)), 'the same endpoints listWebhooks returns');
+    await t.rejects(store.webhooksForUsers(Array.from({ length: WEBHOOK_READ_USERS_MAX + 1 }, newUser)), RangeError, 'the read is bounded');
+    await store.deleteWebhook(carol, carols[0]!.id);
+    t.same(await store.webhooksForUsers([carol]), [carols[1]], 'a deleted endpoint is gone');
+
+    // Past the per-user cap (only a direct write gets there): capped like listWebhooks, and the other user keeps theirs.
+    const crowd = Array.from({ length: 101 }, () => newEndpoint(nobody, []));
+    for (const item of crowd) await store.createWebhook(item);
+    const read = await store.webhooksForUsers([nobody, dan]);
+    t.equal(read.filter((item) => item.userId === nobody).length, 100, 'at most 100 per user');
+    t.same(byId(read.filter((item) => item.userId === nobody)), byId(await store.listWebhooks(nobody)), 'the ones listWebhooks returns');
+    t.same(read.filter((item) => item.userId === dan), dans, 'one user\'s many endpoints never crowd out another\'s');
   });
 
   withStore(t, target, 'idempotency records expire: purge removes only expired ones, within its limit', async ({ store }, t) => {
