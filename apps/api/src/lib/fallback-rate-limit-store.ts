@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 
 type IncrCallback = Parameters<FastifyRateLimitStore['incr']>[1];
@@ -6,16 +5,9 @@ type IncrCallback = Parameters<FastifyRateLimitStore['incr']>[1];
 /** Per-process counters kept while Redis is down; the oldest windows are evicted beyond this many keys. */
 const LOCAL_KEYS_MAX = 10_000;
 
-/** INCR + PEXPIRE on the first hit of a window; returns the count and the window's remaining ms. */
-const INCR_LUA = `
-local current = redis.call('INCR', KEYS[1])
-local ttl = tonumber(ARGV[1])
-if current == 1 then redis.call('PEXPIRE', KEYS[1], ttl) else ttl = redis.call('PTTL', KEYS[1]) end
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end
-return {current, ttl}`;
-
 export interface FallbackDeps {
-  redis: Redis;
+  /** The Redis counter (a script called by SHA): count and remaining ms of the key's window. */
+  incr: (key: string, windowMs: number) => Promise<{ current: number; ttl: number }>;
   isReady: () => boolean;
   /** Key namespace, e.g. "wallet:rl:". */
   namespace: string;
@@ -62,11 +54,8 @@ export class FallbackRateLimitStore implements FastifyRateLimitStore {
       this.#fallback(fullKey, callback, windowMs);
       return;
     }
-    this.#deps.redis.eval(INCR_LUA, 1, fullKey, windowMs).then(
-      (result) => {
-        const [current, ttl] = result as [number, number];
-        callback(null, { current, ttl });
-      },
+    this.#deps.incr(fullKey, windowMs).then(
+      (counted) => callback(null, counted),
       () => this.#fallback(fullKey, callback, windowMs),
     );
   }

@@ -34,12 +34,11 @@ const LOCK_MARGIN_MS = 1000;
 /** A second request with the same key while the first runs should come back after about this long. */
 const IN_FLIGHT_RETRY_AFTER_S = 1;
 
-const RELEASE_LOCK_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
-
 /**
  * The Redis fast path in front of LedgerService's idempotency (the database record is the
  * authority). Order on a write route: authenticate → rate limit (onRequest) → validation →
- * this preHandler → handler → onSend (cache the remembered reply) → onResponse (release).
+ * this preHandler (cached reply or marker) → handler → onSend (cache the remembered reply
+ * and release the marker) → onResponse (release, if onSend could not).
  */
 export default fp(
   async function idempotencyPlugin(app) {
@@ -67,14 +66,20 @@ export default fp(
         return;
       }
       try {
-        const cached = parseCached(await redis.client.get(state.cacheKey));
-        if (cached && cached.userId === request.caller.userId && cached.fingerprint === state.fingerprint) {
-          metrics.idempotency.inc({ result: 'hit' });
-          state.fromCache = true;
-          return replayCached(reply, cached);
+        // One round trip: the cached reply, or else the in-flight marker (see redis-scripts.ts).
+        const begun = await redis.scripts.idempotencyBegin(state.cacheKey, state.lockKey, request.id, lockTtlMs);
+        let outcome = begun.outcome;
+        if (begun.outcome === 'cached') {
+          const cached = parseCached(begun.reply);
+          if (cached && cached.userId === request.caller.userId && cached.fingerprint === state.fingerprint) {
+            metrics.idempotency.inc({ result: 'hit' });
+            state.fromCache = true;
+            return replayCached(reply, cached);
+          }
+          // A different request under this key (the ledger answers 422) or an unreadable entry: run it under the marker.
+          outcome = (await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX')) === null ? 'in_flight' : 'acquired';
         }
-        const acquired = await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX');
-        if (acquired === null) {
+        if (outcome === 'in_flight') {
           metrics.idempotency.inc({ result: 'in_flight' });
           throw new LedgerError('idempotency_key_in_flight', 'a request with this Idempotency-Key is still running; retry shortly', {
             retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_S,
@@ -89,30 +94,40 @@ export default fp(
       metrics.idempotency.inc({ result: 'miss' });
     });
 
+    // Store the remembered reply and drop the marker in one round trip, before the reply
+    // leaves: a client retrying the moment it has the answer finds the reply, not the marker.
     app.addHook('onSend', async (request, reply, payload) => {
       const state = request.idempotency;
-      if (!state || !state.remember || state.fromCache || typeof payload !== 'string' || !redis.isReady()) return payload;
-      const cached: CachedReply = {
-        userId: request.caller.userId,
-        fingerprint: state.fingerprint,
-        statusCode: reply.statusCode,
-        contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
-        body: payload,
-      };
+      if (!state || state.fromCache || !redis.isReady()) return payload;
+      const store = state.remember && typeof payload === 'string';
+      if (!store && !state.locked) return payload;
+      const cached: CachedReply | null = store
+        ? {
+            userId: request.caller.userId,
+            fingerprint: state.fingerprint,
+            statusCode: reply.statusCode,
+            contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+            body: payload,
+          }
+        : null;
+      const owner = state.locked ? request.id : '';
+      state.locked = false;
       try {
-        await redis.client.set(state.cacheKey, JSON.stringify(cached), 'EX', ttlSeconds);
+        await redis.scripts.idempotencyFinish(state.cacheKey, state.lockKey, owner, ttlSeconds, cached && JSON.stringify(cached));
       } catch {
+        // The marker expires by itself after lockTtlMs; the database record still answers replays.
         metrics.redisFallback.inc({ use: 'idempotency' });
       }
       return payload;
     });
 
+    // Backstop for replies that never reached onSend (aborted requests, Redis down at onSend).
     const release = async (request: FastifyRequest) => {
       const state = request.idempotency;
       if (!state?.locked) return;
       state.locked = false;
       try {
-        await redis.client.eval(RELEASE_LOCK_LUA, 1, state.lockKey, request.id);
+        await redis.scripts.idempotencyFinish(state.cacheKey, state.lockKey, request.id, ttlSeconds, null);
       } catch {
         // The marker expires by itself after lockTtlMs.
         metrics.redisFallback.inc({ use: 'idempotency' });

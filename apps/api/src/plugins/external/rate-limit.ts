@@ -26,7 +26,7 @@ export default fp(
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
       hook: 'onRequest',
       store: fallbackRateLimitStore({
-        redis: redis.client,
+        incr: redis.scripts.rateLimitIncr,
         isReady: redis.isReady,
         namespace: `${redis.prefix}:rl:`,
         onFallback: () => metrics.redisFallback.inc({ use: 'rate_limit' }),

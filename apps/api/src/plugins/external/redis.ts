@@ -1,9 +1,12 @@
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
+import { defineApiScripts, type ApiScripts } from '../../lib/redis-scripts.js';
 
 /** The API's Redis: a fast path and a cache, never needed for correctness. */
 export interface ApiRedis {
   client: Redis;
+  /** The Lua scripts, called by SHA (rate-limit counter, idempotency begin/finish). */
+  scripts: ApiScripts;
   /** Prefix of every key (`REDIS_PREFIX`), so test runs and deployments never collide. */
   prefix: string;
   /** True while the connection is usable; callers skip Redis (and count a fallback) otherwise. */
@@ -50,7 +53,8 @@ export default fp<RedisPluginOptions>(
       else app.log.warn('redis unavailable: serving without cache, with database idempotency and per-process rate limits');
     }
     await waitForFirstConnection(client);
-    app.decorate('apiRedis', { client, prefix: options.prefix, isReady: () => client.status === 'ready' } satisfies ApiRedis);
+    const scripts = defineApiScripts(client);
+    app.decorate('apiRedis', { client, scripts, prefix: options.prefix, isReady: () => client.status === 'ready' } satisfies ApiRedis);
     app.addHook('onClose', async () => closeClient(client));
   },
   { name: 'redis' },
