@@ -1,14 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { LedgerStore } from '@wallet/ledger';
-import { JOB_NAMES, eventJobOptions, type DeliveryPolicy, type EventJob } from '@wallet/queue';
+import type { DeliveryJob, DeliveryPolicy } from '@wallet/queue';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics.js';
 import { errorSummary } from './error-summary.js';
+import { planDeliveries, type PlannedDelivery } from './delivery-plan.js';
+
+/**
+ * Delivery jobs per addBulk call: one MULTI of this many Lua calls keeps Redis responsive
+ * for other clients while a large batch (up to 1000 events x their endpoints) goes in.
+ */
+export const ADD_BULK_CHUNK = 500;
 
 export interface OutboxRelayOptions {
   store: LedgerStore;
-  events: Queue<EventJob>;
+  deliveries: Queue<DeliveryJob>;
   /** Claim owner: unique per relay, so markOutboxPublished only touches our own claims. */
   owner: string;
   /** Events claimed per round (OUTBOX_BATCH_SIZE). */
@@ -27,11 +34,14 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Moves committed outbox events into BullMQ. Each round claims a batch (the store leases
- * it: SKIP LOCKED in PostgreSQL, an atomic claim in MongoDB), adds one job per event with
- * the event id as job id (BullMQ ignores a second add of the same id, so a re-sent event is
- * harmless), and marks the batch published only after Redis accepted every job. When Redis
- * is down the batch stays unpublished, its lease expires and a later round sends it again.
+ * Moves committed outbox events into BullMQ as webhook deliveries. Each round claims a batch
+ * (the store leases it: SKIP LOCKED in PostgreSQL, an atomic claim in MongoDB), reads the
+ * endpoints of the batch's users in one query, adds one delivery job per event and matching
+ * endpoint with job id `<eventId>.<endpointId>` (BullMQ ignores a second add of an id it
+ * still holds, so a re-sent event is harmless), and marks the batch published only after
+ * Redis accepted every job. Events without a matching endpoint cost no Redis work at all.
+ * When Redis is down the batch stays unpublished, its lease expires and a later round
+ * sends it again.
  */
 export class OutboxRelay {
   readonly #options: OutboxRelayOptions;
@@ -56,15 +66,17 @@ export class OutboxRelay {
     this.#loop = undefined;
   }
 
-  /** One round: returns how many events were handed to BullMQ. */
+  /** One round: returns how many events were claimed and published. */
   async relayOnce(): Promise<number> {
-    const { store, events, owner, batchSize, leaseMs, policy } = this.#options;
+    const { store, deliveries, owner, batchSize, leaseMs, policy, metrics } = this.#options;
     const claimed = await store.claimOutbox({ limit: batchSize, leaseMs, owner });
     if (claimed.length === 0) return 0;
-    const jobs = claimed.map((event) => ({ name: JOB_NAMES.event, data: event as EventJob, opts: eventJobOptions(event.id, policy) }));
-    await withTimeout(events.addBulk(jobs), this.#options.enqueueTimeoutMs);
+    const endpoints = await store.webhooksForUsers(claimed.map((event) => event.userId));
+    const jobs = planDeliveries(claimed, endpoints, policy);
+    if (jobs.length > 0) await withTimeout(addInChunks(deliveries, jobs), this.#options.enqueueTimeoutMs);
     await store.markOutboxPublished(claimed.map((event) => event.id), owner);
-    this.#options.metrics.outboxRelayed.inc(claimed.length);
+    metrics.outboxRelayed.inc(claimed.length);
+    metrics.deliveriesEnqueued.inc(jobs.length);
     return claimed.length;
   }
 
@@ -89,6 +101,12 @@ export class OutboxRelay {
     const { pollMs, failureBackoffMaxMs } = this.#options;
     if (this.#consecutiveFailures === 0) return pollMs;
     return Math.min(failureBackoffMaxMs, pollMs * 2 ** Math.min(this.#consecutiveFailures, 10));
+  }
+}
+
+async function addInChunks(queue: Queue<DeliveryJob>, jobs: PlannedDelivery[]): Promise<void> {
+  for (let start = 0; start < jobs.length; start += ADD_BULK_CHUNK) {
+    await queue.addBulk(jobs.slice(start, start + ADD_BULK_CHUNK));
   }
 }
 

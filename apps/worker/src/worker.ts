@@ -11,7 +11,6 @@ import {
 import { WorkerMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { buildHealthServer } from './health-server.js';
-import { createFanOutProcessor } from './processors/fan-out.js';
 import { createDeliverProcessor } from './processors/deliver-webhook.js';
 import { createMaintenanceProcessor } from './processors/maintenance.js';
 import { errorSummary, withSafeFailures } from './error-summary.js';
@@ -63,13 +62,13 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     client.on('error', (error) => logger.debug({ error: errorSummary(error) }, 'redis connection error'));
   }
   const queues = createQueues(producer, naming);
-  for (const queue of [queues.events, queues.deliveries, queues.maintenance]) {
+  for (const queue of [queues.deliveries, queues.maintenance]) {
     // Without a listener BullMQ prints connection errors with their stack to stderr.
     queue.on('error', (error) => logger.debug({ error: errorSummary(error), queue: queue.name }, 'queue error'));
   }
   const relay = new OutboxRelay({
     store,
-    events: queues.events,
+    deliveries: queues.deliveries,
     owner: options.owner ?? `worker-${instance}`,
     batchSize: config.OUTBOX_BATCH_SIZE,
     pollMs: config.OUTBOX_POLL_MS,
@@ -90,10 +89,6 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     settings: { backoffStrategy: webhookBackoffStrategy(policy.backoffMs) },
   };
   const workers = [
-    new Worker(naming.events, withSafeFailures(createFanOutProcessor({ store, deliveries: queues.deliveries, policy })), {
-      ...common,
-      concurrency: config.WORKER_CONCURRENCY,
-    }),
     new Worker(
       naming.deliveries,
       withSafeFailures(
@@ -109,7 +104,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     queueCounts: () =>
       raceTimeout(
         Promise.all(
-          [queues.events, queues.deliveries, queues.maintenance].map(async (queue) => ({
+          [queues.deliveries, queues.maintenance].map(async (queue) => ({
             queue: queue.name,
             counts: await queue.getJobCounts(),
           })),

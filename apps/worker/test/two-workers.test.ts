@@ -1,7 +1,7 @@
 // Goal: two workers running at once (and a relay that runs twice) deliver each event id
 // once. Method: two workers over one PostgreSQL schema and one Redis prefix with small
 // relay batches; then every outbox row is made unpublished again so both relays re-send
-// everything, which BullMQ must ignore (job id = event id).
+// everything, which BullMQ must ignore (job id = <eventId>.<endpointId>).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -50,5 +50,5 @@ t.test('two workers deliver each event id exactly once', async (t) => {
   t.ok((await relayed(first)) + (await relayed(second)) >= 60, 'relays sent everything again');
   await sleep(500);
   t.equal(receiver.requests.length, 30, 'a relay that runs twice enqueues once');
-  t.equal(await first.queues.events.getCompletedCount(), 30, 'one event job per event id');
+  t.equal(await first.queues.deliveries.getCompletedCount(), 30, 'one delivery job per event id and endpoint');
 });

@@ -51,12 +51,14 @@ t.test('probes and metrics; close() lets the active delivery finish', async (t) 
   t.match(metrics.headers.get('content-type'), /text\/plain/);
   const text = await metrics.text();
   t.match(text, /wallet_worker_queue_jobs\{queue="webhook-deliveries",state="completed"\} 1/);
-  t.match(text, /wallet_worker_queue_jobs\{queue="outbox-events",state="waiting"\} 0/);
+  t.match(text, /wallet_worker_queue_jobs\{queue="webhook-deliveries",state="waiting"\} 0/);
+  t.notMatch(text, /queue="outbox-events"/, 'no fan-out queue: the relay adds deliveries itself');
   t.match(text, /wallet_worker_jobs_total\{queue="webhook-deliveries",outcome="completed"\} 1/);
   t.match(text, /wallet_worker_webhook_delivery_seconds_count 1/);
   t.match(text, /wallet_worker_webhook_attempts_total\{result="2xx"\} 1/);
   t.match(text, /wallet_worker_outbox_lag_seconds 0/);
   t.match(text, /wallet_worker_outbox_relayed_total 1/);
+  t.match(text, /wallet_worker_outbox_deliveries_enqueued_total 1/);
 
   // A slow receiver: close() starts while the delivery is in flight and must wait for it.
   slowMs = 700;

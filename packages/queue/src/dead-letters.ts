@@ -8,16 +8,17 @@ const SAME_MS_TIES_MAX = 1000;
 const REASON_CHARS_MAX = 200;
 const CURSOR_CHARS_MAX = 512;
 
-export type DeadLetterQueueKind = 'events' | 'deliveries';
+/** Queues whose failed sets are dead letters: only webhook deliveries carry work that can fail. */
+export type DeadLetterQueueKind = 'deliveries';
 
 export interface DeadLetter {
-  /** The BullMQ job id: the event id (events) or `<eventId>.<endpointId>` (deliveries). */
+  /** The BullMQ job id: `<eventId>.<endpointId>`. */
   id: string;
   queue: DeadLetterQueueKind;
   eventId: string;
   eventType: string;
   userId: string;
-  endpointId: string | null;
+  endpointId: string;
   attemptsMade: number;
   /** Our own short failure text (HTTP status, timeout, refused address), never a body. */
   failedReason: string;
@@ -133,15 +134,15 @@ function decodeCursor(cursor: string): Position {
 }
 
 function describe(kind: DeadLetterQueueKind, job: Job, failedAtMs: number): DeadLetter {
-  const data = (job.data ?? {}) as { id?: string; type?: string; userId?: string; endpointId?: string; event?: Record<string, unknown> };
-  const event = kind === 'deliveries' ? (data.event ?? {}) : data;
+  const data = (job.data ?? {}) as { endpointId?: string; event?: Record<string, unknown> };
+  const event = data.event ?? {};
   return {
     id: String(job.id),
     queue: kind,
     eventId: String(event.id ?? ''),
     eventType: String(event.type ?? ''),
     userId: String(event.userId ?? ''),
-    endpointId: kind === 'deliveries' ? String(data.endpointId ?? '') : null,
+    endpointId: String(data.endpointId ?? ''),
     attemptsMade: job.attemptsMade,
     failedReason: String(job.failedReason ?? '').slice(0, REASON_CHARS_MAX),
     failedAt: new Date(job.finishedOn ?? failedAtMs).toISOString(),

@@ -2,9 +2,12 @@ import type { JobsOptions } from 'bullmq';
 import { WEBHOOK_BACKOFF_TYPE } from './backoff.js';
 
 /**
- * Completed jobs are kept for a day: while a job id exists BullMQ refuses a second job with
+ * Completed jobs are kept for a day: while a job id exists BullMQ ignores a second add with
  * that id, which is what makes a relay that re-sends an event (lease expired after a crash
- * between enqueue and mark-published) harmless. The count bounds Redis memory.
+ * between enqueue and mark-published, 30 s) harmless. The count bounds Redis memory and
+ * the window: the newest 100 000 completed deliveries stay, so the guarantee holds while
+ * fewer than 100 000 deliveries complete within one outbox lease (about 3 300 per second
+ * sustained). Waiting, delayed, active and failed jobs are not counted against it.
  */
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 100_000 } as const;
 
@@ -30,15 +33,6 @@ export function deliveryJobOptions(jobId: string, policy: DeliveryPolicy): JobsO
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   };
-}
-
-/**
- * Options of one event job. Its only work is reading the endpoints and adding deliveries,
- * which fails only while the database or Redis is down; it retries on the same schedule and
- * lands in the dead-letter set too when that lasts.
- */
-export function eventJobOptions(eventId: string, policy: DeliveryPolicy): JobsOptions {
-  return deliveryJobOptions(eventId, policy);
 }
 
 /** Scheduled maintenance: one attempt (the next run comes anyway), a short history. */

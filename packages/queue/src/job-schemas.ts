@@ -25,10 +25,6 @@ export const OutboxEventSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Job data of the events queue: the event itself. */
-export const EventJobSchema = OutboxEventSchema;
-export type EventJob = Static<typeof EventJobSchema>;
-
 /**
  * Job data of the deliveries queue. The endpoint's secret and URL are read from the store
  * at delivery time, never copied into Redis: a deleted endpoint stops receiving, and a

@@ -6,9 +6,10 @@
 export interface QueueNaming {
   /** BullMQ key prefix (REDIS_PREFIX). */
   prefix: string;
-  /** One job per outbox event (job id = event id); fans out to deliveries. */
-  events: string;
-  /** One job per (event, endpoint): a signed webhook POST. */
+  /**
+   * One job per (event, endpoint): a signed webhook POST, added by the outbox relay. (Up to
+   * this version an `outbox-events` queue held one fan-out job per event; it is gone.)
+   */
   deliveries: string;
   /** Scheduled jobs: reconciliation and the idempotency purge. */
   maintenance: string;
@@ -18,20 +19,19 @@ const PREFIX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export function queueNaming(redisPrefix: string): QueueNaming {
   if (!PREFIX_PATTERN.test(redisPrefix)) throw new Error('REDIS_PREFIX must match ^[A-Za-z0-9_.-]{1,64}$');
-  return { prefix: redisPrefix, events: 'outbox-events', deliveries: 'webhook-deliveries', maintenance: 'maintenance' };
+  return { prefix: redisPrefix, deliveries: 'webhook-deliveries', maintenance: 'maintenance' };
 }
 
 /** Job names, so a processor can refuse a job it does not know. */
 export const JOB_NAMES = {
-  event: 'outbox-event',
   delivery: 'webhook-delivery',
   reconcile: 'reconcile',
   purgeIdempotency: 'purge-idempotency',
 } as const;
 
 /**
- * Delivery job id: one per event and endpoint, so a fan-out that runs twice adds each
- * delivery once. BullMQ refuses ':' in custom ids, hence '.' (event and endpoint ids are
+ * Delivery job id: one per event and endpoint, so a relay that sends an event twice adds
+ * each delivery once. BullMQ refuses ':' in custom ids, hence '.' (event and endpoint ids are
  * UUIDs, which never contain '.').
  */
 export function deliveryJobId(eventId: string, endpointId: string): string {

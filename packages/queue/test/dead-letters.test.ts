@@ -1,7 +1,8 @@
-// Goal: the dead-letter list spans both failed sets, newest first, pages without repeats or
-// gaps (also across failures in the same millisecond and failures added while paging), and
-// re-drives with a fresh attempt count. Method: real Redis, real BullMQ queues and a worker
-// whose processor always throws UnrecoverableError; failed-set scores set to force ties.
+// Goal: the dead-letter list (the deliveries queue's failed set) comes newest first, pages
+// without repeats or gaps (also across failures in the same millisecond and failures added
+// while paging), and re-drives with a fresh attempt count. Method: real Redis, real BullMQ
+// queues and a worker whose processor always throws UnrecoverableError; failed-set scores
+// set to force ties.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { UnrecoverableError, Worker } from 'bullmq';
@@ -16,7 +17,7 @@ function event(id: string) {
   return { id, type: 'wallet.credited' as const, userId: 'u1', walletId: randomUUID(), transactionId: id, currency: 'EUR', amount: 1, balanceAfter: 1, occurredAt: new Date().toISOString() };
 }
 
-t.test('lists, pages and re-drives dead letters of both queues', async (t) => {
+t.test('lists, pages and re-drives dead letters', async (t) => {
   const naming = queueNaming(`t-${randomUUID()}`);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const workerRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -24,10 +25,9 @@ t.test('lists, pages and re-drives dead letters of both queues', async (t) => {
   const failing = async () => {
     throw new UnrecoverableError('HTTP 410');
   };
-  const workers = [naming.events, naming.deliveries].map((name) => new Worker(name, failing, { connection: workerRedis, prefix: naming.prefix, concurrency: 4 }));
+  const worker = new Worker(naming.deliveries, failing, { connection: workerRedis, prefix: naming.prefix, concurrency: 4 });
   t.teardown(async () => {
-    await Promise.all(workers.map((worker) => worker.close()));
-    await queues.events.obliterate({ force: true });
+    await worker.close();
     await queues.deliveries.obliterate({ force: true });
     await queues.maintenance.obliterate({ force: true });
     await queues.close();
@@ -37,26 +37,29 @@ t.test('lists, pages and re-drives dead letters of both queues', async (t) => {
 
   const eventIds = Array.from({ length: 5 }, () => randomUUID());
   const endpointId = randomUUID();
-  for (const id of eventIds.slice(0, 3)) await queues.deliveries.add('webhook-delivery', { endpointId, event: event(id) }, { jobId: deliveryJobId(id, endpointId), attempts: 3 });
-  for (const id of eventIds.slice(3)) await queues.events.add('outbox-event', event(id), { jobId: id, attempts: 3 });
-  const failedTotal = async () => (await queues.events.getFailedCount()) + (await queues.deliveries.getFailedCount());
+  const fail = (id: string, attempts: number) =>
+    queues.deliveries.add('webhook-delivery', { endpointId, event: event(id) }, { jobId: deliveryJobId(id, endpointId), attempts });
+  for (const id of eventIds) await fail(id, 3);
+  const failedTotal = () => queues.deliveries.getFailedCount();
   for (let round = 0; round < 200 && (await failedTotal()) < 5; round++) await new Promise((resolve) => setTimeout(resolve, 25));
   t.equal(await failedTotal(), 5);
 
-  // Force ties: four failures in the same millisecond, across both queues.
+  // Force ties: four failures in the same millisecond.
   const tieScore = Date.now();
-  for (const source of deadLetterSources(queues)) {
-    for (const id of await redis.zrange(source.queue.toKey('failed'), '0', '-1')) await redis.zadd(source.queue.toKey('failed'), String(tieScore - (id.startsWith(eventIds[0]!) ? 10 : 0)), id);
-  }
+  const failedKey = queues.deliveries.toKey('failed');
+  for (const id of await redis.zrange(failedKey, '0', '-1')) await redis.zadd(failedKey, String(tieScore - (id.startsWith(eventIds[0]!) ? 10 : 0)), id);
 
   const all = await listDeadLetters(redis, deadLetterSources(queues), { limit: 100 });
   t.equal(all.items.length, 5);
   t.equal(all.nextCursor, null);
   t.equal(all.items.at(-1)!.eventId, eventIds[0], 'oldest failure last');
-  t.same(new Set(all.items.map((item) => item.queue)), new Set(['events', 'deliveries']));
-  const delivery = all.items.find((item) => item.queue === 'deliveries')!;
-  t.match(delivery, { endpointId, userId: 'u1', eventType: 'wallet.credited', failedReason: 'HTTP 410', attemptsMade: 1 });
-  t.equal(all.items.find((item) => item.queue === 'events')!.endpointId, null);
+  t.same(new Set(all.items.map((item) => item.eventId)), new Set(eventIds), 'every failed delivery, once');
+  for (const item of all.items) {
+    t.match(item, { id: deliveryJobId(item.eventId, endpointId), queue: 'deliveries', endpointId, userId: 'u1', eventType: 'wallet.credited', failedReason: 'HTTP 410', attemptsMade: 1 });
+  }
+  const tied = all.items.slice(0, 4).map((item) => item.id);
+  t.same(tied, [...tied].sort().reverse(), 'same-millisecond failures ordered by id, descending');
+  const delivery = all.items[0]!;
 
   const paged: string[] = [];
   let cursor: string | undefined;
@@ -65,8 +68,7 @@ t.test('lists, pages and re-drives dead letters of both queues', async (t) => {
     paged.push(...result.items.map((item) => item.id));
     if (page === 0) {
       // A failure arriving while paging sorts first and must not shift later pages.
-      const lateId = randomUUID();
-      await queues.events.add('outbox-event', event(lateId), { jobId: lateId, attempts: 1 });
+      await fail(randomUUID(), 1);
       for (let round = 0; round < 200 && (await failedTotal()) < 6; round++) await new Promise((resolve) => setTimeout(resolve, 25));
     }
     if (!result.nextCursor) break;

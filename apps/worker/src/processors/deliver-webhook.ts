@@ -3,7 +3,7 @@ import type { LedgerStore } from '@wallet/ledger';
 import { DeliveryJobSchema, parseJobData, webhookHeaders, type DeliveryJob } from '@wallet/queue';
 import { postWebhook, type DeliveryResult } from '../http-delivery.js';
 import type { WorkerMetrics } from '../metrics.js';
-import { endpointWants } from './fan-out.js';
+import { endpointWants } from '../delivery-plan.js';
 import { JobFailure } from '../error-summary.js';
 
 export interface DeliverDependencies {

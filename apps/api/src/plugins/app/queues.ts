@@ -35,7 +35,7 @@ export default fp<QueuesPluginOptions>(
     const redis: Redis = createProducerRedis(url, 'api-queues');
     redis.on('error', () => undefined); // The Redis plugin already reports outages; avoid a second stream of logs.
     const queues: WalletQueues = createQueues(redis, queueNaming(options.prefix ?? app.config.REDIS_PREFIX));
-    for (const queue of [queues.events, queues.deliveries, queues.maintenance]) queue.on('error', () => undefined);
+    for (const queue of [queues.deliveries, queues.maintenance]) queue.on('error', () => undefined);
     const sources = deadLetterSources(queues);
     app.decorate('queues', {
       listDeadLetters: (page) => listDeadLetters(redis, sources, page),

@@ -1,0 +1,163 @@
+// Goal: the relay resolves endpoints once per claimed batch, adds one delivery job per event
+// and matching endpoint, makes no Redis job for events nobody listens to, and marks a batch
+// published only once Redis took its jobs. Method: OutboxRelay rounds run by hand against
+// real PostgreSQL and Redis (a private redis-server for the outage); the store is wrapped
+// only to count which port methods each round calls.
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import pino from 'pino';
+import { Queue } from 'bullmq';
+import type { LedgerStore, OutboxEvent, OutboxEventType, WebhookEndpoint } from '@wallet/ledger';
+import {
+  createProducerRedis, deliveryJobId, generateWebhookSecret, queueNaming, type DeliveryJob, type DeliveryPolicy,
+} from '@wallet/queue';
+import { OutboxRelay } from '../src/outbox-relay.js';
+import { WorkerMetrics } from '../src/metrics.js';
+import { planDeliveries } from '../src/delivery-plan.js';
+import {
+  REDIS_URL, callerOf, cleanRedisPrefix, freePort, ledgerFor, newSchema, newWallet, startRedisServer, stopRedisServer, writerStore,
+} from './helper.js';
+
+const POLICY: DeliveryPolicy = { attempts: 3, backoffMs: 10 };
+
+/** The real store, with a count of the port calls a relay round makes. */
+function counted(store: LedgerStore): { store: LedgerStore; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const proxy = new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
+        return (value as (...inner: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, calls };
+}
+
+function relayFor(store: LedgerStore, deliveries: Queue<DeliveryJob>, metrics = new WorkerMetrics()): OutboxRelay {
+  return new OutboxRelay({
+    store, deliveries, owner: `relay-${randomUUID()}`, batchSize: 100, pollMs: 20, leaseMs: 1000, enqueueTimeoutMs: 2000,
+    failureBackoffMaxMs: 100, policy: POLICY, logger: pino({ level: 'silent' }), metrics,
+  });
+}
+
+const endpointOf = (userId: string, events: OutboxEventType[] = []): WebhookEndpoint => ({
+  id: randomUUID(), userId, url: 'http://127.0.0.1:9/hook', events, secret: generateWebhookSecret(), createdAt: new Date().toISOString(),
+});
+
+t.test('one endpoint read per batch; jobs only for events with a matching endpoint', async (t) => {
+  const schema = newSchema(t);
+  const naming = queueNaming(`t-${randomUUID()}`);
+  cleanRedisPrefix(t, naming.prefix);
+  const writer = await writerStore(t, schema);
+  const ledger = ledgerFor(writer);
+  const redis = createProducerRedis(REDIS_URL, 'relay-test');
+  const deliveries = new Queue<DeliveryJob>(naming.deliveries, { connection: redis, prefix: naming.prefix });
+  t.teardown(async () => {
+    await deliveries.close();
+    await redis.quit();
+  });
+
+  const [ann, ben, cid] = ['ann', 'ben', 'cid'].map((name) => `${name}-${randomUUID()}`) as [string, string, string];
+  const annAll = endpointOf(ann);
+  const annDebits = endpointOf(ann, ['wallet.debited']);
+  const benCredits = endpointOf(ben, ['wallet.credited']);
+  for (const endpoint of [annAll, annDebits, benCredits]) await writer.createWebhook(endpoint);
+  const wallets = new Map<string, string>();
+  for (const user of [ann, ben, cid]) wallets.set(user, await newWallet(ledger, user));
+  for (const [index, user] of [ann, ben, cid, cid, cid].entries()) {
+    await ledger.credit(callerOf(user), { walletId: wallets.get(user)!, amount: 10 }, { idempotencyKey: `c${index}` });
+  }
+  await ledger.debit(callerOf(ann), { walletId: wallets.get(ann)!, amount: 1 }, { idempotencyKey: 'd0' });
+  await ledger.debit(callerOf(ben), { walletId: wallets.get(ben)!, amount: 1 }, { idempotencyKey: 'd1' });
+
+  const { store, calls } = counted(writer);
+  const metrics = new WorkerMetrics();
+  const relay = relayFor(store, deliveries, metrics);
+  t.equal(await relay.relayOnce(), 7, 'the whole outbox in one round');
+  t.equal(calls.get('webhooksForUsers'), 1, 'endpoints read once for the batch');
+  t.notOk(calls.has('listWebhooks'), 'never per event');
+  t.equal(await writer.outboxLagSeconds(), 0, 'every event published, those without a job too');
+
+  const entries = async (user: string) => writer.listTransactions(wallets.get(user)!, { limit: 10 });
+  const annEntries = await entries(ann);
+  const annCredit = annEntries.find((entry) => entry.type === 'credit');
+  const annDebit = annEntries.find((entry) => entry.type === 'debit');
+  const benCredit = (await entries(ben)).find((entry) => entry.type === 'credit')!;
+  const expected = [
+    deliveryJobId(annCredit!.id, annAll.id), deliveryJobId(annDebit!.id, annAll.id), deliveryJobId(annDebit!.id, annDebits.id),
+    deliveryJobId(benCredit.id, benCredits.id),
+  ].sort();
+  const jobs = await deliveries.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'], 0, 100);
+  t.same(jobs.map((job) => job.id).sort(), expected, 'ann: credit + debit to her catch-all, debit to her debit hook; ben: credit only; cid: nothing');
+  const annDebitJob = jobs.find((job) => job.id === deliveryJobId(annDebit!.id, annDebits.id))!;
+  t.match(annDebitJob.data, { endpointId: annDebits.id, event: { id: annDebit!.id, type: 'wallet.debited', userId: ann } });
+  t.match(annDebitJob.opts, { attempts: POLICY.attempts, backoff: { delay: POLICY.backoffMs } });
+  const counter = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value;
+  t.equal(await counter('wallet_worker_outbox_relayed_total'), 7);
+  t.equal(await counter('wallet_worker_outbox_deliveries_enqueued_total'), 4);
+
+  t.equal(await relay.relayOnce(), 0, 'nothing left');
+  t.equal(calls.get('webhooksForUsers'), 1, 'an empty round reads no endpoint');
+});
+
+t.test('planDeliveries: per event, the endpoints of its own user that want its type', async (t) => {
+  const event = (userId: string, type: OutboxEventType): OutboxEvent => ({
+    id: randomUUID(), type, userId, walletId: randomUUID(), transactionId: randomUUID(), currency: 'EUR', amount: 1, balanceAfter: 1,
+    occurredAt: new Date().toISOString(),
+  });
+  const hooks = [endpointOf('u1'), endpointOf('u1', ['transfer.completed']), endpointOf('u2', ['wallet.credited', 'wallet.debited'])];
+  const events = [event('u1', 'wallet.credited'), event('u2', 'transfer.completed'), event('u3', 'wallet.credited'), event('u2', 'wallet.debited')];
+  const plan = planDeliveries(events, hooks, POLICY);
+  t.same(plan.map((job) => job.opts.jobId), [deliveryJobId(events[0]!.id, hooks[0]!.id), deliveryJobId(events[3]!.id, hooks[2]!.id)]);
+  t.same(planDeliveries(events, [], POLICY), [], 'no endpoint, no job');
+});
+
+t.test('Redis down: events with endpoints wait in the outbox, events without are published', async (t) => {
+  const port = await freePort();
+  let server = await startRedisServer(port);
+  t.teardown(() => stopRedisServer(server));
+  const schema = newSchema(t);
+  const naming = queueNaming(`t-${randomUUID()}`);
+  const writer = await writerStore(t, schema);
+  const ledger = ledgerFor(writer);
+  const redis = createProducerRedis(`redis://127.0.0.1:${port}`, 'relay-outage-test');
+  redis.on('error', () => undefined);
+  const deliveries = new Queue<DeliveryJob>(naming.deliveries, { connection: redis, prefix: naming.prefix });
+  deliveries.on('error', () => undefined);
+  t.teardown(async () => {
+    await deliveries.close();
+    redis.disconnect();
+  });
+  const listened = `heard-${randomUUID()}`;
+  const ignored = `quiet-${randomUUID()}`;
+  const hook = endpointOf(listened);
+  await writer.createWebhook(hook);
+  const heardWallet = await newWallet(ledger, listened);
+  const quietWallet = await newWallet(ledger, ignored);
+  const relay = relayFor(writer, deliveries);
+  await deliveries.waitUntilReady();
+
+  await stopRedisServer(server);
+  await ledger.credit(callerOf(ignored), { walletId: quietWallet, amount: 5 }, { idempotencyKey: 'q' });
+  t.equal(await relay.relayOnce(), 1, 'an event nobody listens to needs no Redis');
+  t.equal(await writer.outboxLagSeconds(), 0);
+
+  await ledger.credit(callerOf(listened), { walletId: heardWallet, amount: 5 }, { idempotencyKey: 'h' });
+  await t.rejects(relay.relayOnce(), 'the round fails while Redis is down');
+  t.ok((await writer.outboxLagSeconds()) > 0, 'its event stays unpublished');
+
+  server = await startRedisServer(port);
+  const [entry] = await writer.listTransactions(heardWallet, { limit: 1 });
+  let relayed = 0;
+  for (let round = 0; round < 40 && relayed === 0; round++) {
+    relayed = await relay.relayOnce().catch(() => 0);
+    if (relayed === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.equal(relayed, 1, 'sent once the lease lapsed and Redis is back');
+  t.equal(await writer.outboxLagSeconds(), 0, 'published now');
+  const job = await deliveries.getJob(deliveryJobId(entry!.id, hook.id));
+  t.equal(job?.data.event.id, entry!.id, 'its delivery job is in Redis');
+});
