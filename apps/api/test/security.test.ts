@@ -1,4 +1,4 @@
-// Transport hardening: helmet headers on every response, CORS only for configured origins, the 16 KiB body limit, and credentials never echoed in logs.
+// Transport hardening: security headers on every response, CORS only for configured origins, the 16 KiB body limit, and credentials never echoed in logs.
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { build, mintToken } from './helper.js';
@@ -6,13 +6,21 @@ import { buildApp, loggerOptions } from '../src/app.js';
 import { PostgresStore } from '@wallet/store-postgres';
 import { dropSchema, newSchemaName, testConfig } from './helper.js';
 
-t.test('helmet headers and no CORS when CORS_ORIGIN is empty', async (t) => {
-  const { app } = await build(t);
+t.test('security headers and no CORS when CORS_ORIGIN is empty', async (t) => {
+  const { app, auth } = await build(t);
   const res = await app.inject({ url: '/health/live', headers: { origin: 'https://evil.example' } });
   t.equal(res.headers['x-content-type-options'], 'nosniff');
   t.ok(res.headers['content-security-policy']);
   t.ok(res.headers['strict-transport-security']);
   t.notOk(res.headers['access-control-allow-origin']);
+  for (const reply of [await app.inject({ url: '/api/wallets', headers: auth('alice') }), await app.inject({ url: '/api/nowhere' })]) {
+    t.match(String(reply.headers['content-security-policy']), /default-src 'none'.*frame-ancestors 'none'/, `CSP on ${reply.statusCode}`);
+    t.equal(reply.headers['x-frame-options'], 'DENY');
+    t.equal(reply.headers['x-content-type-options'], 'nosniff');
+    t.equal(reply.headers['referrer-policy'], 'no-referrer');
+    t.equal(reply.headers['cross-origin-resource-policy'], 'same-origin');
+    t.match(String(reply.headers['strict-transport-security']), /^max-age=\d+/);
+  }
 });
 
 t.test('CORS allows only the configured origins and exposes the API headers', async (t) => {
