@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin';
-import type { HistoryPage } from '@wallet/ledger';
 
 /**
  * History pages cached in Redis. Keys are chosen so a cached page can never hide a
@@ -8,7 +7,11 @@ import type { HistoryPage } from '@wallet/ledger';
  * than its position, which never change. TTL bounds memory, not correctness.
  */
 export interface HistoryCache {
-  page(position: HistoryPosition, load: () => Promise<HistoryPage>): Promise<HistoryPage>;
+  /**
+   * The reply body of a page, serialized by the route (`{"data":[…],"nextCursor":…}`): a hit
+   * is sent as stored, without parsing and serializing it again.
+   */
+  page(position: HistoryPosition, load: () => Promise<string>): Promise<string>;
 }
 
 export interface HistoryPosition {
@@ -23,9 +26,12 @@ export interface HistoryPosition {
 /** A page of 100 entries with 500-char metadata values stays far below this; bigger ones are not cached. */
 const CACHED_PAGE_BYTES_MAX = 2_000_000;
 
+/** Format of the cached value, in the key: entries of an older format are never read as this one. */
+const CACHED_FORMAT = 'r1';
+
 export function historyCacheKey(prefix: string, position: HistoryPosition): string {
   const where = position.beforeSeq === undefined ? `v${position.version}` : `b${position.beforeSeq}`;
-  return `${prefix}:hist:${position.walletId}:${position.limit}:${where}`;
+  return `${prefix}:hist:${position.walletId}:${position.limit}:${where}:${CACHED_FORMAT}`;
 }
 
 export default fp(
@@ -44,19 +50,18 @@ export default fp(
         }
         if (raw !== null) {
           metrics.historyCache.inc({ result: 'hit' });
-          return JSON.parse(raw) as HistoryPage;
+          return raw;
         }
         metrics.historyCache.inc({ result: 'miss' });
-        const page = await load();
-        const serialized = JSON.stringify(page);
-        if (serialized.length <= CACHED_PAGE_BYTES_MAX) {
-          await redis.client.set(key, serialized, 'EX', ttlSeconds).catch(() => metrics.redisFallback.inc({ use: 'history_cache' }));
+        const body = await load();
+        if (body.length <= CACHED_PAGE_BYTES_MAX) {
+          await redis.client.set(key, body, 'EX', ttlSeconds).catch(() => metrics.redisFallback.inc({ use: 'history_cache' }));
         }
-        return page;
+        return body;
       },
     };
 
-    function bypass(load: () => Promise<HistoryPage>): Promise<HistoryPage> {
+    function bypass(load: () => Promise<string>): Promise<string> {
       metrics.historyCache.inc({ result: 'bypass' });
       metrics.redisFallback.inc({ use: 'history_cache' });
       return load();
