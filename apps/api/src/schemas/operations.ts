@@ -4,12 +4,12 @@ import { PageCursor, Timestamp } from './common.js';
 
 export const DeadLetter = Type.Object(
   {
-    id: Type.String({ description: 'job id: the event id (events queue) or <eventId>.<endpointId> (deliveries queue)' }),
-    queue: Type.Union([Type.Literal('deliveries'), Type.Literal('events')]),
+    id: Type.String({ description: 'job id: <eventId>.<endpointId>' }),
+    queue: Type.Literal('deliveries'),
     eventId: Type.String(),
     eventType: Type.String(),
     userId: Type.String(),
-    endpointId: Type.Union([Type.String(), Type.Null()]),
+    endpointId: Type.String(),
     attemptsMade: Type.Integer({ minimum: 0 }),
     failedReason: Type.String({ description: 'short reason: HTTP status, timed out, connection failed, refused address' }),
     failedAt: Timestamp,
