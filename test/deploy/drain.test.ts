@@ -9,13 +9,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createSigner } from 'fast-jwt';
 import { loadManifests, repoRoot, type K8sObject } from './deploy-files.js';
+import { freePort } from '../../apps/api/test/helper.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -39,14 +39,6 @@ interface Reply {
   body: string;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** One request on a fresh connection (no keep-alive pool), so "refused" is observable. */
 function request(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {

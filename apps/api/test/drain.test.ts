@@ -3,12 +3,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { PostgresStore } from '@wallet/store-postgres';
-import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL, dropSchema, mintToken, newSchemaName } from './helper.js';
+import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL, dropSchema, freePort, mintToken, newSchemaName } from './helper.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const IN_FLIGHT = 50;
@@ -23,14 +22,6 @@ interface Reply {
   body: string;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 function collect(req: http.ClientRequest): Promise<Reply> {
   return new Promise((resolve, reject) => {

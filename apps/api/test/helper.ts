@@ -1,5 +1,6 @@
 // Shared test harness: builds the real API against PostgreSQL (a fresh schema per test file) and Redis (a fresh key prefix), and mints tokens.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { createSigner } from 'fast-jwt';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -114,4 +115,13 @@ export async function build(t: TeardownHost, options: BuildOptions = {}): Promis
 /** The parsed problem body of an error response. */
 export function problemOf(response: LightMyRequestResponse): { code: string; status: number; detail: string; requestId: string; type: string; title: string } {
   return response.json();
+}
+
+/** A TCP port free on 127.0.0.1 right now, for a child process or a private redis-server. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

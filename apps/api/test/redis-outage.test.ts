@@ -1,18 +1,10 @@
 // Redis is never needed for correctness (DESIGN.md §4.7): with a private redis-server killed mid-test, writes succeed once, replays come byte-identical from the database, history is served, readiness stays 200 (degraded), rate limiting falls back per process; when Redis returns the fast paths are used again.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { build } from './helper.js';
+import { build, freePort } from './helper.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
