@@ -23,6 +23,8 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** Wait for a free connection before failing with 503. Default 5000 ms. */
   connectTimeoutMs?: number;
+  /** Shown in pg_stat_activity, to tell this pool's sessions apart. Default "wallet". */
+  applicationName?: string;
 }
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -47,7 +49,7 @@ export class PostgresStore implements LedgerStore {
       idleTimeoutMillis: 30_000,
       statement_timeout: options.statementTimeoutMs ?? 5000,
       idle_in_transaction_session_timeout: (options.statementTimeoutMs ?? 5000) * 2,
-      application_name: 'wallet',
+      application_name: options.applicationName ?? 'wallet',
       options: `-c search_path=${this.#schema}`,
       types: typeParsers,
     });

@@ -111,12 +111,14 @@ t.test('a dead database answers StoreUnavailable, and the pool recovers by itsel
   await t.rejects(nowhere.ping(), StoreUnavailable, 'nothing listening → unavailable');
   await t.rejects(nowhere.getWallet('u', randomUUID()), StoreUnavailable);
 
-  const victim = newStore({ poolMax: 2, schema });
+  // A name of its own: other test files run at the same time and their sessions must live.
+  const applicationName = `victim-${randomUUID()}`;
+  const victim = newStore({ poolMax: 2, schema, applicationName });
   await victim.ready();
   await victim.ping();
-  // Kill every connection of this store's application from the server side.
-  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                      WHERE application_name = 'wallet' AND pid <> pg_backend_pid() AND query NOT ILIKE '%pg_terminate_backend%'`);
+  // Kill every connection of this store from the server side.
+  const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+  t.ok(killed.rowCount! >= 1, 'the store had live connections to kill');
   let recovered = false;
   for (let attempt = 0; attempt < 10 && !recovered; attempt++) {
     try {
