@@ -9,10 +9,10 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------
-# build: every dependency (dev included), then `npm run build` (tsc -b over all workspaces).
-FROM ${NODE_IMAGE} AS build
+# manifests: the lock and every workspace's package.json, shared by both install stages, so
+# the dependency layers stay cached until a package.json or the lock changes.
+FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
-# Manifests first, so the dependency layer is cached until a package.json or the lock changes.
 COPY package.json package-lock.json ./
 COPY packages/config/package.json packages/config/
 COPY packages/ledger/package.json packages/ledger/
@@ -22,6 +22,10 @@ COPY packages/store-mongo/package.json packages/store-mongo/
 COPY packages/stores/package.json packages/stores/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
+
+# ---------------------------------------------------------------------------------------
+# build: every dependency (dev included), then `npm run build` (tsc -b over all workspaces).
+FROM manifests AS build
 # --ignore-scripts: no dependency install script is needed (esbuild and msgpackr ship
 # prebuilt binaries / a pure-JS fallback), and none should run with network access here.
 RUN --mount=type=cache,target=/root/.npm \
@@ -39,17 +43,7 @@ RUN npm run build \
 # ---------------------------------------------------------------------------------------
 # prod-deps: production dependencies of every workspace (both apps need all the packages),
 # with the workspace symlinks node_modules/@wallet/* -> packages/*, apps/*.
-FROM ${NODE_IMAGE} AS prod-deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-COPY packages/config/package.json packages/config/
-COPY packages/ledger/package.json packages/ledger/
-COPY packages/queue/package.json packages/queue/
-COPY packages/store-postgres/package.json packages/store-postgres/
-COPY packages/store-mongo/package.json packages/store-mongo/
-COPY packages/stores/package.json packages/stores/
-COPY apps/api/package.json apps/api/
-COPY apps/worker/package.json apps/worker/
+FROM manifests AS prod-deps
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
