@@ -52,7 +52,7 @@ t.test('base image is Node 24 slim', async (t) => {
 t.test('every workspace manifest is copied before both npm ci runs', async (t) => {
   for (const stage of stages.filter((s) => runs(s).some((run) => /\bnpm ci\b/.test(run)))) {
     // The manifests may come from a parent stage (a shared `manifests` stage).
-    const copies = stageChain(stages, stage.name).flatMap((s) => s.instructions).filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    const copies = (stage.name ? stageChain(stages, stage.name) : [stage]).flatMap((s) => s.instructions).filter((i) => i.keyword === 'COPY').map((i) => i.args);
     t.ok(copies.some((copy) => /^package\.json package-lock\.json /.test(copy)), `${stage.name}: root manifests`);
     for (const workspace of rootPackage.workspaces) {
       t.ok(copies.includes(`${workspace}/package.json ${workspace}/`), `${stage.name}: ${workspace}/package.json`);
