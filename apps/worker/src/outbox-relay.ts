@@ -71,7 +71,7 @@ export class OutboxRelay {
     const { store, deliveries, owner, batchSize, leaseMs, policy, metrics } = this.#options;
     const claimed = await store.claimOutbox({ limit: batchSize, leaseMs, owner });
     if (claimed.length === 0) return 0;
-    const endpoints = await store.webhooksForUsers(claimed.map((event) => event.userId));
+    const endpoints = await store.webhooksForUsers([...new Set(claimed.map((event) => event.userId))]);
     const jobs = planDeliveries(claimed, endpoints, policy);
     if (jobs.length > 0) await withTimeout(addInChunks(deliveries, jobs), this.#options.enqueueTimeoutMs);
     await store.markOutboxPublished(claimed.map((event) => event.id), owner);

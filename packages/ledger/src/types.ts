@@ -115,7 +115,7 @@ export interface TransferCommand extends WriteContext {
  * a lost race is a thrown VersionConflict.
  */
 export type WriteOutcome =
-  | { kind: 'stored'; record: IdempotencyRecord | null; statusCode: number; body: StoredBody }
+  | { kind: 'stored'; statusCode: number; body: StoredBody }
   | { kind: 'existing'; record: IdempotencyRecord }
   | { kind: 'refused'; code: Exclude<ErrorCode, RememberedRefusal> | RememberedRefusal; detail: string };
 

@@ -82,7 +82,7 @@ export async function storeOutcome(
     }
   }
   // Same shape as the PostgreSQL store: the core reads the status and body, not the record.
-  return { kind: 'stored', record: null, statusCode: reply.statusCode, body: reply.body };
+  return { kind: 'stored', statusCode: reply.statusCode, body: reply.body };
 }
 
 export async function insertAudit(

@@ -70,7 +70,7 @@ export async function applyBalanceChange(pool: pg.Pool, command: BalanceCommand,
   ] });
   const row = rows[0] as { prior: Record<string, unknown> | null; body: WriteOutcome & object | null; current: Record<string, unknown> | null };
   if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', record: null, statusCode: 200, body: row.body as never };
+  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
 
   // Nothing changed: say why, judged on the statement's own snapshot of the wallet.
   const current = row.current ? walletFromRow({ ...row.current, created_at: new Date(row.current.created_at as string), updated_at: new Date(row.current.updated_at as string) }) : null;

@@ -44,7 +44,7 @@ export async function createWallet(pool: pg.Pool, command: CreateWalletCommand, 
   ] });
   const row = rows[0] as { prior: Record<string, unknown> | null; created: boolean };
   if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.created) return { kind: 'stored', record: null, statusCode: 201, body: created };
-  if (command.idempotency) return { kind: 'stored', record: null, statusCode: refusal.statusCode, body: refusal.body };
+  if (row.created) return { kind: 'stored', statusCode: 201, body: created };
+  if (command.idempotency) return { kind: 'stored', statusCode: refusal.statusCode, body: refusal.body };
   return { kind: 'refused', code: 'wallet_exists', detail: (refusal.body as { error: { detail: string } }).error.detail };
 }

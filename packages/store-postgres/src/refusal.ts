@@ -38,5 +38,5 @@ export async function recordRefusal(
     const existing = await db.query('SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2', [context.userId, key]);
     if (existing.rows[0]) return { kind: 'existing', record: idempotencyFromRow(existing.rows[0]) };
   }
-  return { kind: 'stored', record: null, statusCode: refusal.statusCode, body: refusal.body };
+  return { kind: 'stored', statusCode: refusal.statusCode, body: refusal.body };
 }

@@ -85,7 +85,7 @@ async function applyTransfer(client: pg.PoolClient, command: TransferCommand, fr
   ] });
   // Both rows are locked by this transaction, so both version checks must match.
   if (Number((rows[0] as { updated: string | number }).updated) !== 2) throw new Error('transfer updated fewer than two locked wallets');
-  return { kind: 'stored', record: null, statusCode: 200, body };
+  return { kind: 'stored', statusCode: 200, body };
 }
 
 function event(entry: Transaction, wallet: Wallet): { id: string; payload: unknown } {
