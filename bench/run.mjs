@@ -19,7 +19,14 @@ import { evaluateTargets, renderReport, writeJson } from './lib/report.mjs';
 import { renderProfile, summariseProfile } from './lib/profile.mjs';
 import { deleteRedisPrefix, dropSchema, openDatabase, waitOutboxDrained } from './lib/housekeeping.mjs';
 import {
-  assertBuilt, freePort, startApi, startReferenceServer, startWebhookReceiver, startWorker, DB_POOL_MAX, RETRY_POLICY,
+  assertBuilt,
+  freePort,
+  startApi,
+  startReferenceServer,
+  startWebhookReceiver,
+  startWorker,
+  DB_POOL_MAX,
+  RETRY_POLICY,
 } from './lib/services.mjs';
 import { measureNotifications } from './lib/notifications.mjs';
 
@@ -32,8 +39,11 @@ const DRAIN_TIMEOUT_MS = 60_000;
 const options = (() => {
   try {
     const parsed = parseArgs(process.argv.slice(2));
-    const unknown = [...(parsed.only ?? []), ...(parsed.profile ? [parsed.profile] : [])].filter((id) => !SCENARIO_IDS.includes(id));
-    if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIO_IDS.join(', ')}`);
+    const unknown = [...(parsed.only ?? []), ...(parsed.profile ? [parsed.profile] : [])].filter(
+      (id) => !SCENARIO_IDS.includes(id),
+    );
+    if (unknown.length > 0)
+      throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIO_IDS.join(', ')}`);
     return parsed;
   } catch (error) {
     console.error(error.message);
@@ -62,7 +72,9 @@ let cleanupDone = null;
 process.once('SIGINT', () => interrupt('SIGINT'));
 process.once('SIGTERM', () => interrupt('SIGTERM'));
 // A crash in a callback must not leave the API, the worker or the schema behind either.
-process.once('uncaughtException', (error) => interrupt(`uncaught ${error?.name ?? 'error'}: ${error?.message ?? ''}`, 1));
+process.once('uncaughtException', (error) =>
+  interrupt(`uncaught ${error?.name ?? 'error'}: ${error?.message ?? ''}`, 1),
+);
 process.once('unhandledRejection', (error) => interrupt(`unhandled rejection: ${error?.message ?? String(error)}`, 1));
 
 try {
@@ -79,8 +91,10 @@ try {
 
 async function main() {
   assertBuilt(ROOT);
-  log(`schema ${settings.schema}, Redis prefix ${settings.redisPrefix}, ${CONNECTIONS} connections, ` +
-    `${durationSec} s per scenario after ${warmupSec} s warm-up, logs in ${logDir}`);
+  log(
+    `schema ${settings.schema}, Redis prefix ${settings.redisPrefix}, ${CONNECTIONS} connections, ` +
+      `${durationSec} s per scenario after ${warmupSec} s warm-up, logs in ${logDir}`,
+  );
   const { receiver, url: webhookUrl } = await startWebhookReceiver({ logDir });
   let api = await startApi(settings, { logDir, nodeArgs: options.apiNodeArgs });
   const worker = await startWorker(settings, { logDir });
@@ -91,11 +105,17 @@ async function main() {
   const heapAfterStart = { api: await scrapeHeap(apiMetricsUrl), worker: await scrapeHeap(workerMetricsUrl) };
   const data = await seed(`http://127.0.0.1:${settings.apiPort}`, settings.jwtSecret, { log, webhookUrl, runId });
   const ref = await startReferenceServer(settings, {
-    logDir, sampleReply: data.sampleCreditReply, wallets: SEED.wallets,
-    balanceMinor: SEED.walletBalanceMinor, hotBalanceMinor: SEED.hotBalanceMinor,
+    logDir,
+    sampleReply: data.sampleCreditReply,
+    wallets: SEED.wallets,
+    balanceMinor: SEED.walletBalanceMinor,
+    hotBalanceMinor: SEED.hotBalanceMinor,
   });
   memory.reference = sampleRss(ref.reference.pid);
-  const scenarios = buildScenarios({ ...data, referenceWalletIds: ref.walletIds, referenceHotWalletId: ref.hotWalletId }, runId);
+  const scenarios = buildScenarios(
+    { ...data, referenceWalletIds: ref.walletIds, referenceHotWalletId: ref.hotWalletId },
+    runId,
+  );
   const selected = selectScenarios(scenarios);
   await drain('seeding');
 
@@ -103,7 +123,11 @@ async function main() {
     // Profile a fresh API process that only sees this scenario (seeding ran on the first one).
     memory.api.stop();
     await stopChild(api);
-    api = await startApi(settings, { logDir, suffix: '-profiled', nodeArgs: [...options.apiNodeArgs, '--cpu-prof', `--cpu-prof-dir=${profileDir()}`] });
+    api = await startApi(settings, {
+      logDir,
+      suffix: '-profiled',
+      nodeArgs: [...options.apiNodeArgs, '--cpu-prof', `--cpu-prof-dir=${profileDir()}`],
+    });
   }
 
   const run = newRunRecord(data);
@@ -112,13 +136,33 @@ async function main() {
     if (scenario.measureWebhooks) await ask(receiver, { type: 'reset' }, 'reset-done', 5000);
     const windowStart = new Date();
     log(`${scenario.id}: ${scenario.label}`);
-    const cpuPids = { runner: process.pid, api: api.pid, worker: worker.pid, reference: ref.reference.pid, receiver: receiver.pid };
-    run.scenarios[scenario.id] = await runScenario(url, scenario, { connections: CONNECTIONS, durationSec, warmupSec, cpuPids });
-    log(`${scenario.id}: ${run.scenarios[scenario.id].okPerSec} 2xx/s, p99 ${run.scenarios[scenario.id].latencyMs.p99} ms, non-2xx ${run.scenarios[scenario.id].non2xx}`);
+    const cpuPids = {
+      runner: process.pid,
+      api: api.pid,
+      worker: worker.pid,
+      reference: ref.reference.pid,
+      receiver: receiver.pid,
+    };
+    run.scenarios[scenario.id] = await runScenario(url, scenario, {
+      connections: CONNECTIONS,
+      durationSec,
+      warmupSec,
+      cpuPids,
+    });
+    log(
+      `${scenario.id}: ${run.scenarios[scenario.id].okPerSec} 2xx/s, p99 ${run.scenarios[scenario.id].latencyMs.p99} ms, non-2xx ${run.scenarios[scenario.id].non2xx}`,
+    );
     if (scenario.target === 'api' && scenario.kind === 'write') {
       const drained = await drain(scenario.id);
       if (scenario.measureWebhooks && data.webhookUsers > 0) {
-        run.notifications = await measureNotifications({ db, schema: settings.schema, receiver, windowStart, users: data.users, drainMs: drained.waitedMs });
+        run.notifications = await measureNotifications({
+          db,
+          schema: settings.schema,
+          receiver,
+          windowStart,
+          users: data.users,
+          drainMs: drained.waitedMs,
+        });
       }
     }
   }
@@ -126,8 +170,18 @@ async function main() {
 
   if (options.profile) return finishProfile(api, run);
   run.memory = {
-    api: { ...memory.api.read(), afterStartMB: idleRss.api, heapAfterStart: heapAfterStart.api, heapAtEnd: await scrapeHeap(apiMetricsUrl) },
-    worker: { ...memory.worker.read(), afterStartMB: idleRss.worker, heapAfterStart: heapAfterStart.worker, heapAtEnd: await scrapeHeap(workerMetricsUrl) },
+    api: {
+      ...memory.api.read(),
+      afterStartMB: idleRss.api,
+      heapAfterStart: heapAfterStart.api,
+      heapAtEnd: await scrapeHeap(apiMetricsUrl),
+    },
+    worker: {
+      ...memory.worker.read(),
+      afterStartMB: idleRss.worker,
+      heapAfterStart: heapAfterStart.worker,
+      heapAtEnd: await scrapeHeap(workerMetricsUrl),
+    },
     reference: memory.reference.read(),
   };
   Object.values(memory).forEach((sampler) => sampler.stop());
@@ -140,13 +194,19 @@ async function main() {
 function selectScenarios(scenarios) {
   const wanted = options.profile ? [options.profile] : options.only;
   if (!wanted) return scenarios;
-  const references = options.profile ? [] : scenarios.filter((s) => wanted.includes(s.id)).map((s) => s.reference).filter(Boolean);
+  const references = options.profile
+    ? []
+    : scenarios
+        .filter((s) => wanted.includes(s.id))
+        .map((s) => s.reference)
+        .filter(Boolean);
   return scenarios.filter((scenario) => wanted.includes(scenario.id) || references.includes(scenario.id));
 }
 
 async function drain(after) {
   const drained = await waitOutboxDrained(db, settings.schema, DRAIN_TIMEOUT_MS);
-  if (!drained.drained) log(`outbox not drained ${DRAIN_TIMEOUT_MS} ms after ${after}: ${drained.pending} events pending`);
+  if (!drained.drained)
+    log(`outbox not drained ${DRAIN_TIMEOUT_MS} ms after ${after}: ${drained.pending} events pending`);
   return drained;
 }
 
@@ -155,10 +215,24 @@ function newRunRecord(data) {
     date: startedAt.toISOString(),
     mode: options.profile ? 'profile' : options.quick ? 'quick' : 'full',
     commit: gitCommit(),
-    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadavgAtStart: loadavg().map(round2) },
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      loadavgAtStart: loadavg().map(round2),
+    },
     settings: {
-      connections: CONNECTIONS, durationSec, warmupSec, apiNodeArgs: options.apiNodeArgs, store: 'postgres', dbPoolMax: DB_POOL_MAX, retry: RETRY_POLICY,
-      rateLimitMax: 1_000_000, rateLimitWriteMax: 1_000_000, seed: SEED, webhookEndpoints: data.webhookUsers,
+      connections: CONNECTIONS,
+      durationSec,
+      warmupSec,
+      apiNodeArgs: options.apiNodeArgs,
+      store: 'postgres',
+      dbPoolMax: DB_POOL_MAX,
+      retry: RETRY_POLICY,
+      rateLimitMax: 1_000_000,
+      rateLimitWriteMax: 1_000_000,
+      seed: SEED,
+      webhookEndpoints: data.webhookUsers,
       creditReplyBytes: Buffer.byteLength(data.sampleCreditReply),
     },
     scenarios: {},
@@ -174,7 +248,9 @@ function finishRun(run, selected) {
   run.targets = evaluateTargets(run);
   const table = renderReport(run, selected);
   console.log(`\n${table}\n`);
-  console.log(`load average (1/5/15 min) at start ${run.machine.loadavgAtStart.join(' ')}, at end ${run.machine.loadavgAtEnd.join(' ')} on ${run.machine.cpus} CPUs`);
+  console.log(
+    `load average (1/5/15 min) at start ${run.machine.loadavgAtStart.join(' ')}, at end ${run.machine.loadavgAtEnd.join(' ')} on ${run.machine.cpus} CPUs`,
+  );
   const day = startedAt.toISOString().slice(0, 10);
   const variant = `${options.quick ? '-quick' : ''}${options.only || options.apiNodeArgs.length > 0 ? '-partial' : ''}`;
   const path = join('bench/results', `${day}${variant}.json`);
@@ -184,12 +260,16 @@ function finishRun(run, selected) {
 
 async function finishProfile(api, run) {
   await stopChild(api);
-  const files = readdirSync(profileDir()).filter((name) => name.endsWith('.cpuprofile')).sort();
+  const files = readdirSync(profileDir())
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .sort();
   if (files.length === 0) throw new Error(`no .cpuprofile written in ${profileDir()} (did the API exit cleanly?)`);
   // The profile clock starts with the process; keep only the measured (post-warm-up) window.
   const figures = run.scenarios[options.profile];
-  const summary = summariseProfile(join(profileDir(), files.at(-1)),
-    { fromMs: figures.startedAtMs - api.startedAtMs, toMs: figures.finishedAtMs - api.startedAtMs });
+  const summary = summariseProfile(join(profileDir(), files.at(-1)), {
+    fromMs: figures.startedAtMs - api.startedAtMs,
+    toMs: figures.finishedAtMs - api.startedAtMs,
+  });
   console.log(`\n${renderProfile(summary)}\n`);
   const path = join('bench/results', `${startedAt.toISOString().slice(0, 10)}-profile-${options.profile}.json`);
   writeJson(path, { date: run.date, commit: run.commit, scenario: options.profile, figures, profile: summary });

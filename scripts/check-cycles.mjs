@@ -19,7 +19,9 @@ function walk(dir) {
 
 function importsOf(file) {
   const source = readFileSync(file, 'utf8');
-  const specifiers = [...source.matchAll(/(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
+  const specifiers = [...source.matchAll(/(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+    (m) => m[1],
+  );
   return specifiers
     .filter((spec) => !/^import\s+type\b/.test(spec))
     .map((spec) => resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
@@ -39,7 +41,8 @@ function visit(node, stack) {
 for (const node of graph.keys()) if (!state.has(node)) visit(node, [node]);
 
 if (cycles.length > 0) {
-  for (const cycle of cycles) console.error(`import cycle: ${cycle.map((p) => p.replace(process.cwd() + '/', '')).join(' -> ')}`);
+  for (const cycle of cycles)
+    console.error(`import cycle: ${cycle.map((p) => p.replace(process.cwd() + '/', '')).join(' -> ')}`);
   process.exit(1);
 }
 console.log(`no import cycles in ${graph.size} files`);

@@ -29,7 +29,8 @@ try {
 const secret = process.env.JWT_SECRET;
 if (!secret || Buffer.byteLength(secret) < 32) fail('JWT_SECRET must be set (at least 32 bytes)');
 if (!values.sub || values.sub.length > 255) fail('--sub <user id> is required (1-255 characters)');
-if (!/^\d+$/.test(values.ttl) || Number(values.ttl) < 1 || Number(values.ttl) > TTL_MAX_S) fail(`--ttl must be 1-${TTL_MAX_S} seconds`);
+if (!/^\d+$/.test(values.ttl) || Number(values.ttl) < 1 || Number(values.ttl) > TTL_MAX_S)
+  fail(`--ttl must be 1-${TTL_MAX_S} seconds`);
 
 const nowS = Math.floor(Date.now() / 1000);
 const payload = { sub: values.sub, iat: nowS, exp: nowS + Number(values.ttl) };

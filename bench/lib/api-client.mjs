@@ -10,7 +10,12 @@ export async function callApi(baseUrl, { method = 'GET', path, token, body, idem
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   if (text !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(baseUrl + path, { method, headers, body: text, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
+  const response = await fetch(baseUrl + path, {
+    method,
+    headers,
+    body: text,
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+  });
   const raw = await response.text();
   let json = null;
   try {
@@ -25,8 +30,12 @@ export async function callApi(baseUrl, { method = 'GET', path, token, body, idem
 export async function expectApi(baseUrl, request, expected) {
   const result = await callApi(baseUrl, request);
   if (!expected.includes(result.status)) {
-    const code = result.json?.code ? `${result.json.code}: ${String(result.json.detail ?? '').slice(0, 200)}` : result.raw.slice(0, 200);
-    throw new Error(`${request.method ?? 'GET'} ${request.path} answered ${result.status} (${code}), expected ${expected.join('/')}`);
+    const code = result.json?.code
+      ? `${result.json.code}: ${String(result.json.detail ?? '').slice(0, 200)}`
+      : result.raw.slice(0, 200);
+    throw new Error(
+      `${request.method ?? 'GET'} ${request.path} answered ${result.status} (${code}), expected ${expected.join('/')}`,
+    );
   }
   return result;
 }

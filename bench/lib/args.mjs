@@ -17,7 +17,8 @@ export function parseArgs(argv) {
     else if (flag === '--keep-profile') options.keepProfile = true;
     else if (flag === '--only') options.only = requireValue(argv, ++index, flag).split(',').filter(Boolean);
     else if (flag === '--profile') options.profile = requireValue(argv, ++index, flag);
-    else if (flag === '--api-node-args') options.apiNodeArgs = requireValue(argv, ++index, flag, true).split(' ').filter(Boolean);
+    else if (flag === '--api-node-args')
+      options.apiNodeArgs = requireValue(argv, ++index, flag, true).split(' ').filter(Boolean);
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -29,6 +30,7 @@ export function parseArgs(argv) {
 /** The flag's value; `dashesAllowed` for values that are themselves flags (node options). */
 function requireValue(argv, index, flag, dashesAllowed = false) {
   const value = argv[index];
-  if (value === undefined || (!dashesAllowed && value.startsWith('--'))) throw new Error(`${flag} needs a value\n${USAGE}`);
+  if (value === undefined || (!dashesAllowed && value.startsWith('--')))
+    throw new Error(`${flag} needs a value\n${USAGE}`);
   return value;
 }

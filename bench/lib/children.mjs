@@ -73,7 +73,8 @@ export function freePort() {
 export async function waitForHttp(handle, url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (handle.exitInfo) throw new Error(`${handle.name} exited during start-up (code ${handle.exitInfo.code}):\n${logTail(handle)}`);
+    if (handle.exitInfo)
+      throw new Error(`${handle.name} exited during start-up (code ${handle.exitInfo.code}):\n${logTail(handle)}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await response.arrayBuffer();

@@ -56,7 +56,10 @@ function machineTicks() {
 export function cpuSnapshot(pids) {
   const groups = {};
   for (const [name, pid] of Object.entries(pids)) groups[name] = pid ? { [pid]: processTicks(pid) } : {};
-  for (const [name, comm] of [['postgres', 'postgres'], ['redis', 'redis-server']]) {
+  for (const [name, comm] of [
+    ['postgres', 'postgres'],
+    ['redis', 'redis-server'],
+  ]) {
     groups[name] = Object.fromEntries(pidsByComm(comm).map((pid) => [pid, processTicks(pid)]));
   }
   return { atMs: Date.now(), groups, machine: machineTicks() };
@@ -88,7 +91,11 @@ export function cpuBetween(before, after) {
 
 function cpuCount() {
   try {
-    return readFileSync('/proc/stat', 'utf8').split('\n').filter((line) => /^cpu\d+ /.test(line)).length || 1;
+    return (
+      readFileSync('/proc/stat', 'utf8')
+        .split('\n')
+        .filter((line) => /^cpu\d+ /.test(line)).length || 1
+    );
   } catch {
     return 1;
   }

@@ -10,7 +10,13 @@ const SCAN_COUNT = 1000;
 const SCAN_ROUNDS_MAX = 10_000;
 
 export function openDatabase(connectionString) {
-  const pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000, statement_timeout: 30_000, application_name: 'wallet-bench' });
+  const pool = new pg.Pool({
+    connectionString,
+    max: 2,
+    connectionTimeoutMillis: 5000,
+    statement_timeout: 30_000,
+    application_name: 'wallet-bench',
+  });
   pool.on('error', () => undefined);
   return pool;
 }

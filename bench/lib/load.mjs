@@ -16,23 +16,25 @@ function once(url, connections, durationSec, scenario, tally, samples) {
     connections,
     duration: durationSec,
     timeout: REQUEST_TIMEOUT_S,
-    requests: [{
-      setupRequest: (request) => ({ ...request, ...scenario.build() }),
-      onResponse: tally
-        ? (status, body) => {
-          if (status < 300) return;
-          let code = 'no_code';
-          try {
-            code = JSON.parse(body)?.code ?? 'no_code';
-          } catch {
-            code = 'not_json';
-          }
-          const key = `${status} ${code}`;
-          tally.set(key, (tally.get(key) ?? 0) + 1);
-          if (!samples.has(key)) samples.set(key, String(body).slice(0, SAMPLE_BODY_CHARS));
-        }
-        : undefined,
-    }],
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, ...scenario.build() }),
+        onResponse: tally
+          ? (status, body) => {
+              if (status < 300) return;
+              let code = 'no_code';
+              try {
+                code = JSON.parse(body)?.code ?? 'no_code';
+              } catch {
+                code = 'not_json';
+              }
+              const key = `${status} ${code}`;
+              tally.set(key, (tally.get(key) ?? 0) + 1);
+              if (!samples.has(key)) samples.set(key, String(body).slice(0, SAMPLE_BODY_CHARS));
+            }
+          : undefined,
+      },
+    ],
   });
 }
 
@@ -48,9 +50,13 @@ export async function runScenario(url, scenario, { connections, durationSec, war
   const cpuBefore = cpuSnapshot(cpuPids);
   const result = await once(url, connections, durationSec, scenario, problems, samples);
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(cpuPids));
-  const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]));
+  const statusCounts = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]),
+  );
   const total = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
-  const ok = Object.entries(statusCounts).filter(([code]) => code.startsWith('2')).reduce((sum, [, count]) => sum + count, 0);
+  const ok = Object.entries(statusCounts)
+    .filter(([code]) => code.startsWith('2'))
+    .reduce((sum, [, count]) => sum + count, 0);
   const okPerSec = ok / result.duration;
   return {
     startedAtMs,
@@ -68,10 +74,22 @@ export async function runScenario(url, scenario, { connections, durationSec, war
     problemSamples: Object.fromEntries(samples),
     cpu,
     // Whole-machine CPU per useful reply: on a saturated box this is what bounds throughput.
-    machineCpuMsPer2xx: cpu.machineBusyPercent === null || okPerSec === 0 ? null : Math.round((cpu.machineBusyPercent * 1000) / okPerSec) / 100,
-    cpuMsPer2xxByGroup: okPerSec === 0 ? null : Object.fromEntries(Object.entries(cpu.percentOfOneCore)
-      .map(([group, percent]) => [group, Math.round((percent * 1000) / okPerSec) / 100])),
-    concurrentModification: [...problems].filter(([key]) => key.endsWith(' concurrent_modification')).reduce((sum, [, n]) => sum + n, 0),
+    machineCpuMsPer2xx:
+      cpu.machineBusyPercent === null || okPerSec === 0
+        ? null
+        : Math.round((cpu.machineBusyPercent * 1000) / okPerSec) / 100,
+    cpuMsPer2xxByGroup:
+      okPerSec === 0
+        ? null
+        : Object.fromEntries(
+            Object.entries(cpu.percentOfOneCore).map(([group, percent]) => [
+              group,
+              Math.round((percent * 1000) / okPerSec) / 100,
+            ]),
+          ),
+    concurrentModification: [...problems]
+      .filter(([key]) => key.endsWith(' concurrent_modification'))
+      .reduce((sum, [, n]) => sum + n, 0),
   };
 }
 

@@ -15,7 +15,8 @@ export async function measureNotifications({ db, schema, receiver, windowStart, 
   const webhookUserIds = users.filter((_, index) => index % SEED.webhookEveryNthUser === 0).map((user) => user.userId);
   const { rows } = await db.query(
     `SELECT count(*)::int AS n FROM ${schema}.outbox WHERE created_at >= $1 AND payload->>'userId' = ANY($2::text[])`,
-    [windowStart, webhookUserIds]);
+    [windowStart, webhookUserIds],
+  );
   const expected = rows[0].n;
   const deadline = Date.now() + DELIVERY_WAIT_MS;
   let stats = await ask(receiver, { type: 'stats' }, 'stats', IPC_TIMEOUT_MS);

@@ -58,8 +58,16 @@ export function summariseProfile(path, window = { fromMs: 0, toMs: Number.POSITI
     byOurs.set(ours, (byOurs.get(ours) ?? 0) + us);
   }
   const busyUs = Math.max(1, totalUs - idleUs);
-  const rank = (map, top) => [...map].filter(([name]) => name !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([name, us]) => ({ name, selfMs: Math.round(us / 1000), percentOfBusy: Math.round((us / busyUs) * 1000) / 10 }));
+  const rank = (map, top) =>
+    [...map]
+      .filter(([name]) => name !== '(idle)')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({
+        name,
+        selfMs: Math.round(us / 1000),
+        percentOfBusy: Math.round((us / busyUs) * 1000) / 10,
+      }));
   return {
     windowMs: Math.round(totalUs / 1000),
     busyMs: Math.round(busyUs / 1000),
@@ -103,7 +111,10 @@ function describe(id, nodes, parents) {
     if (origin === null && caller.url && !caller.url.startsWith('node:')) origin = originOf(caller.url);
     parent = parents.get(parent);
   }
-  return { name: name ?? (frame.functionName || '(native)'), origin: origin ?? (frame.url ? 'node internals' : '(native/V8)') };
+  return {
+    name: name ?? (frame.functionName || '(native)'),
+    origin: origin ?? (frame.url ? 'node internals' : '(native/V8)'),
+  };
 }
 
 export function renderProfile(summary) {
@@ -111,7 +122,9 @@ export function renderProfile(summary) {
     `CPU profile of the API over the measured window: ${summary.windowMs} ms sampled, ${summary.busyMs} ms not idle, ${summary.idleMs} ms idle.`,
     'V8 samples wall-clock time: a thread descheduled inside a system call (a socket write that wakes PostgreSQL',
     'or Redis on a saturated machine) is charged to that call. Read true CPU use from the CPU table of a full run.',
-    '', '| % of not idle | self ms | origin (native and node-internal frames charged to their user-land caller) |', '|--:|--:|---|',
+    '',
+    '| % of not idle | self ms | origin (native and node-internal frames charged to their user-land caller) |',
+    '|--:|--:|---|',
   ];
   for (const row of summary.origins) lines.push(`| ${row.percentOfBusy} | ${row.selfMs} | ${row.name} |`);
   lines.push('', '| % of not idle | self ms | function |', '|--:|--:|---|');

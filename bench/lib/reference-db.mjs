@@ -49,15 +49,22 @@ export async function seedReferenceWallets(pool, schema, { count, balanceMinor, 
   const { rows } = await pool.query(
     `INSERT INTO ${schema}.ref_wallets (id, user_id, currency, balance, version, created_at, updated_at)
      SELECT gen_random_uuid(), $3 || n, 'USD', $2, 0, now(), now() FROM generate_series(1, $1) AS n
-     RETURNING id, user_id`, [count, balanceMinor, userPrefix]);
+     RETURNING id, user_id`,
+    [count, balanceMinor, userPrefix],
+  );
   const ordinal = (row) => Number(row.user_id.slice(userPrefix.length));
   rows.sort((a, b) => ordinal(a) - ordinal(b));
   return rows.map((row) => row.id);
 }
 
 const walletJson = (row) => ({
-  id: row.id, userId: row.user_id, currency: row.currency, balance: Number(row.balance), version: Number(row.version),
-  createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
+  id: row.id,
+  userId: row.user_id,
+  currency: row.currency,
+  balance: Number(row.balance),
+  version: Number(row.version),
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
 });
 
 const EVENT_TYPES = { credit: 'wallet.credited', debit: 'wallet.debited' };
@@ -87,7 +94,10 @@ async function attemptOnce(pool, s, input) {
   let broken = null;
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query(`SELECT * FROM ${s}.ref_wallets WHERE id = $1 AND user_id = $2`, [input.walletId, input.userId]);
+    const { rows } = await client.query(`SELECT * FROM ${s}.ref_wallets WHERE id = $1 AND user_id = $2`, [
+      input.walletId,
+      input.userId,
+    ]);
     const wallet = rows[0];
     if (!wallet) {
       await client.query('ROLLBACK');
@@ -102,7 +112,9 @@ async function attemptOnce(pool, s, input) {
     const now = new Date();
     const updated = await client.query(
       `UPDATE ${s}.ref_wallets SET balance = balance + $2, version = version + 1, updated_at = $3
-        WHERE id = $1 AND version = $4 RETURNING *`, [wallet.id, delta, now, wallet.version]);
+        WHERE id = $1 AND version = $4 RETURNING *`,
+      [wallet.id, delta, now, wallet.version],
+    );
     if (updated.rowCount === 0) {
       await client.query('ROLLBACK');
       throw new Conflict();
@@ -110,34 +122,53 @@ async function attemptOnce(pool, s, input) {
     const after = updated.rows[0];
     const transactionId = randomUUID();
     const transaction = {
-      id: transactionId, walletId: wallet.id, type: input.kind, amount: input.amount, balanceBefore,
-      balanceAfter: Number(after.balance), status: 'completed', metadata: {}, createdAt: now.toISOString(),
+      id: transactionId,
+      walletId: wallet.id,
+      type: input.kind,
+      amount: input.amount,
+      balanceBefore,
+      balanceAfter: Number(after.balance),
+      status: 'completed',
+      metadata: {},
+      createdAt: now.toISOString(),
     };
     const body = { data: { transactionId, wallet: walletJson(after), transaction } };
     await client.query(
       `INSERT INTO ${s}.ref_ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, metadata, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8)`,
-      [transactionId, wallet.id, after.version, input.kind, input.amount, balanceBefore, after.balance, now]);
+      [transactionId, wallet.id, after.version, input.kind, input.amount, balanceBefore, after.balance, now],
+    );
     await client.query(
       `INSERT INTO ${s}.ref_idempotency_keys (user_id, key, operation, fingerprint, status_code, body, request_id, created_at, expires_at)
        VALUES ($1, $2, $3, $4, 200, $5, $6, $7, $7::timestamptz + interval '1 day')`,
-      [input.userId, input.key, `wallet.${input.kind}`, input.key, JSON.stringify(body), input.requestId, now]);
-    await client.query(
-      `INSERT INTO ${s}.ref_outbox (id, type, payload, created_at) VALUES ($1, $2, $3, $4)`,
-      [transactionId, EVENT_TYPES[input.kind], JSON.stringify({
-        id: transactionId, walletId: wallet.id, userId: input.userId, amount: input.amount,
-        balanceAfter: Number(after.balance), occurredAt: now.toISOString(),
-      }), now]);
+      [input.userId, input.key, `wallet.${input.kind}`, input.key, JSON.stringify(body), input.requestId, now],
+    );
+    await client.query(`INSERT INTO ${s}.ref_outbox (id, type, payload, created_at) VALUES ($1, $2, $3, $4)`, [
+      transactionId,
+      EVENT_TYPES[input.kind],
+      JSON.stringify({
+        id: transactionId,
+        walletId: wallet.id,
+        userId: input.userId,
+        amount: input.amount,
+        balanceAfter: Number(after.balance),
+        occurredAt: now.toISOString(),
+      }),
+      now,
+    ]);
     await client.query(
       `INSERT INTO ${s}.ref_audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'ok', $7, $8)`,
-      [randomUUID(), input.userId, input.ip, `wallet.${input.kind}`, wallet.id, input.amount, input.requestId, now]);
+      [randomUUID(), input.userId, input.ip, `wallet.${input.kind}`, wallet.id, input.amount, input.requestId, now],
+    );
     await client.query('COMMIT');
     return { statusCode: 200, body };
   } catch (error) {
     if (!(error instanceof Conflict)) {
       // A failed ROLLBACK means the connection is gone: hand it back as broken.
-      await client.query('ROLLBACK').catch((rollbackError) => { broken = rollbackError; });
+      await client.query('ROLLBACK').catch((rollbackError) => {
+        broken = rollbackError;
+      });
     }
     throw error;
   } finally {

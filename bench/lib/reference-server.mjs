@@ -30,10 +30,16 @@ const pool = new pg.Pool({
 pool.on('error', () => undefined);
 
 await createReferenceTables(pool, schema);
-const walletIds = await seedReferenceWallets(pool, schema,
-  { count: Number(env.BENCH_WALLETS), balanceMinor: Number(env.BENCH_BALANCE), userPrefix: 'ref-user-' });
-const [hotWalletId] = await seedReferenceWallets(pool, schema,
-  { count: 1, balanceMinor: Number(env.BENCH_HOT_BALANCE), userPrefix: 'ref-hot-' });
+const walletIds = await seedReferenceWallets(pool, schema, {
+  count: Number(env.BENCH_WALLETS),
+  balanceMinor: Number(env.BENCH_BALANCE),
+  userPrefix: 'ref-user-',
+});
+const [hotWalletId] = await seedReferenceWallets(pool, schema, {
+  count: 1,
+  balanceMinor: Number(env.BENCH_HOT_BALANCE),
+  userPrefix: 'ref-hot-',
+});
 
 // 16 KiB is far above the largest benchmark body; connection timeouts match a real server's.
 const app = Fastify({ logger: false, bodyLimit: 16 * 1024, keepAliveTimeout: 72_000, requestTimeout: 10_000 });
@@ -44,13 +50,22 @@ app.post('/ref/:kind', async (request, reply) => {
   const { kind } = request.params;
   const { walletId, userId, amount } = request.body ?? {};
   const key = request.headers['idempotency-key'];
-  if ((kind !== 'credit' && kind !== 'debit') || typeof walletId !== 'string' || typeof userId !== 'string'
-    || !Number.isSafeInteger(amount) || typeof key !== 'string') {
+  if (
+    (kind !== 'credit' && kind !== 'debit') ||
+    typeof walletId !== 'string' ||
+    typeof userId !== 'string' ||
+    !Number.isSafeInteger(amount) ||
+    typeof key !== 'string'
+  ) {
     return reply.code(400).send({ code: 'validation_failed' });
   }
   try {
-    const result = await referenceBalanceChange(pool, schema,
-      { kind, walletId, userId, amount, key, requestId: randomUUID(), ip: request.ip }, policy);
+    const result = await referenceBalanceChange(
+      pool,
+      schema,
+      { kind, walletId, userId, amount, key, requestId: randomUUID(), ip: request.ip },
+      policy,
+    );
     return reply.code(result.statusCode).send(result.body);
   } catch {
     return reply.code(500).send({ code: 'internal_error' });

@@ -7,7 +7,15 @@ const json = { 'content-type': 'application/json' };
 
 /** Every scenario id in run order, so flags can be checked before anything starts. */
 export const SCENARIO_IDS = [
-  'ceiling', 'ref-db-spread', 'ref-db-hot', 'credit-spread', 'debit-hot', 'transfer-random', 'replay', 'history-first', 'history-deep',
+  'ceiling',
+  'ref-db-spread',
+  'ref-db-hot',
+  'credit-spread',
+  'debit-hot',
+  'transfer-random',
+  'replay',
+  'history-first',
+  'history-deep',
 ];
 const randomIndex = (length) => Math.floor(Math.random() * length);
 
@@ -29,34 +37,60 @@ export function buildScenarios(data, runId) {
 
   return [
     {
-      id: 'ceiling', label: 'HTTP ceiling (bare Fastify, credit-sized JSON)', target: 'reference', kind: 'reference',
+      id: 'ceiling',
+      label: 'HTTP ceiling (bare Fastify, credit-sized JSON)',
+      target: 'reference',
+      kind: 'reference',
       build: () => ({ method: 'POST', path: '/ceiling', headers: json, body: creditTemplate }),
     },
     {
-      id: 'ref-db-spread', label: 'DB reference: hand-written pg credit, 1,000 wallets', target: 'reference', kind: 'reference',
+      id: 'ref-db-spread',
+      label: 'DB reference: hand-written pg credit, 1,000 wallets',
+      target: 'reference',
+      kind: 'reference',
       build: () => {
         const index = randomIndex(referenceWalletIds.length);
         return refRequest('credit', referenceWalletIds[index], `ref-user-${index + 1}`, nextKey('rs'));
       },
     },
     {
-      id: 'ref-db-hot', label: 'DB reference: hand-written pg debit, one hot wallet', target: 'reference', kind: 'reference',
+      id: 'ref-db-hot',
+      label: 'DB reference: hand-written pg debit, one hot wallet',
+      target: 'reference',
+      kind: 'reference',
       build: () => refRequest('debit', referenceHotWalletId, 'ref-hot-1', nextKey('rh')),
     },
     {
-      id: 'credit-spread', label: 'credit, 1,000 wallets, unique keys', target: 'api', kind: 'write', reference: 'ref-db-spread',
+      id: 'credit-spread',
+      label: 'credit, 1,000 wallets, unique keys',
+      target: 'api',
+      kind: 'write',
+      reference: 'ref-db-spread',
       measureWebhooks: true,
       build: () => {
         const user = users[randomIndex(users.length)];
-        return writeRequest('/api/wallets/credit', user.token, { walletId: user.walletId, amount: 1 + randomIndex(1000) }, nextKey('c'));
+        return writeRequest(
+          '/api/wallets/credit',
+          user.token,
+          { walletId: user.walletId, amount: 1 + randomIndex(1000) },
+          nextKey('c'),
+        );
       },
     },
     {
-      id: 'debit-hot', label: 'debit, one hot wallet', target: 'api', kind: 'write', reference: 'ref-db-hot',
+      id: 'debit-hot',
+      label: 'debit, one hot wallet',
+      target: 'api',
+      kind: 'write',
+      reference: 'ref-db-hot',
       build: () => writeRequest('/api/wallets/debit', hot.token, { walletId: hot.walletId, amount: 1 }, nextKey('d')),
     },
     {
-      id: 'transfer-random', label: 'transfer, random pairs', target: 'api', kind: 'write', reference: 'ref-db-spread',
+      id: 'transfer-random',
+      label: 'transfer, random pairs',
+      target: 'api',
+      kind: 'write',
+      reference: 'ref-db-spread',
       build: () => {
         const from = randomIndex(users.length);
         const to = (from + 1 + randomIndex(users.length - 1)) % users.length;
@@ -65,30 +99,49 @@ export function buildScenarios(data, runId) {
       },
     },
     {
-      id: 'replay', label: 'replay of a stored key', target: 'api', kind: 'read', reference: 'ceiling',
+      id: 'replay',
+      label: 'replay of a stored key',
+      target: 'api',
+      kind: 'read',
+      reference: 'ceiling',
       build: () => {
         const user = users[randomIndex(users.length)];
         return writeRequest('/api/wallets/credit', user.token, user.replay.body, user.replay.key);
       },
     },
     {
-      id: 'history-first', label: 'history, first page (cached)', target: 'api', kind: 'read', reference: 'ceiling',
+      id: 'history-first',
+      label: 'history, first page (cached)',
+      target: 'api',
+      kind: 'read',
+      reference: 'ceiling',
       build: () => ({ method: 'GET', path: historyPath(null), headers: bearer(history.token) }),
     },
     {
-      id: 'history-deep', label: 'history, deep cursor page (800 back)', target: 'api', kind: 'read', reference: 'ceiling',
+      id: 'history-deep',
+      label: 'history, deep cursor page (800 back)',
+      target: 'api',
+      kind: 'read',
+      reference: 'ceiling',
       build: () => ({ method: 'GET', path: historyPath(history.deepCursor), headers: bearer(history.token) }),
     },
   ];
 
   function writeRequest(path, token, body, key) {
     return {
-      method: 'POST', path, headers: { ...json, ...bearer(token), 'idempotency-key': key },
+      method: 'POST',
+      path,
+      headers: { ...json, ...bearer(token), 'idempotency-key': key },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     };
   }
 
   function refRequest(kind, walletId, userId, key) {
-    return { method: 'POST', path: `/ref/${kind}`, headers: { ...json, 'idempotency-key': key }, body: JSON.stringify({ walletId, userId, amount: 1 }) };
+    return {
+      method: 'POST',
+      path: `/ref/${kind}`,
+      headers: { ...json, 'idempotency-key': key },
+      body: JSON.stringify({ walletId, userId, amount: 1 }),
+    };
   }
 }

@@ -38,22 +38,36 @@ export async function seed(baseUrl, secret, { log, webhookUrl, runId }) {
     const walletId = await createWallet(baseUrl, userToken);
     const key = `seed-${runId}-${index}`;
     const body = JSON.stringify({ walletId, amount: SEED.walletBalanceMinor });
-    const credit = await expectApi(baseUrl, { method: 'POST', path: '/api/wallets/credit', token: userToken, body, idempotencyKey: key }, [200]);
+    const credit = await expectApi(
+      baseUrl,
+      { method: 'POST', path: '/api/wallets/credit', token: userToken, body, idempotencyKey: key },
+      [200],
+    );
     return { userId, token: userToken, walletId, replay: { key, body }, creditReply: credit.raw };
   });
 
   const hotToken = token('bench-hot');
   const hotWalletId = await createWallet(baseUrl, hotToken);
-  await expectApi(baseUrl, {
-    method: 'POST', path: '/api/wallets/credit', token: hotToken,
-    body: { walletId: hotWalletId, amount: SEED.hotBalanceMinor }, idempotencyKey: `seed-${runId}-hot`,
-  }, [200]);
+  await expectApi(
+    baseUrl,
+    {
+      method: 'POST',
+      path: '/api/wallets/credit',
+      token: hotToken,
+      body: { walletId: hotWalletId, amount: SEED.hotBalanceMinor },
+      idempotencyKey: `seed-${runId}-hot`,
+    },
+    [200],
+  );
 
   log(`seeding ${SEED.historyEntries} history entries on one wallet`);
   const historyToken = token('bench-history');
   const historyWalletId = await createWallet(baseUrl, historyToken);
-  await mapLimit(Array.from({ length: SEED.historyEntries }, (_, i) => i), 8, (i) =>
-    historyCredit(baseUrl, historyToken, historyWalletId, `seed-${runId}-history-${i}`));
+  await mapLimit(
+    Array.from({ length: SEED.historyEntries }, (_, i) => i),
+    8,
+    (i) => historyCredit(baseUrl, historyToken, historyWalletId, `seed-${runId}-history-${i}`),
+  );
   const deepCursor = await pageCursor(baseUrl, historyToken, historyWalletId, SEED.deepPages);
 
   const webhookUsers = users.filter((_, index) => index % SEED.webhookEveryNthUser === 0);
@@ -75,7 +89,12 @@ export async function seed(baseUrl, secret, { log, webhookUrl, runId }) {
  * than failing the whole run.
  */
 async function registerWebhooks(baseUrl, webhookUsers, webhookUrl, log) {
-  const probe = await callApi(baseUrl, { method: 'POST', path: '/api/webhooks', token: webhookUsers[0].token, body: { url: webhookUrl } });
+  const probe = await callApi(baseUrl, {
+    method: 'POST',
+    path: '/api/webhooks',
+    token: webhookUsers[0].token,
+    body: { url: webhookUrl },
+  });
   if (probe.status === 404) {
     log('POST /api/webhooks answered 404: notification latency will not be measured');
     return 'unavailable';
@@ -84,12 +103,21 @@ async function registerWebhooks(baseUrl, webhookUsers, webhookUrl, log) {
     throw new Error(`POST /api/webhooks answered ${probe.status} (${probe.json?.code ?? 'no code'}), expected 201`);
   }
   await mapLimit(webhookUsers.slice(1), SEED_CONCURRENCY, (user) =>
-    expectApi(baseUrl, { method: 'POST', path: '/api/webhooks', token: user.token, body: { url: webhookUrl } }, [200, 201]));
+    expectApi(
+      baseUrl,
+      { method: 'POST', path: '/api/webhooks', token: user.token, body: { url: webhookUrl } },
+      [200, 201],
+    ),
+  );
   return 'registered';
 }
 
 async function createWallet(baseUrl, userToken) {
-  const created = await expectApi(baseUrl, { method: 'POST', path: '/api/wallets', token: userToken, body: { currency: 'USD' } }, [201]);
+  const created = await expectApi(
+    baseUrl,
+    { method: 'POST', path: '/api/wallets', token: userToken, body: { currency: 'USD' } },
+    [201],
+  );
   const walletId = created.json?.data?.id;
   if (typeof walletId !== 'string') throw new Error('POST /api/wallets: no data.id in the reply');
   return walletId;
@@ -97,7 +125,13 @@ async function createWallet(baseUrl, userToken) {
 
 async function historyCredit(baseUrl, userToken, walletId, key) {
   for (let attempt = 1; attempt <= HISTORY_WRITE_ATTEMPTS; attempt++) {
-    const result = await callApi(baseUrl, { method: 'POST', path: '/api/wallets/credit', token: userToken, body: { walletId, amount: 1 }, idempotencyKey: key });
+    const result = await callApi(baseUrl, {
+      method: 'POST',
+      path: '/api/wallets/credit',
+      token: userToken,
+      body: { walletId, amount: 1 },
+      idempotencyKey: key,
+    });
     if (result.status === 200) return;
     if (result.status !== 409 || attempt === HISTORY_WRITE_ATTEMPTS) {
       throw new Error(`history seeding: credit answered ${result.status} (${result.json?.code ?? 'no code'})`);

@@ -53,24 +53,34 @@ export function serviceEnv(settings) {
 
 export function assertBuilt(root) {
   const missing = [API_ENTRY, WORKER_ENTRY].filter((entry) => !existsSync(join(root, entry)));
-  if (missing.length > 0) throw new Error(`not built: ${missing.join(', ')} (run \`npm run build\`, or \`npm run bench\`)`);
+  if (missing.length > 0)
+    throw new Error(`not built: ${missing.join(', ')} (run \`npm run build\`, or \`npm run bench\`)`);
 }
 
 export async function startApi(settings, { logDir, nodeArgs = [], suffix = '' }) {
-  const api = startNode(`api${suffix}`, [API_ENTRY], { env: serviceEnv(settings), logPath: join(logDir, `api${suffix}.log`), nodeArgs });
+  const api = startNode(`api${suffix}`, [API_ENTRY], {
+    env: serviceEnv(settings),
+    logPath: join(logDir, `api${suffix}.log`),
+    nodeArgs,
+  });
   await waitForHttp(api, `http://127.0.0.1:${settings.apiPort}/health/ready`, START_TIMEOUT_MS);
   return api;
 }
 
 export async function startWorker(settings, { logDir }) {
-  const worker = startNode('worker', [WORKER_ENTRY], { env: serviceEnv(settings), logPath: join(logDir, 'worker.log') });
+  const worker = startNode('worker', [WORKER_ENTRY], {
+    env: serviceEnv(settings),
+    logPath: join(logDir, 'worker.log'),
+  });
   await waitForHttp(worker, `http://127.0.0.1:${settings.workerPort}/health/ready`, START_TIMEOUT_MS);
   return worker;
 }
 
 export async function startWebhookReceiver({ logDir }) {
-  const receiver = startNode('webhook-receiver', [new URL('./webhook-receiver.mjs', import.meta.url).pathname],
-    { logPath: join(logDir, 'webhook-receiver.log'), ipc: true });
+  const receiver = startNode('webhook-receiver', [new URL('./webhook-receiver.mjs', import.meta.url).pathname], {
+    logPath: join(logDir, 'webhook-receiver.log'),
+    ipc: true,
+  });
   const { port } = await waitForMessage(receiver, 'ready', START_TIMEOUT_MS);
   return { receiver, url: `http://127.0.0.1:${port}/hook` };
 }
@@ -95,7 +105,12 @@ export async function startReferenceServer(settings, { logDir, sampleReply, wall
   const ready = await waitForMessage(reference, 'ready', START_TIMEOUT_MS).catch((error) => {
     throw new Error(`${error.message}\n${logTail(reference)}`);
   });
-  return { reference, url: `http://127.0.0.1:${ready.port}`, walletIds: ready.walletIds, hotWalletId: ready.hotWalletId };
+  return {
+    reference,
+    url: `http://127.0.0.1:${ready.port}`,
+    walletIds: ready.walletIds,
+    hotWalletId: ready.hotWalletId,
+  };
 }
 
 export { freePort };

@@ -18,7 +18,10 @@ function composeValidator() {
   ajv.removeKeyword('id');
   ajv.addKeyword({ keyword: 'id', schemaType: 'string' });
   ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
-  ajv.addFormat('ports', { type: 'string', validate: /^(([\d.]+|\[[0-9a-fA-F:]+\]):)?((\d+(-\d+)?)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/ });
+  ajv.addFormat('ports', {
+    type: 'string',
+    validate: /^(([\d.]+|\[[0-9a-fA-F:]+\]):)?((\d+(-\d+)?)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/,
+  });
   ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
   ajv.addFormat('subnet_ip_address', /^([\d.]+|[0-9a-fA-F:]+)\/\d{1,3}$/);
   // The schema declares draft 2019-09 as `http://...schema#`; Ajv2019 registers that draft
@@ -30,7 +33,9 @@ function composeValidator() {
 const validate = composeValidator();
 const compose = readCompose();
 const services = compose.services;
-const appServices = Object.entries(services).filter(([, service]) => /^wallet-(api|worker):/.test(String(service.image)));
+const appServices = Object.entries(services).filter(([, service]) =>
+  /^wallet-(api|worker):/.test(String(service.image)),
+);
 const isApi = (service: ComposeService) => String(service.image).startsWith('wallet-api:');
 const envOf = (service: ComposeService) =>
   Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, String(value)]));
@@ -64,7 +69,8 @@ t.test('each app gets a valid config, with only variables the config schema know
   t.ok(appServices.length >= 4, 'api, worker, api-pg, worker-pg');
   for (const [name, service] of appServices) {
     const env = envOf(service);
-    for (const variable of Object.keys(env)) t.ok(variable in EnvSchema.properties, `${name}: ${variable} exists in EnvSchema`);
+    for (const variable of Object.keys(env))
+      t.ok(variable in EnvSchema.properties, `${name}: ${variable} exists in EnvSchema`);
     t.doesNotThrow(() => loadConfig(env, { requireJwt: isApi(service) }), `${name}: config loads`);
     if (isApi(service)) t.ok(env.JWT_SECRET, `${name}: JWT_SECRET set`);
     else t.notOk(env.JWT_SECRET, `${name}: the worker is not given the JWT key`);
@@ -87,7 +93,11 @@ t.test('api on :3000, workers scalable, and stacks never share queues', async (t
   for (const [name, service] of appServices.filter(([, s]) => !isApi(s))) {
     t.notOk(service.container_name, `${name}: no container_name`);
     t.notOk(service.ports, `${name}: no host ports`);
-    t.same(service.expose, [envOf(service).WORKER_PORT ?? String(EnvSchema.properties.WORKER_PORT.default)], `${name}: exposes WORKER_PORT`);
+    t.same(
+      service.expose,
+      [envOf(service).WORKER_PORT ?? String(EnvSchema.properties.WORKER_PORT.default)],
+      `${name}: exposes WORKER_PORT`,
+    );
   }
   const stacks = new Map<string, string>();
   for (const [, service] of appServices) stacks.set(envOf(service).LEDGER_STORE!, envOf(service).REDIS_PREFIX!);
@@ -110,7 +120,8 @@ t.test('dependencies wait for healthy services', async (t) => {
 t.test('the postgres profile runs the same apps on PostgreSQL', async (t) => {
   const pgApps = appServices.filter(([, s]) => envOf(s).LEDGER_STORE === 'postgres');
   t.same(pgApps.map(([name]) => name).sort(), ['api-pg', 'worker-pg']);
-  for (const name of ['postgres', 'api-pg', 'worker-pg']) t.same(services[name]!.profiles, ['postgres'], `${name} in profile`);
+  for (const name of ['postgres', 'api-pg', 'worker-pg'])
+    t.same(services[name]!.profiles, ['postgres'], `${name} in profile`);
   for (const name of ['mongo', 'redis', 'api', 'worker']) t.notOk(services[name]!.profiles, `${name} runs by default`);
   for (const [name, service] of pgApps) {
     const url = new URL(envOf(service).DATABASE_URL!);

@@ -152,7 +152,10 @@ export function parseDockerfile(text: string): DockerInstruction[] {
 }
 
 /** Groups instructions into stages; global ARGs (before the first FROM) are returned apart. */
-export function dockerStages(instructions: DockerInstruction[]): { globalArgs: Map<string, string>; stages: DockerStage[] } {
+export function dockerStages(instructions: DockerInstruction[]): {
+  globalArgs: Map<string, string>;
+  stages: DockerStage[];
+} {
   const globalArgs = new Map<string, string>();
   const stages: DockerStage[] = [];
   for (const instruction of instructions) {

@@ -9,7 +9,8 @@ import { readRepoFile, repoRoot } from './deploy-files.js';
 
 const METRIC_MODULES = ['apps/api/src/plugins/external/metrics.ts', 'apps/worker/src/metrics.ts'];
 /** Families the apps export; a token of the page starting with one of these is a metric name. */
-const METRIC_PATTERN = /\b(?:wallet|http_request|ledger|idempotency_requests|redis_fallback|history_cache|rate_limited)_[a-z0-9_]*[a-z0-9]\b/g;
+const METRIC_PATTERN =
+  /\b(?:wallet|http_request|ledger|idempotency_requests|redis_fallback|history_cache|rate_limited)_[a-z0-9_]*[a-z0-9]\b/g;
 const HISTOGRAM_SUFFIX = /_(bucket|count|sum)$/;
 
 function declaredNames(): Set<string> {

@@ -39,9 +39,14 @@ interface Reply {
   body: string;
 }
 
-
 /** One request on a fresh connection (no keep-alive pool), so "refused" is observable. */
-function request(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+function request(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers, timeout: 5000 }, (res) => {
       let text = '';
@@ -61,8 +66,17 @@ function request(port: number, method: string, path: string, headers: Record<str
  */
 async function heldCredit(port: number, headers: Record<string, string>, body: string) {
   const req = http.request({
-    host: '127.0.0.1', port, method: 'POST', path: '/api/wallets/credit', agent: false,
-    headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), expect: '100-continue' },
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/api/wallets/credit',
+    agent: false,
+    headers: {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      expect: '100-continue',
+    },
   });
   const reply = new Promise<Reply>((resolve, reject) => {
     req.on('response', (res) => {
@@ -76,7 +90,10 @@ async function heldCredit(port: number, headers: Record<string, string>, body: s
   // A reset is reported where the replies are awaited, not as an unhandled rejection.
   reply.catch(() => undefined);
   req.flushHeaders();
-  await Promise.race([once(req, 'continue'), reply.then(() => Promise.reject(new Error('answered before the body was sent')))]);
+  await Promise.race([
+    once(req, 'continue'),
+    reply.then(() => Promise.reject(new Error('answered before the body was sent'))),
+  ]);
   return { release: () => req.end(body), reply };
 }
 
@@ -84,7 +101,10 @@ async function waitForReady(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_WAIT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`api exited early with code ${child.exitCode}`);
-    const status = await request(port, 'GET', '/health/ready').then((r) => r.status, () => 0);
+    const status = await request(port, 'GET', '/health/ready').then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return;
     await sleep(100);
   }
@@ -141,13 +161,23 @@ t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
   await waitForReady(port, child);
   const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256', expiresIn: 120_000 });
   const auth = { authorization: `Bearer ${sign({ sub: `drain-user-${randomUUID()}` })}` };
-  const created = await request(port, 'POST', '/api/wallets', { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() }, JSON.stringify({ currency: 'USD' }));
+  const created = await request(
+    port,
+    'POST',
+    '/api/wallets',
+    { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    JSON.stringify({ currency: 'USD' }),
+  );
   t.equal(created.status, 201, `wallet created: ${created.body}`);
   const walletId = (JSON.parse(created.body) as { data: { id: string } }).data.id;
 
   const held = await Promise.all(
     Array.from({ length: IN_FLIGHT_COUNT }, () =>
-      heldCredit(port, { ...auth, 'idempotency-key': randomUUID() }, JSON.stringify({ walletId, amount: AMOUNT_MINOR })),
+      heldCredit(
+        port,
+        { ...auth, 'idempotency-key': randomUUID() },
+        JSON.stringify({ walletId, amount: AMOUNT_MINOR }),
+      ),
     ),
   );
   // The drain gate is an onRequest hook, run right after `100 Continue`; let it pass for all.
@@ -160,13 +190,17 @@ t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
   const readyStatuses: (number | 'refused')[] = [];
   let newRequest: Reply | undefined;
   while (Date.now() - sigtermAt < SHUTDOWN_TIMEOUT_MS) {
-    const status = await request(port, 'GET', '/health/ready').then((r) => r.status, (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') return 'refused' as const;
-      throw error;
-    });
+    const status = await request(port, 'GET', '/health/ready').then(
+      (r) => r.status,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') return 'refused' as const;
+        throw error;
+      },
+    );
     readyStatuses.push(status);
     if (status === 'refused') break;
-    if (status === 503 && !newRequest) newRequest = await request(port, 'GET', '/api/wallets', auth).catch(() => undefined);
+    if (status === 503 && !newRequest)
+      newRequest = await request(port, 'GET', '/api/wallets', auth).catch(() => undefined);
     await sleep(POLL_MS);
   }
   t.equal(readyStatuses.at(-1), 'refused', 'the listener closes after the delay');
@@ -184,12 +218,20 @@ t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
   const replies = await Promise.all(
     held.map(({ reply }) => reply.catch((error: Error): Reply => ({ status: 0, headers: {}, body: error.message }))),
   );
-  t.same(replies.map((r) => r.status), replies.map(() => 200), 'every in-flight credit completed normally');
+  t.same(
+    replies.map((r) => r.status),
+    replies.map(() => 200),
+    'every in-flight credit completed normally',
+  );
   const results = replies
     .filter((r) => r.status === 200)
     .map((r) => JSON.parse(r.body) as { data: { transactionId: string; wallet: { balance: number } } });
   t.equal(new Set(results.map((r) => r.data.transactionId)).size, IN_FLIGHT_COUNT, 'each credit applied once');
-  t.equal(Math.max(...results.map((r) => r.data.wallet.balance)), IN_FLIGHT_COUNT * AMOUNT_MINOR, 'the wallet holds every credit');
+  t.equal(
+    Math.max(...results.map((r) => r.data.wallet.balance)),
+    IN_FLIGHT_COUNT * AMOUNT_MINOR,
+    'the wallet holds every credit',
+  );
 
   const [code, signal] = await exited;
   const drainMs = Date.now() - sigtermAt;

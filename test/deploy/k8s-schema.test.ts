@@ -95,13 +95,18 @@ const kubectl = (() => {
   }
 })();
 
-t.test('kubectl kustomize renders the same objects', { skip: kubectl ? false : 'kubectl is not installed' }, async (t) => {
-  const rendered = execFileSync('kubectl', ['kustomize', k8sDir], { encoding: 'utf8', timeout: 30_000 });
-  const objects = parseAllDocuments(rendered).map((doc) => doc.toJS() as K8sObject);
-  const names = (list: K8sObject[]) => list.map((o) => `${o.kind}/${o.metadata.name}`).sort();
-  t.same(names(objects), names(loadManifests(kustomization.resources).map((doc) => doc.object)));
-  for (const object of objects) {
-    if (object.kind !== 'Namespace') t.equal(object.metadata.namespace, kustomization.namespace, `${object.kind}/${object.metadata.name}`);
-    t.doesNotThrow(() => validateObject(object), `rendered ${object.kind}/${object.metadata.name} still valid`);
-  }
-});
+t.test(
+  'kubectl kustomize renders the same objects',
+  { skip: kubectl ? false : 'kubectl is not installed' },
+  async (t) => {
+    const rendered = execFileSync('kubectl', ['kustomize', k8sDir], { encoding: 'utf8', timeout: 30_000 });
+    const objects = parseAllDocuments(rendered).map((doc) => doc.toJS() as K8sObject);
+    const names = (list: K8sObject[]) => list.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    t.same(names(objects), names(loadManifests(kustomization.resources).map((doc) => doc.object)));
+    for (const object of objects) {
+      if (object.kind !== 'Namespace')
+        t.equal(object.metadata.namespace, kustomization.namespace, `${object.kind}/${object.metadata.name}`);
+      t.doesNotThrow(() => validateObject(object), `rendered ${object.kind}/${object.metadata.name} still valid`);
+    }
+  },
+);

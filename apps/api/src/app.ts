@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
-import Fastify, { LogController, type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyLoggerOptions,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { LoggerOptions as PinoLoggerOptions } from 'pino';
 import type { Config } from '@wallet/config';
 import type { LedgerStore } from '@wallet/ledger';
@@ -26,7 +31,10 @@ export interface BuildAppOptions {
   config: Config;
   /** The ledger store; default `createStore(config)`. The app calls `ready()` on it and closes it. */
   store?: LedgerStore;
-  /** Redis connection overrides (tests point the app at a private server or prefix). Default: REDIS_URL, REDIS_PREFIX. */
+  /**
+   * Redis connection overrides (tests point the app at a private server or prefix).
+   * Default: REDIS_URL, REDIS_PREFIX.
+   */
   redis?: { url?: string; prefix?: string };
   /** Fastify logger options; default pino JSON at LOG_LEVEL with credentials redacted. */
   logger?: FastifyServerOptions['logger'];
@@ -34,7 +42,7 @@ export interface BuildAppOptions {
 
 /** 16 KiB: the largest legitimate body (20 metadata values of 500 chars) is about 11 KiB. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
-/** Idle keep-alive sockets are closed after 5 s, below typical load-balancer idle timeouts (60 s) reversed: LB first. */
+/** Idle keep-alive sockets are closed after 5 s, below typical load-balancer idle timeouts (60 s). */
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
 /** An incoming x-request-id is kept only when it is short and plain; otherwise a UUID is generated. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -43,7 +51,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function loggerOptions(config: Config): FastifyLoggerOptions & PinoLoggerOptions {
   return {
     level: config.LOG_LEVEL,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'],
+      censor: '[redacted]',
+    },
   };
 }
 
@@ -56,7 +67,10 @@ export function serverOptions(config: Config, logger?: FastifyServerOptions['log
     },
     requestIdHeader: false,
     // Probes and scrapes every few seconds would drown the request log.
-    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (request) => request.url.startsWith('/health/') || request.url === '/metrics' }),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: (request) => request.url.startsWith('/health/') || request.url === '/metrics',
+    }),
     bodyLimit: BODY_LIMIT_BYTES,
     // requestTimeout bounds receiving a request; connectionTimeout bounds an idle socket.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
@@ -76,28 +90,34 @@ export function serverOptions(config: Config, logger?: FastifyServerOptions['log
  */
 export type ServiceAppOptions = Required<Pick<BuildAppOptions, 'config' | 'store'>> & BuildAppOptions;
 
-/** Not encapsulated (fastify-plugin), so main.ts and tests see `app.lifecycle`, `app.ledger`, … on the root instance. */
-export const serviceApp = fp<ServiceAppOptions>(async function serviceApp(app, options) {
-  const { config } = options;
-  app.decorate('config', config);
-  await app.register(metricsPlugin);
-  await app.register(redisPlugin, { url: options.redis?.url ?? config.REDIS_URL, prefix: options.redis?.prefix ?? config.REDIS_PREFIX });
-  await app.register(ledgerPlugin, { store: options.store });
-  await app.register(lifecyclePlugin);
-  await app.register(auditPlugin);
-  await app.register(errorHandlerPlugin);
-  await app.register(authPlugin);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  await app.register(securityPlugin);
-  await app.register(rateLimitPlugin);
-  await app.register(swaggerPlugin);
-  await app.register(idempotencyPlugin);
-  await app.register(historyCachePlugin);
-  await app.register(routes);
-  await app.register(consolePlugin, { config });
-}, { name: 'wallet-api' });
+/** Not encapsulated (fastify-plugin): main.ts and tests see `app.lifecycle`, `app.ledger`, … on the root. */
+export const serviceApp = fp<ServiceAppOptions>(
+  async function serviceApp(app, options) {
+    const { config } = options;
+    app.decorate('config', config);
+    await app.register(metricsPlugin);
+    await app.register(redisPlugin, {
+      url: options.redis?.url ?? config.REDIS_URL,
+      prefix: options.redis?.prefix ?? config.REDIS_PREFIX,
+    });
+    await app.register(ledgerPlugin, { store: options.store });
+    await app.register(lifecyclePlugin);
+    await app.register(auditPlugin);
+    await app.register(errorHandlerPlugin);
+    await app.register(authPlugin);
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+    await app.register(securityPlugin);
+    await app.register(rateLimitPlugin);
+    await app.register(swaggerPlugin);
+    await app.register(idempotencyPlugin);
+    await app.register(historyCachePlugin);
+    await app.register(routes);
+    await app.register(consolePlugin, { config });
+  },
+  { name: 'wallet-api' },
+);
 
 /** Builds the app without listening; no side effects until the caller calls ready/listen/inject. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {

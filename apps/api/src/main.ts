@@ -38,7 +38,8 @@ function readConfig(): Config {
 }
 
 main().catch((error: unknown) => {
-  // Start-up failed (database unreachable, port in use): one line, no driver text, exit 1 so the orchestrator restarts us.
+  // Start-up failed (database unreachable, port in use): one line, no driver text, exit 1 so the
+  // orchestrator restarts us.
   const name = error instanceof Error ? error.name : 'Error';
   const code = (error as { code?: unknown } | null)?.code;
   process.stderr.write(`api failed to start: ${name}${typeof code === 'string' ? ` (${code})` : ''}\n`);

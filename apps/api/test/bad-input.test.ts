@@ -26,26 +26,81 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
     { name: 'boolean amount', payload: body({ amount: true }), status: 400, code: 'validation_failed' },
     { name: 'null amount', payload: body({ amount: null }), status: 400, code: 'validation_failed' },
     { name: 'amount above MAX_AMOUNT', payload: body({ amount: 1_000_001 }), status: 400, code: 'validation_failed' },
-    { name: 'amount beyond safe integers', rawBody: `{"walletId":"${id}","amount":90071992547409930}`, status: 400, code: 'validation_failed' },
+    {
+      name: 'amount beyond safe integers',
+      rawBody: `{"walletId":"${id}","amount":90071992547409930}`,
+      status: 400,
+      code: 'validation_failed',
+    },
     { name: 'amount 1e400', rawBody: `{"walletId":"${id}","amount":1e400}`, status: 400, code: 'validation_failed' },
     { name: 'missing amount', payload: { walletId: id }, status: 400, code: 'validation_failed' },
     { name: 'unknown field', payload: body({ admin: true }), status: 400, code: 'validation_failed' },
     { name: '$-key in metadata', payload: body({ metadata: { $where: 'x' } }), status: 400, code: 'validation_failed' },
     { name: 'nested metadata', payload: body({ metadata: { a: { b: 'c' } } }), status: 400, code: 'validation_failed' },
-    { name: 'metadata value too long', payload: body({ metadata: { a: 'x'.repeat(501) } }), status: 400, code: 'validation_failed' },
-    { name: 'too many metadata keys', payload: body({ metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }), status: 400, code: 'validation_failed' },
-    { name: '$-operator as wallet id', payload: body({ walletId: { $ne: null } }), status: 400, code: 'validation_failed' },
+    {
+      name: 'metadata value too long',
+      payload: body({ metadata: { a: 'x'.repeat(501) } }),
+      status: 400,
+      code: 'validation_failed',
+    },
+    {
+      name: 'too many metadata keys',
+      payload: body({ metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }),
+      status: 400,
+      code: 'validation_failed',
+    },
+    {
+      name: '$-operator as wallet id',
+      payload: body({ walletId: { $ne: null } }),
+      status: 400,
+      code: 'validation_failed',
+    },
     { name: '$-string as wallet id', payload: body({ walletId: '$where' }), status: 400, code: 'validation_failed' },
     { name: 'non-UUID wallet id', payload: body({ walletId: '123' }), status: 400, code: 'validation_failed' },
     { name: 'array body', payload: [body({})], status: 400, code: 'validation_failed' },
     { name: 'malformed JSON', rawBody: '{"walletId": "x", "amount": ', status: 400, code: 'validation_failed' },
     { name: 'empty JSON body', rawBody: '', status: 400, code: 'validation_failed' },
-    { name: 'oversized body', payload: body({ metadata: { a: 'x'.repeat(500) }, pad: 'y'.repeat(17 * 1024) }), status: 413, code: 'payload_too_large' },
-    { name: 'text/plain body', rawBody: 'amount=10', headers: { 'content-type': 'text/plain' }, status: 415, code: 'unsupported_media_type' },
-    { name: 'missing Idempotency-Key', payload: body({}), headers: { 'idempotency-key': '' }, status: 400, code: 'idempotency_key_required' },
-    { name: 'Idempotency-Key with a space', payload: body({}), headers: { 'idempotency-key': 'has space' }, status: 400, code: 'idempotency_key_invalid' },
-    { name: 'Idempotency-Key too long', payload: body({}), headers: { 'idempotency-key': 'k'.repeat(256) }, status: 400, code: 'idempotency_key_invalid' },
-    { name: 'Idempotency-Key non-ASCII', payload: body({}), headers: { 'idempotency-key': 'clé' }, status: 400, code: 'idempotency_key_invalid' },
+    {
+      name: 'oversized body',
+      payload: body({ metadata: { a: 'x'.repeat(500) }, pad: 'y'.repeat(17 * 1024) }),
+      status: 413,
+      code: 'payload_too_large',
+    },
+    {
+      name: 'text/plain body',
+      rawBody: 'amount=10',
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'missing Idempotency-Key',
+      payload: body({}),
+      headers: { 'idempotency-key': '' },
+      status: 400,
+      code: 'idempotency_key_required',
+    },
+    {
+      name: 'Idempotency-Key with a space',
+      payload: body({}),
+      headers: { 'idempotency-key': 'has space' },
+      status: 400,
+      code: 'idempotency_key_invalid',
+    },
+    {
+      name: 'Idempotency-Key too long',
+      payload: body({}),
+      headers: { 'idempotency-key': 'k'.repeat(256) },
+      status: 400,
+      code: 'idempotency_key_invalid',
+    },
+    {
+      name: 'Idempotency-Key non-ASCII',
+      payload: body({}),
+      headers: { 'idempotency-key': 'clé' },
+      status: 400,
+      code: 'idempotency_key_invalid',
+    },
     { name: 'bad wallet id in path', url: '/api/wallets/not-a-uuid', status: 400, code: 'validation_failed' },
   ];
   for (const badCase of cases) {
@@ -57,7 +112,11 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
       method: badCase.url ? 'GET' : 'POST',
       url: badCase.url ?? '/api/wallets/debit',
       headers,
-      ...(badCase.url ? {} : badCase.rawBody !== undefined ? { body: badCase.rawBody } : { payload: badCase.payload as object }),
+      ...(badCase.url
+        ? {}
+        : badCase.rawBody !== undefined
+          ? { body: badCase.rawBody }
+          : { payload: badCase.payload as object }),
     });
     t.equal(res.statusCode, badCase.status, `${badCase.name}: status`);
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${badCase.name}: problem+json`);
@@ -70,49 +129,74 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
   t.match(after.json().data, { balance: 1000, version: 1 }, 'no bad request moved money');
   const history = await app.inject({ method: 'GET', url: `/api/transactions?walletId=${id}`, headers: auth('alice') });
   t.equal(history.json().data.length, 1);
-  const credit = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers: auth('alice', { 'idempotency-key': randomUUID() }), payload: { walletId: id, amount: '100' } });
+  const credit = await app.inject({
+    method: 'POST',
+    url: '/api/wallets/credit',
+    headers: auth('alice', { 'idempotency-key': randomUUID() }),
+    payload: { walletId: id, amount: '100' },
+  });
   t.equal(credit.statusCode, 400, 'no coercion on credit either');
-  const wallet2 = await app.inject({ method: 'POST', url: '/api/wallets', headers: auth('alice'), payload: { currency: 'usd' } });
+  const wallet2 = await app.inject({
+    method: 'POST',
+    url: '/api/wallets',
+    headers: auth('alice'),
+    payload: { currency: 'usd' },
+  });
   t.equal(problemOf(wallet2).code, 'validation_failed');
-  const transfer = await app.inject({ method: 'POST', url: '/api/transfers', headers: auth('alice', { 'idempotency-key': randomUUID() }), payload: { fromWalletId: id, toWalletId: id, amount: -1 } });
+  const transfer = await app.inject({
+    method: 'POST',
+    url: '/api/transfers',
+    headers: auth('alice', { 'idempotency-key': randomUUID() }),
+    payload: { fromWalletId: id, toWalletId: id, amount: -1 },
+  });
   t.equal(problemOf(transfer).code, 'validation_failed');
 });
 
-t.test('bad tokens: missing, garbage, expired, alg none, wrong secret, other algorithm, no sub: 401 with WWW-Authenticate', async (t) => {
-  const { app, wallet, auth } = await build(t);
-  const id = await wallet('alice', 'USD', 1000);
-  const nowS = Math.floor(Date.now() / 1000);
-  const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'alice', exp: nowS + 3600 })).toString('base64url')}.`;
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const rs256 = createSigner({ key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, algorithm: 'RS256' })({ sub: 'alice', exp: nowS + 3600 });
-  const noExp = createSigner({ key: 'test-secret-that-is-at-least-32-bytes-long!!', algorithm: 'HS256', noTimestamp: true })({ sub: 'alice' });
-  const tokens: Record<string, string | undefined> = {
-    missing: undefined,
-    garbage: 'Bearer bad',
-    'basic scheme': 'Basic YWxpY2U6cGFzcw==',
-    expired: `Bearer ${mintToken('alice', { ttlSeconds: -60 })}`,
-    'alg none': `Bearer ${none}`,
-    'wrong secret': `Bearer ${mintToken('alice', { secret: 'another-secret-that-is-at-least-32-bytes' })}`,
-    'HS384 instead of HS256': `Bearer ${mintToken('alice', { algorithm: 'HS384' })}`,
-    'RS256 instead of HS256': `Bearer ${rs256}`,
-    'no exp': `Bearer ${noExp}`,
-    'tampered payload': `Bearer ${tamper(mintToken('mallory'))}`,
-    'numeric sub': `Bearer ${mintToken('x', { claims: { sub: 42 } })}`,
-  };
-  for (const [name, authorization] of Object.entries(tokens)) {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: { ...(authorization ? { authorization } : {}), 'idempotency-key': randomUUID() },
-      payload: { walletId: id, amount: 10 },
-    });
-    t.equal(res.statusCode, 401, `${name}: 401`);
-    t.equal(problemOf(res).code, 'unauthorized', name);
-    t.match(res.headers['www-authenticate'], /^Bearer/, `${name}: WWW-Authenticate`);
-  }
-  const after = await app.inject({ method: 'GET', url: `/api/wallets/${id}`, headers: auth('alice') });
-  t.equal(after.json().data.balance, 1000, 'no token moved money');
-});
+t.test(
+  'bad tokens: missing, garbage, expired, alg none, wrong secret, other algorithm, no sub: 401 with WWW-Authenticate',
+  async (t) => {
+    const { app, wallet, auth } = await build(t);
+    const id = await wallet('alice', 'USD', 1000);
+    const nowS = Math.floor(Date.now() / 1000);
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'alice', exp: nowS + 3600 })).toString('base64url')}.`;
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rs256 = createSigner({
+      key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      algorithm: 'RS256',
+    })({ sub: 'alice', exp: nowS + 3600 });
+    const noExp = createSigner({
+      key: 'test-secret-that-is-at-least-32-bytes-long!!',
+      algorithm: 'HS256',
+      noTimestamp: true,
+    })({ sub: 'alice' });
+    const tokens: Record<string, string | undefined> = {
+      missing: undefined,
+      garbage: 'Bearer bad',
+      'basic scheme': 'Basic YWxpY2U6cGFzcw==',
+      expired: `Bearer ${mintToken('alice', { ttlSeconds: -60 })}`,
+      'alg none': `Bearer ${none}`,
+      'wrong secret': `Bearer ${mintToken('alice', { secret: 'another-secret-that-is-at-least-32-bytes' })}`,
+      'HS384 instead of HS256': `Bearer ${mintToken('alice', { algorithm: 'HS384' })}`,
+      'RS256 instead of HS256': `Bearer ${rs256}`,
+      'no exp': `Bearer ${noExp}`,
+      'tampered payload': `Bearer ${tamper(mintToken('mallory'))}`,
+      'numeric sub': `Bearer ${mintToken('x', { claims: { sub: 42 } })}`,
+    };
+    for (const [name, authorization] of Object.entries(tokens)) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/wallets/debit',
+        headers: { ...(authorization ? { authorization } : {}), 'idempotency-key': randomUUID() },
+        payload: { walletId: id, amount: 10 },
+      });
+      t.equal(res.statusCode, 401, `${name}: 401`);
+      t.equal(problemOf(res).code, 'unauthorized', name);
+      t.match(res.headers['www-authenticate'], /^Bearer/, `${name}: WWW-Authenticate`);
+    }
+    const after = await app.inject({ method: 'GET', url: `/api/wallets/${id}`, headers: auth('alice') });
+    t.equal(after.json().data.balance, 1000, 'no token moved money');
+  },
+);
 
 t.test('issuer and audience are checked when configured', async (t) => {
   const { app } = await build(t, { env: { JWT_ISSUER: 'https://issuer.example', JWT_AUDIENCE: 'wallet-api' } });
@@ -128,6 +212,8 @@ t.test('issuer and audience are checked when configured', async (t) => {
 
 function tamper(token: string): string {
   const [header, , signature] = token.split('.');
-  const payload = Buffer.from(JSON.stringify({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 })).toString(
+    'base64url',
+  );
   return `${header}.${payload}.${signature}`;
 }

@@ -20,8 +20,15 @@ async function balanceOf(harness: Harness, sub: string, id: string): Promise<num
 }
 
 async function entrySum(harness: Harness, sub: string, id: string): Promise<number> {
-  const res = await harness.app.inject({ method: 'GET', url: `/api/transactions?walletId=${id}&limit=100`, headers: harness.auth(sub) });
-  return (res.json().data as Array<{ type: string; amount: number }>).reduce((sum, e) => sum + (e.type === 'credit' || e.type === 'transfer_in' ? e.amount : -e.amount), 0);
+  const res = await harness.app.inject({
+    method: 'GET',
+    url: `/api/transactions?walletId=${id}&limit=100`,
+    headers: harness.auth(sub),
+  });
+  return (res.json().data as Array<{ type: string; amount: number }>).reduce(
+    (sum, e) => sum + (e.type === 'credit' || e.type === 'transfer_in' ? e.amount : -e.amount),
+    0,
+  );
 }
 
 const env = { RATE_LIMIT_WRITE_MAX: '10000', RATE_LIMIT_MAX: '10000', LEDGER_RETRY_ATTEMPTS: '20' };
@@ -30,7 +37,11 @@ t.test('10 concurrent debits of 800 on 1000: exactly one succeeds, 9 insufficien
   const harness = await build(t, { env });
   const id = await harness.wallet('alice', 'USD', 1000);
   const address = await harness.app.listen({ port: 0, host: '127.0.0.1' });
-  const results = await Promise.all(Array.from({ length: 10 }, () => post(address, harness, 'alice', '/api/wallets/debit', { walletId: id, amount: 800 })));
+  const results = await Promise.all(
+    Array.from({ length: 10 }, () =>
+      post(address, harness, 'alice', '/api/wallets/debit', { walletId: id, amount: 800 }),
+    ),
+  );
   t.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
   t.equal(results.filter((r) => r.status === 409 && r.body.code === 'insufficient_funds').length, 9);
   t.equal(await balanceOf(harness, 'alice', id), 200);
@@ -42,44 +53,85 @@ t.test('10 concurrent transfers of 800 from 1000: one succeeds, balances 200 / 8
   const from = await harness.wallet('alice', 'USD', 1000);
   const to = await harness.wallet('bob', 'USD');
   const address = await harness.app.listen({ port: 0, host: '127.0.0.1' });
-  const results = await Promise.all(Array.from({ length: 10 }, () => post(address, harness, 'alice', '/api/transfers', { fromWalletId: from, toWalletId: to, amount: 800 })));
+  const results = await Promise.all(
+    Array.from({ length: 10 }, () =>
+      post(address, harness, 'alice', '/api/transfers', { fromWalletId: from, toWalletId: to, amount: 800 }),
+    ),
+  );
   t.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
   t.equal(results.filter((r) => r.body.code === 'insufficient_funds').length, 9);
   t.equal(await balanceOf(harness, 'alice', from), 200);
   t.equal(await balanceOf(harness, 'bob', to), 800);
 });
 
-t.test('mixed storm: final balances equal the successful responses, money is conserved, nothing negative', async (t) => {
-  const harness = await build(t, { env });
-  const a = await harness.wallet('alice', 'USD', 500);
-  const b = await harness.wallet('bob', 'USD', 500);
-  const address = await harness.app.listen({ port: 0, host: '127.0.0.1' });
-  const ops = Array.from({ length: 40 }, (_, i) => {
-    const amount = 37 + (i % 7) * 50;
-    switch (i % 4) {
-      case 0: return { kind: 'credit', wallet: a, sub: 'alice', amount, call: () => post(address, harness, 'alice', '/api/wallets/credit', { walletId: a, amount }) };
-      case 1: return { kind: 'debit', wallet: b, sub: 'bob', amount, call: () => post(address, harness, 'bob', '/api/wallets/debit', { walletId: b, amount }) };
-      case 2: return { kind: 'a->b', wallet: a, sub: 'alice', amount, call: () => post(address, harness, 'alice', '/api/transfers', { fromWalletId: a, toWalletId: b, amount }) };
-      default: return { kind: 'b->a', wallet: b, sub: 'bob', amount, call: () => post(address, harness, 'bob', '/api/transfers', { fromWalletId: b, toWalletId: a, amount }) };
-    }
-  });
-  const results = await Promise.all(ops.map((op) => op.call()));
-  let expectedA = 500;
-  let expectedB = 500;
-  results.forEach((result, i) => {
-    const op = ops[i]!;
-    t.ok([200, 409].includes(result.status), `${op.kind}: ${result.status} ${result.body.code ?? ''}`);
-    if (result.status !== 200) return;
-    if (op.kind === 'credit') expectedA += op.amount;
-    if (op.kind === 'debit') expectedB -= op.amount;
-    if (op.kind === 'a->b') { expectedA -= op.amount; expectedB += op.amount; }
-    if (op.kind === 'b->a') { expectedB -= op.amount; expectedA += op.amount; }
-  });
-  const balanceA = await balanceOf(harness, 'alice', a);
-  const balanceB = await balanceOf(harness, 'bob', b);
-  t.equal(balanceA, expectedA, 'alice = sum of successful responses');
-  t.equal(balanceB, expectedB, 'bob = sum of successful responses');
-  t.ok(balanceA >= 0 && balanceB >= 0);
-  t.equal(await entrySum(harness, 'alice', a), balanceA);
-  t.equal(await entrySum(harness, 'bob', b), balanceB);
-});
+t.test(
+  'mixed storm: final balances equal the successful responses, money is conserved, nothing negative',
+  async (t) => {
+    const harness = await build(t, { env });
+    const a = await harness.wallet('alice', 'USD', 500);
+    const b = await harness.wallet('bob', 'USD', 500);
+    const address = await harness.app.listen({ port: 0, host: '127.0.0.1' });
+    const ops = Array.from({ length: 40 }, (_, i) => {
+      const amount = 37 + (i % 7) * 50;
+      switch (i % 4) {
+        case 0:
+          return {
+            kind: 'credit',
+            wallet: a,
+            sub: 'alice',
+            amount,
+            call: () => post(address, harness, 'alice', '/api/wallets/credit', { walletId: a, amount }),
+          };
+        case 1:
+          return {
+            kind: 'debit',
+            wallet: b,
+            sub: 'bob',
+            amount,
+            call: () => post(address, harness, 'bob', '/api/wallets/debit', { walletId: b, amount }),
+          };
+        case 2:
+          return {
+            kind: 'a->b',
+            wallet: a,
+            sub: 'alice',
+            amount,
+            call: () => post(address, harness, 'alice', '/api/transfers', { fromWalletId: a, toWalletId: b, amount }),
+          };
+        default:
+          return {
+            kind: 'b->a',
+            wallet: b,
+            sub: 'bob',
+            amount,
+            call: () => post(address, harness, 'bob', '/api/transfers', { fromWalletId: b, toWalletId: a, amount }),
+          };
+      }
+    });
+    const results = await Promise.all(ops.map((op) => op.call()));
+    let expectedA = 500;
+    let expectedB = 500;
+    results.forEach((result, i) => {
+      const op = ops[i]!;
+      t.ok([200, 409].includes(result.status), `${op.kind}: ${result.status} ${result.body.code ?? ''}`);
+      if (result.status !== 200) return;
+      if (op.kind === 'credit') expectedA += op.amount;
+      if (op.kind === 'debit') expectedB -= op.amount;
+      if (op.kind === 'a->b') {
+        expectedA -= op.amount;
+        expectedB += op.amount;
+      }
+      if (op.kind === 'b->a') {
+        expectedB -= op.amount;
+        expectedA += op.amount;
+      }
+    });
+    const balanceA = await balanceOf(harness, 'alice', a);
+    const balanceB = await balanceOf(harness, 'bob', b);
+    t.equal(balanceA, expectedA, 'alice = sum of successful responses');
+    t.equal(balanceB, expectedB, 'bob = sum of successful responses');
+    t.ok(balanceA >= 0 && balanceB >= 0);
+    t.equal(await entrySum(harness, 'alice', a), balanceA);
+    t.equal(await entrySum(harness, 'bob', b), balanceB);
+  },
+);

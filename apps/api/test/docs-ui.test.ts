@@ -5,7 +5,10 @@ import { build } from './helper.js';
 t.test('/docs serves the UI and its assets with a compatible CSP', async (t) => {
   const { app } = await build(t);
   const entry = await app.inject({ url: '/docs' });
-  const page = entry.statusCode === 302 ? await app.inject({ url: String(entry.headers.location).replace(/^\.\//, '/docs/') }) : entry;
+  const page =
+    entry.statusCode === 302
+      ? await app.inject({ url: String(entry.headers.location).replace(/^\.\//, '/docs/') })
+      : entry;
   t.equal(page.statusCode, 200, `page ${page.statusCode}`);
   t.match(page.headers['content-type'], /text\/html/);
   const csp = String(page.headers['content-security-policy']);

@@ -7,7 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { PostgresStore } from '@wallet/store-postgres';
-import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL, dropSchema, freePort, mintToken, newSchemaName } from './helper.js';
+import {
+  TEST_DATABASE_URL,
+  TEST_JWT_SECRET,
+  TEST_REDIS_URL,
+  dropSchema,
+  freePort,
+  mintToken,
+  newSchemaName,
+} from './helper.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const IN_FLIGHT = 50;
@@ -22,7 +30,6 @@ interface Reply {
   body: string;
 }
 
-
 function collect(req: http.ClientRequest): Promise<Reply> {
   return new Promise((resolve, reject) => {
     req.on('response', (res) => {
@@ -35,7 +42,13 @@ function collect(req: http.ClientRequest): Promise<Reply> {
   });
 }
 
-function send(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Reply> {
   const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false, timeout: 5000 });
   const reply = collect(req);
   req.end(body);
@@ -43,10 +56,23 @@ function send(port: number, method: string, path: string, headers: Record<string
 }
 
 /** A credit the server has routed (it sent 100 Continue) whose body is still withheld: surely in flight. */
-async function heldCredit(port: number, headers: Record<string, string>, body: string): Promise<{ release: () => void; reply: Promise<Reply> }> {
+async function heldCredit(
+  port: number,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ release: () => void; reply: Promise<Reply> }> {
   const req = http.request({
-    host: '127.0.0.1', port, method: 'POST', path: '/api/wallets/credit', agent: false,
-    headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), expect: '100-continue' },
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/api/wallets/credit',
+    agent: false,
+    headers: {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      expect: '100-continue',
+    },
   });
   const reply = collect(req);
   reply.catch(() => undefined);
@@ -63,32 +89,57 @@ t.test('SIGTERM with 50 requests in flight: none cut off, late ones 503, exit 0 
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env.PATH ?? '',
-      PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-      DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DB_POOL_MAX: '10',
-      REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `t${randomUUID()}`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      DB_POOL_MAX: '10',
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: `t${randomUUID()}`,
       JWT_SECRET: TEST_JWT_SECRET,
       RATE_LIMIT_WRITE_MAX: '1000',
-      SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     },
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.resume();
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
 
   const deadline = Date.now() + START_WAIT_MS;
-  while ((await send(port, 'GET', '/health/ready').then((r) => r.status, () => 0)) !== 200) {
+  while (
+    (await send(port, 'GET', '/health/ready').then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`api did not start: ${stderr}`);
     await sleep(100);
   }
   const authorization = `Bearer ${mintToken('drainer')}`;
-  const created = await send(port, 'POST', '/api/wallets', { authorization, 'content-type': 'application/json' }, '{"currency":"USD"}');
+  const created = await send(
+    port,
+    'POST',
+    '/api/wallets',
+    { authorization, 'content-type': 'application/json' },
+    '{"currency":"USD"}',
+  );
   t.equal(created.status, 201);
   const walletId = JSON.parse(created.body).data.id as string;
 
   const held = await Promise.all(
-    Array.from({ length: IN_FLIGHT }, () => heldCredit(port, { authorization, 'idempotency-key': randomUUID() }, JSON.stringify({ walletId, amount: AMOUNT }))),
+    Array.from({ length: IN_FLIGHT }, () =>
+      heldCredit(
+        port,
+        { authorization, 'idempotency-key': randomUUID() },
+        JSON.stringify({ walletId, amount: AMOUNT }),
+      ),
+    ),
   );
   const signalledAt = Date.now();
   child.kill('SIGTERM');
@@ -104,12 +155,19 @@ t.test('SIGTERM with 50 requests in flight: none cut off, late ones 503, exit 0 
   t.ok(late.headers['retry-after']);
 
   await sleep(SHUTDOWN_DELAY_MS);
-  const refused = await send(port, 'GET', '/health/live').then(() => 'answered', (error: NodeJS.ErrnoException) => error.code);
+  const refused = await send(port, 'GET', '/health/live').then(
+    () => 'answered',
+    (error: NodeJS.ErrnoException) => error.code,
+  );
   t.equal(refused, 'ECONNREFUSED', 'after SHUTDOWN_DELAY_MS the listener is closed');
 
   for (const request of held) request.release();
   const replies = await Promise.all(held.map((request) => request.reply));
-  t.equal(replies.filter((reply) => reply.status === 200).length, IN_FLIGHT, `every in-flight request finished: ${[...new Set(replies.map((r) => r.status))].join(',')}`);
+  t.equal(
+    replies.filter((reply) => reply.status === 200).length,
+    IN_FLIGHT,
+    `every in-flight request finished: ${[...new Set(replies.map((r) => r.status))].join(',')}`,
+  );
 
   const [code, signal] = await exited;
   t.equal(code, 0, 'exit 0');

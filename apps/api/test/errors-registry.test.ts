@@ -50,18 +50,40 @@ t.test('every registered code is documented (or listed as an addition), so none 
 });
 
 t.test('remembered refusals are business outcomes only', async (t) => {
-  t.same([...REMEMBERED_REFUSALS].sort(), ['balance_limit_exceeded', 'currency_mismatch', 'insufficient_funds', 'wallet_exists']);
+  t.same([...REMEMBERED_REFUSALS].sort(), [
+    'balance_limit_exceeded',
+    'currency_mismatch',
+    'insufficient_funds',
+    'wallet_exists',
+  ]);
 });
 
 t.test('problemFor maps errors to safe problems', async (t) => {
-  t.match(problemFor(new LedgerError('insufficient_funds', 'balance 1 is less than 2')), { code: 'insufficient_funds', detail: 'balance 1 is less than 2' });
-  t.match(problemFor(new StoreUnavailable('ECONNREFUSED 127.0.0.1:5432')), { code: 'service_unavailable', retryAfterSeconds: 1 });
+  t.match(problemFor(new LedgerError('insufficient_funds', 'balance 1 is less than 2')), {
+    code: 'insufficient_funds',
+    detail: 'balance 1 is less than 2',
+  });
+  t.match(problemFor(new StoreUnavailable('ECONNREFUSED 127.0.0.1:5432')), {
+    code: 'service_unavailable',
+    retryAfterSeconds: 1,
+  });
   t.notMatch(problemFor(new StoreUnavailable('ECONNREFUSED 127.0.0.1:5432')).detail, /ECONNREFUSED/);
   const driver = problemFor(new Error('relation "wallets" does not exist'));
   t.same(driver.code, 'internal_error');
   t.notMatch(driver.detail, /relation/);
-  t.equal(problemFor(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).code, 'payload_too_large');
-  t.equal(problemFor(Object.assign(new Error('x'), { validation: [{ instancePath: '/amount', message: 'must be integer' }], validationContext: 'body' })).detail, 'body/amount must be integer');
+  t.equal(
+    problemFor(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).code,
+    'payload_too_large',
+  );
+  t.equal(
+    problemFor(
+      Object.assign(new Error('x'), {
+        validation: [{ instancePath: '/amount', message: 'must be integer' }],
+        validationContext: 'body',
+      }),
+    ).detail,
+    'body/amount must be integer',
+  );
   t.equal(problemFor('a string').code, 'internal_error');
 });
 

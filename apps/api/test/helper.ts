@@ -80,7 +80,12 @@ export async function dropSchema(schema: string): Promise<void> {
 export function mintToken(sub: string, options: TokenOptions = {}): string {
   const nowS = Math.floor(Date.now() / 1000);
   const sign = createSigner({ key: options.secret ?? TEST_JWT_SECRET, algorithm: options.algorithm ?? 'HS256' });
-  const payload: Record<string, unknown> = { sub, iat: nowS, exp: nowS + (options.ttlSeconds ?? 3600), ...options.claims };
+  const payload: Record<string, unknown> = {
+    sub,
+    iat: nowS,
+    exp: nowS + (options.ttlSeconds ?? 3600),
+    ...options.claims,
+  };
   if (options.roles) payload.roles = options.roles;
   return sign(payload);
 }
@@ -90,7 +95,12 @@ export async function build(t: TeardownHost, options: BuildOptions = {}): Promis
   const schema = options.schema ?? newSchemaName();
   const prefix = `t${randomUUID()}`;
   const config = testConfig({ DATABASE_SCHEMA: schema, REDIS_PREFIX: prefix, ...options.env });
-  const store = new PostgresStore({ connectionString: config.DATABASE_URL, schema, poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
+  const store = new PostgresStore({
+    connectionString: config.DATABASE_URL,
+    schema,
+    poolMax: config.DB_POOL_MAX,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  });
   const app = await buildApp({ config, store, redis: { url: options.redisUrl ?? config.REDIS_URL, prefix } });
   await app.ready();
   t.teardown(async () => {
@@ -98,13 +108,26 @@ export async function build(t: TeardownHost, options: BuildOptions = {}): Promis
     if (!options.schema) await dropSchema(schema);
   });
   const token = (sub: string, tokenOptions?: TokenOptions) => mintToken(sub, tokenOptions);
-  const auth = (sub: string, extra: Record<string, string> = {}, tokenOptions?: TokenOptions) => ({ authorization: `Bearer ${token(sub, tokenOptions)}`, ...extra });
+  const auth = (sub: string, extra: Record<string, string> = {}, tokenOptions?: TokenOptions) => ({
+    authorization: `Bearer ${token(sub, tokenOptions)}`,
+    ...extra,
+  });
   const wallet = async (sub: string, currency = 'USD', balance = 0) => {
-    const created = await app.inject({ method: 'POST', url: '/api/wallets', headers: auth(sub), payload: { currency } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/wallets',
+      headers: auth(sub),
+      payload: { currency },
+    });
     if (created.statusCode !== 201) throw new Error(`wallet creation failed: ${created.statusCode} ${created.body}`);
     const id = (created.json() as { data: { id: string } }).data.id;
     if (balance > 0) {
-      const credited = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers: auth(sub, { 'idempotency-key': randomUUID() }), payload: { walletId: id, amount: balance } });
+      const credited = await app.inject({
+        method: 'POST',
+        url: '/api/wallets/credit',
+        headers: auth(sub, { 'idempotency-key': randomUUID() }),
+        payload: { walletId: id, amount: balance },
+      });
       if (credited.statusCode !== 200) throw new Error(`credit failed: ${credited.statusCode} ${credited.body}`);
     }
     return id;
@@ -113,7 +136,14 @@ export async function build(t: TeardownHost, options: BuildOptions = {}): Promis
 }
 
 /** The parsed problem body of an error response. */
-export function problemOf(response: LightMyRequestResponse): { code: string; status: number; detail: string; requestId: string; type: string; title: string } {
+export function problemOf(response: LightMyRequestResponse): {
+  code: string;
+  status: number;
+  detail: string;
+  requestId: string;
+  type: string;
+  title: string;
+} {
   return response.json();
 }
 

@@ -15,9 +15,18 @@ t.test('first page: cached per wallet version, so a write is always visible righ
   t.equal(cachedAgain.body, before.body);
   t.equal((await redis.keys(`${prefix}:hist:${id}:*`)).length, 1, 'one cached first page');
   for (let i = 0; i < 3; i++) {
-    const credit = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers: auth('alice', { 'idempotency-key': randomUUID() }), payload: { walletId: id, amount: 10 + i } });
+    const credit = await app.inject({
+      method: 'POST',
+      url: '/api/wallets/credit',
+      headers: auth('alice', { 'idempotency-key': randomUUID() }),
+      payload: { walletId: id, amount: 10 + i },
+    });
     const page = await app.inject({ url, headers: auth('alice') });
-    t.equal(page.json().data[0].id, credit.json().data.transactionId, `write ${i} visible immediately despite a long TTL`);
+    t.equal(
+      page.json().data[0].id,
+      credit.json().data.transactionId,
+      `write ${i} visible immediately despite a long TTL`,
+    );
   }
   const metrics = (await app.inject({ url: '/metrics' })).body;
   t.match(metrics, /history_cache_total\{result="hit"\} 1\n/);
@@ -27,7 +36,12 @@ t.test('cursor pages: immutable, cached by position; no item twice or skipped wh
   const { app, auth, wallet } = await build(t);
   const id = await wallet('alice');
   const credit = (amount: number) =>
-    app.inject({ method: 'POST', url: '/api/wallets/credit', headers: auth('alice', { 'idempotency-key': randomUUID() }), payload: { walletId: id, amount } });
+    app.inject({
+      method: 'POST',
+      url: '/api/wallets/credit',
+      headers: auth('alice', { 'idempotency-key': randomUUID() }),
+      payload: { walletId: id, amount },
+    });
   for (let i = 1; i <= 7; i++) await credit(i);
   const seen: number[] = [];
   let cursor: string | null = null;

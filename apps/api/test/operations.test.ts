@@ -34,11 +34,19 @@ t.test('reconciliation report: admin only, null before the first run', async (t)
   t.same(empty.json(), { data: null });
 
   const report = {
-    id: randomUUID(), startedAt: new Date(Date.now() - 1000).toISOString(), finishedAt: new Date().toISOString(),
-    walletsChecked: 3, transfersChecked: 1, mismatches: [{ kind: 'balance_mismatch', walletId: randomUUID(), detail: 'balance 5 but entries sum to 4' }],
+    id: randomUUID(),
+    startedAt: new Date(Date.now() - 1000).toISOString(),
+    finishedAt: new Date().toISOString(),
+    walletsChecked: 3,
+    transfersChecked: 1,
+    mismatches: [{ kind: 'balance_mismatch', walletId: randomUUID(), detail: 'balance 5 but entries sum to 4' }],
   };
   await store.saveReconciliationReport(report);
-  const latest = await app.inject({ method: 'GET', url: '/api/admin/reconciliation', headers: auth('root', {}, admin) });
+  const latest = await app.inject({
+    method: 'GET',
+    url: '/api/admin/reconciliation',
+    headers: auth('root', {}, admin),
+  });
   t.equal(latest.statusCode, 200);
   t.same(latest.json().data, report);
 });
@@ -61,15 +69,32 @@ t.test('a permanently failing delivery is listed as a dead letter and re-driven 
   const env = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ATTEMPTS: '3', WEBHOOK_BACKOFF_MS: '10' };
   const { app, auth, wallet, schema, prefix } = await build(t, { env });
   const admin = (extra: Record<string, string> = {}) => auth('root', extra, { roles: ['admin'] });
-  const hook = await app.inject({ method: 'POST', url: '/api/webhooks', headers: auth('erin'), payload: { url: `http://127.0.0.1:${port}/hook` } });
+  const hook = await app.inject({
+    method: 'POST',
+    url: '/api/webhooks',
+    headers: auth('erin'),
+    payload: { url: `http://127.0.0.1:${port}/hook` },
+  });
   t.equal(hook.statusCode, 201);
   const walletId = await wallet('erin', 'EUR');
   for (let index = 0; index < 3; index++) {
-    const credit = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers: auth('erin', { 'idempotency-key': `k${index}` }), payload: { walletId, amount: 100 + index } });
+    const credit = await app.inject({
+      method: 'POST',
+      url: '/api/wallets/credit',
+      headers: auth('erin', { 'idempotency-key': `k${index}` }),
+      payload: { walletId, amount: 100 + index },
+    });
     t.equal(credit.statusCode, 200);
   }
 
-  const config = testConfig({ ...env, DATABASE_SCHEMA: schema, REDIS_PREFIX: prefix, WORKER_PORT: '0', HOST: '127.0.0.1', OUTBOX_POLL_MS: '20' });
+  const config = testConfig({
+    ...env,
+    DATABASE_SCHEMA: schema,
+    REDIS_PREFIX: prefix,
+    WORKER_PORT: '0',
+    HOST: '127.0.0.1',
+    OUTBOX_POLL_MS: '20',
+  });
   const store = new PostgresStore({ connectionString: config.DATABASE_URL, schema, poolMax: 3 });
   const worker = buildWorker({ config, store, logger: pino({ level: 'silent' }) });
   t.teardown(() => worker.close());
@@ -79,14 +104,21 @@ t.test('a permanently failing delivery is listed as a dead letter and re-driven 
   t.ok(await waitFor(async () => (await failedCount()) === 3, 15_000), 'three deliveries dead-lettered');
   t.equal(received.length, 3, 'a 410 is tried once');
 
-  t.equal((await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: auth('erin') })).statusCode, 403, 'admins only');
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: auth('erin') })).statusCode,
+    403,
+    'admins only',
+  );
   const ids: string[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 5; page++) {
     const url: string = `/api/admin/dead-letters?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const response = await app.inject({ method: 'GET', url, headers: admin() });
     t.equal(response.statusCode, 200, response.body);
-    const body = response.json() as { data: Array<{ id: string; queue: string; failedReason: string; attemptsMade: number }>; nextCursor: string | null };
+    const body = response.json() as {
+      data: Array<{ id: string; queue: string; failedReason: string; attemptsMade: number }>;
+      nextCursor: string | null;
+    };
     t.equal(body.data.length, 1);
     t.match(body.data[0], { queue: 'deliveries', failedReason: 'HTTP 410', attemptsMade: 1 });
     ids.push(body.data[0]!.id);
@@ -96,20 +128,42 @@ t.test('a permanently failing delivery is listed as a dead letter and re-driven 
   t.equal(ids.length, 3, 'three pages of one');
   t.equal(new Set(ids).size, 3, 'no dead letter twice');
   const whole = await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: admin() });
-  t.same(whole.json().data.map((item: { id: string }) => item.id), ids, 'paging agrees with one page');
+  t.same(
+    whole.json().data.map((item: { id: string }) => item.id),
+    ids,
+    'paging agrees with one page',
+  );
   t.equal(whole.json().nextCursor, null);
 
-  const badCursor = await app.inject({ method: 'GET', url: '/api/admin/dead-letters?cursor=garbage', headers: admin() });
+  const badCursor = await app.inject({
+    method: 'GET',
+    url: '/api/admin/dead-letters?cursor=garbage',
+    headers: admin(),
+  });
   t.equal(badCursor.statusCode, 400);
   t.equal(problemOf(badCursor).code, 'validation_failed');
-  t.equal((await app.inject({ method: 'GET', url: '/api/admin/dead-letters?limit=101', headers: admin() })).statusCode, 400);
-  t.equal((await app.inject({ method: 'POST', url: '/api/admin/dead-letters/bad:id/retry', headers: admin() })).statusCode, 400);
-  const unknown = await app.inject({ method: 'POST', url: `/api/admin/dead-letters/${randomUUID()}/retry`, headers: admin() });
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/api/admin/dead-letters?limit=101', headers: admin() })).statusCode,
+    400,
+  );
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/api/admin/dead-letters/bad:id/retry', headers: admin() })).statusCode,
+    400,
+  );
+  const unknown = await app.inject({
+    method: 'POST',
+    url: `/api/admin/dead-letters/${randomUUID()}/retry`,
+    headers: admin(),
+  });
   t.equal(unknown.statusCode, 404);
   t.equal(problemOf(unknown).code, 'not_found');
 
   answer = 204;
-  const retried = await app.inject({ method: 'POST', url: `/api/admin/dead-letters/${ids[0]}/retry`, headers: admin() });
+  const retried = await app.inject({
+    method: 'POST',
+    url: `/api/admin/dead-letters/${ids[0]}/retry`,
+    headers: admin(),
+  });
   t.equal(retried.statusCode, 202, retried.body);
   t.equal(retried.json().data.id, ids[0]);
   t.ok(await waitFor(() => received.length === 4, 10_000), 're-driven delivery arrives');
@@ -118,7 +172,10 @@ t.test('a permanently failing delivery is listed as a dead letter and re-driven 
   const again = await app.inject({ method: 'POST', url: `/api/admin/dead-letters/${ids[0]}/retry`, headers: admin() });
   t.equal(again.statusCode, 404, 'a delivered job is no longer a dead letter');
   const remaining = await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: admin() });
-  t.same(remaining.json().data.map((item: { id: string }) => item.id), ids.slice(1));
+  t.same(
+    remaining.json().data.map((item: { id: string }) => item.id),
+    ids.slice(1),
+  );
 });
 
 t.test('dead letters with Redis down answer 503 fast, and recover when Redis returns', async (t) => {
@@ -137,10 +194,18 @@ t.test('dead letters with Redis down answer 503 fast, and recover when Redis ret
   t.notOk(down.body.includes('ECONNREFUSED'), 'no driver message');
   t.ok(Date.now() - startedMs < 8000, `failed fast (${Date.now() - startedMs} ms)`);
 
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   t.teardown(() => {
     redis.kill('SIGKILL');
   });
-  const recovered = await waitFor(async () => (await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: admin })).statusCode === 200, 15_000);
+  const recovered = await waitFor(
+    async () =>
+      (await app.inject({ method: 'GET', url: '/api/admin/dead-letters', headers: admin })).statusCode === 200,
+    15_000,
+  );
   t.ok(recovered, 'dead letters served once Redis is back');
 });

@@ -5,13 +5,22 @@ import t from 'tap';
 import { Redis } from 'ioredis';
 import { build, freePort } from './helper.js';
 
-
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   for (let attempt = 0; attempt < 50; attempt++) {
     const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
-    const ok = await probe.connect().then(() => probe.ping()).then(() => true, () => false);
+    const ok = await probe
+      .connect()
+      .then(() => probe.ping())
+      .then(
+        () => true,
+        () => false,
+      );
     probe.disconnect();
     if (ok) return child;
     await sleep(100);
@@ -52,19 +61,33 @@ t.test('Redis killed mid-test, then restarted', async (t) => {
   await stopRedis(redisServer);
   const started = Date.now();
   const headers = auth('alice', { 'idempotency-key': 'during-outage' });
-  const credit = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers, payload: { walletId: id, amount: 250 } });
+  const credit = await app.inject({
+    method: 'POST',
+    url: '/api/wallets/credit',
+    headers,
+    payload: { walletId: id, amount: 250 },
+  });
   t.equal(credit.statusCode, 200, 'the write succeeds without Redis');
   t.ok(Date.now() - started < 2000, `and fails over fast (${Date.now() - started} ms)`);
   t.ok(credit.headers['x-ratelimit-remaining'], 'rate limit headers still sent (per-process fallback)');
 
-  const replay = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers, payload: { walletId: id, amount: 250 } });
+  const replay = await app.inject({
+    method: 'POST',
+    url: '/api/wallets/credit',
+    headers,
+    payload: { walletId: id, amount: 250 },
+  });
   t.equal(replay.statusCode, 200);
   t.equal(replay.headers['idempotent-replayed'], 'true');
   t.equal(replay.body, credit.body, 'byte-identical replay from the database');
 
   const history = await app.inject({ url: `/api/transactions?walletId=${id}`, headers: auth('alice') });
   t.equal(history.statusCode, 200);
-  t.same(history.json().data.map((e: { amount: number }) => e.amount), [250, 1000], 'history served from the database, with the new write');
+  t.same(
+    history.json().data.map((e: { amount: number }) => e.amount),
+    [250, 1000],
+    'history served from the database, with the new write',
+  );
 
   const ready = await app.inject({ url: '/health/ready' });
   t.equal(ready.statusCode, 200, 'readiness stays up');
@@ -78,8 +101,16 @@ t.test('Redis killed mid-test, then restarted', async (t) => {
   t.ok(metric(metrics, /history_cache_total\{result="bypass"\} (\d+)/) > 0, 'cache bypass counted');
 
   redisServer = await startRedis(port);
-  t.ok(await waitFor(async () => (await app.inject({ url: '/health/ready' })).json().status === 'ok', 8000), 'readiness reports Redis up again');
-  const after = await app.inject({ method: 'POST', url: '/api/wallets/credit', headers: auth('alice', { 'idempotency-key': 'after-outage' }), payload: { walletId: id, amount: 1 } });
+  t.ok(
+    await waitFor(async () => (await app.inject({ url: '/health/ready' })).json().status === 'ok', 8000),
+    'readiness reports Redis up again',
+  );
+  const after = await app.inject({
+    method: 'POST',
+    url: '/api/wallets/credit',
+    headers: auth('alice', { 'idempotency-key': 'after-outage' }),
+    payload: { walletId: id, amount: 1 },
+  });
   t.equal(after.statusCode, 200);
   const check = new Redis({ port });
   t.teardown(() => check.quit());
@@ -88,7 +119,11 @@ t.test('Redis killed mid-test, then restarted', async (t) => {
   await app.inject({ url: `/api/transactions?walletId=${id}`, headers: auth('alice') });
   const cachedPage = await app.inject({ url: `/api/transactions?walletId=${id}`, headers: auth('alice') });
   metrics = (await app.inject({ url: '/metrics' })).body;
-  t.equal(metric(metrics, /history_cache_total\{result="hit"\} (\d+)/), hitsBefore + 1, 'the history cache is used again');
+  t.equal(
+    metric(metrics, /history_cache_total\{result="hit"\} (\d+)/),
+    hitsBefore + 1,
+    'the history cache is used again',
+  );
   t.equal(cachedPage.json().data.length, 3);
   t.ok((await check.keys(`${prefix}:rl:*`)).length > 0, 'rate-limit counters are back in Redis');
 });

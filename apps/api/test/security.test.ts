@@ -13,8 +13,15 @@ t.test('security headers and no CORS when CORS_ORIGIN is empty', async (t) => {
   t.ok(res.headers['content-security-policy']);
   t.ok(res.headers['strict-transport-security']);
   t.notOk(res.headers['access-control-allow-origin']);
-  for (const reply of [await app.inject({ url: '/api/wallets', headers: auth('alice') }), await app.inject({ url: '/api/nowhere' })]) {
-    t.match(String(reply.headers['content-security-policy']), /default-src 'none'.*frame-ancestors 'none'/, `CSP on ${reply.statusCode}`);
+  for (const reply of [
+    await app.inject({ url: '/api/wallets', headers: auth('alice') }),
+    await app.inject({ url: '/api/nowhere' }),
+  ]) {
+    t.match(
+      String(reply.headers['content-security-policy']),
+      /default-src 'none'.*frame-ancestors 'none'/,
+      `CSP on ${reply.statusCode}`,
+    );
     t.equal(reply.headers['x-frame-options'], 'DENY');
     t.equal(reply.headers['x-content-type-options'], 'nosniff');
     t.equal(reply.headers['referrer-policy'], 'no-referrer');
@@ -28,7 +35,11 @@ t.test('CORS allows only the configured origins and exposes the API headers', as
   const preflight = await app.inject({
     method: 'OPTIONS',
     url: '/api/wallets/credit',
-    headers: { origin: 'https://console.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,idempotency-key,if-match' },
+    headers: {
+      origin: 'https://console.example',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,idempotency-key,if-match',
+    },
   });
   t.equal(preflight.headers['access-control-allow-origin'], 'https://console.example');
   t.match(String(preflight.headers['access-control-allow-headers']), /idempotency-key/);
@@ -40,15 +51,29 @@ t.test('CORS allows only the configured origins and exposes the API headers', as
 
 t.test('logs carry the request id but never the bearer token or the idempotency key', async (t) => {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   const schema = newSchemaName();
   const config = testConfig({ DATABASE_SCHEMA: schema, LOG_LEVEL: 'info' });
   const store = new PostgresStore({ connectionString: config.DATABASE_URL, schema, poolMax: 2 });
   const app = await buildApp({ config, store, logger: { ...loggerOptions(config), stream } });
-  t.teardown(async () => { await app.close(); await dropSchema(schema); });
+  t.teardown(async () => {
+    await app.close();
+    await dropSchema(schema);
+  });
   const token = mintToken('alice');
-  await app.inject({ url: '/api/wallets', headers: { authorization: 'Bearer not.a.token', 'x-request-id': 'log-check-2' } });
-  await app.inject({ url: '/api/wallets', headers: { authorization: `Bearer ${token}`, 'x-request-id': 'log-check-1', 'idempotency-key': 'secret-key-value' } });
+  await app.inject({
+    url: '/api/wallets',
+    headers: { authorization: 'Bearer not.a.token', 'x-request-id': 'log-check-2' },
+  });
+  await app.inject({
+    url: '/api/wallets',
+    headers: { authorization: `Bearer ${token}`, 'x-request-id': 'log-check-1', 'idempotency-key': 'secret-key-value' },
+  });
   const text = lines.join('');
   t.match(text, /"requestId":"log-check-1"/);
   t.match(text, /log-check-2/);

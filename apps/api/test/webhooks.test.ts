@@ -8,7 +8,12 @@ const PUBLIC_URL = 'https://93.184.216.34/hooks/wallet';
 
 t.test('create, list, read and delete an endpoint', async (t) => {
   const { app, auth } = await build(t);
-  const created = await app.inject({ method: 'POST', url: '/api/webhooks', headers: auth('alice'), payload: { url: PUBLIC_URL, events: ['wallet.credited'] } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/webhooks',
+    headers: auth('alice'),
+    payload: { url: PUBLIC_URL, events: ['wallet.credited'] },
+  });
   t.equal(created.statusCode, 201, created.body);
   const endpoint = created.json().data;
   t.match(endpoint, { url: PUBLIC_URL, events: ['wallet.credited'] });
@@ -17,7 +22,12 @@ t.test('create, list, read and delete an endpoint', async (t) => {
   t.ok(keyBytes >= 24 && keyBytes <= 64, `secret holds ${keyBytes} bytes`);
   t.notOk('userId' in endpoint, 'no user id echoed');
 
-  const all = await app.inject({ method: 'POST', url: '/api/webhooks', headers: auth('alice'), payload: { url: PUBLIC_URL } });
+  const all = await app.inject({
+    method: 'POST',
+    url: '/api/webhooks',
+    headers: auth('alice'),
+    payload: { url: PUBLIC_URL },
+  });
   t.equal(all.statusCode, 201);
   t.same(all.json().data.events, [], 'no events = all events');
   t.not(all.json().data.secret, endpoint.secret, 'each endpoint has its own secret');
@@ -32,7 +42,11 @@ t.test('create, list, read and delete an endpoint', async (t) => {
   t.equal(one.statusCode, 200);
   t.notOk(one.body.includes('whsec_'));
 
-  t.equal((await app.inject({ method: 'GET', url: '/api/webhooks', headers: auth('bob') })).json().data.length, 0, "bob sees none of alice's");
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/api/webhooks', headers: auth('bob') })).json().data.length,
+    0,
+    "bob sees none of alice's",
+  );
   const bobRead = await app.inject({ method: 'GET', url: `/api/webhooks/${endpoint.id}`, headers: auth('bob') });
   t.equal(bobRead.statusCode, 404);
   t.equal(problemOf(bobRead).code, 'not_found');
@@ -42,7 +56,11 @@ t.test('create, list, read and delete an endpoint', async (t) => {
   const deleted = await app.inject({ method: 'DELETE', url: `/api/webhooks/${endpoint.id}`, headers: auth('alice') });
   t.equal(deleted.statusCode, 204);
   t.equal(deleted.body, '');
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/webhooks/${endpoint.id}`, headers: auth('alice') })).statusCode, 404, 'gone');
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: `/api/webhooks/${endpoint.id}`, headers: auth('alice') })).statusCode,
+    404,
+    'gone',
+  );
   t.equal((await app.inject({ method: 'GET', url: '/api/webhooks', headers: auth('alice') })).json().data.length, 1);
 });
 
@@ -75,9 +93,19 @@ t.test('bad input is refused with 400 and stores nothing', async (t) => {
     t.equal(response.statusCode, 400, `refused: ${JSON.stringify(payload).slice(0, 80)}`);
     t.equal(problemOf(response).code, 'validation_failed');
   }
-  t.equal((await app.inject({ method: 'GET', url: '/api/webhooks', headers: auth('mallory') })).json().data.length, 0, 'nothing stored');
-  t.equal((await app.inject({ method: 'GET', url: '/api/webhooks/not-a-uuid', headers: auth('mallory') })).statusCode, 400);
-  t.equal((await app.inject({ method: 'DELETE', url: '/api/webhooks/not-a-uuid', headers: auth('mallory') })).statusCode, 400);
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/api/webhooks', headers: auth('mallory') })).json().data.length,
+    0,
+    'nothing stored',
+  );
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/api/webhooks/not-a-uuid', headers: auth('mallory') })).statusCode,
+    400,
+  );
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: '/api/webhooks/not-a-uuid', headers: auth('mallory') })).statusCode,
+    400,
+  );
   const anonymous = await app.inject({ method: 'POST', url: '/api/webhooks', payload: { url: PUBLIC_URL } });
   t.equal(anonymous.statusCode, 401);
 });
@@ -85,18 +113,38 @@ t.test('bad input is refused with 400 and stores nothing', async (t) => {
 t.test('at most 20 endpoints per user', async (t) => {
   const { app, auth } = await build(t);
   for (let index = 0; index < 20; index++) {
-    const response = await app.inject({ method: 'POST', url: '/api/webhooks', headers: auth('carol'), payload: { url: `${PUBLIC_URL}/${index}` } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/webhooks',
+      headers: auth('carol'),
+      payload: { url: `${PUBLIC_URL}/${index}` },
+    });
     t.equal(response.statusCode, 201);
   }
-  const over = await app.inject({ method: 'POST', url: '/api/webhooks', headers: auth('carol'), payload: { url: PUBLIC_URL } });
+  const over = await app.inject({
+    method: 'POST',
+    url: '/api/webhooks',
+    headers: auth('carol'),
+    payload: { url: PUBLIC_URL },
+  });
   t.equal(over.statusCode, 400);
   t.match(problemOf(over).detail, /at most 20/);
 });
 
 t.test('WEBHOOK_ALLOW_PRIVATE=true accepts loopback endpoints (local use, tests)', async (t) => {
   const { app, auth } = await build(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
-  const response = await app.inject({ method: 'POST', url: '/api/webhooks', headers: auth('dave'), payload: { url: 'http://127.0.0.1:9/hook' } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/webhooks',
+    headers: auth('dave'),
+    payload: { url: 'http://127.0.0.1:9/hook' },
+  });
   t.equal(response.statusCode, 201, response.body);
-  const ftp = await app.inject({ method: 'POST', url: '/api/webhooks', headers: auth('dave'), payload: { url: 'ftp://127.0.0.1/hook' } });
+  const ftp = await app.inject({
+    method: 'POST',
+    url: '/api/webhooks',
+    headers: auth('dave'),
+    payload: { url: 'ftp://127.0.0.1/hook' },
+  });
   t.equal(ftp.statusCode, 400, 'the scheme is still checked');
 });

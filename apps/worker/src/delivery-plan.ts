@@ -17,7 +17,11 @@ export interface PlannedDelivery {
  * user that wants its type, with job id `<eventId>.<endpointId>` (a batch sent twice adds
  * each job once). Events whose user has no such endpoint get none: they need no Redis work.
  */
-export function planDeliveries(events: OutboxEvent[], endpoints: WebhookEndpoint[], policy: DeliveryPolicy): PlannedDelivery[] {
+export function planDeliveries(
+  events: OutboxEvent[],
+  endpoints: WebhookEndpoint[],
+  policy: DeliveryPolicy,
+): PlannedDelivery[] {
   const byUser = new Map<string, WebhookEndpoint[]>();
   for (const endpoint of endpoints) {
     const list = byUser.get(endpoint.userId);

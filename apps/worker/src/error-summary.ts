@@ -5,7 +5,9 @@
 export function errorSummary(error: unknown): { name: string; code?: string } {
   if (!(error instanceof Error)) return { name: typeof error };
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' || typeof code === 'number' ? { name: error.name, code: String(code) } : { name: error.name };
+  return typeof code === 'string' || typeof code === 'number'
+    ? { name: error.name, code: String(code) }
+    : { name: error.name };
 }
 
 /** A job failure whose message this worker wrote itself, safe for logs and the dead-letter list. */

@@ -15,7 +15,9 @@ async function probe(check: () => Promise<void>): Promise<'ok' | 'down'> {
   try {
     await Promise.race([
       check(),
-      new Promise((_resolve, reject) => setTimeout(() => reject(new Error('check timed out')), CHECK_TIMEOUT_MS).unref()),
+      new Promise((_resolve, reject) =>
+        setTimeout(() => reject(new Error('check timed out')), CHECK_TIMEOUT_MS).unref(),
+      ),
     ]);
     return 'ok';
   } catch {
@@ -33,7 +35,9 @@ export function buildHealthServer(checks: HealthChecks, metrics: WorkerMetrics):
   server.get('/health/ready', async (_request, reply) => {
     const [database, redis] = await Promise.all([probe(checks.database), probe(checks.redis)]);
     const ready = checks.isAccepting() && database === 'ok' && redis === 'ok';
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: { database, redis, accepting: checks.isAccepting() } });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ok' : 'unavailable', checks: { database, redis, accepting: checks.isAccepting() } });
   });
   server.get('/metrics', async (_request, reply) => {
     const body = await metrics.registry.metrics();

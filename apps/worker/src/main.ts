@@ -17,7 +17,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
-  const worker = buildWorker({ config, store: await createStore(config), logger, owner: `worker-${process.pid}-${Date.now()}` });
+  const worker = buildWorker({
+    config,
+    store: await createStore(config),
+    logger,
+    owner: `worker-${process.pid}-${Date.now()}`,
+  });
 
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) logger.error({ error: { name: err.name } }, 'closing after an unexpected error');

@@ -48,17 +48,41 @@ export class WorkerMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600],
       registers,
     });
-    this.outboxRelayed = new Counter({ name: 'wallet_worker_outbox_relayed_total', help: 'Outbox events relayed (published): with their deliveries in BullMQ, or none to make', registers });
+    this.outboxRelayed = new Counter({
+      name: 'wallet_worker_outbox_relayed_total',
+      help: 'Outbox events relayed (published): with their deliveries in BullMQ, or none to make',
+      registers,
+    });
     this.deliveriesEnqueued = new Counter({
       name: 'wallet_worker_outbox_deliveries_enqueued_total',
       help: 'Delivery jobs the relay handed to BullMQ: one per event and matching endpoint (ids BullMQ already held count too)',
       registers,
     });
-    this.relayFailures = new Counter({ name: 'wallet_worker_outbox_relay_failures_total', help: 'Relay rounds that failed (Redis or database down)', registers });
-    this.reconciliationMismatches = new Gauge({ name: 'wallet_reconciliation_mismatches', help: 'Mismatches found by the last reconciliation', registers });
-    this.reconciliationLastRun = new Gauge({ name: 'wallet_reconciliation_last_run_timestamp_seconds', help: 'End of the last reconciliation, unix seconds', registers });
-    this.reconciliationWallets = new Gauge({ name: 'wallet_reconciliation_wallets_checked', help: 'Wallets checked by the last reconciliation', registers });
-    this.idempotencyPurged = new Counter({ name: 'wallet_idempotency_purged_total', help: 'Expired idempotency records deleted', registers });
+    this.relayFailures = new Counter({
+      name: 'wallet_worker_outbox_relay_failures_total',
+      help: 'Relay rounds that failed (Redis or database down)',
+      registers,
+    });
+    this.reconciliationMismatches = new Gauge({
+      name: 'wallet_reconciliation_mismatches',
+      help: 'Mismatches found by the last reconciliation',
+      registers,
+    });
+    this.reconciliationLastRun = new Gauge({
+      name: 'wallet_reconciliation_last_run_timestamp_seconds',
+      help: 'End of the last reconciliation, unix seconds',
+      registers,
+    });
+    this.reconciliationWallets = new Gauge({
+      name: 'wallet_reconciliation_wallets_checked',
+      help: 'Wallets checked by the last reconciliation',
+      registers,
+    });
+    this.idempotencyPurged = new Counter({
+      name: 'wallet_idempotency_purged_total',
+      help: 'Expired idempotency records deleted',
+      registers,
+    });
 
     // The gauges' collect() runs with `this` bound to the gauge; the arrow keeps hold of this object.
     const currentSources = (): ScrapeSources | undefined => this.#sources;

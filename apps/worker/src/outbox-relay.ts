@@ -74,7 +74,10 @@ export class OutboxRelay {
     const endpoints = await store.webhooksForUsers([...new Set(claimed.map((event) => event.userId))]);
     const jobs = planDeliveries(claimed, endpoints, policy);
     if (jobs.length > 0) await withTimeout(addInChunks(deliveries, jobs), this.#options.enqueueTimeoutMs);
-    await store.markOutboxPublished(claimed.map((event) => event.id), owner);
+    await store.markOutboxPublished(
+      claimed.map((event) => event.id),
+      owner,
+    );
     metrics.outboxRelayed.inc(claimed.length);
     metrics.deliveriesEnqueued.inc(jobs.length);
     return claimed.length;
@@ -90,7 +93,10 @@ export class OutboxRelay {
       } catch (error) {
         this.#consecutiveFailures += 1;
         this.#options.metrics.relayFailures.inc();
-        this.#options.logger.warn({ error: errorSummary(error), failures: this.#consecutiveFailures }, 'outbox relay round failed; events stay in the outbox');
+        this.#options.logger.warn(
+          { error: errorSummary(error), failures: this.#consecutiveFailures },
+          'outbox relay round failed; events stay in the outbox',
+        );
       }
       if (relayed === this.#options.batchSize) continue; // A full batch: more are probably waiting.
       await sleep(this.#pauseMs(), undefined, { signal }).catch(() => undefined);

@@ -27,16 +27,29 @@ export interface ReconcileResult {
 export function walletMismatches(audit: WalletAudit): Mismatch[] {
   const found: Mismatch[] = [];
   const walletId = audit.walletId;
-  if (audit.balance < 0) found.push({ kind: 'negative_balance', walletId, detail: `balance ${audit.balance} is negative` });
+  if (audit.balance < 0)
+    found.push({ kind: 'negative_balance', walletId, detail: `balance ${audit.balance} is negative` });
   if (audit.balance !== audit.entrySum) {
-    found.push({ kind: 'balance_mismatch', walletId, detail: `balance ${audit.balance} but entries sum to ${audit.entrySum}` });
+    found.push({
+      kind: 'balance_mismatch',
+      walletId,
+      detail: `balance ${audit.balance} but entries sum to ${audit.entrySum}`,
+    });
   }
   if (audit.version !== audit.entryCount) {
-    found.push({ kind: 'version_mismatch', walletId, detail: `version ${audit.version} but ${audit.entryCount} entries` });
+    found.push({
+      kind: 'version_mismatch',
+      walletId,
+      detail: `version ${audit.version} but ${audit.entryCount} entries`,
+    });
   }
   const expectedLast = audit.entryCount === 0 ? null : audit.balance;
   if (audit.lastBalanceAfter !== expectedLast) {
-    found.push({ kind: 'last_entry_mismatch', walletId, detail: `balance ${audit.balance} but last entry leaves ${audit.lastBalanceAfter}` });
+    found.push({
+      kind: 'last_entry_mismatch',
+      walletId,
+      detail: `balance ${audit.balance} but last entry leaves ${audit.lastBalanceAfter}`,
+    });
   }
   return found;
 }

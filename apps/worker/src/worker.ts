@@ -5,8 +5,15 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '@wallet/config';
 import type { LedgerStore } from '@wallet/ledger';
 import {
-  JOB_NAMES, MAINTENANCE_JOB_OPTIONS, createProducerRedis, createQueues, createWorkerRedis, queueNaming,
-  webhookBackoffStrategy, type DeliveryPolicy, type WalletQueues,
+  JOB_NAMES,
+  MAINTENANCE_JOB_OPTIONS,
+  createProducerRedis,
+  createQueues,
+  createWorkerRedis,
+  queueNaming,
+  webhookBackoffStrategy,
+  type DeliveryPolicy,
+  type WalletQueues,
 } from '@wallet/queue';
 import { WorkerMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
@@ -92,11 +99,19 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     new Worker(
       naming.deliveries,
       withSafeFailures(
-        createDeliverProcessor({ store, metrics, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+        createDeliverProcessor({
+          store,
+          metrics,
+          timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+          allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+        }),
       ),
       { ...common, concurrency: config.WORKER_CONCURRENCY },
     ),
-    new Worker(naming.maintenance, withSafeFailures(createMaintenanceProcessor({ store, metrics, logger })), { ...common, concurrency: 1 }),
+    new Worker(naming.maintenance, withSafeFailures(createMaintenanceProcessor({ store, metrics, logger })), {
+      ...common,
+      concurrency: 1,
+    }),
   ];
   for (const worker of workers) observeWorker(worker, metrics, logger);
 
@@ -143,7 +158,11 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
         { name: JOB_NAMES.purgeIdempotency, data: {}, opts: MAINTENANCE_JOB_OPTIONS },
       );
       for (const worker of workers) {
-        worker.run().catch((error: unknown) => logger.error({ error: errorSummary(error), queue: worker.name }, 'worker stopped'));
+        worker
+          .run()
+          .catch((error: unknown) =>
+            logger.error({ error: errorSummary(error), queue: worker.name }, 'worker stopped'),
+          );
       }
       relay.start();
       await server.listen({ port: config.WORKER_PORT, host: config.HOST });
@@ -173,7 +192,12 @@ function observeWorker(worker: Worker, metrics: WorkerMetrics, logger: Logger): 
     const attempts = job?.opts.attempts ?? 1;
     const dead = error.name === 'UnrecoverableError' || (job?.attemptsMade ?? attempts) >= attempts;
     metrics.jobs.inc({ queue: worker.name, outcome: dead ? 'dead' : 'retrying' });
-    const fields = { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, reason: error.message.slice(0, 200) };
+    const fields = {
+      queue: worker.name,
+      jobId: job?.id,
+      attemptsMade: job?.attemptsMade,
+      reason: error.message.slice(0, 200),
+    };
     if (dead) logger.warn(fields, 'job moved to the dead-letter set');
     else logger.info(fields, 'job attempt failed; will retry');
   });

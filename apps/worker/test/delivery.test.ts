@@ -9,7 +9,17 @@ import { Redis } from 'ioredis';
 import { deadLetterSources, generateWebhookSecret, listDeadLetters, retryDeadLetter } from '@wallet/queue';
 import type { OutboxEventType } from '@wallet/ledger';
 import {
-  REDIS_URL, callerOf, cleanRedisPrefix, ledgerFor, newSchema, newWallet, startReceiver, startWorker, testConfig, waitFor, writerStore,
+  REDIS_URL,
+  callerOf,
+  cleanRedisPrefix,
+  ledgerFor,
+  newSchema,
+  newWallet,
+  startReceiver,
+  startWorker,
+  testConfig,
+  waitFor,
+  writerStore,
   type ReceivedRequest,
 } from './helper.js';
 
@@ -19,8 +29,20 @@ function expectedSignature(secret: string, request: ReceivedRequest): string {
   return 'v1,' + createHmac('sha256', key).update(content).digest('base64');
 }
 
-async function addEndpoint(store: Awaited<ReturnType<typeof writerStore>>, userId: string, url: string, events: OutboxEventType[] = []) {
-  const endpoint = { id: randomUUID(), userId, url, events, secret: generateWebhookSecret(), createdAt: new Date().toISOString() };
+async function addEndpoint(
+  store: Awaited<ReturnType<typeof writerStore>>,
+  userId: string,
+  url: string,
+  events: OutboxEventType[] = [],
+) {
+  const endpoint = {
+    id: randomUUID(),
+    userId,
+    url,
+    events,
+    secret: generateWebhookSecret(),
+    createdAt: new Date().toISOString(),
+  };
   await store.createWebhook(endpoint);
   return endpoint;
 }
@@ -45,7 +67,11 @@ t.test('each committed entry is delivered once per matching endpoint, verifiably
   }
   await ledger.credit(callerOf(alice), { walletId: aliceWallet, amount: 1000 }, { idempotencyKey: 'c-0' }); // replay: no new entry
   await ledger.debit(callerOf(alice), { walletId: aliceWallet, amount: 200 }, { idempotencyKey: 'd-0' });
-  await ledger.transfer(callerOf(alice), { fromWalletId: aliceWallet, toWalletId: bobWallet, amount: 300 }, { idempotencyKey: 't-0' });
+  await ledger.transfer(
+    callerOf(alice),
+    { fromWalletId: aliceWallet, toWalletId: bobWallet, amount: 300 },
+    { idempotencyKey: 't-0' },
+  );
 
   const aliceEntries = await store.listTransactions(aliceWallet, { limit: 100 });
   const bobEntries = await store.listTransactions(bobWallet, { limit: 100 });
@@ -65,18 +91,37 @@ t.test('each committed entry is delivered once per matching endpoint, verifiably
     const body = JSON.parse(request.body) as { type: string; data: Record<string, unknown> };
     const entry = entries.get(String(request.headers['webhook-id']))!;
     const hook = entry.walletId === bobWallet ? bobHook : aliceHook;
-    t.equal(request.headers['webhook-signature'], expectedSignature(hook.secret, request), `signature of ${entry.type}`);
-    t.ok(Math.abs(Number(request.headers['webhook-timestamp']) - Date.now() / 1000) < 60, 'timestamp is unix seconds, now');
+    t.equal(
+      request.headers['webhook-signature'],
+      expectedSignature(hook.secret, request),
+      `signature of ${entry.type}`,
+    );
+    t.ok(
+      Math.abs(Number(request.headers['webhook-timestamp']) - Date.now() / 1000) < 60,
+      'timestamp is unix seconds, now',
+    );
     t.equal(request.headers['content-type'], 'application/json');
     t.equal(body.data.transactionId, entry.id);
     t.equal(body.data.amount, entry.amount);
     t.equal(body.data.balanceAfter, entry.balanceAfter);
     t.equal(body.data.walletId, entry.walletId);
     t.equal(body.data.occurredAt, entry.createdAt);
-    t.equal(body.type, { credit: 'wallet.credited', debit: 'wallet.debited', transfer_in: 'transfer.completed', transfer_out: 'transfer.completed' }[entry.type]);
+    t.equal(
+      body.type,
+      {
+        credit: 'wallet.credited',
+        debit: 'wallet.debited',
+        transfer_in: 'transfer.completed',
+        transfer_out: 'transfer.completed',
+      }[entry.type],
+    );
   }
   const wrongKey = { ...aliceHook, secret: generateWebhookSecret() };
-  t.not(receiver.requests[0]!.headers['webhook-signature'], expectedSignature(wrongKey.secret, receiver.requests[0]!), 'another key does not verify');
+  t.not(
+    receiver.requests[0]!.headers['webhook-signature'],
+    expectedSignature(wrongKey.secret, receiver.requests[0]!),
+    'another key does not verify',
+  );
 });
 
 t.test('a receiver failing the first 3 attempts is retried with growing delays, then delivered', async (t) => {
@@ -95,7 +140,11 @@ t.test('a receiver failing the first 3 attempts is retried with growing delays, 
   t.ok(await waitFor(() => receiver.requests.length >= 4, 15_000), 'fourth attempt arrives');
   await sleep(300);
   t.equal(receiver.requests.length, 4, 'no attempt after the success');
-  t.equal(new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size, 1, 'same webhook-id on every attempt');
+  t.equal(
+    new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size,
+    1,
+    'same webhook-id on every attempt',
+  );
   const gapsMs = receiver.requests.slice(1).map((request, index) => request.atMs - receiver.requests[index]!.atMs);
   // Equal jitter: retry n waits at least base * 2^(n-1) / 2.
   t.ok(gapsMs[0]! >= 95, `first retry waited ${gapsMs[0]} ms >= 100`);
@@ -130,14 +179,30 @@ t.test('a 410 stops retrying: the job lands in the dead-letter set and can be re
   const page = await listDeadLetters(redis, deadLetterSources(worker.queues), { limit: 10 });
   t.equal(page.items.length, 1);
   t.equal(page.nextCursor, null);
-  t.match(page.items[0], { id: `${entry!.id}.${hook.id}`, queue: 'deliveries', eventId: entry!.id, endpointId: hook.id, userId: user, eventType: 'wallet.credited', attemptsMade: 1, failedReason: 'HTTP 410' });
+  t.match(page.items[0], {
+    id: `${entry!.id}.${hook.id}`,
+    queue: 'deliveries',
+    eventId: entry!.id,
+    endpointId: hook.id,
+    userId: user,
+    eventType: 'wallet.credited',
+    attemptsMade: 1,
+    failedReason: 'HTTP 410',
+  });
 
   answer = 204;
   const retried = await retryDeadLetter(deadLetterSources(worker.queues), page.items[0]!.id);
   t.equal(retried?.id, page.items[0]!.id);
   t.ok(await waitFor(() => receiver.requests.length === 2, 10_000), 're-driven delivery arrives');
-  t.ok(await waitFor(async () => (await worker.queues.deliveries.getCompletedCount()) === 1, 5000), 'completed after re-drive');
+  t.ok(
+    await waitFor(async () => (await worker.queues.deliveries.getCompletedCount()) === 1, 5000),
+    'completed after re-drive',
+  );
   t.equal(await worker.queues.deliveries.getFailedCount(), 0, 'dead-letter set empty');
-  t.equal(await retryDeadLetter(deadLetterSources(worker.queues), page.items[0]!.id), null, 'a completed job is no dead letter');
+  t.equal(
+    await retryDeadLetter(deadLetterSources(worker.queues), page.items[0]!.id),
+    null,
+    'a completed job is no dead letter',
+  );
   t.equal(await retryDeadLetter(deadLetterSources(worker.queues), 'no-such-job'), null);
 });

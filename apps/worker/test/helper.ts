@@ -93,7 +93,10 @@ export interface Receiver {
 }
 
 /** A loopback webhook receiver on port 0; `status` decides the answer to each request. */
-export async function startReceiver(t: Teardown, status: (request: ReceivedRequest, index: number) => number = () => 204): Promise<Receiver> {
+export async function startReceiver(
+  t: Teardown,
+  status: (request: ReceivedRequest, index: number) => number = () => 204,
+): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -157,7 +160,11 @@ export function cleanRedisPrefix(t: Teardown, prefix: string, url = REDIS_URL): 
 }
 
 /** Polls until `check` is true or timeoutMs passes; returns the last value of check. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 25): Promise<boolean> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  stepMs = 25,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
@@ -177,18 +184,32 @@ export async function freePort(): Promise<number> {
 
 /** A private redis-server on `port`, without persistence; resolves once it answers PING. */
 export async function startRedisServer(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const probe = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   probe.on('error', () => undefined); // Refused connections are expected until the server is up.
   try {
-    const up = await waitFor(async () => {
-      try {
-        if (probe.status !== 'ready') await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      }
-    }, 10_000, 50);
+    const up = await waitFor(
+      async () => {
+        try {
+          if (probe.status !== 'ready') await probe.connect();
+          return (await probe.ping()) === 'PONG';
+        } catch {
+          return false;
+        }
+      },
+      10_000,
+      50,
+    );
     if (!up) throw new Error('redis-server did not start');
   } finally {
     probe.disconnect();

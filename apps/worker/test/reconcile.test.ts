@@ -5,7 +5,16 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
 import {
-  DATABASE_URL, callerOf, cleanRedisPrefix, ledgerFor, newSchema, newWallet, startWorker, testConfig, waitFor, writerStore,
+  DATABASE_URL,
+  callerOf,
+  cleanRedisPrefix,
+  ledgerFor,
+  newSchema,
+  newWallet,
+  startWorker,
+  testConfig,
+  waitFor,
+  writerStore,
 } from './helper.js';
 import { runReconciliation, walletMismatches } from '../src/reconcile.js';
 import { purgeExpiredIdempotency } from '../src/processors/maintenance.js';
@@ -22,7 +31,11 @@ t.test('clean ledger, then a tampered balance is found (direct run and scheduled
     await ledger.credit(callerOf(user), { walletId: wallet, amount: 1000 }, { idempotencyKey: 'c' });
   }
   await ledger.debit(callerOf(users[0]!), { walletId: wallets[0]!, amount: 300 }, { idempotencyKey: 'd' });
-  await ledger.transfer(callerOf(users[1]!), { fromWalletId: wallets[1]!, toWalletId: wallets[2]!, amount: 250 }, { idempotencyKey: 't' });
+  await ledger.transfer(
+    callerOf(users[1]!),
+    { fromWalletId: wallets[1]!, toWalletId: wallets[2]!, amount: 250 },
+    { idempotencyKey: 't' },
+  );
   await newWallet(ledger, `empty-${randomUUID()}`); // a wallet without entries is consistent too
 
   const mismatches: unknown[] = [];
@@ -42,7 +55,10 @@ t.test('clean ledger, then a tampered balance is found (direct run and scheduled
   t.equal(tampered.mismatchCount, 2);
   t.same(
     tampered.report.mismatches.map((mismatch) => [mismatch.kind, mismatch.walletId]).sort(),
-    [['balance_mismatch', wallets[3]], ['last_entry_mismatch', wallets[3]]].sort(),
+    [
+      ['balance_mismatch', wallets[3]],
+      ['last_entry_mismatch', wallets[3]],
+    ].sort(),
     'the tampered wallet, and only it',
   );
   t.equal(mismatches.length, 2, 'each mismatch reported to the logger hook');
@@ -52,7 +68,10 @@ t.test('clean ledger, then a tampered balance is found (direct run and scheduled
   cleanRedisPrefix(t, config.REDIS_PREFIX);
   const before = (await store.latestReconciliationReport())!.id;
   const worker = await startWorker(t, config, schema);
-  t.ok(await waitFor(async () => (await store.latestReconciliationReport())?.id !== before, 10_000), 'the scheduled job stored a new report');
+  t.ok(
+    await waitFor(async () => (await store.latestReconciliationReport())?.id !== before, 10_000),
+    'the scheduled job stored a new report',
+  );
   const scheduled = (await store.latestReconciliationReport())!;
   t.equal(scheduled.mismatches.length, 2);
   t.equal(scheduled.walletsChecked, 6);
@@ -61,16 +80,28 @@ t.test('clean ledger, then a tampered balance is found (direct run and scheduled
   t.match(metrics, /^wallet_reconciliation_last_run_timestamp_seconds \d+/m);
 
   await client.query(`UPDATE ${schema}.wallets SET balance = balance - 1 WHERE id = $1`, [wallets[3]]);
-  t.ok(await waitFor(async () => (await store.latestReconciliationReport())!.mismatches.length === 0, 10_000), 'clean again once repaired');
+  t.ok(
+    await waitFor(async () => (await store.latestReconciliationReport())!.mismatches.length === 0, 10_000),
+    'clean again once repaired',
+  );
 });
 
 t.test('walletMismatches names each broken invariant', async (t) => {
   const base = { walletId: 'w', balance: 10, version: 2, entrySum: 10, entryCount: 2, lastBalanceAfter: 10 };
   t.same(walletMismatches(base), []);
   t.same(walletMismatches({ ...base, entryCount: 0, version: 0, entrySum: 0, balance: 0, lastBalanceAfter: null }), []);
-  t.same(walletMismatches({ ...base, version: 3 }).map((m) => m.kind), ['version_mismatch']);
-  t.same(walletMismatches({ ...base, lastBalanceAfter: 9 }).map((m) => m.kind), ['last_entry_mismatch']);
-  t.same(walletMismatches({ ...base, balance: -1 }).map((m) => m.kind), ['negative_balance', 'balance_mismatch', 'last_entry_mismatch']);
+  t.same(
+    walletMismatches({ ...base, version: 3 }).map((m) => m.kind),
+    ['version_mismatch'],
+  );
+  t.same(
+    walletMismatches({ ...base, lastBalanceAfter: 9 }).map((m) => m.kind),
+    ['last_entry_mismatch'],
+  );
+  t.same(
+    walletMismatches({ ...base, balance: -1 }).map((m) => m.kind),
+    ['negative_balance', 'balance_mismatch', 'last_entry_mismatch'],
+  );
 });
 
 t.test('the purge deletes expired idempotency records only', async (t) => {

@@ -6,8 +6,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { generateWebhookSecret } from '@wallet/queue';
 import {
-  callerOf, freePort, ledgerFor, newSchema, newWallet, startReceiver, startRedisServer, startWorker, stopRedisServer,
-  testConfig, waitFor, writerStore,
+  callerOf,
+  freePort,
+  ledgerFor,
+  newSchema,
+  newWallet,
+  startReceiver,
+  startRedisServer,
+  startWorker,
+  stopRedisServer,
+  testConfig,
+  waitFor,
+  writerStore,
 } from './helper.js';
 
 t.test('events written while Redis is down are delivered after it returns', async (t) => {
@@ -20,7 +30,14 @@ t.test('events written while Redis is down are delivered after it returns', asyn
   const ledger = ledgerFor(store);
   const receiver = await startReceiver(t);
   const user = `erin-${randomUUID()}`;
-  await store.createWebhook({ id: randomUUID(), userId: user, url: receiver.url, events: [], secret: generateWebhookSecret(), createdAt: new Date().toISOString() });
+  await store.createWebhook({
+    id: randomUUID(),
+    userId: user,
+    url: receiver.url,
+    events: [],
+    secret: generateWebhookSecret(),
+    createdAt: new Date().toISOString(),
+  });
   const wallet = await newWallet(ledger, user);
   const worker = await startWorker(t, config, schema, { outboxLeaseMs: 1000 });
 
@@ -29,7 +46,11 @@ t.test('events written while Redis is down are delivered after it returns', asyn
 
   await stopRedisServer(redis);
   for (let index = 0; index < 5; index++) {
-    const result = await ledger.credit(callerOf(user), { walletId: wallet, amount: 10 + index }, { idempotencyKey: `during-${index}` });
+    const result = await ledger.credit(
+      callerOf(user),
+      { walletId: wallet, amount: 10 + index },
+      { idempotencyKey: `during-${index}` },
+    );
     t.equal(result.statusCode, 200, 'writes succeed with Redis down');
   }
   const failedRounds = await waitFor(async () => {
@@ -39,7 +60,7 @@ t.test('events written while Redis is down are delivered after it returns', asyn
   t.ok(failedRounds, 'the relay noticed Redis down');
   const readiness = await fetch(`http://127.0.0.1:${worker.port}/health/ready`);
   t.equal(readiness.status, 503, 'worker readiness reports Redis down');
-  t.equal((await readiness.json() as { checks: { redis: string } }).checks.redis, 'down');
+  t.equal(((await readiness.json()) as { checks: { redis: string } }).checks.redis, 'down');
   t.ok((await store.outboxLagSeconds()) >= 0);
   await sleep(300);
   t.equal(receiver.requests.length, 1, 'nothing delivered during the outage');

@@ -9,13 +9,27 @@ import pino from 'pino';
 import { Queue } from 'bullmq';
 import type { LedgerStore, OutboxEvent, OutboxEventType, WebhookEndpoint } from '@wallet/ledger';
 import {
-  createProducerRedis, deliveryJobId, generateWebhookSecret, queueNaming, type DeliveryJob, type DeliveryPolicy,
+  createProducerRedis,
+  deliveryJobId,
+  generateWebhookSecret,
+  queueNaming,
+  type DeliveryJob,
+  type DeliveryPolicy,
 } from '@wallet/queue';
 import { OutboxRelay } from '../src/outbox-relay.js';
 import { WorkerMetrics } from '../src/metrics.js';
 import { planDeliveries } from '../src/delivery-plan.js';
 import {
-  REDIS_URL, callerOf, cleanRedisPrefix, freePort, ledgerFor, newSchema, newWallet, startRedisServer, stopRedisServer, writerStore,
+  REDIS_URL,
+  callerOf,
+  cleanRedisPrefix,
+  freePort,
+  ledgerFor,
+  newSchema,
+  newWallet,
+  startRedisServer,
+  stopRedisServer,
+  writerStore,
 } from './helper.js';
 
 const POLICY: DeliveryPolicy = { attempts: 3, backoffMs: 10 };
@@ -38,13 +52,27 @@ function counted(store: LedgerStore): { store: LedgerStore; calls: Map<string, n
 
 function relayFor(store: LedgerStore, deliveries: Queue<DeliveryJob>, metrics = new WorkerMetrics()): OutboxRelay {
   return new OutboxRelay({
-    store, deliveries, owner: `relay-${randomUUID()}`, batchSize: 100, pollMs: 20, leaseMs: 1000, enqueueTimeoutMs: 2000,
-    failureBackoffMaxMs: 100, policy: POLICY, logger: pino({ level: 'silent' }), metrics,
+    store,
+    deliveries,
+    owner: `relay-${randomUUID()}`,
+    batchSize: 100,
+    pollMs: 20,
+    leaseMs: 1000,
+    enqueueTimeoutMs: 2000,
+    failureBackoffMaxMs: 100,
+    policy: POLICY,
+    logger: pino({ level: 'silent' }),
+    metrics,
   });
 }
 
 const endpointOf = (userId: string, events: OutboxEventType[] = []): WebhookEndpoint => ({
-  id: randomUUID(), userId, url: 'http://127.0.0.1:9/hook', events, secret: generateWebhookSecret(), createdAt: new Date().toISOString(),
+  id: randomUUID(),
+  userId,
+  url: 'http://127.0.0.1:9/hook',
+  events,
+  secret: generateWebhookSecret(),
+  createdAt: new Date().toISOString(),
 });
 
 t.test('one endpoint read per batch; jobs only for events with a matching endpoint', async (t) => {
@@ -87,13 +115,22 @@ t.test('one endpoint read per batch; jobs only for events with a matching endpoi
   const annDebit = annEntries.find((entry) => entry.type === 'debit');
   const benCredit = (await entries(ben)).find((entry) => entry.type === 'credit')!;
   const expected = [
-    deliveryJobId(annCredit!.id, annAll.id), deliveryJobId(annDebit!.id, annAll.id), deliveryJobId(annDebit!.id, annDebits.id),
+    deliveryJobId(annCredit!.id, annAll.id),
+    deliveryJobId(annDebit!.id, annAll.id),
+    deliveryJobId(annDebit!.id, annDebits.id),
     deliveryJobId(benCredit.id, benCredits.id),
   ].sort();
   const jobs = await deliveries.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'], 0, 100);
-  t.same(jobs.map((job) => job.id).sort(), expected, 'ann: credit + debit to her catch-all, debit to her debit hook; ben: credit only; cid: nothing');
+  t.same(
+    jobs.map((job) => job.id).sort(),
+    expected,
+    'ann: credit + debit to her catch-all, debit to her debit hook; ben: credit only; cid: nothing',
+  );
   const annDebitJob = jobs.find((job) => job.id === deliveryJobId(annDebit!.id, annDebits.id))!;
-  t.match(annDebitJob.data, { endpointId: annDebits.id, event: { id: annDebit!.id, type: 'wallet.debited', userId: ann } });
+  t.match(annDebitJob.data, {
+    endpointId: annDebits.id,
+    event: { id: annDebit!.id, type: 'wallet.debited', userId: ann },
+  });
   t.match(annDebitJob.opts, { attempts: POLICY.attempts, backoff: { delay: POLICY.backoffMs } });
   const counter = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value;
   t.equal(await counter('wallet_worker_outbox_relayed_total'), 7);
@@ -105,13 +142,32 @@ t.test('one endpoint read per batch; jobs only for events with a matching endpoi
 
 t.test('planDeliveries: per event, the endpoints of its own user that want its type', async (t) => {
   const event = (userId: string, type: OutboxEventType): OutboxEvent => ({
-    id: randomUUID(), type, userId, walletId: randomUUID(), transactionId: randomUUID(), currency: 'EUR', amount: 1, balanceAfter: 1,
+    id: randomUUID(),
+    type,
+    userId,
+    walletId: randomUUID(),
+    transactionId: randomUUID(),
+    currency: 'EUR',
+    amount: 1,
+    balanceAfter: 1,
     occurredAt: new Date().toISOString(),
   });
-  const hooks = [endpointOf('u1'), endpointOf('u1', ['transfer.completed']), endpointOf('u2', ['wallet.credited', 'wallet.debited'])];
-  const events = [event('u1', 'wallet.credited'), event('u2', 'transfer.completed'), event('u3', 'wallet.credited'), event('u2', 'wallet.debited')];
+  const hooks = [
+    endpointOf('u1'),
+    endpointOf('u1', ['transfer.completed']),
+    endpointOf('u2', ['wallet.credited', 'wallet.debited']),
+  ];
+  const events = [
+    event('u1', 'wallet.credited'),
+    event('u2', 'transfer.completed'),
+    event('u3', 'wallet.credited'),
+    event('u2', 'wallet.debited'),
+  ];
   const plan = planDeliveries(events, hooks, POLICY);
-  t.same(plan.map((job) => job.opts.jobId), [deliveryJobId(events[0]!.id, hooks[0]!.id), deliveryJobId(events[3]!.id, hooks[2]!.id)]);
+  t.same(
+    plan.map((job) => job.opts.jobId),
+    [deliveryJobId(events[0]!.id, hooks[0]!.id), deliveryJobId(events[3]!.id, hooks[2]!.id)],
+  );
   t.same(planDeliveries(events, [], POLICY), [], 'no endpoint, no job');
 });
 

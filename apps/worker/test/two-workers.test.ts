@@ -8,7 +8,17 @@ import pg from 'pg';
 import t from 'tap';
 import { generateWebhookSecret } from '@wallet/queue';
 import {
-  DATABASE_URL, callerOf, cleanRedisPrefix, ledgerFor, newSchema, newWallet, startReceiver, startWorker, testConfig, waitFor, writerStore,
+  DATABASE_URL,
+  callerOf,
+  cleanRedisPrefix,
+  ledgerFor,
+  newSchema,
+  newWallet,
+  startReceiver,
+  startWorker,
+  testConfig,
+  waitFor,
+  writerStore,
 } from './helper.js';
 
 t.test('two workers deliver each event id exactly once', async (t) => {
@@ -21,11 +31,22 @@ t.test('two workers deliver each event id exactly once', async (t) => {
   const users = [0, 1, 2].map((index) => `user${index}-${randomUUID()}`);
   const wallets: string[] = [];
   for (const user of users) {
-    await store.createWebhook({ id: randomUUID(), userId: user, url: receiver.url, events: [], secret: generateWebhookSecret(), createdAt: new Date().toISOString() });
+    await store.createWebhook({
+      id: randomUUID(),
+      userId: user,
+      url: receiver.url,
+      events: [],
+      secret: generateWebhookSecret(),
+      createdAt: new Date().toISOString(),
+    });
     wallets.push(await newWallet(ledger, user));
   }
   const write = (round: number) =>
-    Promise.all(users.map((user, index) => ledger.credit(callerOf(user), { walletId: wallets[index]!, amount: 5 }, { idempotencyKey: `r${round}` })));
+    Promise.all(
+      users.map((user, index) =>
+        ledger.credit(callerOf(user), { walletId: wallets[index]!, amount: 5 }, { idempotencyKey: `r${round}` }),
+      ),
+    );
   for (let round = 0; round < 6; round++) await write(round); // 18 events waiting before the workers start
 
   const [first, second] = await Promise.all([startWorker(t, config, schema), startWorker(t, config, schema)]);
@@ -37,13 +58,18 @@ t.test('two workers deliver each event id exactly once', async (t) => {
   t.equal(new Set(ids).size, 30, 'thirty distinct event ids');
 
   const relayed = async (worker: typeof first) =>
-    Number((await worker.metrics.registry.getSingleMetric('wallet_worker_outbox_relayed_total')!.get()).values[0]?.value ?? 0);
+    Number(
+      (await worker.metrics.registry.getSingleMetric('wallet_worker_outbox_relayed_total')!.get()).values[0]?.value ??
+        0,
+    );
   t.equal((await relayed(first)) + (await relayed(second)), 30, 'each event relayed by exactly one worker');
 
   // Force a second relay of every event, as after a crash between enqueue and mark-published.
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
-  const reset = await client.query(`UPDATE ${schema}.outbox SET published_at = NULL, claimed_by = NULL, claimed_until = NULL`);
+  const reset = await client.query(
+    `UPDATE ${schema}.outbox SET published_at = NULL, claimed_by = NULL, claimed_until = NULL`,
+  );
   await client.end();
   t.equal(reset.rowCount, 30);
   t.ok(await waitFor(async () => (await store.outboxLagSeconds()) === 0, 10_000), 're-published');

@@ -11,8 +11,19 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { generateWebhookSecret, queueNaming } from '@wallet/queue';
 import {
-  DATABASE_URL, REDIS_URL, callerOf, cleanRedisPrefix, freePort, ledgerFor, newSchema, newWallet, startReceiver, startWorker,
-  testConfig, waitFor, writerStore,
+  DATABASE_URL,
+  REDIS_URL,
+  callerOf,
+  cleanRedisPrefix,
+  freePort,
+  ledgerFor,
+  newSchema,
+  newWallet,
+  startReceiver,
+  startWorker,
+  testConfig,
+  waitFor,
+  writerStore,
 } from './helper.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -34,7 +45,14 @@ t.test('probes and metrics; close() lets the active delivery finish', async (t) 
     });
   });
   const user = `ops-${randomUUID()}`;
-  await store.createWebhook({ id: randomUUID(), userId: user, url: receiver.url, events: [], secret: generateWebhookSecret(), createdAt: new Date().toISOString() });
+  await store.createWebhook({
+    id: randomUUID(),
+    userId: user,
+    url: receiver.url,
+    events: [],
+    secret: generateWebhookSecret(),
+    createdAt: new Date().toISOString(),
+  });
   const wallet = await newWallet(ledger, user);
   const worker = await startWorker(t, config, schema);
   const base = `http://127.0.0.1:${worker.port}`;
@@ -70,7 +88,10 @@ t.test('probes and metrics; close() lets the active delivery finish', async (t) 
   await t.rejects(fetch(`${base}/health/live`), 'health server closed');
 
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  const deliveries = new Queue(queueNaming(config.REDIS_PREFIX).deliveries, { connection: redis, prefix: config.REDIS_PREFIX });
+  const deliveries = new Queue(queueNaming(config.REDIS_PREFIX).deliveries, {
+    connection: redis,
+    prefix: config.REDIS_PREFIX,
+  });
   t.teardown(async () => {
     await deliveries.close();
     await redis.quit();
@@ -86,27 +107,39 @@ t.test('the built worker exits 0 on SIGTERM and 1 on a bad configuration', async
   const port = await freePort();
   const env = {
     PATH: process.env.PATH ?? '',
-    DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL, REDIS_PREFIX: prefix,
-    WORKER_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent',
+    DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    WORKER_PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
   };
   const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  const up = await waitFor(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, 20_000, 100);
+  const up = await waitFor(
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    20_000,
+    100,
+  );
   t.ok(up, 'ready');
   child.kill('SIGTERM');
   const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
   t.equal(code, 0, 'exit 0 after SIGTERM');
 
-  const bad = spawn(process.execPath, [MAIN], { env: { ...env, WORKER_CONCURRENCY: 'lots' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const bad = spawn(process.execPath, [MAIN], {
+    env: { ...env, WORKER_CONCURRENCY: 'lots' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   bad.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const badCode = await new Promise<number | null>((resolve) => bad.once('exit', (exitCode) => resolve(exitCode)));

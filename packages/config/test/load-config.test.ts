@@ -9,16 +9,33 @@ const secret = 's'.repeat(32);
 t.test('defaults are the documented ones', async (t) => {
   const config = loadConfig({ JWT_SECRET: secret }, { requireJwt: true });
   t.match(config, {
-    PORT: 3000, HOST: '0.0.0.0', LEDGER_STORE: 'postgres', DATABASE_URL: 'postgres://localhost:5432/wallet',
-    REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_MAX: 100, RATE_LIMIT_WINDOW_MS: 60000,
-    IDEMPOTENCY_TTL_SECONDS: 86400, HISTORY_CACHE_TTL_SECONDS: 30, MAX_AMOUNT: 100_000_000_000,
-    SHUTDOWN_DELAY_MS: 0, SHUTDOWN_TIMEOUT_MS: 25000, WORKER_PORT: 3001, WEBHOOK_ALLOW_PRIVATE: false, LOG_LEVEL: 'info',
+    PORT: 3000,
+    HOST: '0.0.0.0',
+    LEDGER_STORE: 'postgres',
+    DATABASE_URL: 'postgres://localhost:5432/wallet',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    RATE_LIMIT_MAX: 100,
+    RATE_LIMIT_WINDOW_MS: 60000,
+    IDEMPOTENCY_TTL_SECONDS: 86400,
+    HISTORY_CACHE_TTL_SECONDS: 30,
+    MAX_AMOUNT: 100_000_000_000,
+    SHUTDOWN_DELAY_MS: 0,
+    SHUTDOWN_TIMEOUT_MS: 25000,
+    WORKER_PORT: 3001,
+    WEBHOOK_ALLOW_PRIVATE: false,
+    LOG_LEVEL: 'info',
   });
   t.equal(config.MONGO_URL, undefined);
 });
 
 t.test('values are converted from strings', async (t) => {
-  const config = loadConfig({ PORT: '8080', WEBHOOK_ALLOW_PRIVATE: 'true', LEDGER_STORE: 'mongo', MONGO_URL: 'mongodb://m/?replicaSet=rs0', LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    PORT: '8080',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    LEDGER_STORE: 'mongo',
+    MONGO_URL: 'mongodb://m/?replicaSet=rs0',
+    LOG_LEVEL: 'warn',
+  });
   t.equal(config.PORT, 8080);
   t.equal(config.WEBHOOK_ALLOW_PRIVATE, true);
   t.equal(config.LEDGER_STORE, 'mongo');
@@ -59,13 +76,19 @@ for (const [env, message] of bad) {
 t.test('the API refuses to start without a JWT key', async (t) => {
   t.throws(() => loadConfig({}, { requireJwt: true }), { message: /^JWT_SECRET: required/ });
   t.doesNotThrow(() => loadConfig({}));
-  t.doesNotThrow(() => loadConfig({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\n' + 'A'.repeat(80) + '\n-----END PUBLIC KEY-----' }, { requireJwt: true }));
+  t.doesNotThrow(() =>
+    loadConfig(
+      { JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\n' + 'A'.repeat(80) + '\n-----END PUBLIC KEY-----' },
+      { requireJwt: true },
+    ),
+  );
 });
 
 t.test('every variable has a description-worthy bound', async (t) => {
   for (const [name, schema] of Object.entries(EnvSchema.properties)) {
     const s = schema as { type?: string; maximum?: number; maxLength?: number; anyOf?: unknown };
     if (s.type === 'integer') t.ok(s.maximum !== undefined, `${name} has a maximum`);
-    if (s.type === 'string') t.ok(s.maxLength !== undefined || (s as { pattern?: string }).pattern, `${name} has a length bound`);
+    if (s.type === 'string')
+      t.ok(s.maxLength !== undefined || (s as { pattern?: string }).pattern, `${name} has a length bound`);
   }
 });

@@ -23,7 +23,9 @@ export class CursorCodec {
   }
 
   encode(position: HistoryPosition): string {
-    const payload = Buffer.from(JSON.stringify([position.userId, position.walletId, position.seq])).toString('base64url');
+    const payload = Buffer.from(JSON.stringify([position.userId, position.walletId, position.seq])).toString(
+      'base64url',
+    );
     return `${payload}.${this.#sign(payload).toString('base64url')}`;
   }
 

@@ -1,4 +1,12 @@
-import type { AuditEvent, BalanceCommand, OutboxEvent, Transaction, TransferCommand, Wallet, WriteContext } from './types.js';
+import type {
+  AuditEvent,
+  BalanceCommand,
+  OutboxEvent,
+  Transaction,
+  TransferCommand,
+  Wallet,
+  WriteContext,
+} from './types.js';
 
 /** The outbox event of one ledger entry; its id is the entry's id, so one entry = one event. */
 export function outboxEventFor(entry: Transaction, wallet: Pick<Wallet, 'userId' | 'currency'>): OutboxEvent {
@@ -19,7 +27,12 @@ export function outboxEventFor(entry: Transaction, wallet: Pick<Wallet, 'userId'
       return { ...base, type: 'wallet.debited' };
     case 'transfer_in':
     case 'transfer_out':
-      return { ...base, type: 'transfer.completed', transferId: entry.transferId!, direction: entry.type === 'transfer_in' ? 'in' : 'out' };
+      return {
+        ...base,
+        type: 'transfer.completed',
+        transferId: entry.transferId!,
+        direction: entry.type === 'transfer_in' ? 'in' : 'out',
+      };
   }
 }
 

@@ -7,7 +7,15 @@ import { auditEventFor } from './events.js';
 import { CursorCodec } from './cursor.js';
 import type { LedgerStore } from './store.js';
 import type {
-  IdempotencyRecord, Metadata, Operation, StoredBody, StoredTransaction, Transaction, Wallet, WriteContext, WriteOutcome,
+  IdempotencyRecord,
+  Metadata,
+  Operation,
+  StoredBody,
+  StoredTransaction,
+  Transaction,
+  Wallet,
+  WriteContext,
+  WriteOutcome,
 } from './types.js';
 
 export interface LedgerServiceOptions {
@@ -94,7 +102,8 @@ export class LedgerService {
   }
 
   async createWallet(caller: Caller, input: { currency: string }, options: WriteOptions = {}): Promise<WriteResult> {
-    if (!CURRENCY_PATTERN.test(input.currency)) throw new LedgerError('validation_failed', 'currency must be 3 capital letters');
+    if (!CURRENCY_PATTERN.test(input.currency))
+      throw new LedgerError('validation_failed', 'currency must be 3 capital letters');
     const operation: Operation = 'wallet.create';
     return this.#write(caller, operation, { currency: input.currency }, options, (context) =>
       this.#store.createWallet({ ...context, walletId: randomUUID(), currency: input.currency }),
@@ -111,7 +120,8 @@ export class LedgerService {
 
   async transfer(caller: Caller, input: TransferInput, options: WriteOptions): Promise<WriteResult> {
     assertAmount(input.amount, this.#options.maxAmountMinor);
-    if (input.fromWalletId === input.toWalletId) throw new LedgerError('same_wallet', 'source and destination must differ');
+    if (input.fromWalletId === input.toWalletId)
+      throw new LedgerError('same_wallet', 'source and destination must differ');
     const metadata = sortedMetadata(input.metadata);
     const request = { fromWalletId: input.fromWalletId, toWalletId: input.toWalletId, amount: input.amount, metadata };
     return this.#write(caller, 'transfer.create', request, this.#requireKey(options), (context) =>
@@ -144,7 +154,11 @@ export class LedgerService {
    * Resolves a history request to the wallet (ownership checked, version read) and the
    * position to read before. Split from readHistory so a cache can sit between the two.
    */
-  async resolveHistory(userId: string, walletId: string, cursor?: string): Promise<{ wallet: Wallet; beforeSeq?: number }> {
+  async resolveHistory(
+    userId: string,
+    walletId: string,
+    cursor?: string,
+  ): Promise<{ wallet: Wallet; beforeSeq?: number }> {
     const position = cursor === undefined ? undefined : this.#cursors.decode(cursor, { userId, walletId });
     const wallet = await this.getWallet(userId, walletId);
     return position ? { wallet, beforeSeq: position.seq } : { wallet };
@@ -165,7 +179,12 @@ export class LedgerService {
     return this.#store.findIdempotencyRecord(userId, key);
   }
 
-  async #balanceChange(kind: 'credit' | 'debit', caller: Caller, input: BalanceInput, options: WriteOptions): Promise<WriteResult> {
+  async #balanceChange(
+    kind: 'credit' | 'debit',
+    caller: Caller,
+    input: BalanceInput,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
     assertAmount(input.amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
     const request = { walletId: input.walletId, amount: input.amount, metadata };
@@ -204,14 +223,23 @@ export class LedgerService {
       idempotency:
         key === undefined
           ? undefined
-          : { key, fingerprint, expiresAt: new Date(now.getTime() + this.#options.idempotencyTtlSeconds * 1000).toISOString() },
+          : {
+              key,
+              fingerprint,
+              expiresAt: new Date(now.getTime() + this.#options.idempotencyTtlSeconds * 1000).toISOString(),
+            },
     };
     const observer = this.#options.observer ?? {};
     let outcome: WriteOutcome;
     try {
       outcome = await withConflictRetry(this.#options.retry, () => attempt(context), observer);
     } catch (error) {
-      const code: ErrorCode = error instanceof LedgerError ? error.code : error instanceof StoreUnavailable ? 'service_unavailable' : 'internal_error';
+      const code: ErrorCode =
+        error instanceof LedgerError
+          ? error.code
+          : error instanceof StoreUnavailable
+            ? 'service_unavailable'
+            : 'internal_error';
       observer.onOutcome?.(operation, code);
       if (error instanceof LedgerError) await this.#auditRefusal(context, operation, code, request);
       throw error;
@@ -219,7 +247,12 @@ export class LedgerService {
     return this.#resolve(operation, context, outcome, request);
   }
 
-  async #resolve(operation: Operation, context: WriteContext, outcome: WriteOutcome, request: object): Promise<WriteResult> {
+  async #resolve(
+    operation: Operation,
+    context: WriteContext,
+    outcome: WriteOutcome,
+    request: object,
+  ): Promise<WriteResult> {
     const observer = this.#options.observer ?? {};
     switch (outcome.kind) {
       case 'stored': {
@@ -270,7 +303,10 @@ export function assertWallet(wallet: Wallet): void {
 
 function assertEntry(entry: StoredTransaction): void {
   const delta = entry.type === 'credit' || entry.type === 'transfer_in' ? entry.amount : -entry.amount;
-  invariant(entry.amount > 0 && entry.balanceAfter === entry.balanceBefore + delta, `entry ${entry.id} does not add up`);
+  invariant(
+    entry.amount > 0 && entry.balanceAfter === entry.balanceBefore + delta,
+    `entry ${entry.id} does not add up`,
+  );
 }
 
 function publicEntry(entry: StoredTransaction): Transaction {

@@ -45,7 +45,12 @@ export function judgeTransfer(from: Wallet | null, to: Wallet | null, command: T
 }
 
 export function isRemembered(code: ErrorCode): code is RememberedRefusal {
-  return code === 'insufficient_funds' || code === 'balance_limit_exceeded' || code === 'currency_mismatch' || code === 'wallet_exists';
+  return (
+    code === 'insufficient_funds' ||
+    code === 'balance_limit_exceeded' ||
+    code === 'currency_mismatch' ||
+    code === 'wallet_exists'
+  );
 }
 
 export function refusalBody(code: RememberedRefusal, detail: string): { statusCode: number; body: StoredBody } {
@@ -55,7 +60,12 @@ export function refusalBody(code: RememberedRefusal, detail: string): { statusCo
 /** The wallet and entry a credit or debit produces; used by read-then-CAS stores. */
 export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { wallet: Wallet; entry: Transaction } {
   const delta = command.kind === 'credit' ? command.amount : -command.amount;
-  const after: Wallet = { ...wallet, balance: wallet.balance + delta, version: wallet.version + 1, updatedAt: command.now };
+  const after: Wallet = {
+    ...wallet,
+    balance: wallet.balance + delta,
+    version: wallet.version + 1,
+    updatedAt: command.now,
+  };
   const entry: Transaction = {
     id: command.transactionId,
     walletId: wallet.id,
@@ -70,8 +80,17 @@ export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { w
   return { wallet: after, entry };
 }
 
-export function transferEntries(from: Wallet, to: Wallet, command: TransferCommand): { debit: Transaction; credit: Transaction } {
-  const leg = (wallet: Wallet, id: string, type: 'transfer_in' | 'transfer_out', balanceAfter: number): Transaction => ({
+export function transferEntries(
+  from: Wallet,
+  to: Wallet,
+  command: TransferCommand,
+): { debit: Transaction; credit: Transaction } {
+  const leg = (
+    wallet: Wallet,
+    id: string,
+    type: 'transfer_in' | 'transfer_out',
+    balanceAfter: number,
+  ): Transaction => ({
     id,
     walletId: wallet.id,
     type,

@@ -1,7 +1,16 @@
 import type {
-  AuditEvent, BalanceCommand, CreateWalletCommand, IdempotencyRecord, OutboxEvent,
-  ReconciliationReport, StoredTransaction, TransferCommand, Wallet, WalletAudit,
-  WebhookEndpoint, WriteOutcome,
+  AuditEvent,
+  BalanceCommand,
+  CreateWalletCommand,
+  IdempotencyRecord,
+  OutboxEvent,
+  ReconciliationReport,
+  StoredTransaction,
+  TransferCommand,
+  Wallet,
+  WalletAudit,
+  WebhookEndpoint,
+  WriteOutcome,
 } from './types.js';
 
 /** User ids one webhooksForUsers call accepts: OUTBOX_BATCH_SIZE's ceiling. */

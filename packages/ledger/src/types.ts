@@ -51,8 +51,7 @@ export interface TransferResult {
 
 /** The body a request produced, kept with its idempotency key and replayed as it is. */
 export type StoredBody =
-  | { data: BalanceResult | TransferResult | Wallet }
-  | { error: { code: RememberedRefusal; detail: string } };
+  { data: BalanceResult | TransferResult | Wallet } | { error: { code: RememberedRefusal; detail: string } };
 
 export type Operation = 'wallet.create' | 'wallet.credit' | 'wallet.debit' | 'transfer.create';
 
@@ -179,4 +178,8 @@ export interface ReconciliationReport {
   mismatches: Array<{ kind: string; walletId?: string; transferId?: string; detail: string }>;
 }
 
-export const OUTBOX_EVENT_TYPES: readonly OutboxEventType[] = ['wallet.credited', 'wallet.debited', 'transfer.completed'];
+export const OUTBOX_EVENT_TYPES: readonly OutboxEventType[] = [
+  'wallet.credited',
+  'wallet.debited',
+  'transfer.completed',
+];

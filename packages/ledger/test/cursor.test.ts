@@ -21,15 +21,31 @@ t.test('round-trips a position for its user and wallet', async (t) => {
   const cursor = codec.encode({ ...owner, seq: 42 });
   t.match(cursor, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'base64url payload and signature');
   t.same(codec.decode(cursor, owner), { ...owner, seq: 42 });
-  t.same(new CursorCodec('unit-test-secret').decode(cursor, owner), { ...owner, seq: 42 }, 'any codec with the secret accepts it');
+  t.same(
+    new CursorCodec('unit-test-secret').decode(cursor, owner),
+    { ...owner, seq: 42 },
+    'any codec with the secret accepts it',
+  );
   t.equal(codec.encode({ ...owner, seq: 42 }), cursor, 'deterministic');
 });
 
 t.test('refuses cursors for another user or wallet, or signed with another secret', async (t) => {
   const cursor = codec.encode({ ...owner, seq: 5 });
-  t.equal(codeOf(() => codec.decode(cursor, { userId: 'bob', walletId: 'w-1' })), 'validation_failed', 'other user');
-  t.equal(codeOf(() => codec.decode(cursor, { userId: 'alice', walletId: 'w-2' })), 'validation_failed', 'other wallet');
-  t.equal(codeOf(() => new CursorCodec('other-secret').decode(cursor, owner)), 'validation_failed', 'other secret');
+  t.equal(
+    codeOf(() => codec.decode(cursor, { userId: 'bob', walletId: 'w-1' })),
+    'validation_failed',
+    'other user',
+  );
+  t.equal(
+    codeOf(() => codec.decode(cursor, { userId: 'alice', walletId: 'w-2' })),
+    'validation_failed',
+    'other wallet',
+  );
+  t.equal(
+    codeOf(() => new CursorCodec('other-secret').decode(cursor, owner)),
+    'validation_failed',
+    'other secret',
+  );
 });
 
 t.test('refuses tampered and malformed cursors', async (t) => {
@@ -47,7 +63,12 @@ t.test('refuses tampered and malformed cursors', async (t) => {
     empty: '',
     'over 512 characters': `${'a'.repeat(600)}.${signature}`,
   };
-  for (const [label, value] of Object.entries(cases)) t.equal(codeOf(() => codec.decode(value, owner)), 'validation_failed', label);
+  for (const [label, value] of Object.entries(cases))
+    t.equal(
+      codeOf(() => codec.decode(value, owner)),
+      'validation_failed',
+      label,
+    );
 });
 
 t.test('a validly signed payload must still hold a well-formed position', async (t) => {
@@ -58,7 +79,20 @@ t.test('a validly signed payload must still hold a well-formed position', async 
     return `${payload}.${createHmac('sha256', key).update(payload).digest().subarray(0, 16).toString('base64url')}`;
   };
   t.same(codec.decode(sign(['alice', 'w-1', 3]), owner), { ...owner, seq: 3 }, 'the reconstruction matches the codec');
-  for (const body of ['not json', ['alice', 'w-1'], ['alice', 'w-1', 0], ['alice', 'w-1', -1], ['alice', 'w-1', 1.5], ['alice', 'w-1', '3'], ['alice', 'w-1', 2 ** 53], { seq: 3 }]) {
-    t.equal(codeOf(() => codec.decode(sign(body), owner)), 'validation_failed', `payload ${JSON.stringify(body)}`);
+  for (const body of [
+    'not json',
+    ['alice', 'w-1'],
+    ['alice', 'w-1', 0],
+    ['alice', 'w-1', -1],
+    ['alice', 'w-1', 1.5],
+    ['alice', 'w-1', '3'],
+    ['alice', 'w-1', 2 ** 53],
+    { seq: 3 },
+  ]) {
+    t.equal(
+      codeOf(() => codec.decode(sign(body), owner)),
+      'validation_failed',
+      `payload ${JSON.stringify(body)}`,
+    );
   }
 });

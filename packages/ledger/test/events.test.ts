@@ -1,29 +1,93 @@
 // Goal: each ledger entry maps to exactly one outbox event carrying its id, and audit events
 // copy the write's context. Method: the pure mapping functions.
 import t from 'tap';
-import { actionOf, auditEventFor, outboxEventFor, transferEntries, type TransferCommand, type Wallet } from '../src/index.js';
+import {
+  actionOf,
+  auditEventFor,
+  outboxEventFor,
+  transferEntries,
+  type TransferCommand,
+  type Wallet,
+} from '../src/index.js';
 
 const NOW = '2030-01-01T00:00:00.000Z';
-const from: Wallet = { id: 'w-a', userId: 'alice', currency: 'USD', balance: 1000, version: 1, createdAt: NOW, updatedAt: NOW };
+const from: Wallet = {
+  id: 'w-a',
+  userId: 'alice',
+  currency: 'USD',
+  balance: 1000,
+  version: 1,
+  createdAt: NOW,
+  updatedAt: NOW,
+};
 const to: Wallet = { ...from, id: 'w-b', userId: 'bob', balance: 5 };
 const command: TransferCommand = {
-  userId: 'alice', requestId: 'r-1', ip: '10.0.0.1', now: NOW, fromWalletId: 'w-a', toWalletId: 'w-b', amount: 300, metadata: {},
-  transferId: 'tr-1', debitId: 'd-1', creditId: 'c-1', maxBalance: Number.MAX_SAFE_INTEGER,
+  userId: 'alice',
+  requestId: 'r-1',
+  ip: '10.0.0.1',
+  now: NOW,
+  fromWalletId: 'w-a',
+  toWalletId: 'w-b',
+  amount: 300,
+  metadata: {},
+  transferId: 'tr-1',
+  debitId: 'd-1',
+  creditId: 'c-1',
+  maxBalance: Number.MAX_SAFE_INTEGER,
 };
 
 t.test('transfer legs and their events', async (t) => {
   const { debit, credit } = transferEntries(from, to, command);
-  t.match(debit, { id: 'd-1', walletId: 'w-a', type: 'transfer_out', amount: 300, balanceBefore: 1000, balanceAfter: 700, transferId: 'tr-1' });
-  t.match(credit, { id: 'c-1', walletId: 'w-b', type: 'transfer_in', amount: 300, balanceBefore: 5, balanceAfter: 305, transferId: 'tr-1' });
-  t.same(outboxEventFor(debit, from), {
-    id: 'd-1', type: 'transfer.completed', userId: 'alice', walletId: 'w-a', transactionId: 'd-1', transferId: 'tr-1', direction: 'out',
-    currency: 'USD', amount: 300, balanceAfter: 700, occurredAt: NOW,
+  t.match(debit, {
+    id: 'd-1',
+    walletId: 'w-a',
+    type: 'transfer_out',
+    amount: 300,
+    balanceBefore: 1000,
+    balanceAfter: 700,
+    transferId: 'tr-1',
   });
-  t.match(outboxEventFor(credit, to), { id: 'c-1', userId: 'bob', direction: 'in', balanceAfter: 305 }, 'the recipient gets the incoming leg');
+  t.match(credit, {
+    id: 'c-1',
+    walletId: 'w-b',
+    type: 'transfer_in',
+    amount: 300,
+    balanceBefore: 5,
+    balanceAfter: 305,
+    transferId: 'tr-1',
+  });
+  t.same(outboxEventFor(debit, from), {
+    id: 'd-1',
+    type: 'transfer.completed',
+    userId: 'alice',
+    walletId: 'w-a',
+    transactionId: 'd-1',
+    transferId: 'tr-1',
+    direction: 'out',
+    currency: 'USD',
+    amount: 300,
+    balanceAfter: 700,
+    occurredAt: NOW,
+  });
+  t.match(
+    outboxEventFor(credit, to),
+    { id: 'c-1', userId: 'bob', direction: 'in', balanceAfter: 305 },
+    'the recipient gets the incoming leg',
+  );
 });
 
 t.test('credit and debit events', async (t) => {
-  const entry = { id: 'tx', walletId: 'w-a', type: 'credit' as const, amount: 7, balanceBefore: 0, balanceAfter: 7, status: 'completed' as const, metadata: {}, createdAt: NOW };
+  const entry = {
+    id: 'tx',
+    walletId: 'w-a',
+    type: 'credit' as const,
+    amount: 7,
+    balanceBefore: 0,
+    balanceAfter: 7,
+    status: 'completed' as const,
+    metadata: {},
+    createdAt: NOW,
+  };
   const credited = outboxEventFor(entry, from);
   t.equal(credited.type, 'wallet.credited');
   t.notOk('transferId' in credited || 'direction' in credited, 'no transfer fields');
@@ -32,7 +96,15 @@ t.test('credit and debit events', async (t) => {
 
 t.test('audit events copy the context', async (t) => {
   t.same(auditEventFor(command, 'transfer.create', 'ok', { id: 'a-1', walletId: 'w-a', amount: 300 }), {
-    id: 'a-1', actor: 'alice', ip: '10.0.0.1', action: 'transfer.create', walletId: 'w-a', amount: 300, outcome: 'ok', requestId: 'r-1', createdAt: NOW,
+    id: 'a-1',
+    actor: 'alice',
+    ip: '10.0.0.1',
+    action: 'transfer.create',
+    walletId: 'w-a',
+    amount: 300,
+    outcome: 'ok',
+    requestId: 'r-1',
+    createdAt: NOW,
   });
   t.match(auditEventFor(command, 'wallet.create', 'wallet_exists', { id: 'a-2' }), { walletId: null, amount: null });
   t.equal(actionOf(command), 'transfer.create');

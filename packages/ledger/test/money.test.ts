@@ -1,7 +1,14 @@
 // Goal: the core's own amount guard accepts exactly the safe positive integers up to the
 // limit, whatever the caller skipped. Method: assertAmount on edge values.
 import t from 'tap';
-import { AMOUNT_MAX_MINOR_DEFAULT, BALANCE_MAX_MINOR, CURRENCY_PATTERN, LedgerError, MINOR_UNIT_EXPONENTS, assertAmount } from '../src/index.js';
+import {
+  AMOUNT_MAX_MINOR_DEFAULT,
+  BALANCE_MAX_MINOR,
+  CURRENCY_PATTERN,
+  LedgerError,
+  MINOR_UNIT_EXPONENTS,
+  assertAmount,
+} from '../src/index.js';
 
 const refusal = (amount: unknown, max = AMOUNT_MAX_MINOR_DEFAULT): string | null => {
   try {
@@ -18,8 +25,27 @@ t.test('accepts integers in 1..max', async (t) => {
 });
 
 t.test('refuses everything else with 400 validation_failed', async (t) => {
-  const bad: unknown[] = [0, -0, -1, 1.5, 0.1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '100', '1', null, undefined, true, {}, [1], 10n,
-    AMOUNT_MAX_MINOR_DEFAULT + 1, BALANCE_MAX_MINOR + 1, 2 ** 53 + 2];
+  const bad: unknown[] = [
+    0,
+    -0,
+    -1,
+    1.5,
+    0.1,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    '100',
+    '1',
+    null,
+    undefined,
+    true,
+    {},
+    [1],
+    10n,
+    AMOUNT_MAX_MINOR_DEFAULT + 1,
+    BALANCE_MAX_MINOR + 1,
+    2 ** 53 + 2,
+  ];
   for (const amount of bad) t.equal(refusal(amount), 'validation_failed/400', `${typeof amount} ${String(amount)}`);
   t.equal(refusal(11, 10), 'validation_failed/400', 'the limit is configurable');
 });
@@ -29,8 +55,12 @@ t.test('limits and currency shape', async (t) => {
   t.equal(AMOUNT_MAX_MINOR_DEFAULT, 100_000_000_000);
   t.ok(AMOUNT_MAX_MINOR_DEFAULT < BALANCE_MAX_MINOR);
   for (const currency of ['USD', 'EUR', 'JPY']) t.ok(CURRENCY_PATTERN.test(currency), currency);
-  for (const currency of ['usd', 'US', 'USDD', 'U1D', '', ' USD']) t.notOk(CURRENCY_PATTERN.test(currency), `'${currency}'`);
-  t.ok(Object.values(MINOR_UNIT_EXPONENTS).every((exponent) => exponent === 0 || exponent === 3), 'only exponents other than 2 are listed');
+  for (const currency of ['usd', 'US', 'USDD', 'U1D', '', ' USD'])
+    t.notOk(CURRENCY_PATTERN.test(currency), `'${currency}'`);
+  t.ok(
+    Object.values(MINOR_UNIT_EXPONENTS).every((exponent) => exponent === 0 || exponent === 3),
+    'only exponents other than 2 are listed',
+  );
   t.equal(MINOR_UNIT_EXPONENTS.JPY, 0);
   t.equal(MINOR_UNIT_EXPONENTS.KWD, 3);
 });

@@ -24,10 +24,14 @@ t.test('answers concurrent_modification when attempts run out', async (t) => {
   let calls = 0;
   let exhausted = 0;
   await t.rejects(
-    withConflictRetry({ attemptsMax: 3, baseDelayMs: 1 }, async () => {
-      calls++;
-      throw new VersionConflict('lost');
-    }, { onExhausted: () => exhausted++ }),
+    withConflictRetry(
+      { attemptsMax: 3, baseDelayMs: 1 },
+      async () => {
+        calls++;
+        throw new VersionConflict('lost');
+      },
+      { onExhausted: () => exhausted++ },
+    ),
     { name: 'LedgerError', code: 'concurrent_modification', status: 409 },
   );
   t.equal(calls, 3);
@@ -36,17 +40,32 @@ t.test('answers concurrent_modification when attempts run out', async (t) => {
 
 t.test('other errors are not retried', async (t) => {
   let calls = 0;
-  await t.rejects(withConflictRetry({ attemptsMax: 5, baseDelayMs: 1 }, async () => {
-    calls++;
-    throw new Error('boom');
-  }), /boom/);
+  await t.rejects(
+    withConflictRetry({ attemptsMax: 5, baseDelayMs: 1 }, async () => {
+      calls++;
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   t.equal(calls, 1);
 });
 
 t.test('backoff is full jitter under an exponential, capped ceiling', async (t) => {
   const policy = { attemptsMax: 10, baseDelayMs: 4, delayMaxMs: 50 };
-  t.equal(backoffDelayMs(policy, 0, () => 0.999), 3);
-  t.equal(backoffDelayMs(policy, 2, () => 0.999), 15);
-  t.equal(backoffDelayMs(policy, 9, () => 0.999), 49);
-  t.equal(backoffDelayMs(policy, 3, () => 0), 0);
+  t.equal(
+    backoffDelayMs(policy, 0, () => 0.999),
+    3,
+  );
+  t.equal(
+    backoffDelayMs(policy, 2, () => 0.999),
+    15,
+  );
+  t.equal(
+    backoffDelayMs(policy, 9, () => 0.999),
+    49,
+  );
+  t.equal(
+    backoffDelayMs(policy, 3, () => 0),
+    0,
+  );
 });

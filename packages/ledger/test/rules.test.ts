@@ -2,54 +2,130 @@
 // produces add up. Method: the pure rule functions on hand-made wallets and commands.
 import t from 'tap';
 import {
-  ERRORS, REMEMBERED_REFUSALS, ERROR_CODES, applyBalanceChange, isRemembered, judgeBalanceChange, judgeTransfer, refusalBody,
-  type BalanceCommand, type TransferCommand, type Wallet,
+  ERRORS,
+  REMEMBERED_REFUSALS,
+  ERROR_CODES,
+  applyBalanceChange,
+  isRemembered,
+  judgeBalanceChange,
+  judgeTransfer,
+  refusalBody,
+  type BalanceCommand,
+  type TransferCommand,
+  type Wallet,
 } from '../src/index.js';
 
 const NOW = '2030-01-01T00:00:00.000Z';
 const wallet = (overrides: Partial<Wallet> = {}): Wallet => ({
-  id: 'w-a', userId: 'alice', currency: 'USD', balance: 1000, version: 3, createdAt: NOW, updatedAt: NOW, ...overrides,
+  id: 'w-a',
+  userId: 'alice',
+  currency: 'USD',
+  balance: 1000,
+  version: 3,
+  createdAt: NOW,
+  updatedAt: NOW,
+  ...overrides,
 });
 const context = { userId: 'alice', requestId: 'r-1', ip: '127.0.0.1', now: '2030-01-02T00:00:00.000Z' };
 const balanceCommand = (overrides: Partial<BalanceCommand> = {}): BalanceCommand => ({
-  ...context, kind: 'debit', walletId: 'w-a', amount: 400, metadata: { a: '1' }, transactionId: 'tx-1', maxBalance: Number.MAX_SAFE_INTEGER, ...overrides,
+  ...context,
+  kind: 'debit',
+  walletId: 'w-a',
+  amount: 400,
+  metadata: { a: '1' },
+  transactionId: 'tx-1',
+  maxBalance: Number.MAX_SAFE_INTEGER,
+  ...overrides,
 });
 const transferCommand = (overrides: Partial<TransferCommand> = {}): TransferCommand => ({
-  ...context, fromWalletId: 'w-a', toWalletId: 'w-b', amount: 400, metadata: {}, transferId: 'tr-1', debitId: 'd-1', creditId: 'c-1',
-  maxBalance: Number.MAX_SAFE_INTEGER, ...overrides,
+  ...context,
+  fromWalletId: 'w-a',
+  toWalletId: 'w-b',
+  amount: 400,
+  metadata: {},
+  transferId: 'tr-1',
+  debitId: 'd-1',
+  creditId: 'c-1',
+  maxBalance: Number.MAX_SAFE_INTEGER,
+  ...overrides,
 });
 const codeOf = (verdict: { ok: boolean; code?: string }) => (verdict.ok ? 'ok' : verdict.code);
 
 t.test('credit and debit verdicts, in order', async (t) => {
   t.equal(codeOf(judgeBalanceChange(null, balanceCommand())), 'wallet_not_found', 'missing');
-  t.equal(codeOf(judgeBalanceChange(wallet({ userId: 'bob' }), balanceCommand())), 'wallet_not_found', 'someone else\'s: 404, not 403');
+  t.equal(
+    codeOf(judgeBalanceChange(wallet({ userId: 'bob' }), balanceCommand())),
+    'wallet_not_found',
+    "someone else's: 404, not 403",
+  );
   t.equal(codeOf(judgeBalanceChange(wallet(), balanceCommand({ expectedVersion: 2 }))), 'version_mismatch');
-  t.equal(codeOf(judgeBalanceChange(wallet({ balance: 0 }), balanceCommand({ expectedVersion: 2 }))), 'version_mismatch', 'the version is judged before the funds');
+  t.equal(
+    codeOf(judgeBalanceChange(wallet({ balance: 0 }), balanceCommand({ expectedVersion: 2 }))),
+    'version_mismatch',
+    'the version is judged before the funds',
+  );
   t.equal(codeOf(judgeBalanceChange(wallet(), balanceCommand({ expectedVersion: 3 }))), 'ok');
   t.equal(codeOf(judgeBalanceChange(wallet({ balance: 399 }), balanceCommand())), 'insufficient_funds');
   t.equal(codeOf(judgeBalanceChange(wallet({ balance: 400 }), balanceCommand())), 'ok', 'a debit may empty the wallet');
-  t.equal(codeOf(judgeBalanceChange(wallet({ balance: 0 }), balanceCommand({ kind: 'credit' }))), 'ok', 'credits need no funds');
-  t.equal(codeOf(judgeBalanceChange(wallet({ balance: 601 }), balanceCommand({ kind: 'credit', maxBalance: 1000 }))), 'balance_limit_exceeded');
-  t.equal(codeOf(judgeBalanceChange(wallet({ balance: 600 }), balanceCommand({ kind: 'credit', maxBalance: 1000 }))), 'ok', 'reaching the limit is fine');
+  t.equal(
+    codeOf(judgeBalanceChange(wallet({ balance: 0 }), balanceCommand({ kind: 'credit' }))),
+    'ok',
+    'credits need no funds',
+  );
+  t.equal(
+    codeOf(judgeBalanceChange(wallet({ balance: 601 }), balanceCommand({ kind: 'credit', maxBalance: 1000 }))),
+    'balance_limit_exceeded',
+  );
+  t.equal(
+    codeOf(judgeBalanceChange(wallet({ balance: 600 }), balanceCommand({ kind: 'credit', maxBalance: 1000 }))),
+    'ok',
+    'reaching the limit is fine',
+  );
 });
 
 t.test('transfer verdicts, in order', async (t) => {
   const to = wallet({ id: 'w-b', userId: 'bob', balance: 0, version: 0 });
   t.equal(codeOf(judgeTransfer(null, to, transferCommand())), 'wallet_not_found');
-  t.equal(codeOf(judgeTransfer(wallet({ userId: 'bob' }), to, transferCommand())), 'wallet_not_found', 'source must be the caller\'s');
+  t.equal(
+    codeOf(judgeTransfer(wallet({ userId: 'bob' }), to, transferCommand())),
+    'wallet_not_found',
+    "source must be the caller's",
+  );
   t.equal(codeOf(judgeTransfer(wallet(), null, transferCommand())), 'wallet_not_found', 'destination missing');
   t.equal(codeOf(judgeTransfer(wallet(), wallet(), transferCommand({ toWalletId: 'w-a' }))), 'same_wallet');
-  t.equal(codeOf(judgeTransfer(wallet({ balance: 0 }), { ...to, currency: 'EUR' }, transferCommand())), 'currency_mismatch', 'currency before funds');
-  t.equal(codeOf(judgeTransfer(wallet({ balance: 0 }), to, transferCommand({ expectedVersion: 1 }))), 'version_mismatch', 'version before funds');
+  t.equal(
+    codeOf(judgeTransfer(wallet({ balance: 0 }), { ...to, currency: 'EUR' }, transferCommand())),
+    'currency_mismatch',
+    'currency before funds',
+  );
+  t.equal(
+    codeOf(judgeTransfer(wallet({ balance: 0 }), to, transferCommand({ expectedVersion: 1 }))),
+    'version_mismatch',
+    'version before funds',
+  );
   t.equal(codeOf(judgeTransfer(wallet({ balance: 399 }), to, transferCommand())), 'insufficient_funds');
-  t.equal(codeOf(judgeTransfer(wallet(), { ...to, balance: 601 }, transferCommand({ maxBalance: 1000 }))), 'balance_limit_exceeded', 'the destination\'s ceiling');
-  t.equal(codeOf(judgeTransfer(wallet(), to, transferCommand({ expectedVersion: 3 }))), 'ok', 'crediting another user\'s wallet is allowed');
+  t.equal(
+    codeOf(judgeTransfer(wallet(), { ...to, balance: 601 }, transferCommand({ maxBalance: 1000 }))),
+    'balance_limit_exceeded',
+    "the destination's ceiling",
+  );
+  t.equal(
+    codeOf(judgeTransfer(wallet(), to, transferCommand({ expectedVersion: 3 }))),
+    'ok',
+    "crediting another user's wallet is allowed",
+  );
 });
 
-t.test('remembered refusals are exactly the registry\'s list', async (t) => {
+t.test("remembered refusals are exactly the registry's list", async (t) => {
   const remembered = ERROR_CODES.filter((code) => isRemembered(code));
   t.same([...remembered].sort(), [...REMEMBERED_REFUSALS].sort());
-  for (const code of ['wallet_not_found', 'version_mismatch', 'validation_failed', 'concurrent_modification', 'same_wallet'] as const) {
+  for (const code of [
+    'wallet_not_found',
+    'version_mismatch',
+    'validation_failed',
+    'concurrent_modification',
+    'same_wallet',
+  ] as const) {
     t.notOk(isRemembered(code), `${code} may be retried with the same key`);
   }
   for (const code of REMEMBERED_REFUSALS) {
@@ -63,7 +139,15 @@ t.test('applyBalanceChange produces a wallet and an entry that add up', async (t
   const debit = applyBalanceChange(wallet(), balanceCommand());
   t.same(debit.wallet, { ...wallet(), balance: 600, version: 4, updatedAt: context.now });
   t.same(debit.entry, {
-    id: 'tx-1', walletId: 'w-a', type: 'debit', amount: 400, balanceBefore: 1000, balanceAfter: 600, status: 'completed', metadata: { a: '1' }, createdAt: context.now,
+    id: 'tx-1',
+    walletId: 'w-a',
+    type: 'debit',
+    amount: 400,
+    balanceBefore: 1000,
+    balanceAfter: 600,
+    status: 'completed',
+    metadata: { a: '1' },
+    createdAt: context.now,
   });
   const credit = applyBalanceChange(wallet(), balanceCommand({ kind: 'credit' }));
   t.equal(credit.wallet.balance, 1400);

@@ -25,7 +25,12 @@ export function webhookBackoffMs(attemptsMade: number, baseMs: number, random: (
  */
 export function webhookBackoffStrategy(
   defaultBaseMs: number,
-): (attemptsMade: number, type?: string, error?: Error, job?: { opts?: { backoff?: number | { delay?: number } } }) => number {
+): (
+  attemptsMade: number,
+  type?: string,
+  error?: Error,
+  job?: { opts?: { backoff?: number | { delay?: number } } },
+) => number {
   return (attemptsMade, _type, _error, job) => {
     const backoff = job?.opts?.backoff;
     const baseMs = typeof backoff === 'object' && typeof backoff.delay === 'number' ? backoff.delay : defaultBaseMs;

@@ -93,7 +93,12 @@ export async function retryDeadLetter(sources: DeadLetterSource[], id: string): 
   return null;
 }
 
-async function failedAfter(redis: Redis, source: DeadLetterSource, after: Position | undefined, count: number): Promise<Position[]> {
+async function failedAfter(
+  redis: Redis,
+  source: DeadLetterSource,
+  after: Position | undefined,
+  count: number,
+): Promise<Position[]> {
   const key = source.queue.toKey('failed');
   const max = after === undefined ? '+inf' : String(after.score);
   const ties = after === undefined ? 0 : Math.min(await redis.zcount(key, after.score, after.score), SAME_MS_TIES_MAX);
@@ -129,7 +134,8 @@ function decodeCursor(cursor: string): Position {
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
   const [score, kind, id] = parsed as unknown[];
-  if (typeof score !== 'number' || !Number.isSafeInteger(score) || typeof kind !== 'string' || typeof id !== 'string') throw invalid();
+  if (typeof score !== 'number' || !Number.isSafeInteger(score) || typeof kind !== 'string' || typeof id !== 'string')
+    throw invalid();
   return { score, kind, id };
 }
 

@@ -58,7 +58,10 @@ export function verifyWebhook(
   if (!Number.isSafeInteger(timestampSeconds)) return false;
   const nowSeconds = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(nowSeconds - timestampSeconds) > (options.toleranceSeconds ?? 300)) return false;
-  const wanted = Buffer.from(signWebhook({ id: input.id, timestampSeconds, body: input.body, secret: input.secret }).slice(3), 'base64');
+  const wanted = Buffer.from(
+    signWebhook({ id: input.id, timestampSeconds, body: input.body, secret: input.secret }).slice(3),
+    'base64',
+  );
   return input.signatureHeader.split(' ').some((part) => {
     if (!part.startsWith('v1,')) return false;
     const given = Buffer.from(part.slice(3), 'base64');

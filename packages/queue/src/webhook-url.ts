@@ -63,7 +63,8 @@ export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 /** Syntax only: absolute http(s) URL, bounded length, no credentials in it. */
 export function parseWebhookUrl(raw: string): UrlCheck {
-  if (raw.length > WEBHOOK_URL_CHARS_MAX) return { ok: false, reason: `url must be at most ${WEBHOOK_URL_CHARS_MAX} characters` };
+  if (raw.length > WEBHOOK_URL_CHARS_MAX)
+    return { ok: false, reason: `url must be at most ${WEBHOOK_URL_CHARS_MAX} characters` };
   let url: URL;
   try {
     url = new URL(raw);
@@ -107,7 +108,10 @@ export async function resolvePublicAddresses(
 }
 
 /** The full check used when an endpoint is created: syntax, then every resolved address. */
-export async function checkWebhookUrl(raw: string, options: { allowPrivate: boolean; resolver?: Resolver }): Promise<UrlCheck> {
+export async function checkWebhookUrl(
+  raw: string,
+  options: { allowPrivate: boolean; resolver?: Resolver },
+): Promise<UrlCheck> {
   const parsed = parseWebhookUrl(raw);
   if (!parsed.ok) return parsed;
   const resolved = await resolvePublicAddresses(hostOf(parsed.url), options);

@@ -3,7 +3,13 @@
 // timestamp, body and expected signature from standard-webhooks' README).
 import { createHmac } from 'node:crypto';
 import t from 'tap';
-import { generateWebhookSecret, signWebhook, verifyWebhook, webhookHeaders, webhookSecretKey } from '../src/signature.js';
+import {
+  generateWebhookSecret,
+  signWebhook,
+  verifyWebhook,
+  webhookHeaders,
+  webhookSecretKey,
+} from '../src/signature.js';
 
 t.test('matches an independent HMAC-SHA256 over "<id>.<timestamp>.<body>"', async (t) => {
   const secret = generateWebhookSecret();
@@ -13,7 +19,9 @@ t.test('matches an independent HMAC-SHA256 over "<id>.<timestamp>.<body>"', asyn
   const expected = 'v1,' + createHmac('sha256', key).update(`evt_1.1700000000.${body}`).digest('base64');
   t.equal(signWebhook({ id: 'evt_1', timestampSeconds: 1_700_000_000, body, secret }), expected);
   t.same(webhookHeaders({ id: 'evt_1', timestampSeconds: 1_700_000_000, body, secret }), {
-    'webhook-id': 'evt_1', 'webhook-timestamp': '1700000000', 'webhook-signature': expected,
+    'webhook-id': 'evt_1',
+    'webhook-timestamp': '1700000000',
+    'webhook-signature': expected,
   });
   t.not(signWebhook({ id: 'evt_1', timestampSeconds: 1_700_000_001, body, secret }), expected, 'timestamp is signed');
   t.not(signWebhook({ id: 'evt_2', timestampSeconds: 1_700_000_000, body, secret }), expected, 'id is signed');
@@ -33,7 +41,10 @@ t.test('verification and bad secrets', async (t) => {
   const signatureHeader = signWebhook({ id: 'a', timestampSeconds: nowSeconds, body: 'x', secret });
   const input = { id: 'a', timestamp: String(nowSeconds), body: 'x', signatureHeader, secret };
   t.ok(verifyWebhook(input, { nowSeconds }));
-  t.ok(verifyWebhook({ ...input, signatureHeader: `v1,AAAA ${signatureHeader}` }, { nowSeconds }), 'any listed signature');
+  t.ok(
+    verifyWebhook({ ...input, signatureHeader: `v1,AAAA ${signatureHeader}` }, { nowSeconds }),
+    'any listed signature',
+  );
   t.notOk(verifyWebhook({ ...input, body: 'y' }, { nowSeconds }), 'tampered body');
   t.notOk(verifyWebhook(input, { nowSeconds: nowSeconds + 301 }), 'too old');
   t.notOk(verifyWebhook({ ...input, timestamp: 'soon' }, { nowSeconds }));

@@ -1,7 +1,5 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type {
-  AuditDoc, EntryDoc, IdempotencyDoc, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc,
-} from './documents.js';
+import type { AuditDoc, EntryDoc, IdempotencyDoc, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc } from './documents.js';
 
 /** Typed handles on every collection the store uses. */
 export interface Collections {

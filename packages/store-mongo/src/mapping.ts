@@ -1,11 +1,27 @@
 import { Long } from 'mongodb';
 import { invariant } from '@wallet/ledger';
 import type {
-  AuditEvent, IdempotencyRecord, Metadata, OutboxEvent, ReconciliationReport, StoredBody, StoredTransaction,
-  Transaction, Wallet, WebhookEndpoint,
+  AuditEvent,
+  IdempotencyRecord,
+  Metadata,
+  OutboxEvent,
+  ReconciliationReport,
+  StoredBody,
+  StoredTransaction,
+  Transaction,
+  Wallet,
+  WebhookEndpoint,
 } from '@wallet/ledger';
 import type {
-  AuditDoc, EntryDoc, IdempotencyDoc, MetadataPair, MismatchDoc, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc,
+  AuditDoc,
+  EntryDoc,
+  IdempotencyDoc,
+  MetadataPair,
+  MismatchDoc,
+  OutboxDoc,
+  ReportDoc,
+  WalletDoc,
+  WebhookDoc,
 } from './documents.js';
 
 /**
@@ -28,7 +44,10 @@ export function toLong(value: number, field: string): Long {
  */
 export function fromLong(value: unknown, field: string): number {
   if (Long.isLong(value)) {
-    invariant(value.lessThanOrEqual(SAFE_MAX) && value.greaterThanOrEqual(SAFE_MIN), `${field} is beyond the safe integer range`);
+    invariant(
+      value.lessThanOrEqual(SAFE_MAX) && value.greaterThanOrEqual(SAFE_MIN),
+      `${field} is beyond the safe integer range`,
+    );
     return value.toNumber();
   }
   invariant(typeof value === 'number' && Number.isSafeInteger(value), `${field} is not a stored integer`);
@@ -131,7 +150,10 @@ export function recordToDoc(record: IdempotencyRecord, id: string): IdempotencyD
 
 export function recordFromDoc(doc: IdempotencyDoc): IdempotencyRecord {
   const body = JSON.parse(doc.body) as StoredBody;
-  invariant(body !== null && typeof body === 'object' && ('data' in body || 'error' in body), 'idempotency body is malformed');
+  invariant(
+    body !== null && typeof body === 'object' && ('data' in body || 'error' in body),
+    'idempotency body is malformed',
+  );
   return {
     userId: doc.userId,
     key: doc.key,

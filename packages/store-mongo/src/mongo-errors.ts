@@ -1,6 +1,13 @@
 import {
-  MongoClientClosedError, MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerClosedError, MongoServerError,
-  MongoServerSelectionError, MongoTopologyClosedError, MongoWriteConcernError,
+  MongoClientClosedError,
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerClosedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  MongoWriteConcernError,
 } from 'mongodb';
 import { StoreUnavailable } from '@wallet/ledger';
 
@@ -29,7 +36,12 @@ const UNAVAILABLE_CODES = new Set<number>([
   13436, // NotPrimaryOrSecondary
 ]);
 
-const UNAVAILABLE_LABELS = ['TransientTransactionError', 'UnknownTransactionCommitResult', 'RetryableWriteError', 'ResetPool'];
+const UNAVAILABLE_LABELS = [
+  'TransientTransactionError',
+  'UnknownTransactionCommitResult',
+  'RetryableWriteError',
+  'ResetPool',
+];
 
 export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoError && error.code === DUPLICATE_KEY;

@@ -1,16 +1,47 @@
 import { MongoClient, type Db } from 'mongodb';
 import {
-  invariant, StoreUnavailable, WEBHOOK_READ_USERS_MAX, type AuditEvent, type BalanceCommand, type CreateWalletCommand, type IdempotencyRecord, type LedgerStore,
-  type OutboxEvent, type ReconciliationReport, type StoredTransaction, type TransferCommand, type Wallet, type WalletAudit,
-  type WebhookEndpoint, type WriteContext, type WriteOutcome,
+  invariant,
+  StoreUnavailable,
+  WEBHOOK_READ_USERS_MAX,
+  type AuditEvent,
+  type BalanceCommand,
+  type CreateWalletCommand,
+  type IdempotencyRecord,
+  type LedgerStore,
+  type OutboxEvent,
+  type ReconciliationReport,
+  type StoredTransaction,
+  type TransferCommand,
+  type Wallet,
+  type WalletAudit,
+  type WebhookEndpoint,
+  type WriteContext,
+  type WriteOutcome,
 } from '@wallet/ledger';
 import { collectionsOf, ensureSchema, type Collections } from './collections.js';
-import { auditFromDoc, auditToDoc, entryFromDoc, recordFromDoc, toDate, toLong, walletFromDoc, webhookFromDoc, webhookToDoc } from './mapping.js';
+import {
+  auditFromDoc,
+  auditToDoc,
+  entryFromDoc,
+  recordFromDoc,
+  toDate,
+  toLong,
+  walletFromDoc,
+  webhookFromDoc,
+  webhookToDoc,
+} from './mapping.js';
 import { translateError } from './mongo-errors.js';
 import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
 import { Reconciliation } from './reconciliation.js';
 import { runTransaction } from './transaction.js';
-import { assertReplicaSet, clientOptions, databaseNameOf, longTimeoutMs, validateOptions, type MongoStoreOptions } from './options.js';
+import {
+  assertReplicaSet,
+  clientOptions,
+  databaseNameOf,
+  longTimeoutMs,
+  validateOptions,
+  type MongoStoreOptions,
+} from './options.js';
 import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
 import { balanceChangeIn } from './write-balance.js';
 import { transferIn } from './write-transfer.js';
@@ -83,24 +114,33 @@ export class MongoStore implements LedgerStore {
   }
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
-    const doc = await this.#run(() => this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs }));
+    const doc = await this.#run(() =>
+      this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs }),
+    );
     return doc ? walletFromDoc(doc) : null;
   }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
-    const doc = await this.#run(() => this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs }));
+    const doc = await this.#run(() =>
+      this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs }),
+    );
     return doc ? walletFromDoc(doc) : null;
   }
 
   async listWallets(userId: string, limit: number): Promise<Wallet[]> {
     assertLimit(limit);
     const docs = await this.#run(() =>
-      this.#collections.wallets.find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit, maxTimeMS: this.#timeoutMs }).toArray());
+      this.#collections.wallets
+        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit, maxTimeMS: this.#timeoutMs })
+        .toArray(),
+    );
     return docs.map(walletFromDoc);
   }
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
-    const doc = await this.#run(() => this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs }));
+    const doc = await this.#run(() =>
+      this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs }),
+    );
     return doc ? recordFromDoc(doc) : null;
   }
 
@@ -109,18 +149,27 @@ export class MongoStore implements LedgerStore {
     assertLimit(limit);
     const expired = { expiresAt: { $lt: toDate(now, 'now') } };
     return this.#run(async () => {
-      const docs = await this.#collections.idempotency.find(expired, { projection: { _id: 1 }, limit, maxTimeMS: this.#timeoutMs }).toArray();
+      const docs = await this.#collections.idempotency
+        .find(expired, { projection: { _id: 1 }, limit, maxTimeMS: this.#timeoutMs })
+        .toArray();
       if (docs.length === 0) return 0;
-      const result = await this.#collections.idempotency.deleteMany({ _id: { $in: docs.map((doc) => doc._id) }, ...expired }, { maxTimeMS: this.#timeoutMs });
+      const result = await this.#collections.idempotency.deleteMany(
+        { _id: { $in: docs.map((doc) => doc._id) }, ...expired },
+        { maxTimeMS: this.#timeoutMs },
+      );
       return result.deletedCount;
     });
   }
 
   async listTransactions(walletId: string, page: { limit: number; beforeSeq?: number }): Promise<StoredTransaction[]> {
     assertLimit(page.limit);
-    const filter = page.beforeSeq === undefined ? { walletId } : { walletId, seq: { $lt: toLong(page.beforeSeq, 'beforeSeq') } };
+    const filter =
+      page.beforeSeq === undefined ? { walletId } : { walletId, seq: { $lt: toLong(page.beforeSeq, 'beforeSeq') } };
     const docs = await this.#run(() =>
-      this.#collections.entries.find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs }).toArray());
+      this.#collections.entries
+        .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs })
+        .toArray(),
+    );
     return docs.map(entryFromDoc);
   }
 
@@ -132,9 +181,13 @@ export class MongoStore implements LedgerStore {
     assertLimit(page.limit);
     const before = page.before;
     const at = before ? toDate(before.createdAt, 'before.createdAt') : null;
-    const filter = before && at ? { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: before.id } }] } : {};
+    const filter =
+      before && at ? { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: before.id } }] } : {};
     const docs = await this.#run(() =>
-      this.#collections.audit.find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs }).toArray());
+      this.#collections.audit
+        .find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs })
+        .toArray(),
+    );
     return docs.map(auditFromDoc);
   }
 
@@ -158,35 +211,51 @@ export class MongoStore implements LedgerStore {
     const docs = await this.#run(() =>
       this.#collections.webhooks
         .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_PER_USER_MAX, maxTimeMS: this.#timeoutMs })
-        .toArray());
+        .toArray(),
+    );
     return docs.map(webhookFromDoc);
   }
 
   async webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
     const users = [...new Set(userIds)];
-    if (users.length > WEBHOOK_READ_USERS_MAX) throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
+    if (users.length > WEBHOOK_READ_USERS_MAX)
+      throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
     if (users.length === 0) return [];
     // Sorted per user so the per-user cap keeps the same endpoints listWebhooks returns; the
     // overall limit only binds when some user exceeds the cap (the API stops at 20).
     const docs = await this.#run(() =>
       this.#collections.webhooks
-        .find({ userId: { $in: users } }, { sort: { userId: 1, createdAt: 1, _id: 1 }, limit: users.length * WEBHOOKS_PER_USER_MAX, maxTimeMS: this.#timeoutMs })
-        .toArray());
+        .find(
+          { userId: { $in: users } },
+          {
+            sort: { userId: 1, createdAt: 1, _id: 1 },
+            limit: users.length * WEBHOOKS_PER_USER_MAX,
+            maxTimeMS: this.#timeoutMs,
+          },
+        )
+        .toArray(),
+    );
     const perUser = new Map<string, number>();
-    return docs.filter((doc) => {
-      const seen = (perUser.get(doc.userId) ?? 0) + 1;
-      perUser.set(doc.userId, seen);
-      return seen <= WEBHOOKS_PER_USER_MAX;
-    }).map(webhookFromDoc);
+    return docs
+      .filter((doc) => {
+        const seen = (perUser.get(doc.userId) ?? 0) + 1;
+        perUser.set(doc.userId, seen);
+        return seen <= WEBHOOKS_PER_USER_MAX;
+      })
+      .map(webhookFromDoc);
   }
 
   async getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null> {
-    const doc = await this.#run(() => this.#collections.webhooks.findOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }));
+    const doc = await this.#run(() =>
+      this.#collections.webhooks.findOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }),
+    );
     return doc ? webhookFromDoc(doc) : null;
   }
 
   async deleteWebhook(userId: string, id: string): Promise<boolean> {
-    const result = await this.#run(() => this.#collections.webhooks.deleteOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }));
+    const result = await this.#run(() =>
+      this.#collections.webhooks.deleteOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }),
+    );
     return result.deletedCount > 0;
   }
 
@@ -216,7 +285,9 @@ export class MongoStore implements LedgerStore {
    */
   async #write(context: WriteContext, body: (tx: Tx) => Promise<WriteOutcome>): Promise<WriteOutcome> {
     try {
-      return await this.#run(() => runTransaction(this.#client, this.#timeoutMs, (session) => body({ collections: this.#collections, session })));
+      return await this.#run(() =>
+        runTransaction(this.#client, this.#timeoutMs, (session) => body({ collections: this.#collections, session })),
+      );
     } catch (error) {
       if (error instanceof KeyTaken) return this.#run(() => existingAfterRace(this.#collections, context));
       throw error;

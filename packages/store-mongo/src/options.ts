@@ -81,7 +81,8 @@ export function databaseNameOf(options: MongoStoreOptions): string {
   const path = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]*)/.exec(options.url)?.[1];
   if (!path) return DB_NAME_DEFAULT;
   const name = decodeURIComponent(path);
-  if (!DB_NAME_PATTERN.test(name)) throw new Error('MongoStore: the database in the URL must be 1-63 letters, digits, "_" or "-"');
+  if (!DB_NAME_PATTERN.test(name))
+    throw new Error('MongoStore: the database in the URL must be 1-63 letters, digits, "_" or "-"');
   return name;
 }
 

@@ -26,8 +26,14 @@ export async function claimOutbox(
   claim: { limit: number; leaseMs: number; owner: string },
   timeoutMs: number,
 ): Promise<OutboxEvent[]> {
-  invariant(Number.isSafeInteger(claim.limit) && claim.limit >= 1 && claim.limit <= OUTBOX_BATCH_MAX, 'outbox claim limit out of range');
-  invariant(Number.isSafeInteger(claim.leaseMs) && claim.leaseMs >= 1 && claim.leaseMs <= OUTBOX_LEASE_MAX_MS, 'outbox lease out of range');
+  invariant(
+    Number.isSafeInteger(claim.limit) && claim.limit >= 1 && claim.limit <= OUTBOX_BATCH_MAX,
+    'outbox claim limit out of range',
+  );
+  invariant(
+    Number.isSafeInteger(claim.leaseMs) && claim.leaseMs >= 1 && claim.leaseMs <= OUTBOX_LEASE_MAX_MS,
+    'outbox lease out of range',
+  );
   const now = new Date();
   const candidates = await collections.outbox
     .find(claimable(now), { projection: { _id: 1 }, sort: { seq: 1 }, limit: claim.limit, maxTimeMS: timeoutMs })
@@ -47,7 +53,12 @@ export async function claimOutbox(
 }
 
 /** Marks events published, only those `owner` still holds (a lapsed lease may have moved on). */
-export async function markOutboxPublished(collections: Collections, ids: string[], owner: string, timeoutMs: number): Promise<void> {
+export async function markOutboxPublished(
+  collections: Collections,
+  ids: string[],
+  owner: string,
+  timeoutMs: number,
+): Promise<void> {
   if (ids.length === 0) return;
   invariant(ids.length <= OUTBOX_BATCH_MAX, 'too many outbox ids in one call');
   await collections.outbox.updateMany(

@@ -22,7 +22,9 @@ interface TransferRow {
 }
 
 /** Signed effect of an entry on its wallet, as an aggregation expression (int64 stays int64). */
-const SIGNED_AMOUNT = { $cond: [{ $in: ['$type', ['credit', 'transfer_in']] }, '$amount', { $subtract: [0, '$amount'] }] };
+const SIGNED_AMOUNT = {
+  $cond: [{ $in: ['$type', ['credit', 'transfer_in']] }, '$amount', { $subtract: [0, '$amount'] }],
+};
 
 /**
  * Read-only aggregates for the reconciliation job, paged so nothing loads every wallet.
@@ -39,21 +41,39 @@ export class Reconciliation {
 
   /** Wallets in id order after `afterId`, each with the sum, count and last balance of its entries. */
   async auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
-    invariant(Number.isSafeInteger(page.limit) && page.limit >= 1 && page.limit <= RECONCILE_PAGE_MAX, 'audit page limit out of range');
-    const rows = await this.#collections.wallets.aggregate<WalletAuditRow>([
-      { $match: page.afterId === undefined ? {} : { _id: { $gt: page.afterId } } },
-      { $sort: { _id: 1 } },
-      { $limit: page.limit },
-      { $lookup: {
-        from: COLLECTION_NAMES.entries, localField: '_id', foreignField: 'walletId', as: 'totals',
-        pipeline: [{ $group: { _id: null, sum: { $sum: SIGNED_AMOUNT }, count: { $sum: 1 } } }],
-      } },
-      { $lookup: {
-        from: COLLECTION_NAMES.entries, localField: '_id', foreignField: 'walletId', as: 'last',
-        pipeline: [{ $sort: { seq: -1 } }, { $limit: 1 }, { $project: { _id: 0, balanceAfter: 1 } }],
-      } },
-      { $project: { balance: 1, version: 1, totals: 1, last: 1 } },
-    ], { maxTimeMS: this.#timeoutMs }).toArray();
+    invariant(
+      Number.isSafeInteger(page.limit) && page.limit >= 1 && page.limit <= RECONCILE_PAGE_MAX,
+      'audit page limit out of range',
+    );
+    const rows = await this.#collections.wallets
+      .aggregate<WalletAuditRow>(
+        [
+          { $match: page.afterId === undefined ? {} : { _id: { $gt: page.afterId } } },
+          { $sort: { _id: 1 } },
+          { $limit: page.limit },
+          {
+            $lookup: {
+              from: COLLECTION_NAMES.entries,
+              localField: '_id',
+              foreignField: 'walletId',
+              as: 'totals',
+              pipeline: [{ $group: { _id: null, sum: { $sum: SIGNED_AMOUNT }, count: { $sum: 1 } } }],
+            },
+          },
+          {
+            $lookup: {
+              from: COLLECTION_NAMES.entries,
+              localField: '_id',
+              foreignField: 'walletId',
+              as: 'last',
+              pipeline: [{ $sort: { seq: -1 } }, { $limit: 1 }, { $project: { _id: 0, balanceAfter: 1 } }],
+            },
+          },
+          { $project: { balance: 1, version: 1, totals: 1, last: 1 } },
+        ],
+        { maxTimeMS: this.#timeoutMs },
+      )
+      .toArray();
     return rows.map((row) => {
       const totals = row.totals[0];
       const last = row.last[0];
@@ -70,35 +90,47 @@ export class Reconciliation {
 
   /** Transfers without exactly one leg each way, or whose legs' amounts differ. */
   async unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>> {
-    invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= RECONCILE_PAGE_MAX, 'transfer page limit out of range');
+    invariant(
+      Number.isSafeInteger(limit) && limit >= 1 && limit <= RECONCILE_PAGE_MAX,
+      'transfer page limit out of range',
+    );
     const isOut = { $eq: ['$type', 'transfer_out'] };
     const isIn = { $eq: ['$type', 'transfer_in'] };
-    const rows = await this.#collections.entries.aggregate<TransferRow>([
-      { $match: { transferId: { $exists: true } } },
-      { $group: {
-        _id: '$transferId',
-        outs: { $sum: { $cond: [isOut, 1, 0] } },
-        ins: { $sum: { $cond: [isIn, 1, 0] } },
-        outSum: { $sum: { $cond: [isOut, '$amount', 0] } },
-        inSum: { $sum: { $cond: [isIn, '$amount', 0] } },
-      } },
-      { $match: { $expr: { $or: [{ $ne: ['$outs', 1] }, { $ne: ['$ins', 1] }, { $ne: ['$outSum', '$inSum'] }] } } },
-      { $sort: { _id: 1 } },
-      { $limit: limit },
-    ], { allowDiskUse: true, maxTimeMS: this.#timeoutMs }).toArray();
+    const rows = await this.#collections.entries
+      .aggregate<TransferRow>(
+        [
+          { $match: { transferId: { $exists: true } } },
+          {
+            $group: {
+              _id: '$transferId',
+              outs: { $sum: { $cond: [isOut, 1, 0] } },
+              ins: { $sum: { $cond: [isIn, 1, 0] } },
+              outSum: { $sum: { $cond: [isOut, '$amount', 0] } },
+              inSum: { $sum: { $cond: [isIn, '$amount', 0] } },
+            },
+          },
+          { $match: { $expr: { $or: [{ $ne: ['$outs', 1] }, { $ne: ['$ins', 1] }, { $ne: ['$outSum', '$inSum'] }] } } },
+          { $sort: { _id: 1 } },
+          { $limit: limit },
+        ],
+        { allowDiskUse: true, maxTimeMS: this.#timeoutMs },
+      )
+      .toArray();
     return rows.map((row) => ({
       transferId: row._id,
-      detail: `legs out=${fromLong(row.outs, 'outs')} in=${fromLong(row.ins, 'ins')}, ` +
+      detail:
+        `legs out=${fromLong(row.outs, 'outs')} in=${fromLong(row.ins, 'ins')}, ` +
         `amounts out=${fromLong(row.outSum, 'outSum')} in=${fromLong(row.inSum, 'inSum')}`,
     }));
   }
 
   async countTransfers(): Promise<number> {
-    const rows = await this.#collections.entries.aggregate<{ n: unknown }>([
-      { $match: { transferId: { $exists: true } } },
-      { $group: { _id: '$transferId' } },
-      { $count: 'n' },
-    ], { allowDiskUse: true, maxTimeMS: this.#timeoutMs }).toArray();
+    const rows = await this.#collections.entries
+      .aggregate<{ n: unknown }>(
+        [{ $match: { transferId: { $exists: true } } }, { $group: { _id: '$transferId' } }, { $count: 'n' }],
+        { allowDiskUse: true, maxTimeMS: this.#timeoutMs },
+      )
+      .toArray();
     return rows[0] ? fromLong(rows[0].n, 'transfers.count') : 0;
   }
 

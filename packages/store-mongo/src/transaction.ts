@@ -18,7 +18,11 @@ import { isWriteConflict, translateError } from './mongo-errors.js';
  *   answer is a 503, and the idempotency record written in the same transaction makes the
  *   client's retry safe whether or not the commit eventually landed.
  */
-export async function runTransaction<T>(client: MongoClient, timeoutMs: number, work: (session: ClientSession) => Promise<T>): Promise<T> {
+export async function runTransaction<T>(
+  client: MongoClient,
+  timeoutMs: number,
+  work: (session: ClientSession) => Promise<T>,
+): Promise<T> {
   const deadlineMs = performance.now() + timeoutMs;
   const options: TransactionOptions = {
     readConcern: { level: 'snapshot' },
@@ -61,6 +65,7 @@ export async function runTransaction<T>(client: MongoClient, timeoutMs: number, 
 }
 
 function givenUp(lastError: unknown): Error {
-  if (isWriteConflict(lastError)) return new VersionConflict('MongoDB write conflicts outlasted the transaction deadline');
+  if (isWriteConflict(lastError))
+    return new VersionConflict('MongoDB write conflicts outlasted the transaction deadline');
   return new StoreUnavailable('MongoDB transaction kept failing until its deadline');
 }

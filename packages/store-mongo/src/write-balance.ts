@@ -1,8 +1,23 @@
 import {
-  actionOf, applyBalanceChange, isRemembered, judgeBalanceChange, type BalanceCommand, type Operation, type StoredBody,
+  actionOf,
+  applyBalanceChange,
+  isRemembered,
+  judgeBalanceChange,
+  type BalanceCommand,
+  type Operation,
+  type StoredBody,
   type WriteOutcome,
 } from '@wallet/ledger';
-import { casWallet, insertAudit, insertEntry, readRecord, readWallet, storeOutcome, storeRefusal, type Tx } from './write-common.js';
+import {
+  casWallet,
+  insertAudit,
+  insertEntry,
+  readRecord,
+  readWallet,
+  storeOutcome,
+  storeRefusal,
+  type Tx,
+} from './write-common.js';
 
 /**
  * A credit or debit, inside one transaction: the key's record first (a replay changes
@@ -17,12 +32,20 @@ export async function balanceChangeIn(tx: Tx, command: BalanceCommand): Promise<
   const verdict = judgeBalanceChange(wallet, command);
   if (!verdict.ok) {
     if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
-    return storeRefusal(tx, command, operation, { code: verdict.code, detail: verdict.detail }, { walletId: command.walletId, amount: command.amount });
+    return storeRefusal(
+      tx,
+      command,
+      operation,
+      { code: verdict.code, detail: verdict.detail },
+      { walletId: command.walletId, amount: command.amount },
+    );
   }
   const change = applyBalanceChange(wallet!, command);
   await casWallet(tx, wallet!, change.wallet);
   await insertEntry(tx, change.entry, change.wallet);
-  const body: StoredBody = { data: { transactionId: change.entry.id, wallet: change.wallet, transaction: change.entry } };
+  const body: StoredBody = {
+    data: { transactionId: change.entry.id, wallet: change.wallet, transaction: change.entry },
+  };
   const outcome = await storeOutcome(tx, command, operation, { statusCode: 200, body });
   await insertAudit(tx, command, operation, 'ok', { walletId: command.walletId, amount: command.amount });
   return outcome;

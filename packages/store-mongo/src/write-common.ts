@@ -1,12 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { Long, type ClientSession } from 'mongodb';
 import {
-  VersionConflict, auditEventFor, outboxEventFor, type IdempotencyRecord, type Operation, type RememberedRefusal,
-  type StoredBody, type Transaction, type Wallet, type WriteContext, type WriteOutcome, refusalBody,
+  VersionConflict,
+  auditEventFor,
+  outboxEventFor,
+  type IdempotencyRecord,
+  type Operation,
+  type RememberedRefusal,
+  type StoredBody,
+  type Transaction,
+  type Wallet,
+  type WriteContext,
+  type WriteOutcome,
+  refusalBody,
 } from '@wallet/ledger';
 import type { Collections } from './collections.js';
 import {
-  auditToDoc, entryToDoc, outboxToDoc, recordFromDoc, recordToDoc, toDate, toLong, walletFromDoc,
+  auditToDoc,
+  entryToDoc,
+  outboxToDoc,
+  recordFromDoc,
+  recordToDoc,
+  toDate,
+  toLong,
+  walletFromDoc,
 } from './mapping.js';
 import { isDuplicateKey } from './mongo-errors.js';
 
@@ -26,7 +43,10 @@ export class KeyTaken extends Error {
 
 export async function readRecord(tx: Tx, context: WriteContext): Promise<IdempotencyRecord | null> {
   if (!context.idempotency) return null;
-  const doc = await tx.collections.idempotency.findOne({ userId: context.userId, key: context.idempotency.key }, { session: tx.session });
+  const doc = await tx.collections.idempotency.findOne(
+    { userId: context.userId, key: context.idempotency.key },
+    { session: tx.session },
+  );
   return doc ? recordFromDoc(doc) : null;
 }
 
@@ -43,7 +63,13 @@ export async function readWallet(tx: Tx, walletId: string): Promise<Wallet | nul
 export async function casWallet(tx: Tx, before: Wallet, after: Wallet): Promise<void> {
   const result = await tx.collections.wallets.updateOne(
     { _id: before.id, version: toLong(before.version, 'wallet.version') },
-    { $set: { balance: toLong(after.balance, 'wallet.balance'), updatedAt: toDate(after.updatedAt, 'wallet.updatedAt') }, $inc: { version: Long.ONE } },
+    {
+      $set: {
+        balance: toLong(after.balance, 'wallet.balance'),
+        updatedAt: toDate(after.updatedAt, 'wallet.updatedAt'),
+      },
+      $inc: { version: Long.ONE },
+    },
     { session: tx.session },
   );
   if (result.matchedCount === 0) throw new VersionConflict(`wallet ${before.id} moved past version ${before.version}`);
@@ -119,10 +145,13 @@ export async function storeRefusal(
  */
 export async function existingAfterRace(collections: Collections, context: WriteContext): Promise<WriteOutcome> {
   const key = context.idempotency?.key;
-  const doc = key === undefined ? null : await collections.idempotency.findOne(
-    { userId: context.userId, key },
-    { readPreference: 'primary', readConcern: { level: 'majority' } },
-  );
+  const doc =
+    key === undefined
+      ? null
+      : await collections.idempotency.findOne(
+          { userId: context.userId, key },
+          { readPreference: 'primary', readConcern: { level: 'majority' } },
+        );
   // The record vanished (purged in between): retrying the write from the start is safe.
   if (!doc) throw new VersionConflict('idempotency record vanished after a key race');
   return { kind: 'existing', record: recordFromDoc(doc) };

@@ -1,7 +1,22 @@
 import {
-  isRemembered, judgeTransfer, transferEntries, type StoredBody, type TransferCommand, type Wallet, type WriteOutcome,
+  isRemembered,
+  judgeTransfer,
+  transferEntries,
+  type StoredBody,
+  type TransferCommand,
+  type Wallet,
+  type WriteOutcome,
 } from '@wallet/ledger';
-import { casWallet, insertAudit, insertEntry, readRecord, readWallet, storeOutcome, storeRefusal, type Tx } from './write-common.js';
+import {
+  casWallet,
+  insertAudit,
+  insertEntry,
+  readRecord,
+  readWallet,
+  storeOutcome,
+  storeRefusal,
+  type Tx,
+} from './write-common.js';
 
 /**
  * A transfer, inside one transaction: both wallets are read and judged by the shared rules,
@@ -20,9 +35,17 @@ export async function transferIn(tx: Tx, command: TransferCommand): Promise<Writ
     return storeRefusal(tx, command, 'transfer.create', { code: verdict.code, detail: verdict.detail }, auditFields);
   }
   const { debit, credit } = transferEntries(from!, to!, command);
-  const fromAfter: Wallet = { ...from!, balance: debit.balanceAfter, version: from!.version + 1, updatedAt: command.now };
+  const fromAfter: Wallet = {
+    ...from!,
+    balance: debit.balanceAfter,
+    version: from!.version + 1,
+    updatedAt: command.now,
+  };
   const toAfter: Wallet = { ...to!, balance: credit.balanceAfter, version: to!.version + 1, updatedAt: command.now };
-  const updates: Array<[Wallet, Wallet]> = [[from!, fromAfter], [to!, toAfter]];
+  const updates: Array<[Wallet, Wallet]> = [
+    [from!, fromAfter],
+    [to!, toAfter],
+  ];
   updates.sort(([a], [b]) => (a.id < b.id ? -1 : 1));
   for (const [before, after] of updates) await casWallet(tx, before, after);
   await insertEntry(tx, debit, fromAfter);

@@ -19,8 +19,13 @@ export async function createWalletIn(tx: Tx, command: CreateWalletCommand): Prom
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
   const wallet: Wallet = {
-    id: command.walletId, userId: command.userId, currency: command.currency,
-    balance: 0, version: 0, createdAt: command.now, updatedAt: command.now,
+    id: command.walletId,
+    userId: command.userId,
+    currency: command.currency,
+    balance: 0,
+    version: 0,
+    createdAt: command.now,
+    updatedAt: command.now,
   };
   try {
     await tx.collections.wallets.insertOne(walletToDoc(wallet), { session: tx.session });
@@ -38,8 +43,14 @@ export async function createWalletIn(tx: Tx, command: CreateWalletCommand): Prom
 export async function walletExistsIn(tx: Tx, command: CreateWalletCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
-  return storeRefusal(tx, command, 'wallet.create', { code: 'wallet_exists', detail: walletExistsDetail(command.currency) }, {
-    walletId: command.walletId,
-    amount: null,
-  });
+  return storeRefusal(
+    tx,
+    command,
+    'wallet.create',
+    { code: 'wallet_exists', detail: walletExistsDetail(command.currency) },
+    {
+      walletId: command.walletId,
+      amount: null,
+    },
+  );
 }

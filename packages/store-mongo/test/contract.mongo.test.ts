@@ -44,7 +44,9 @@ function runContract(mongoUrl: string): void {
     async tamperBalance(store, walletId, balance) {
       const dbName = databases.get(store);
       if (!dbName) throw new Error('tamperBalance: store not created by this target');
-      const result = await admin.db(dbName).collection<{ _id: string }>('wallets')
+      const result = await admin
+        .db(dbName)
+        .collection<{ _id: string }>('wallets')
         .updateOne({ _id: walletId }, { $set: { balance: Long.fromNumber(balance) } });
       if (result.matchedCount !== 1) throw new Error('tamperBalance: no such wallet');
     },

@@ -3,25 +3,64 @@
 // and refusals of every value that is not a safe integer or a valid time.
 import t from 'tap';
 import { BSON, Long } from 'mongodb';
-import { InvariantViolation, type AuditEvent, type IdempotencyRecord, type OutboxEvent, type ReconciliationReport, type Transaction, type Wallet, type WebhookEndpoint } from '@wallet/ledger';
 import {
-  auditFromDoc, auditToDoc, entryFromDoc, entryToDoc, fromDate, fromLong, outboxFromDoc, outboxSeq, outboxToDoc, recordFromDoc,
-  recordToDoc, reportFromDoc, reportToDoc, toDate, toLong, walletFromDoc, walletToDoc, webhookFromDoc, webhookToDoc,
+  InvariantViolation,
+  type AuditEvent,
+  type IdempotencyRecord,
+  type OutboxEvent,
+  type ReconciliationReport,
+  type Transaction,
+  type Wallet,
+  type WebhookEndpoint,
+} from '@wallet/ledger';
+import {
+  auditFromDoc,
+  auditToDoc,
+  entryFromDoc,
+  entryToDoc,
+  fromDate,
+  fromLong,
+  outboxFromDoc,
+  outboxSeq,
+  outboxToDoc,
+  recordFromDoc,
+  recordToDoc,
+  reportFromDoc,
+  reportToDoc,
+  toDate,
+  toLong,
+  walletFromDoc,
+  walletToDoc,
+  webhookFromDoc,
+  webhookToDoc,
 } from '../src/mapping.js';
 
 const NOW = '2030-01-02T03:04:05.678Z';
 const wallet: Wallet = {
-  id: '0b4f3c2e-8a51-4f8e-9a43-6c1d2b7e9f10', userId: 'user_1', currency: 'USD',
-  balance: Number.MAX_SAFE_INTEGER, version: 7, createdAt: NOW, updatedAt: '2030-01-03T00:00:00.000Z',
+  id: '0b4f3c2e-8a51-4f8e-9a43-6c1d2b7e9f10',
+  userId: 'user_1',
+  currency: 'USD',
+  balance: Number.MAX_SAFE_INTEGER,
+  version: 7,
+  createdAt: NOW,
+  updatedAt: '2030-01-03T00:00:00.000Z',
 };
 const entry: Transaction = {
-  id: '1c5f4d3e-9b62-4a9f-8b54-7d2e3c8f0a21', walletId: wallet.id, type: 'transfer_in', amount: 250,
-  balanceBefore: 1000, balanceAfter: 1250, status: 'completed', transferId: '2d6a5e4f-0c73-4bab-9c65-8e3f4d9a1b32',
-  metadata: { 'a.b': 'dotted', order: 'o-1', z: 'last' }, createdAt: NOW,
+  id: '1c5f4d3e-9b62-4a9f-8b54-7d2e3c8f0a21',
+  walletId: wallet.id,
+  type: 'transfer_in',
+  amount: 250,
+  balanceBefore: 1000,
+  balanceAfter: 1250,
+  status: 'completed',
+  transferId: '2d6a5e4f-0c73-4bab-9c65-8e3f4d9a1b32',
+  metadata: { 'a.b': 'dotted', order: 'o-1', z: 'last' },
+  createdAt: NOW,
 };
 
 /** Serialises to BSON bytes and reads them back as the store's client does. */
-const throughBson = <T extends object>(doc: T): T => BSON.deserialize(BSON.serialize(doc), { promoteLongs: false }) as T;
+const throughBson = <T extends object>(doc: T): T =>
+  BSON.deserialize(BSON.serialize(doc), { promoteLongs: false }) as T;
 
 t.test('toLong takes safe integers only', async (t) => {
   t.ok(toLong(Number.MAX_SAFE_INTEGER, 'x').equals(Long.fromString('9007199254740991')));
@@ -39,13 +78,18 @@ t.test('fromLong refuses what would not be an exact number', async (t) => {
   t.throws(() => fromLong(Long.fromString('9007199254740992'), 'balance'), InvariantViolation, '2^53 is refused');
   t.throws(() => fromLong(Long.MAX_VALUE, 'balance'), InvariantViolation);
   t.throws(() => fromLong(Long.fromString('-9007199254740993'), 'balance'), InvariantViolation);
-  for (const bad of [1.5, '12', null, undefined, 2 ** 60, {}]) t.throws(() => fromLong(bad, 'balance'), InvariantViolation, `refuses ${String(bad)}`);
+  for (const bad of [1.5, '12', null, undefined, 2 ** 60, {}])
+    t.throws(() => fromLong(bad, 'balance'), InvariantViolation, `refuses ${String(bad)}`);
 });
 
 t.test('times are stored as dates and read back as the same ISO strings', async (t) => {
   t.equal(fromDate(toDate(NOW, 'x'), 'x'), NOW);
   t.throws(() => toDate('not a time', 'createdAt'), InvariantViolation);
-  t.throws(() => fromDate('2030-01-01T00:00:00.000Z', 'createdAt'), InvariantViolation, 'a string is not a stored date');
+  t.throws(
+    () => fromDate('2030-01-01T00:00:00.000Z', 'createdAt'),
+    InvariantViolation,
+    'a string is not a stored date',
+  );
   t.throws(() => fromDate(new Date(Number.NaN), 'createdAt'), InvariantViolation);
 });
 
@@ -57,14 +101,31 @@ t.test('a wallet round-trips through BSON with int64 money', async (t) => {
   t.equal(doc._id, wallet.id, 'the UUID is the _id');
   t.same(walletFromDoc(doc), wallet);
   t.equal(JSON.stringify(walletFromDoc(doc)), JSON.stringify(wallet), 'same key order as the domain type');
-  t.throws(() => walletToDoc({ ...wallet, balance: 10.5 }), InvariantViolation, 'a fractional balance never reaches the database');
-  t.throws(() => walletFromDoc({ ...doc, balance: Long.fromString('9007199254740993') }), InvariantViolation, 'nor comes back from it');
+  t.throws(
+    () => walletToDoc({ ...wallet, balance: 10.5 }),
+    InvariantViolation,
+    'a fractional balance never reaches the database',
+  );
+  t.throws(
+    () => walletFromDoc({ ...doc, balance: Long.fromString('9007199254740993') }),
+    InvariantViolation,
+    'nor comes back from it',
+  );
 });
 
 t.test('ledger entries round-trip, with and without a transfer id', async (t) => {
   const doc = throughBson(entryToDoc(entry, 8));
-  for (const field of ['amount', 'balanceBefore', 'balanceAfter', 'seq'] as const) t.ok(Long.isLong(doc[field]), `${field} is int64`);
-  t.same(doc.metadata, [{ k: 'a.b', v: 'dotted' }, { k: 'order', v: 'o-1' }, { k: 'z', v: 'last' }], 'metadata kept as ordered pairs');
+  for (const field of ['amount', 'balanceBefore', 'balanceAfter', 'seq'] as const)
+    t.ok(Long.isLong(doc[field]), `${field} is int64`);
+  t.same(
+    doc.metadata,
+    [
+      { k: 'a.b', v: 'dotted' },
+      { k: 'order', v: 'o-1' },
+      { k: 'z', v: 'last' },
+    ],
+    'metadata kept as ordered pairs',
+  );
   const back = entryFromDoc(doc);
   t.same(back, { ...entry, seq: 8 });
   t.same(Object.keys(back.metadata), ['a.b', 'order', 'z'], 'metadata key order survives');
@@ -76,24 +137,43 @@ t.test('ledger entries round-trip, with and without a transfer id', async (t) =>
 
 t.test('an idempotency record keeps its body byte for byte', async (t) => {
   const record: IdempotencyRecord = {
-    userId: 'user_1', key: 'key-1', operation: 'wallet.credit', fingerprint: 'fp', statusCode: 200,
-    body: { data: { transactionId: entry.id, wallet, transaction: entry } }, requestId: 'req-1',
-    createdAt: NOW, expiresAt: '2030-01-03T03:04:05.678Z',
+    userId: 'user_1',
+    key: 'key-1',
+    operation: 'wallet.credit',
+    fingerprint: 'fp',
+    statusCode: 200,
+    body: { data: { transactionId: entry.id, wallet, transaction: entry } },
+    requestId: 'req-1',
+    createdAt: NOW,
+    expiresAt: '2030-01-03T03:04:05.678Z',
   };
   const doc = throughBson(recordToDoc(record, 'doc-id'));
   t.equal(typeof doc.body, 'string', 'the body is stored as JSON text');
   const back = recordFromDoc(doc);
   t.same(back, record);
   t.equal(JSON.stringify(back.body), JSON.stringify(record.body), 'byte-identical replay');
-  const refusal: IdempotencyRecord = { ...record, statusCode: 409, body: { error: { code: 'insufficient_funds', detail: 'balance 1 is less than 5' } } };
+  const refusal: IdempotencyRecord = {
+    ...record,
+    statusCode: 409,
+    body: { error: { code: 'insufficient_funds', detail: 'balance 1 is less than 5' } },
+  };
   t.same(recordFromDoc(recordToDoc(refusal, 'doc-2')), refusal);
   t.throws(() => recordFromDoc({ ...doc, body: '{"other":1}' }), InvariantViolation, 'a malformed body is refused');
 });
 
 t.test('outbox events round-trip and sort by time, then id', async (t) => {
   const event: OutboxEvent = {
-    id: entry.id, type: 'transfer.completed', userId: 'user_1', walletId: wallet.id, transactionId: entry.id,
-    transferId: entry.transferId!, direction: 'in', currency: 'USD', amount: 250, balanceAfter: 1250, occurredAt: NOW,
+    id: entry.id,
+    type: 'transfer.completed',
+    userId: 'user_1',
+    walletId: wallet.id,
+    transactionId: entry.id,
+    transferId: entry.transferId!,
+    direction: 'in',
+    currency: 'USD',
+    amount: 250,
+    balanceAfter: 1250,
+    occurredAt: NOW,
   };
   const doc = throughBson(outboxToDoc(event));
   t.equal(doc.publishedAt, null);
@@ -115,17 +195,38 @@ t.test('outbox events round-trip and sort by time, then id', async (t) => {
 
 t.test('audit events, webhooks and reports round-trip', async (t) => {
   const audit: AuditEvent = {
-    id: 'a1', actor: 'user_1', ip: '127.0.0.1', action: 'wallet.debit', walletId: wallet.id, amount: 1000,
-    outcome: 'insufficient_funds', requestId: 'req-2', createdAt: NOW,
+    id: 'a1',
+    actor: 'user_1',
+    ip: '127.0.0.1',
+    action: 'wallet.debit',
+    walletId: wallet.id,
+    amount: 1000,
+    outcome: 'insufficient_funds',
+    requestId: 'req-2',
+    createdAt: NOW,
   };
   t.same(auditFromDoc(throughBson(auditToDoc(audit))), audit);
   const bare: AuditEvent = { ...audit, walletId: null, amount: null };
   t.same(auditFromDoc(throughBson(auditToDoc(bare))), bare);
-  const hook: WebhookEndpoint = { id: 'w1', userId: 'user_1', url: 'https://example.test/h', events: ['wallet.credited'], secret: 'whsec_x', createdAt: NOW };
+  const hook: WebhookEndpoint = {
+    id: 'w1',
+    userId: 'user_1',
+    url: 'https://example.test/h',
+    events: ['wallet.credited'],
+    secret: 'whsec_x',
+    createdAt: NOW,
+  };
   t.same(webhookFromDoc(throughBson(webhookToDoc(hook))), hook);
   const report: ReconciliationReport = {
-    id: 'r1', startedAt: NOW, finishedAt: '2030-01-02T03:05:00.000Z', walletsChecked: 3, transfersChecked: 2,
-    mismatches: [{ kind: 'balance', walletId: wallet.id, detail: 'balance 651, entries 650' }, { kind: 'transfer', transferId: 't1', detail: 'missing leg' }],
+    id: 'r1',
+    startedAt: NOW,
+    finishedAt: '2030-01-02T03:05:00.000Z',
+    walletsChecked: 3,
+    transfersChecked: 2,
+    mismatches: [
+      { kind: 'balance', walletId: wallet.id, detail: 'balance 651, entries 650' },
+      { kind: 'transfer', transferId: 't1', detail: 'missing leg' },
+    ],
   };
   const reportDoc = throughBson(reportToDoc(report));
   t.ok(Long.isLong(reportDoc.walletsChecked));

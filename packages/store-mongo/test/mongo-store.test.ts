@@ -54,8 +54,14 @@ t.test('the database name comes from the option, then the URL path, then "wallet
 t.test('driver settings are explicit and keep int64 as Long', async (t) => {
   const options = clientOptions({ ...valid, poolMax: 7, operationTimeoutMs: 1234 });
   t.match(options, {
-    maxPoolSize: 7, serverSelectionTimeoutMS: 1234, connectTimeoutMS: 1234, waitQueueTimeoutMS: 1234,
-    promoteLongs: false, readPreference: 'primary', readConcern: { level: 'majority' }, writeConcern: { w: 'majority' },
+    maxPoolSize: 7,
+    serverSelectionTimeoutMS: 1234,
+    connectTimeoutMS: 1234,
+    waitQueueTimeoutMS: 1234,
+    promoteLongs: false,
+    readPreference: 'primary',
+    readConcern: { level: 'majority' },
+    writeConcern: { w: 'majority' },
     retryWrites: true,
   });
   t.ok(options.socketTimeoutMS! > 1234 * 10, 'the socket outlives the longest server-side bound');
@@ -72,7 +78,12 @@ t.test('driver errors: unavailability becomes StoreUnavailable without the drive
 
   const stepDown = new MongoServerError({ message: secret, code: 10107, codeName: 'NotWritablePrimary' });
   t.match((translateError(stepDown) as Error).message, /NotWritablePrimary/, 'the code name says what happened');
-  const labelled = new MongoServerError({ message: secret, code: 251, codeName: 'NoSuchTransaction', errorLabels: ['TransientTransactionError'] });
+  const labelled = new MongoServerError({
+    message: secret,
+    code: 251,
+    codeName: 'NoSuchTransaction',
+    errorLabels: ['TransientTransactionError'],
+  });
   t.type(translateError(labelled), StoreUnavailable);
 
   const duplicate = new MongoServerError({ message: secret, code: 11000 });
@@ -89,11 +100,18 @@ t.test('driver errors: unavailability becomes StoreUnavailable without the drive
 t.test('an unreachable server answers StoreUnavailable within the time bound', async (t) => {
   const port = await closedPort();
   const timeoutMs = 300;
-  const store = new MongoStore({ url: `mongodb://127.0.0.1:${port}/?replicaSet=rs0`, poolMax: 2, operationTimeoutMs: timeoutMs });
+  const store = new MongoStore({
+    url: `mongodb://127.0.0.1:${port}/?replicaSet=rs0`,
+    poolMax: 2,
+    operationTimeoutMs: timeoutMs,
+  });
   t.teardown(() => store.close());
   const bounded = async (name: string, call: () => Promise<unknown>, boundMs: number) => {
     const startedMs = performance.now();
-    const error = await call().then(() => null, (caught: unknown) => caught);
+    const error = await call().then(
+      () => null,
+      (caught: unknown) => caught,
+    );
     const elapsedMs = performance.now() - startedMs;
     t.type(error, StoreUnavailable, `${name}: StoreUnavailable`);
     t.notMatch((error as Error).message, new RegExp(String(port)), `${name}: no address in the message`);
@@ -103,14 +121,31 @@ t.test('an unreachable server answers StoreUnavailable within the time bound', a
   // The driver leaves a client whose first connect failed closed; the store must try again.
   const retryStartedMs = performance.now();
   await bounded('ping', () => store.ping(), 3000);
-  t.ok(performance.now() - retryStartedMs >= timeoutMs * 0.8, 'ping tried to connect again (waited for server selection)');
+  t.ok(
+    performance.now() - retryStartedMs >= timeoutMs * 0.8,
+    'ping tried to connect again (waited for server selection)',
+  );
   await bounded('findWallet', () => store.findWallet(randomUUID()), 3000);
   const now = new Date().toISOString();
   // A money write retries transient errors inside its transaction, bounded by twice the timeout.
-  await bounded('credit', () => store.applyBalanceChange({
-    kind: 'credit', walletId: randomUUID(), amount: 5, metadata: {}, transactionId: randomUUID(), maxBalance: Number.MAX_SAFE_INTEGER,
-    userId: 'u', requestId: 'r', ip: '127.0.0.1', now, idempotency: { key: 'k', fingerprint: 'f', expiresAt: now },
-  }), 3000);
+  await bounded(
+    'credit',
+    () =>
+      store.applyBalanceChange({
+        kind: 'credit',
+        walletId: randomUUID(),
+        amount: 5,
+        metadata: {},
+        transactionId: randomUUID(),
+        maxBalance: Number.MAX_SAFE_INTEGER,
+        userId: 'u',
+        requestId: 'r',
+        ip: '127.0.0.1',
+        now,
+        idempotency: { key: 'k', fingerprint: 'f', expiresAt: now },
+      }),
+    3000,
+  );
   await store.close();
   await bounded('after close', () => store.findWallet(randomUUID()), 100);
 });

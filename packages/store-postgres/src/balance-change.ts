@@ -1,7 +1,11 @@
 import type pg from 'pg';
 import {
-  isRemembered, judgeBalanceChange, refusalBody, VersionConflict,
-  type BalanceCommand, type WriteOutcome,
+  isRemembered,
+  judgeBalanceChange,
+  refusalBody,
+  VersionConflict,
+  type BalanceCommand,
+  type WriteOutcome,
 } from '@wallet/ledger';
 import { idempotencyFromRow, walletFromRow } from './mapping.js';
 import { isoSql, walletJsonSql } from './sql-util.js';
@@ -58,22 +62,54 @@ SELECT (SELECT row_to_json(prior) FROM prior) AS prior,
        (SELECT row_to_json(c) FROM (SELECT id, user_id, currency, balance, version, created_at, updated_at
                                       FROM wallets WHERE id = $1) c) AS current`;
 
-export async function applyBalanceChange(pool: pg.Pool, command: BalanceCommand, auditId: string): Promise<WriteOutcome> {
+export async function applyBalanceChange(
+  pool: pg.Pool,
+  command: BalanceCommand,
+  auditId: string,
+): Promise<WriteOutcome> {
   const delta = command.kind === 'credit' ? command.amount : -command.amount;
   const operation = `wallet.${command.kind}` as const;
   const eventType = command.kind === 'credit' ? 'wallet.credited' : 'wallet.debited';
-  const { rows } = await pool.query({ name: 'wallet-balance-change', text: BALANCE_CHANGE_SQL, values: [
-    command.walletId, command.userId, delta, command.expectedVersion ?? null, command.maxBalance,
-    command.transactionId, command.kind, command.amount, JSON.stringify(command.metadata), command.now,
-    command.idempotency?.key ?? null, command.idempotency?.fingerprint ?? null, operation, command.requestId,
-    command.idempotency?.expiresAt ?? command.now, command.ip, auditId, eventType,
-  ] });
-  const row = rows[0] as { prior: Record<string, unknown> | null; body: WriteOutcome & object | null; current: Record<string, unknown> | null };
+  const { rows } = await pool.query({
+    name: 'wallet-balance-change',
+    text: BALANCE_CHANGE_SQL,
+    values: [
+      command.walletId,
+      command.userId,
+      delta,
+      command.expectedVersion ?? null,
+      command.maxBalance,
+      command.transactionId,
+      command.kind,
+      command.amount,
+      JSON.stringify(command.metadata),
+      command.now,
+      command.idempotency?.key ?? null,
+      command.idempotency?.fingerprint ?? null,
+      operation,
+      command.requestId,
+      command.idempotency?.expiresAt ?? command.now,
+      command.ip,
+      auditId,
+      eventType,
+    ],
+  });
+  const row = rows[0] as {
+    prior: Record<string, unknown> | null;
+    body: (WriteOutcome & object) | null;
+    current: Record<string, unknown> | null;
+  };
   if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
   if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
 
   // Nothing changed: say why, judged on the statement's own snapshot of the wallet.
-  const current = row.current ? walletFromRow({ ...row.current, created_at: new Date(row.current.created_at as string), updated_at: new Date(row.current.updated_at as string) }) : null;
+  const current = row.current
+    ? walletFromRow({
+        ...row.current,
+        created_at: new Date(row.current.created_at as string),
+        updated_at: new Date(row.current.updated_at as string),
+      })
+    : null;
   const verdict = judgeBalanceChange(current, command);
   if (verdict.ok) {
     // The snapshot allowed it but the row had moved on under the lock: a lost race, retry.
@@ -81,5 +117,9 @@ export async function applyBalanceChange(pool: pg.Pool, command: BalanceCommand,
   }
   if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
   const refusal = refusalBody(verdict.code, verdict.detail);
-  return recordRefusal(pool, command, operation, refusal, { id: auditId, walletId: command.walletId, amount: command.amount });
+  return recordRefusal(pool, command, operation, refusal, {
+    id: auditId,
+    walletId: command.walletId,
+    amount: command.amount,
+  });
 }

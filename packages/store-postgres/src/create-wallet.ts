@@ -30,21 +30,47 @@ WITH prior AS (
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior, EXISTS (SELECT 1 FROM created) AS created`;
 
-export async function createWallet(pool: pg.Pool, command: CreateWalletCommand, auditId: string): Promise<WriteOutcome> {
+export async function createWallet(
+  pool: pg.Pool,
+  command: CreateWalletCommand,
+  auditId: string,
+): Promise<WriteOutcome> {
   const wallet: Wallet = {
-    id: command.walletId, userId: command.userId, currency: command.currency,
-    balance: 0, version: 0, createdAt: command.now, updatedAt: command.now,
+    id: command.walletId,
+    userId: command.userId,
+    currency: command.currency,
+    balance: 0,
+    version: 0,
+    createdAt: command.now,
+    updatedAt: command.now,
   };
   const created: StoredBody = { data: wallet };
   const refusal = refusalBody('wallet_exists', `a ${command.currency} wallet already exists for this user`);
-  const { rows } = await pool.query({ name: 'wallet-create', text: CREATE_WALLET_SQL, values: [
-    wallet.id, command.userId, command.currency, command.now, command.idempotency?.key ?? null,
-    command.idempotency?.fingerprint ?? null, JSON.stringify(created), JSON.stringify(refusal.body),
-    command.requestId, command.idempotency?.expiresAt ?? command.now, auditId, command.ip,
-  ] });
+  const { rows } = await pool.query({
+    name: 'wallet-create',
+    text: CREATE_WALLET_SQL,
+    values: [
+      wallet.id,
+      command.userId,
+      command.currency,
+      command.now,
+      command.idempotency?.key ?? null,
+      command.idempotency?.fingerprint ?? null,
+      JSON.stringify(created),
+      JSON.stringify(refusal.body),
+      command.requestId,
+      command.idempotency?.expiresAt ?? command.now,
+      auditId,
+      command.ip,
+    ],
+  });
   const row = rows[0] as { prior: Record<string, unknown> | null; created: boolean };
   if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
   if (row.created) return { kind: 'stored', statusCode: 201, body: created };
   if (command.idempotency) return { kind: 'stored', statusCode: refusal.statusCode, body: refusal.body };
-  return { kind: 'refused', code: 'wallet_exists', detail: (refusal.body as { error: { detail: string } }).error.detail };
+  return {
+    kind: 'refused',
+    code: 'wallet_exists',
+    detail: (refusal.body as { error: { detail: string } }).error.detail,
+  };
 }

@@ -1,4 +1,11 @@
-import type { AuditEvent, IdempotencyRecord, StoredTransaction, Wallet, WebhookEndpoint, OutboxEventType } from '@wallet/ledger';
+import type {
+  AuditEvent,
+  IdempotencyRecord,
+  StoredTransaction,
+  Wallet,
+  WebhookEndpoint,
+  OutboxEventType,
+} from '@wallet/ledger';
 import { toIso } from './sql-util.js';
 
 type Row = Record<string, unknown>;

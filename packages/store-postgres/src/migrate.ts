@@ -21,7 +21,10 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
         try {
           await client.query(`SET LOCAL search_path TO ${schema}`);
           await client.query(migration.sql);
-          await client.query(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+          await client.query(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
+            migration.version,
+            migration.name,
+          ]);
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK');

@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
-  WEBHOOK_READ_USERS_MAX, type AuditEvent, type BalanceCommand, type CreateWalletCommand, type IdempotencyRecord, type LedgerStore,
-  type OutboxEvent, type ReconciliationReport, type StoredTransaction, type TransferCommand, type Wallet, type WalletAudit,
-  type WebhookEndpoint, type WriteOutcome,
+  WEBHOOK_READ_USERS_MAX,
+  type AuditEvent,
+  type BalanceCommand,
+  type CreateWalletCommand,
+  type IdempotencyRecord,
+  type LedgerStore,
+  type OutboxEvent,
+  type ReconciliationReport,
+  type StoredTransaction,
+  type TransferCommand,
+  type Wallet,
+  type WalletAudit,
+  type WebhookEndpoint,
+  type WriteOutcome,
 } from '@wallet/ledger';
 import { applyBalanceChange } from './balance-change.js';
 import { createWallet } from './create-wallet.js';
@@ -80,7 +91,9 @@ export class PostgresStore implements LedgerStore {
   }
 
   applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome> {
-    return this.#write(command.userId, command.idempotency?.key, () => applyBalanceChange(this.#pool, command, randomUUID()));
+    return this.#write(command.userId, command.idempotency?.key, () =>
+      applyBalanceChange(this.#pool, command, randomUUID()),
+    );
   }
 
   transfer(command: TransferCommand): Promise<WriteOutcome> {
@@ -88,7 +101,13 @@ export class PostgresStore implements LedgerStore {
   }
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
-    const { rows } = await this.#run(() => this.#pool.query({ name: 'wallet-get', text: 'SELECT * FROM wallets WHERE id = $1 AND user_id = $2', values: [walletId, userId] }));
+    const { rows } = await this.#run(() =>
+      this.#pool.query({
+        name: 'wallet-get',
+        text: 'SELECT * FROM wallets WHERE id = $1 AND user_id = $2',
+        values: [walletId, userId],
+      }),
+    );
     return rows[0] ? walletFromRow(rows[0]) : null;
   }
 
@@ -99,104 +118,161 @@ export class PostgresStore implements LedgerStore {
 
   async listWallets(userId: string, limit: number): Promise<Wallet[]> {
     const { rows } = await this.#run(() =>
-      this.#pool.query('SELECT * FROM wallets WHERE user_id = $1 ORDER BY created_at, id LIMIT $2', [userId, limit]));
+      this.#pool.query('SELECT * FROM wallets WHERE user_id = $1 ORDER BY created_at, id LIMIT $2', [userId, limit]),
+    );
     return rows.map(walletFromRow);
   }
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
     const { rows } = await this.#run(() =>
-      this.#pool.query('SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2', [userId, key]));
+      this.#pool.query('SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2', [userId, key]),
+    );
     return rows[0] ? idempotencyFromRow(rows[0]) : null;
   }
 
   async purgeExpiredIdempotency(now: string, limit: number): Promise<number> {
-    const { rowCount } = await this.#run(() => this.#pool.query(
-      `DELETE FROM idempotency_keys WHERE (user_id, key) IN (
-         SELECT user_id, key FROM idempotency_keys WHERE expires_at < $1 LIMIT $2)`, [now, limit]));
+    const { rowCount } = await this.#run(() =>
+      this.#pool.query(
+        `DELETE FROM idempotency_keys WHERE (user_id, key) IN (
+         SELECT user_id, key FROM idempotency_keys WHERE expires_at < $1 LIMIT $2)`,
+        [now, limit],
+      ),
+    );
     return rowCount ?? 0;
   }
 
   async listTransactions(walletId: string, page: { limit: number; beforeSeq?: number }): Promise<StoredTransaction[]> {
     // Two statements, not one with "$2 IS NULL OR": a cached generic plan must still use
     // the (wallet_id, seq) index bound for deep pages.
-    const query = page.beforeSeq === undefined
-      ? { name: 'entries-first-page', text: 'SELECT * FROM ledger_entries WHERE wallet_id = $1 ORDER BY seq DESC LIMIT $2', values: [walletId, page.limit] }
-      : { name: 'entries-page', text: 'SELECT * FROM ledger_entries WHERE wallet_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3', values: [walletId, page.beforeSeq, page.limit] };
+    const query =
+      page.beforeSeq === undefined
+        ? {
+            name: 'entries-first-page',
+            text: 'SELECT * FROM ledger_entries WHERE wallet_id = $1 ORDER BY seq DESC LIMIT $2',
+            values: [walletId, page.limit],
+          }
+        : {
+            name: 'entries-page',
+            text: 'SELECT * FROM ledger_entries WHERE wallet_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
+            values: [walletId, page.beforeSeq, page.limit],
+          };
     const { rows } = await this.#run(() => this.#pool.query(query));
     return rows.map(entryFromRow);
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {
-    await this.#run(() => this.#pool.query(
-      `INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
+    await this.#run(() =>
+      this.#pool.query(
+        `INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [event.id, event.actor, event.ip, event.action, event.walletId, event.amount, event.outcome, event.requestId, event.createdAt]));
+        [
+          event.id,
+          event.actor,
+          event.ip,
+          event.action,
+          event.walletId,
+          event.amount,
+          event.outcome,
+          event.requestId,
+          event.createdAt,
+        ],
+      ),
+    );
   }
 
   async listAudit(page: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {
-    const { rows } = await this.#run(() => this.#pool.query(
-      `SELECT * FROM audit_events
+    const { rows } = await this.#run(() =>
+      this.#pool.query(
+        `SELECT * FROM audit_events
         WHERE $1::timestamptz IS NULL OR (created_at, id) < ($1::timestamptz, $2::uuid)
         ORDER BY created_at DESC, id DESC LIMIT $3`,
-      [page.before?.createdAt ?? null, page.before?.id ?? null, page.limit]));
+        [page.before?.createdAt ?? null, page.before?.id ?? null, page.limit],
+      ),
+    );
     return rows.map(auditFromRow);
   }
 
   async claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]> {
-    const { rows } = await this.#run(() => this.#pool.query(
-      `UPDATE outbox SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2::double precision / 1000)
+    const { rows } = await this.#run(() =>
+      this.#pool.query(
+        `UPDATE outbox SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2::double precision / 1000)
         WHERE seq IN (SELECT seq FROM outbox
                        WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
                        ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
-        RETURNING seq, payload`, [claim.owner, claim.leaseMs, claim.limit]));
+        RETURNING seq, payload`,
+        [claim.owner, claim.leaseMs, claim.limit],
+      ),
+    );
     return rows.sort((a, b) => a.seq - b.seq).map((row) => row.payload as OutboxEvent);
   }
 
   async markOutboxPublished(ids: string[], owner: string): Promise<void> {
     if (ids.length === 0) return;
-    await this.#run(() => this.#pool.query(
-      'UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND published_at IS NULL', [ids, owner]));
+    await this.#run(() =>
+      this.#pool.query(
+        'UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND published_at IS NULL',
+        [ids, owner],
+      ),
+    );
   }
 
   async outboxLagSeconds(): Promise<number> {
-    const { rows } = await this.#run(() => this.#pool.query(
-      `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS lag
-         FROM outbox WHERE published_at IS NULL`));
+    const { rows } = await this.#run(() =>
+      this.#pool.query(
+        `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS lag
+         FROM outbox WHERE published_at IS NULL`,
+      ),
+    );
     return Math.max(0, Number(rows[0]?.lag ?? 0));
   }
 
   async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
-    await this.#run(() => this.#pool.query(
-      'INSERT INTO webhook_endpoints (id, user_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [endpoint.id, endpoint.userId, endpoint.url, endpoint.events, endpoint.secret, endpoint.createdAt]));
+    await this.#run(() =>
+      this.#pool.query(
+        'INSERT INTO webhook_endpoints (id, user_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [endpoint.id, endpoint.userId, endpoint.url, endpoint.events, endpoint.secret, endpoint.createdAt],
+      ),
+    );
   }
 
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
-    const { rows } = await this.#run(() => this.#pool.query(
-      'SELECT * FROM webhook_endpoints WHERE user_id = $1 ORDER BY created_at, id LIMIT 100', [userId]));
+    const { rows } = await this.#run(() =>
+      this.#pool.query('SELECT * FROM webhook_endpoints WHERE user_id = $1 ORDER BY created_at, id LIMIT 100', [
+        userId,
+      ]),
+    );
     return rows.map(webhookFromRow);
   }
 
   async webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
     const users = [...new Set(userIds)];
-    if (users.length > WEBHOOK_READ_USERS_MAX) throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
+    if (users.length > WEBHOOK_READ_USERS_MAX)
+      throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
     if (users.length === 0) return [];
     // The per-user cap of listWebhooks, applied per user so one user's rows never crowd out another's.
-    const { rows } = await this.#run(() => this.#pool.query(
-      `SELECT id, user_id, url, events, secret, created_at FROM (
+    const { rows } = await this.#run(() =>
+      this.#pool.query(
+        `SELECT id, user_id, url, events, secret, created_at FROM (
          SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY created_at, id) AS position
            FROM webhook_endpoints WHERE user_id = ANY($1::text[])) ranked
-        WHERE position <= 100`, [users]));
+        WHERE position <= 100`,
+        [users],
+      ),
+    );
     return rows.map(webhookFromRow);
   }
 
   async getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null> {
-    const { rows } = await this.#run(() => this.#pool.query('SELECT * FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]));
+    const { rows } = await this.#run(() =>
+      this.#pool.query('SELECT * FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]),
+    );
     return rows[0] ? webhookFromRow(rows[0]) : null;
   }
 
   async deleteWebhook(userId: string, id: string): Promise<boolean> {
-    const { rowCount } = await this.#run(() => this.#pool.query('DELETE FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]));
+    const { rowCount } = await this.#run(() =>
+      this.#pool.query('DELETE FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]),
+    );
     return (rowCount ?? 0) > 0;
   }
 
@@ -225,7 +301,10 @@ export class PostgresStore implements LedgerStore {
     try {
       return await this.#run(operation);
     } catch (error) {
-      if (key !== undefined && isUniqueViolation((error as { cause?: unknown }).cause ?? error, 'idempotency_keys_pkey')) {
+      if (
+        key !== undefined &&
+        isUniqueViolation((error as { cause?: unknown }).cause ?? error, 'idempotency_keys_pkey')
+      ) {
         const record = await this.findIdempotencyRecord(userId, key);
         if (record) return { kind: 'existing', record };
       }

@@ -22,7 +22,8 @@ export class ReconciliationQueries {
          LEFT JOIN LATERAL (
            SELECT balance_after FROM ledger_entries e WHERE e.wallet_id = w.id ORDER BY seq DESC LIMIT 1) last ON true
         ORDER BY w.id`,
-      [page.afterId ?? null, page.limit]);
+      [page.afterId ?? null, page.limit],
+    );
     return rows.map((row) => ({
       walletId: row.id as string,
       balance: row.balance as number,
@@ -43,7 +44,9 @@ export class ReconciliationQueries {
         GROUP BY transfer_id
        HAVING count(*) FILTER (WHERE type = 'transfer_out') <> 1 OR count(*) FILTER (WHERE type = 'transfer_in') <> 1
            OR COALESCE(sum(amount) FILTER (WHERE type = 'transfer_out'), 0) <> COALESCE(sum(amount) FILTER (WHERE type = 'transfer_in'), 0)
-        LIMIT $1`, [limit]);
+        LIMIT $1`,
+      [limit],
+    );
     return rows.map((row) => ({
       transferId: row.transfer_id as string,
       detail: `legs out=${row.outs} in=${row.ins}, amounts out=${row.out_sum} in=${row.in_sum}`,
@@ -51,17 +54,24 @@ export class ReconciliationQueries {
   }
 
   async countTransfers(): Promise<number> {
-    const { rows } = await this.#pool.query('SELECT count(DISTINCT transfer_id) AS n FROM ledger_entries WHERE transfer_id IS NOT NULL');
+    const { rows } = await this.#pool.query(
+      'SELECT count(DISTINCT transfer_id) AS n FROM ledger_entries WHERE transfer_id IS NOT NULL',
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
   async saveReport(report: ReconciliationReport): Promise<void> {
-    await this.#pool.query('INSERT INTO reconciliation_reports (id, finished_at, report) VALUES ($1, $2, $3)',
-      [report.id, report.finishedAt, JSON.stringify(report)]);
+    await this.#pool.query('INSERT INTO reconciliation_reports (id, finished_at, report) VALUES ($1, $2, $3)', [
+      report.id,
+      report.finishedAt,
+      JSON.stringify(report),
+    ]);
   }
 
   async latestReport(): Promise<ReconciliationReport | null> {
-    const { rows } = await this.#pool.query('SELECT report FROM reconciliation_reports ORDER BY finished_at DESC LIMIT 1');
+    const { rows } = await this.#pool.query(
+      'SELECT report FROM reconciliation_reports ORDER BY finished_at DESC LIMIT 1',
+    );
     return (rows[0]?.report as ReconciliationReport | undefined) ?? null;
   }
 }

@@ -29,13 +29,31 @@ export async function recordRefusal(
 ): Promise<WriteOutcome> {
   const code = 'error' in refusal.body ? refusal.body.error.code : 'refused';
   const key = context.idempotency?.key ?? null;
-  const { rows } = await db.query({ name: 'refusal-record', text: RECORD_REFUSAL_SQL, values: [
-    context.userId, key, operation, context.idempotency?.fingerprint ?? null, refusal.statusCode,
-    JSON.stringify(refusal.body), context.requestId, context.now, context.idempotency?.expiresAt ?? context.now,
-    audit.id, context.ip, audit.walletId, audit.amount, code,
-  ] });
+  const { rows } = await db.query({
+    name: 'refusal-record',
+    text: RECORD_REFUSAL_SQL,
+    values: [
+      context.userId,
+      key,
+      operation,
+      context.idempotency?.fingerprint ?? null,
+      refusal.statusCode,
+      JSON.stringify(refusal.body),
+      context.requestId,
+      context.now,
+      context.idempotency?.expiresAt ?? context.now,
+      audit.id,
+      context.ip,
+      audit.walletId,
+      audit.amount,
+      code,
+    ],
+  });
   if (key !== null && !(rows[0] as { inserted: boolean }).inserted) {
-    const existing = await db.query('SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2', [context.userId, key]);
+    const existing = await db.query('SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2', [
+      context.userId,
+      key,
+    ]);
     if (existing.rows[0]) return { kind: 'existing', record: idempotencyFromRow(existing.rows[0]) };
   }
   return { kind: 'stored', statusCode: refusal.statusCode, body: refusal.body };

@@ -25,7 +25,15 @@ export const typeParsers = {
   },
 } as pg.CustomTypesConfig;
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
 
 /**
  * Turns a driver error into a port error: lost races and deadlocks → VersionConflict
@@ -39,7 +47,11 @@ export function mapError(error: unknown): unknown {
     return new StoreUnavailable('database unavailable', { cause: error });
   }
   const message = error instanceof Error ? error.message : '';
-  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(message)) {
+  if (
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(
+      message,
+    )
+  ) {
     return new StoreUnavailable('database unavailable', { cause: error });
   }
   return error;

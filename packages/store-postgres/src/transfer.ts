@@ -1,7 +1,15 @@
 import type pg from 'pg';
 import {
-  isRemembered, judgeTransfer, outboxEventFor, refusalBody, transferEntries,
-  type StoredBody, type Transaction, type TransferCommand, type Wallet, type WriteOutcome,
+  isRemembered,
+  judgeTransfer,
+  outboxEventFor,
+  refusalBody,
+  transferEntries,
+  type StoredBody,
+  type Transaction,
+  type TransferCommand,
+  type Wallet,
+  type WriteOutcome,
 } from '@wallet/ledger';
 import { idempotencyFromRow, walletFromRow } from './mapping.js';
 import { recordRefusal } from './refusal.js';
@@ -44,21 +52,38 @@ export async function transfer(pool: pg.Pool, command: TransferCommand, auditId:
   let done = false;
   try {
     await client.query('BEGIN');
-    const locked = await client.query({ name: 'transfer-lock', text: LOCK_SQL, values: [[command.fromWalletId, command.toWalletId], command.userId, command.idempotency?.key ?? null] });
-    const row = locked.rows[0] as { wallets: Array<Record<string, unknown>> | null; prior: Record<string, unknown> | null };
+    const locked = await client.query({
+      name: 'transfer-lock',
+      text: LOCK_SQL,
+      values: [[command.fromWalletId, command.toWalletId], command.userId, command.idempotency?.key ?? null],
+    });
+    const row = locked.rows[0] as {
+      wallets: Array<Record<string, unknown>> | null;
+      prior: Record<string, unknown> | null;
+    };
     if (row.prior) {
       await client.query('ROLLBACK');
       done = true;
       return { kind: 'existing', record: idempotencyFromRow(row.prior) };
     }
-    const wallets = (row.wallets ?? []).map((w) => walletFromRow({ ...w, created_at: new Date(w.created_at as string), updated_at: new Date(w.updated_at as string) }));
+    const wallets = (row.wallets ?? []).map((w) =>
+      walletFromRow({
+        ...w,
+        created_at: new Date(w.created_at as string),
+        updated_at: new Date(w.updated_at as string),
+      }),
+    );
     const from = wallets.find((w) => w.id === command.fromWalletId) ?? null;
     const to = wallets.find((w) => w.id === command.toWalletId) ?? null;
     const verdict = judgeTransfer(from, to, command);
     let outcome: WriteOutcome;
     if (!verdict.ok) {
       outcome = isRemembered(verdict.code)
-        ? await recordRefusal(client, command, 'transfer.create', refusalBody(verdict.code, verdict.detail), { id: auditId, walletId: command.fromWalletId, amount: command.amount })
+        ? await recordRefusal(client, command, 'transfer.create', refusalBody(verdict.code, verdict.detail), {
+            id: auditId,
+            walletId: command.fromWalletId,
+            amount: command.amount,
+          })
         : { kind: 'refused', code: verdict.code, detail: verdict.detail };
     } else {
       outcome = await applyTransfer(client, command, from!, to!, auditId);
@@ -72,19 +97,48 @@ export async function transfer(pool: pg.Pool, command: TransferCommand, auditId:
   }
 }
 
-async function applyTransfer(client: pg.PoolClient, command: TransferCommand, from: Wallet, to: Wallet, auditId: string): Promise<WriteOutcome> {
+async function applyTransfer(
+  client: pg.PoolClient,
+  command: TransferCommand,
+  from: Wallet,
+  to: Wallet,
+  auditId: string,
+): Promise<WriteOutcome> {
   const { debit, credit } = transferEntries(from, to, command);
   const body: StoredBody = { data: { transferId: command.transferId, debit, credit } };
   const events = [event(debit, from), event(credit, to)];
-  const { rows } = await client.query({ name: 'transfer-apply', text: APPLY_SQL, values: [
-    from.id, from.version, debit.balanceAfter, to.id, to.version, credit.balanceAfter,
-    debit.id, credit.id, command.amount, debit.balanceBefore, command.transferId, JSON.stringify(command.metadata),
-    credit.balanceBefore, JSON.stringify(events), command.userId, command.idempotency?.key ?? null,
-    command.idempotency?.fingerprint ?? null, JSON.stringify(body), command.requestId, command.now,
-    command.idempotency?.expiresAt ?? command.now, auditId, command.ip,
-  ] });
+  const { rows } = await client.query({
+    name: 'transfer-apply',
+    text: APPLY_SQL,
+    values: [
+      from.id,
+      from.version,
+      debit.balanceAfter,
+      to.id,
+      to.version,
+      credit.balanceAfter,
+      debit.id,
+      credit.id,
+      command.amount,
+      debit.balanceBefore,
+      command.transferId,
+      JSON.stringify(command.metadata),
+      credit.balanceBefore,
+      JSON.stringify(events),
+      command.userId,
+      command.idempotency?.key ?? null,
+      command.idempotency?.fingerprint ?? null,
+      JSON.stringify(body),
+      command.requestId,
+      command.now,
+      command.idempotency?.expiresAt ?? command.now,
+      auditId,
+      command.ip,
+    ],
+  });
   // Both rows are locked by this transaction, so both version checks must match.
-  if (Number((rows[0] as { updated: string | number }).updated) !== 2) throw new Error('transfer updated fewer than two locked wallets');
+  if (Number((rows[0] as { updated: string | number }).updated) !== 2)
+    throw new Error('transfer updated fewer than two locked wallets');
   return { kind: 'stored', statusCode: 200, body };
 }
 

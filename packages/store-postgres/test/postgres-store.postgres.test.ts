@@ -36,24 +36,47 @@ const caller = (userId: string) => ({ userId, requestId: randomUUID(), ip: '127.
 t.test('migrations run once, also from several processes at once', async (t) => {
   await Promise.all([store.ready(), newStore().ready(), newStore().ready()]);
   await newStore().ready();
-  const { rows } = await admin.query(`SELECT version, count(*)::int AS n FROM ${schema}.schema_migrations GROUP BY version`);
+  const { rows } = await admin.query(
+    `SELECT version, count(*)::int AS n FROM ${schema}.schema_migrations GROUP BY version`,
+  );
   t.ok(rows.length >= 1);
-  t.ok(rows.every((row) => row.n === 1), 'each migration recorded exactly once');
+  t.ok(
+    rows.every((row) => row.n === 1),
+    'each migration recorded exactly once',
+  );
 });
 
 t.test('the database itself refuses broken money', async (t) => {
   const userId = randomUUID();
   const created = await ledger.createWallet(caller(userId), { currency: 'EUR' });
   const walletId = (created.body as { data: { id: string } }).data.id;
-  await t.rejects(admin.query(`UPDATE ${schema}.wallets SET balance = -1 WHERE id = $1`, [walletId]), { code: '23514' }, 'CHECK balance >= 0');
-  await t.rejects(admin.query(`UPDATE ${schema}.wallets SET balance = 9007199254740992 WHERE id = $1`, [walletId]), { code: '23514' }, 'CHECK balance <= 2^53-1');
   await t.rejects(
-    admin.query(`INSERT INTO ${schema}.wallets (id, user_id, currency, created_at, updated_at) VALUES ($1, $2, 'EUR', now(), now())`, [randomUUID(), userId]),
-    { code: '23505' }, 'one wallet per user per currency');
+    admin.query(`UPDATE ${schema}.wallets SET balance = -1 WHERE id = $1`, [walletId]),
+    { code: '23514' },
+    'CHECK balance >= 0',
+  );
   await t.rejects(
-    admin.query(`INSERT INTO ${schema}.ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, metadata, created_at)
-                 VALUES ($1, $2, 1, 'credit', 10, 0, 11, '{}', now())`, [randomUUID(), walletId]),
-    { code: '23514' }, 'an entry must add up');
+    admin.query(`UPDATE ${schema}.wallets SET balance = 9007199254740992 WHERE id = $1`, [walletId]),
+    { code: '23514' },
+    'CHECK balance <= 2^53-1',
+  );
+  await t.rejects(
+    admin.query(
+      `INSERT INTO ${schema}.wallets (id, user_id, currency, created_at, updated_at) VALUES ($1, $2, 'EUR', now(), now())`,
+      [randomUUID(), userId],
+    ),
+    { code: '23505' },
+    'one wallet per user per currency',
+  );
+  await t.rejects(
+    admin.query(
+      `INSERT INTO ${schema}.ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, metadata, created_at)
+                 VALUES ($1, $2, 1, 'credit', 10, 0, 11, '{}', now())`,
+      [randomUUID(), walletId],
+    ),
+    { code: '23514' },
+    'an entry must add up',
+  );
 });
 
 t.test('opposite transfers on the same pair never deadlock and conserve money', async (t) => {
@@ -65,10 +88,22 @@ t.test('opposite transfers on the same pair never deadlock and conserve money', 
   const started = Date.now();
   const moves = Array.from({ length: 40 }, (_, i) =>
     i % 2 === 0
-      ? ledger.transfer(caller(alice), { fromWalletId: a.data.id, toWalletId: b.data.id, amount: 7 }, { idempotencyKey: randomUUID() })
-      : ledger.transfer(caller(bob), { fromWalletId: b.data.id, toWalletId: a.data.id, amount: 5 }, { idempotencyKey: randomUUID() }));
+      ? ledger.transfer(
+          caller(alice),
+          { fromWalletId: a.data.id, toWalletId: b.data.id, amount: 7 },
+          { idempotencyKey: randomUUID() },
+        )
+      : ledger.transfer(
+          caller(bob),
+          { fromWalletId: b.data.id, toWalletId: a.data.id, amount: 5 },
+          { idempotencyKey: randomUUID() },
+        ),
+  );
   const results = await Promise.all(moves);
-  t.ok(results.every((result) => result.statusCode === 200), 'every transfer applied');
+  t.ok(
+    results.every((result) => result.statusCode === 200),
+    'every transfer applied',
+  );
   // A deadlock costs deadlock_timeout (1 s) before PostgreSQL breaks it; none may happen.
   t.ok(Date.now() - started < 5000, 'no deadlock stalls');
   const walletA = await ledger.getWallet(alice, a.data.id);
@@ -83,7 +118,10 @@ t.test('the statement timeout bounds a write stuck behind a lock: 503, never a h
   const impatient = newStore({ statementTimeoutMs: 300 });
   await impatient.ready();
   const impatientLedger = new LedgerService(impatient, {
-    maxAmountMinor: 100_000_000_000, retry: { attemptsMax: 1, baseDelayMs: 1 }, idempotencyTtlSeconds: 3600, cursorSecret: 'x'.repeat(32),
+    maxAmountMinor: 100_000_000_000,
+    retry: { attemptsMax: 1, baseDelayMs: 1 },
+    idempotencyTtlSeconds: 3600,
+    cursorSecret: 'x'.repeat(32),
   });
   const userId = randomUUID();
   const wallet = (await ledger.createWallet(caller(userId), { currency: 'GBP' })).body as { data: { id: string } };
@@ -117,7 +155,10 @@ t.test('a dead database answers StoreUnavailable, and the pool recovers by itsel
   await victim.ready();
   await victim.ping();
   // Kill every connection of this store from the server side.
-  const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+  const killed = await admin.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+    [applicationName],
+  );
   t.ok(killed.rowCount! >= 1, 'the store had live connections to kill');
   let recovered = false;
   for (let attempt = 0; attempt < 10 && !recovered; attempt++) {

@@ -9,7 +9,11 @@ import type { LedgerStore } from '@wallet/ledger';
 export async function createStore(config: Config): Promise<LedgerStore> {
   if (config.LEDGER_STORE === 'mongo') {
     const { MongoStore } = await import('@wallet/store-mongo');
-    return new MongoStore({ url: config.MONGO_URL!, poolMax: config.DB_POOL_MAX, operationTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
+    return new MongoStore({
+      url: config.MONGO_URL!,
+      poolMax: config.DB_POOL_MAX,
+      operationTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    });
   }
   const { PostgresStore } = await import('@wallet/store-postgres');
   return new PostgresStore({

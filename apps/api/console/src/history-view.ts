@@ -45,7 +45,8 @@ export function mountHistoryView(http: HttpClient, store: WalletStore): HistoryV
     shownWalletId = walletId;
     nextCursor = result.body.nextCursor ?? null;
     body.replaceChildren(...result.body.data.map((entry) => historyRow(entry, wallet.currency)));
-    if (result.body.data.length === 0) body.append(el('tr', {}, [el('td', { text: 'No entries.', className: 'muted' })]));
+    if (result.body.data.length === 0)
+      body.append(el('tr', {}, [el('td', { text: 'No entries.', className: 'muted' })]));
     pageLabel.textContent = `Page ${stack.length} · ${result.body.data.length} entr${result.body.data.length === 1 ? 'y' : 'ies'}`;
     showMessage(message, 'info', '');
   };

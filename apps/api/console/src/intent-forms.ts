@@ -10,7 +10,12 @@ import { bindWalletPicker, type WalletStore } from './wallet-store.js';
 type IntentKind = 'credit' | 'debit' | 'transfer';
 
 /** Answers after which the same request may be sent again with the same key (DESIGN §4.3). */
-const RETRYABLE_CODES = new Set(['idempotency_key_in_flight', 'concurrent_modification', 'rate_limited', 'service_unavailable']);
+const RETRYABLE_CODES = new Set([
+  'idempotency_key_in_flight',
+  'concurrent_modification',
+  'rate_limited',
+  'service_unavailable',
+]);
 
 export function isRetryable(result: ApiResult<unknown>): boolean {
   if (result.ok) return false;
@@ -47,7 +52,13 @@ function partsOf(form: HTMLFormElement, kind: IntentKind): IntentParts {
   };
 }
 
-function mountIntentForm(kind: IntentKind, parts: IntentParts, http: HttpClient, store: WalletStore, onMoved: () => void): void {
+function mountIntentForm(
+  kind: IntentKind,
+  parts: IntentParts,
+  http: HttpClient,
+  store: WalletStore,
+  onMoved: () => void,
+): void {
   let key = '';
   const resetKey = (): void => {
     key = crypto.randomUUID();
@@ -63,7 +74,8 @@ function mountIntentForm(kind: IntentKind, parts: IntentParts, http: HttpClient,
     event.preventDefault();
     void whileBusy(parts.fields, async () => {
       const wallet = store.find(parts.wallet.value);
-      if (!wallet) return showMessage(parts.message, 'error', 'Choose a wallet first (create one in the Wallets card).');
+      if (!wallet)
+        return showMessage(parts.message, 'error', 'Choose a wallet first (create one in the Wallets card).');
       const amount = parseMajor(parts.amount.value, wallet.currency);
       if (!amount.ok) return showMessage(parts.message, 'error', `Amount: ${amount.reason}.`);
       const sentKey = key;
@@ -75,7 +87,11 @@ function mountIntentForm(kind: IntentKind, parts: IntentParts, http: HttpClient,
       resetKey();
       if (!result.ok) return showMessage(parts.message, 'error', describeProblem(result.problem));
       const replay = result.replayed ? ' (replayed: no second effect)' : '';
-      showMessage(parts.message, 'ok', `${successText(kind, result.body.data, wallet.currency)}${replay} · key ${sentKey}`);
+      showMessage(
+        parts.message,
+        'ok',
+        `${successText(kind, result.body.data, wallet.currency)}${replay} · key ${sentKey}`,
+      );
       onMoved();
     });
   });
@@ -93,7 +109,10 @@ async function send(
     const body = { fromWalletId: walletId, toWalletId, amount: amountMinor };
     return http.request<TransferResult>('POST', '/api/transfers', { body, idempotencyKey });
   }
-  return http.request<BalanceResult>('POST', `/api/wallets/${kind}`, { body: { walletId, amount: amountMinor }, idempotencyKey });
+  return http.request<BalanceResult>('POST', `/api/wallets/${kind}`, {
+    body: { walletId, amount: amountMinor },
+    idempotencyKey,
+  });
 }
 
 function successText(kind: IntentKind, data: BalanceResult | TransferResult, currency: string): string {

@@ -8,7 +8,8 @@ const PAGE_SIZE = 100;
 /** 50 pages of 100: enough for any demo wallet; beyond it the console does not guess. */
 const PAGES_MAX = 50;
 
-export type LedgerSum = { ok: true; sumMinor: number; entries: number } | { ok: false; reason: string; problem?: Problem };
+export type LedgerSum =
+  { ok: true; sumMinor: number; entries: number } | { ok: false; reason: string; problem?: Problem };
 
 export async function ledgerSum(http: HttpClient, walletId: string): Promise<LedgerSum> {
   let sumMinor = 0;

@@ -68,7 +68,11 @@ function racerLine(index: number, result: ApiResult<BalanceResult>, currency: st
     return el('li', { className: 'ok', text: `debit ${index}: succeeded (${result.status}), balance after ${after}` });
   }
   const code = result.problem.code ?? 'no code';
-  return el('li', { className: 'refused', text: `debit ${index}: refused ${code} (${result.status})`, title: describeProblem(result.problem) });
+  return el('li', {
+    className: 'refused',
+    text: `debit ${index}: refused ${code} (${result.status})`,
+    title: describeProblem(result.problem),
+  });
 }
 
 function renderSummary(

@@ -52,7 +52,10 @@ export function mountRetryDemo(http: HttpClient, store: WalletStore, onMoved: ()
 function attemptLine(attempt: number, result: ApiResult<BalanceResult>, currency: string): HTMLLIElement {
   const replayed = result.replayed ? 'replayed' : 'fresh';
   if (!result.ok) {
-    return el('li', { className: 'refused', text: `send ${attempt}: ${result.status} ${replayed} · ${describeProblem(result.problem)}` });
+    return el('li', {
+      className: 'refused',
+      text: `send ${attempt}: ${result.status} ${replayed} · ${describeProblem(result.problem)}`,
+    });
   }
   const data = result.body.data;
   return el('li', {

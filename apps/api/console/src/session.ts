@@ -51,7 +51,9 @@ export function decodeClaims(token: string): TokenClaims | null {
     return {
       sub: typeof record.sub === 'string' ? record.sub : undefined,
       exp: typeof record.exp === 'number' ? record.exp : undefined,
-      roles: Array.isArray(record.roles) ? record.roles.filter((role): role is string => typeof role === 'string') : undefined,
+      roles: Array.isArray(record.roles)
+        ? record.roles.filter((role): role is string => typeof role === 'string')
+        : undefined,
     };
   } catch {
     return null;

@@ -32,9 +32,13 @@ export function mountSignInView(http: HttpClient, session: TokenSession, hooks: 
   byId('dev-mint-button', HTMLButtonElement).addEventListener('click', () => {
     void whileBusy(fields, async () => {
       const sub = subInput.value.trim();
-      const result = await http.request<{ token: string }>('POST', '/console/dev-token', { body: { sub }, authenticated: false });
+      const result = await http.request<{ token: string }>('POST', '/console/dev-token', {
+        body: { sub },
+        authenticated: false,
+      });
       if (!result.ok) {
-        const hint = result.status === 404 ? ' The token route exists only when the API runs with NODE_ENV=development.' : '';
+        const hint =
+          result.status === 404 ? ' The token route exists only when the API runs with NODE_ENV=development.' : '';
         return showMessage(message, 'error', `${describeProblem(result.problem)}.${hint}`);
       }
       signIn(result.body.data.token);

@@ -15,7 +15,8 @@ export function mountWalletsView(http: HttpClient, store: WalletStore): void {
 
   store.onChange((wallets) => {
     body.replaceChildren(...wallets.map(walletRow));
-    if (wallets.length === 0) body.append(el('tr', {}, [el('td', { text: 'No wallets yet: create one below.', className: 'muted' })]));
+    if (wallets.length === 0)
+      body.append(el('tr', {}, [el('td', { text: 'No wallets yet: create one below.', className: 'muted' })]));
   });
 
   byId('wallets-refresh', HTMLButtonElement).addEventListener('click', () => {
@@ -37,7 +38,10 @@ export function mountWalletsView(http: HttpClient, store: WalletStore): void {
         showMessage(message, 'error', 'Currency must be three letters, such as EUR.');
         return;
       }
-      const result = await http.request<Wallet>('POST', '/api/wallets', { body: { currency }, idempotencyKey: createKey });
+      const result = await http.request<Wallet>('POST', '/api/wallets', {
+        body: { currency },
+        idempotencyKey: createKey,
+      });
       if (!result.ok) {
         showMessage(message, 'error', describeProblem(result.problem));
         return;

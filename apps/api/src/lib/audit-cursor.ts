@@ -1,6 +1,9 @@
 import { LedgerError, type AuditEvent } from '@wallet/ledger';
 
-/** Audit cursors: base64url of `[createdAt, id]`, the store's (time, id) position. Admin-only, so not signed, but strictly checked. */
+/**
+ * Audit cursors: base64url of `[createdAt, id]`, the store's (time, id) position. Admin-only, so
+ * not signed, but strictly checked.
+ */
 export function encodeAuditCursor(event: Pick<AuditEvent, 'createdAt' | 'id'>): string {
   return Buffer.from(JSON.stringify([event.createdAt, event.id])).toString('base64url');
 }
@@ -18,6 +21,7 @@ export function decodeAuditCursor(cursor: string): { createdAt: string; id: stri
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid;
   const [createdAt, id] = parsed as unknown[];
-  if (typeof createdAt !== 'string' || !ISO_TIME.test(createdAt) || typeof id !== 'string' || !ID.test(id)) throw invalid;
+  if (typeof createdAt !== 'string' || !ISO_TIME.test(createdAt) || typeof id !== 'string' || !ID.test(id))
+    throw invalid;
   return { createdAt, id };
 }

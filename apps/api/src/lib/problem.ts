@@ -33,8 +33,18 @@ interface FastifyLikeError {
  * detail, because its message may come from a driver.
  */
 export function problemFor(error: unknown): ProblemSpec {
-  if (error instanceof LedgerError) return { code: error.code, detail: error.detail.slice(0, DETAIL_CHARS_MAX), retryAfterSeconds: error.retryAfterSeconds };
-  if (error instanceof StoreUnavailable) return { code: 'service_unavailable', detail: 'a required dependency is unavailable; retry later', retryAfterSeconds: 1 };
+  if (error instanceof LedgerError)
+    return {
+      code: error.code,
+      detail: error.detail.slice(0, DETAIL_CHARS_MAX),
+      retryAfterSeconds: error.retryAfterSeconds,
+    };
+  if (error instanceof StoreUnavailable)
+    return {
+      code: 'service_unavailable',
+      detail: 'a required dependency is unavailable; retry later',
+      retryAfterSeconds: 1,
+    };
   const candidate = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
   if (Array.isArray(candidate.validation)) return { code: 'validation_failed', detail: validationDetail(candidate) };
   switch (candidate.code) {
@@ -47,7 +57,8 @@ export function problemFor(error: unknown): ProblemSpec {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { code: 'validation_failed', detail: 'request body is not valid JSON' };
   }
-  if (error instanceof SyntaxError && candidate.statusCode === 400) return { code: 'validation_failed', detail: 'request body is not valid JSON' };
+  if (error instanceof SyntaxError && candidate.statusCode === 400)
+    return { code: 'validation_failed', detail: 'request body is not valid JSON' };
   const status = typeof candidate.statusCode === 'number' ? candidate.statusCode : 500;
   if (status === 413) return { code: 'payload_too_large', detail: 'request body is too large' };
   if (status === 415) return { code: 'unsupported_media_type', detail: 'send application/json' };
@@ -63,7 +74,10 @@ interface AjvIssue {
   params?: { additionalProperty?: unknown; missingProperty?: unknown };
 }
 
-/** "body/amount must be integer": ajv's message is about the schema, never the raw input, except known property names. */
+/**
+ * "body/amount must be integer": ajv's message is about the schema, never the raw input, except
+ * known property names.
+ */
 function validationDetail(error: FastifyLikeError): string {
   const issue = ((error.validation as AjvIssue[])[0] ?? {}) as AjvIssue;
   const where = `${typeof error.validationContext === 'string' ? error.validationContext : 'request'}${issue.instancePath ?? ''}`;

@@ -45,14 +45,21 @@ const SCRIPTS = {
 type ScriptName = keyof typeof SCRIPTS;
 type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
-export type IdempotencyBegin = { outcome: 'cached'; reply: string } | { outcome: 'acquired' } | { outcome: 'in_flight' };
+export type IdempotencyBegin =
+  { outcome: 'cached'; reply: string } | { outcome: 'acquired' } | { outcome: 'in_flight' };
 
 /** Typed calls of the scripts defined on one client. */
 export interface ApiScripts {
   rateLimitIncr(key: string, windowMs: number): Promise<{ current: number; ttl: number }>;
   idempotencyBegin(replyKey: string, markerKey: string, owner: string, markerTtlMs: number): Promise<IdempotencyBegin>;
   /** `owner` '' = do not touch the marker; `reply` null = store nothing. */
-  idempotencyFinish(replyKey: string, markerKey: string, owner: string, replyTtlSeconds: number, reply: string | null): Promise<void>;
+  idempotencyFinish(
+    replyKey: string,
+    markerKey: string,
+    owner: string,
+    replyTtlSeconds: number,
+    reply: string | null,
+  ): Promise<void>;
 }
 
 export function defineApiScripts(client: Redis): ApiScripts {
@@ -64,7 +71,10 @@ export function defineApiScripts(client: Redis): ApiScripts {
       return { current, ttl };
     },
     async idempotencyBegin(replyKey, markerKey, owner, markerTtlMs) {
-      const [code, reply] = (await commands.walletIdempotencyBegin(replyKey, markerKey, owner, markerTtlMs)) as [number, unknown];
+      const [code, reply] = (await commands.walletIdempotencyBegin(replyKey, markerKey, owner, markerTtlMs)) as [
+        number,
+        unknown,
+      ];
       if (code === 1 && typeof reply === 'string') return { outcome: 'cached', reply };
       if (code === 2) return { outcome: 'acquired' };
       if (code === 3) return { outcome: 'in_flight' };

@@ -24,5 +24,8 @@ function makeAjv(coerceTypes: boolean): Ajv {
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = makeAjv(false);
   const coercing = makeAjv(true);
-  return ({ schema, httpPart }) => (httpPart === 'querystring' ? coercing : strict).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+  return ({ schema, httpPart }) =>
+    (httpPart === 'querystring' ? coercing : strict).compile(schema as object) as ReturnType<
+      FastifySchemaCompiler<unknown>
+    >;
 }

@@ -17,12 +17,16 @@ export const METADATA_KEYS_MAX = 20;
 export const METADATA_VALUE_CHARS_MAX = 500;
 
 /** Flat string map: at most 20 keys of `[A-Za-z0-9_.-]{1,40}` (so no `$` or dots-only operators reach a store). */
-export const Metadata = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' }), Type.String({ maxLength: METADATA_VALUE_CHARS_MAX }), {
-  maxProperties: METADATA_KEYS_MAX,
-  // Without this, keys outside the pattern (`$where`) would pass: patternProperties alone does not refuse them.
-  additionalProperties: false,
-  description: 'flat object of string values (at most 20 keys, values up to 500 chars)',
-});
+export const Metadata = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' }),
+  Type.String({ maxLength: METADATA_VALUE_CHARS_MAX }),
+  {
+    maxProperties: METADATA_KEYS_MAX,
+    // Without this, keys outside the pattern (`$where`) would pass: patternProperties alone does not refuse them.
+    additionalProperties: false,
+    description: 'flat object of string values (at most 20 keys, values up to 500 chars)',
+  },
+);
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 UTC' });
 
@@ -42,12 +46,19 @@ export const Problem = Type.Object(
 /** Response schemas for the problem statuses a route may answer with; the description lists the codes. */
 export function problems(...codes: ErrorCode[]): Record<number, TSchema> {
   const codesByStatus = new Map<number, ErrorCode[]>();
-  for (const code of ['unauthorized', 'rate_limited', 'service_unavailable', 'internal_error', ...codes] as ErrorCode[]) {
+  for (const code of [
+    'unauthorized',
+    'rate_limited',
+    'service_unavailable',
+    'internal_error',
+    ...codes,
+  ] as ErrorCode[]) {
     const status = ERRORS[code].status;
     codesByStatus.set(status, [...(codesByStatus.get(status) ?? []), code]);
   }
   const responses: Record<number, TSchema> = {};
-  for (const [status, list] of codesByStatus) responses[status] = Type.Object(Problem.properties, { additionalProperties: false, description: list.join(', ') });
+  for (const [status, list] of codesByStatus)
+    responses[status] = Type.Object(Problem.properties, { additionalProperties: false, description: list.join(', ') });
   return responses;
 }
 
@@ -59,12 +70,23 @@ export const IF_MATCH_PATTERN = '^"(0|[1-9][0-9]{0,15})"$';
 
 export const WriteHeaders = Type.Object(
   {
-    'idempotency-key': Type.Optional(Type.String({ description: '1-255 visible ASCII characters; required for money movement' })),
-    'if-match': Type.Optional(Type.String({ pattern: IF_MATCH_PATTERN, description: 'the wallet ETag, e.g. "3": refuse with 412 unless still at that version' })),
+    'idempotency-key': Type.Optional(
+      Type.String({ description: '1-255 visible ASCII characters; required for money movement' }),
+    ),
+    'if-match': Type.Optional(
+      Type.String({
+        pattern: IF_MATCH_PATTERN,
+        description: 'the wallet ETag, e.g. "3": refuse with 412 unless still at that version',
+      }),
+    ),
   },
   { additionalProperties: true },
 );
 
 export const PageLimit = Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'page size, 1-100' });
 
-export const PageCursor = Type.String({ minLength: 1, maxLength: 512, description: 'opaque nextCursor of the previous page' });
+export const PageCursor = Type.String({
+  minLength: 1,
+  maxLength: 512,
+  description: 'opaque nextCursor of the previous page',
+});

@@ -11,7 +11,9 @@ export const DeadLetter = Type.Object(
     userId: Type.String(),
     endpointId: Type.String(),
     attemptsMade: Type.Integer({ minimum: 0 }),
-    failedReason: Type.String({ description: 'short reason: HTTP status, timed out, connection failed, refused address' }),
+    failedReason: Type.String({
+      description: 'short reason: HTTP status, timed out, connection failed, refused address',
+    }),
     failedAt: Timestamp,
     createdAt: Timestamp,
   },
@@ -20,14 +22,24 @@ export const DeadLetter = Type.Object(
 
 export const DeadLetterQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: DEAD_LETTER_PAGE_MAX, default: 20, description: `page size, 1-${DEAD_LETTER_PAGE_MAX}` })),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: DEAD_LETTER_PAGE_MAX,
+        default: 20,
+        description: `page size, 1-${DEAD_LETTER_PAGE_MAX}`,
+      }),
+    ),
     cursor: Type.Optional(PageCursor),
   },
   { additionalProperties: false },
 );
 
 export const DeadLetterPage = Type.Object(
-  { data: Type.Array(DeadLetter, { maxItems: DEAD_LETTER_PAGE_MAX }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  {
+    data: Type.Array(DeadLetter, { maxItems: DEAD_LETTER_PAGE_MAX }),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
   { additionalProperties: false },
 );
 
@@ -40,7 +52,9 @@ export const DeadLetterEnvelope = Type.Object({ data: DeadLetter }, { additional
 
 export const Mismatch = Type.Object(
   {
-    kind: Type.String({ description: 'balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, unbalanced_transfer' }),
+    kind: Type.String({
+      description: 'balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, unbalanced_transfer',
+    }),
     walletId: Type.Optional(Type.String()),
     transferId: Type.Optional(Type.String()),
     detail: Type.String(),

@@ -5,7 +5,12 @@ export const Transaction = Type.Object(
   {
     id: Uuid,
     walletId: Uuid,
-    type: Type.Union([Type.Literal('credit'), Type.Literal('debit'), Type.Literal('transfer_in'), Type.Literal('transfer_out')]),
+    type: Type.Union([
+      Type.Literal('credit'),
+      Type.Literal('debit'),
+      Type.Literal('transfer_in'),
+      Type.Literal('transfer_out'),
+    ]),
     amount: Amount,
     balanceBefore: Type.Integer({ minimum: 0 }),
     balanceAfter: Type.Integer({ minimum: 0 }),

@@ -35,7 +35,10 @@ export const WalletList = Type.Object(
 
 export const BalanceResult = Type.Object(
   {
-    data: Type.Object({ transactionId: Uuid, wallet: Wallet, transaction: Transaction }, { additionalProperties: false }),
+    data: Type.Object(
+      { transactionId: Uuid, wallet: Wallet, transaction: Transaction },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

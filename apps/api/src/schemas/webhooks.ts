@@ -3,13 +3,24 @@ import { OUTBOX_EVENT_TYPES } from '@wallet/ledger';
 import { WEBHOOK_URL_CHARS_MAX } from '@wallet/queue';
 import { Timestamp, Uuid } from './common.js';
 
-export const EventType = Type.Union(OUTBOX_EVENT_TYPES.map((type) => Type.Literal(type)), { description: 'event type' });
+export const EventType = Type.Union(
+  OUTBOX_EVENT_TYPES.map((type) => Type.Literal(type)),
+  { description: 'event type' },
+);
 
 export const CreateWebhookBody = Type.Object(
   {
-    url: Type.String({ minLength: 1, maxLength: WEBHOOK_URL_CHARS_MAX, description: 'http(s) URL; private, loopback and link-local addresses are refused' }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: WEBHOOK_URL_CHARS_MAX,
+      description: 'http(s) URL; private, loopback and link-local addresses are refused',
+    }),
     events: Type.Optional(
-      Type.Array(EventType, { maxItems: OUTBOX_EVENT_TYPES.length, uniqueItems: true, description: 'event types to deliver; empty or absent = all' }),
+      Type.Array(EventType, {
+        maxItems: OUTBOX_EVENT_TYPES.length,
+        uniqueItems: true,
+        description: 'event types to deliver; empty or absent = all',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -29,7 +40,10 @@ export const WebhookEndpoint = Type.Object(endpointFields, { additionalPropertie
 export const CreatedWebhookEnvelope = Type.Object(
   {
     data: Type.Object(
-      { ...endpointFields, secret: Type.String({ description: 'Standard Webhooks secret (whsec_ + base64); shown once, store it now' }) },
+      {
+        ...endpointFields,
+        secret: Type.String({ description: 'Standard Webhooks secret (whsec_ + base64); shown once, store it now' }),
+      },
       { additionalProperties: false },
     ),
   },

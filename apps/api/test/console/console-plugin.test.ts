@@ -12,7 +12,10 @@ import consolePlugin, { type ConsoleOptions } from '../../src/plugins/app/consol
 
 const SECRET = 'console-plugin-test-secret-of-at-least-32-bytes';
 const consoleDir = mkdtempSync(join(tmpdir(), 'console-plugin-'));
-writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>c</title><script type="module" src="console.js"></script>');
+writeFileSync(
+  join(consoleDir, 'index.html'),
+  '<!doctype html><title>c</title><script type="module" src="console.js"></script>',
+);
 writeFileSync(join(consoleDir, 'console.js'), 'console.log(1)');
 writeFileSync(join(consoleDir, 'console.css'), 'body{}');
 t.teardown(() => rmSync(consoleDir, { recursive: true, force: true }));
@@ -22,7 +25,7 @@ async function build(config: Partial<ConsoleOptions['config']>, dir = consoleDir
   const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
   // The API's real error handler lives in app.ts; this keeps the plugin's LedgerError mapping visible.
   app.setErrorHandler((error, _request, reply) => {
-    const status = error instanceof LedgerError ? error.status : (error as { statusCode?: number }).statusCode ?? 500;
+    const status = error instanceof LedgerError ? error.status : ((error as { statusCode?: number }).statusCode ?? 500);
     return reply.code(status).send({ status, code: error instanceof LedgerError ? error.code : 'other' });
   });
   await app.register(consolePlugin, { config: { NODE_ENV: 'production', ...config }, consoleDir: dir });
@@ -53,7 +56,11 @@ t.test('serves the console files with types, ETag, no-cache and a strict CSP', a
 
   const etag = String(script.headers.etag);
   t.match(etag, /^"[A-Za-z0-9_-]+"$/);
-  const revalidated = await app.inject({ method: 'GET', url: '/console/console.js', headers: { 'if-none-match': etag } });
+  const revalidated = await app.inject({
+    method: 'GET',
+    url: '/console/console.js',
+    headers: { 'if-none-match': etag },
+  });
   t.equal(revalidated.statusCode, 304);
   t.equal(revalidated.body, '');
 });
@@ -81,8 +88,17 @@ t.test('the dev token route is absent outside development', async (t) => {
 });
 
 t.test('in development the dev token route mints a verifiable, expiring JWT for the sub', async (t) => {
-  const app = await build({ NODE_ENV: 'development', JWT_SECRET: SECRET, JWT_ISSUER: 'wallet', JWT_AUDIENCE: 'wallet-api' });
-  const response = await app.inject({ method: 'POST', url: '/console/dev-token', payload: { sub: 'alice', ttlSeconds: 120 } });
+  const app = await build({
+    NODE_ENV: 'development',
+    JWT_SECRET: SECRET,
+    JWT_ISSUER: 'wallet',
+    JWT_AUDIENCE: 'wallet-api',
+  });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/console/dev-token',
+    payload: { sub: 'alice', ttlSeconds: 120 },
+  });
   t.equal(response.statusCode, 200);
   const { data } = response.json() as { data: { token: string; expiresAt: string } };
   const verify = createVerifier({ key: SECRET, algorithms: ['HS256'], allowedIss: 'wallet', allowedAud: 'wallet-api' });
@@ -96,7 +112,13 @@ t.test('in development the dev token route mints a verifiable, expiring JWT for 
   const admin = await app.inject({ method: 'POST', url: '/console/dev-token', payload: { sub: 'root', admin: true } });
   t.same((verify(admin.json().data.token) as { roles: string[] }).roles, ['admin']);
 
-  for (const payload of [{}, { sub: '' }, { sub: 'a b' }, { sub: 'alice', ttlSeconds: 10 ** 6 }, { sub: 'alice', extra: 1 }]) {
+  for (const payload of [
+    {},
+    { sub: '' },
+    { sub: 'a b' },
+    { sub: 'alice', ttlSeconds: 10 ** 6 },
+    { sub: 'alice', extra: 1 },
+  ]) {
     const refused = await app.inject({ method: 'POST', url: '/console/dev-token', payload });
     t.equal(refused.statusCode, 400, JSON.stringify(payload));
   }

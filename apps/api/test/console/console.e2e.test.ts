@@ -12,8 +12,14 @@ import { build, TEST_REDIS_URL } from '../helper.js';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
 ];
 /** Every page wait is bounded; the whole file stays well under tap's timeout. */
 const STEP_TIMEOUT_MS = 10_000;
@@ -31,7 +37,11 @@ async function runConsoleE2e(t: Test): Promise<void> {
   const bundle = new URL('../../dist/console/console.js', import.meta.url);
   if (!t.ok(existsSync(bundle), 'the console is built (npm run build bundles it into apps/api/dist/console)')) return;
   // NODE_ENV=development serves the dev token route the sign-in button calls.
-  const { app, prefix, wallet: createWalletFor } = await build(t, {
+  const {
+    app,
+    prefix,
+    wallet: createWalletFor,
+  } = await build(t, {
     env: {
       NODE_ENV: 'development',
       // The race demo and the paging set-up send bursts; this test is not about budgets.
@@ -50,17 +60,27 @@ async function runConsoleE2e(t: Test): Promise<void> {
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
     // Chromium logs every 4xx answer; the refusals below are deliberate, anything else counts.
-    const expectedRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text());
+    const expectedRefusal = /^Failed to load resource: the server responded with a status of 4\d\d/.test(
+      message.text(),
+    );
     if (message.type() === 'error' && !expectedRefusal) pageErrors.push(message.text());
   });
   const landing = await page.goto(`${origin}/console`);
   t.equal(landing?.url(), `${origin}/console/`, '/console redirects to /console/');
   const landingHeaders = landing?.headers() ?? {};
-  t.match(landingHeaders['content-security-policy'], /^default-src 'none'; script-src 'self'/, "the console's own strict CSP wins over the API-wide one");
+  t.match(
+    landingHeaders['content-security-policy'],
+    /^default-src 'none'; script-src 'self'/,
+    "the console's own strict CSP wins over the API-wide one",
+  );
   t.equal(landingHeaders['x-ratelimit-limit'], undefined, 'the console files are outside the rate limit');
 
   const openapi = (await (await fetch(`${origin}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-  t.same(Object.keys(openapi.paths).filter((path) => path.startsWith('/console')), [], 'console routes stay out of the API contract');
+  t.same(
+    Object.keys(openapi.paths).filter((path) => path.startsWith('/console')),
+    [],
+    'console routes stay out of the API contract',
+  );
 
   const api = apiClient(origin);
   const sub = `e2e-${randomUUID().slice(0, 8)}`;
@@ -126,7 +146,10 @@ async function runConsoleE2e(t: Test): Promise<void> {
     await debit.locator('input[name=amount]').fill('1000');
     await debit.locator('button[type=submit]').click();
     await debit.locator('.message.error', { hasText: 'insufficient_funds' }).waitFor();
-    t.match(await debit.locator('.message').textContent(), /^Insufficient funds.*\(insufficient_funds, 409\) \[request /);
+    t.match(
+      await debit.locator('.message').textContent(),
+      /^Insufficient funds.*\(insufficient_funds, 409\) \[request /,
+    );
     t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 1050, 'the refusal moved nothing');
   });
 
@@ -157,7 +180,7 @@ async function runConsoleE2e(t: Test): Promise<void> {
     t.same(await page.locator('#history-body tr td:nth-child(3)').allTextContents(), firstPage);
   });
 
-  await t.test('transfers to another user\'s wallet and explains a currency mismatch', async (t) => {
+  await t.test("transfers to another user's wallet and explains a currency mismatch", async (t) => {
     const eur = await walletId(page, 'EUR');
     const jpy = await walletId(page, 'JPY');
     const payee = await createWalletFor(`payee-${randomUUID().slice(0, 8)}`, 'EUR');
@@ -250,7 +273,9 @@ async function openConsole(browser: Browser, origin: string): Promise<Page> {
 }
 
 async function walletId(page: Page, currency: string): Promise<string> {
-  const id = await page.locator('#wallets-body tr', { has: page.locator('td:first-child', { hasText: currency }) }).getAttribute('data-wallet-id');
+  const id = await page
+    .locator('#wallets-body tr', { has: page.locator('td:first-child', { hasText: currency }) })
+    .getAttribute('data-wallet-id');
   if (!id) throw new Error(`no ${currency} wallet row`);
   return id;
 }
@@ -260,7 +285,10 @@ function apiClient(origin: string) {
   const client = {
     token: '',
     async get(path: string): Promise<unknown> {
-      const response = await fetch(`${origin}${path}`, { headers: { authorization: `Bearer ${client.token}` }, signal: AbortSignal.timeout(STEP_TIMEOUT_MS) });
+      const response = await fetch(`${origin}${path}`, {
+        headers: { authorization: `Bearer ${client.token}` },
+        signal: AbortSignal.timeout(STEP_TIMEOUT_MS),
+      });
       if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
       return ((await response.json()) as { data: unknown }).data;
     },

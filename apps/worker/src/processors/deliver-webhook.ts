@@ -14,7 +14,8 @@ export interface DeliverDependencies {
   clock?: () => number;
 }
 
-export type DeliveryOutcome = { delivered: true; status: number } | { delivered: false; skipped: 'endpoint_deleted' | 'event_not_subscribed' };
+export type DeliveryOutcome =
+  { delivered: true; status: number } | { delivered: false; skipped: 'endpoint_deleted' | 'event_not_subscribed' };
 
 /** Statuses worth retrying besides 5xx: the receiver asked to come back later. */
 const RETRYABLE_4XX = new Set([408, 429]);

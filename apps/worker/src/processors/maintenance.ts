@@ -29,7 +29,15 @@ export function createMaintenanceProcessor(dependencies: MaintenanceDependencies
       metrics.reconciliationMismatches.set(mismatchCount);
       metrics.reconciliationWallets.set(report.walletsChecked);
       metrics.reconciliationLastRun.set(Date.parse(report.finishedAt) / 1000);
-      logger.info({ reportId: report.id, wallets: report.walletsChecked, transfers: report.transfersChecked, mismatches: mismatchCount }, 'reconciliation finished');
+      logger.info(
+        {
+          reportId: report.id,
+          wallets: report.walletsChecked,
+          transfers: report.transfersChecked,
+          mismatches: mismatchCount,
+        },
+        'reconciliation finished',
+      );
       return { walletsChecked: report.walletsChecked, mismatches: mismatchCount };
     }
     if (job.name === JOB_NAMES.purgeIdempotency) {

@@ -51,7 +51,12 @@ export function newService(store: LedgerStore, overrides: Partial<LedgerServiceO
 export type StoreSource = ContractTarget | { shared: Fixture };
 
 /** Registers a subtest on the source's store; a fresh store is destroyed when the subtest ends. */
-export function withStore(t: Test, source: StoreSource, name: string, body: (fixture: Fixture, t: Test) => Promise<void>): void {
+export function withStore(
+  t: Test,
+  source: StoreSource,
+  name: string,
+  body: (fixture: Fixture, t: Test) => Promise<void>,
+): void {
   t.test(name, async (t) => {
     if ('shared' in source) return body(source.shared, t);
     const store = await source.create();
@@ -94,18 +99,37 @@ export async function openWallet(service: LedgerService, userId: string, currenc
   return dataOf<Wallet>(result);
 }
 
-export async function credit(service: LedgerService, userId: string, walletId: string, amount: number): Promise<BalanceResult> {
+export async function credit(
+  service: LedgerService,
+  userId: string,
+  walletId: string,
+  amount: number,
+): Promise<BalanceResult> {
   const result = await service.credit(callerOf(userId), { walletId, amount }, { idempotencyKey: newKey() });
   return dataOf<BalanceResult>(result);
 }
 
-export async function transfer(service: LedgerService, userId: string, fromWalletId: string, toWalletId: string, amount: number): Promise<TransferResult> {
-  const result = await service.transfer(callerOf(userId), { fromWalletId, toWalletId, amount }, { idempotencyKey: newKey() });
+export async function transfer(
+  service: LedgerService,
+  userId: string,
+  fromWalletId: string,
+  toWalletId: string,
+  amount: number,
+): Promise<TransferResult> {
+  const result = await service.transfer(
+    callerOf(userId),
+    { fromWalletId, toWalletId, amount },
+    { idempotencyKey: newKey() },
+  );
   return dataOf<TransferResult>(result);
 }
 
 /** A wallet opened for a fresh user and credited with `amount` (when above 0). */
-export async function fundedWallet(service: LedgerService, amount: number, currency = 'USD'): Promise<{ userId: string; wallet: Wallet }> {
+export async function fundedWallet(
+  service: LedgerService,
+  amount: number,
+  currency = 'USD',
+): Promise<{ userId: string; wallet: Wallet }> {
   const userId = newUser();
   const wallet = await openWallet(service, userId, currency);
   if (amount > 0) await credit(service, userId, wallet.id, amount);
@@ -135,7 +159,10 @@ export function signedAmount(entry: { type: string; amount: number }): number {
  * the entries' sum, the version their count, seq runs version..1 without gaps, each entry
  * starts where the previous one ended, and nothing is negative. Returns what is broken.
  */
-export async function ledgerViolations(store: LedgerStore, wallet: Wallet): Promise<{ entries: StoredTransaction[]; violations: string[] }> {
+export async function ledgerViolations(
+  store: LedgerStore,
+  wallet: Wallet,
+): Promise<{ entries: StoredTransaction[]; violations: string[] }> {
   const entries = await allEntries(store, wallet.id);
   const violations: string[] = [];
   const sum = entries.reduce((total, entry) => total + signedAmount(entry), 0);
@@ -144,19 +171,26 @@ export async function ledgerViolations(store: LedgerStore, wallet: Wallet): Prom
   if (wallet.balance < 0) violations.push(`negative balance ${wallet.balance}`);
   entries.forEach((entry, index) => {
     const older = entries[index + 1];
-    if (entry.seq !== wallet.version - index) violations.push(`entry ${index} has seq ${entry.seq}, expected ${wallet.version - index}`);
+    if (entry.seq !== wallet.version - index)
+      violations.push(`entry ${index} has seq ${entry.seq}, expected ${wallet.version - index}`);
     if (entry.walletId !== wallet.id) violations.push(`entry ${entry.id} belongs to ${entry.walletId}`);
-    if (entry.balanceAfter !== entry.balanceBefore + signedAmount(entry)) violations.push(`entry ${entry.id} does not add up`);
+    if (entry.balanceAfter !== entry.balanceBefore + signedAmount(entry))
+      violations.push(`entry ${entry.id} does not add up`);
     if (entry.balanceAfter < 0 || entry.amount <= 0) violations.push(`entry ${entry.id} is negative or empty`);
     const previousAfter = older ? older.balanceAfter : 0;
-    if (entry.balanceBefore !== previousAfter) violations.push(`entry seq ${entry.seq} starts at ${entry.balanceBefore}, previous ended at ${previousAfter}`);
+    if (entry.balanceBefore !== previousAfter)
+      violations.push(`entry seq ${entry.seq} starts at ${entry.balanceBefore}, previous ended at ${previousAfter}`);
   });
   return { entries, violations };
 }
 
 export async function checkWalletLedger(t: Test, store: LedgerStore, wallet: Wallet): Promise<StoredTransaction[]> {
   const { entries, violations } = await ledgerViolations(store, wallet);
-  t.same(violations, [], `ledger of wallet ${wallet.id} adds up (balance ${wallet.balance}, version ${wallet.version})`);
+  t.same(
+    violations,
+    [],
+    `ledger of wallet ${wallet.id} adds up (balance ${wallet.balance}, version ${wallet.version})`,
+  );
   return entries;
 }
 
@@ -188,6 +222,11 @@ export function countLabels(outcomes: Settled[]): Record<string, number> {
  * cold pool the first writer commits while the others are still connecting, so the race
  * would quietly run in series and a broken guard would go unnoticed.
  */
-export async function warmUp(service: LedgerService, userId: string, walletId: string, connections: number): Promise<void> {
+export async function warmUp(
+  service: LedgerService,
+  userId: string,
+  walletId: string,
+  connections: number,
+): Promise<void> {
   await Promise.all(Array.from({ length: connections }, () => service.getWallet(userId, walletId)));
 }

@@ -3,7 +3,20 @@ import type { Test } from 'tap';
 import type { LedgerService, WriteResult } from '../ledger-service.js';
 import type { LedgerStore } from '../store.js';
 import type { BalanceResult, Transaction, TransferResult, Wallet } from '../types.js';
-import { callerOf, credit, ledgerViolations, newKey, newUser, openWallet, settleAll, signedAmount, warmUp, withStore, type StoreSource, type Settled } from './harness.js';
+import {
+  callerOf,
+  credit,
+  ledgerViolations,
+  newKey,
+  newUser,
+  openWallet,
+  settleAll,
+  signedAmount,
+  warmUp,
+  withStore,
+  type StoreSource,
+  type Settled,
+} from './harness.js';
 
 /** Runs of the property; each run is one concurrent batch on fresh wallets (~0.3 s on PostgreSQL). */
 const PROPERTY_RUNS = 20;
@@ -57,7 +70,9 @@ async function buildWorld(service: LedgerService, scenario: Scenario): Promise<W
   for (const [index, owner] of ownerOf.entries()) {
     const wallet = await openWallet(service, users[owner]!, index === 3 ? 'EUR' : 'USD');
     const amount = scenario.initial[index]!;
-    initialIds.push(new Set(amount > 0 ? [(await credit(service, users[owner]!, wallet.id, amount)).transactionId] : []));
+    initialIds.push(
+      new Set(amount > 0 ? [(await credit(service, users[owner]!, wallet.id, amount)).transactionId] : []),
+    );
     wallets.push(wallet);
   }
   return { users, wallets, ownerOf, initialIds };
@@ -70,9 +85,12 @@ function allowedLabels(world: World, op: Op): string[] {
   const to = op.to % count;
   if (op.kind === 'transfer' && from === to) return ['same_wallet'];
   if (op.foreign) return ['wallet_not_found'];
-  if (op.kind === 'transfer' && world.wallets[from]!.currency !== world.wallets[to]!.currency) return ['currency_mismatch'];
+  if (op.kind === 'transfer' && world.wallets[from]!.currency !== world.wallets[to]!.currency)
+    return ['currency_mismatch'];
   // concurrent_modification is allowed (bounded retries), checked to have had no effect.
-  return op.kind === 'credit' ? ['ok', 'concurrent_modification'] : ['ok', 'insufficient_funds', 'concurrent_modification'];
+  return op.kind === 'credit'
+    ? ['ok', 'concurrent_modification']
+    : ['ok', 'insufficient_funds', 'concurrent_modification'];
 }
 
 function send(service: LedgerService, world: World, op: Op, key: string): Promise<WriteResult> {
@@ -85,7 +103,9 @@ function send(service: LedgerService, world: World, op: Op, key: string): Promis
     return service.transfer(caller, { fromWalletId: from.id, toWalletId, amount: op.amount }, { idempotencyKey: key });
   }
   const input = { walletId: from.id, amount: op.amount };
-  return op.kind === 'credit' ? service.credit(caller, input, { idempotencyKey: key }) : service.debit(caller, input, { idempotencyKey: key });
+  return op.kind === 'credit'
+    ? service.credit(caller, input, { idempotencyKey: key })
+    : service.debit(caller, input, { idempotencyKey: key });
 }
 
 /** Entries the successful answers report, once each (a duplicate answers with the same entries). */
@@ -101,16 +121,24 @@ function reportedEntries(outcomes: Settled[]): Map<string, Transaction> {
 }
 
 /** Compares the store after a batch with what the answers say happened; returns what is broken. */
-async function checkBatch(store: LedgerStore, world: World, scenario: Scenario, outcomes: Settled[], keys: string[]): Promise<string[]> {
+async function checkBatch(
+  store: LedgerStore,
+  world: World,
+  scenario: Scenario,
+  outcomes: Settled[],
+  keys: string[],
+): Promise<string[]> {
   const violations: string[] = [];
   outcomes.forEach((outcome, index) => {
     const op = scenario.ops[index]!;
-    if (!allowedLabels(world, op).includes(outcome.label)) violations.push(`op ${JSON.stringify(op)} answered ${outcome.label}`);
+    if (!allowedLabels(world, op).includes(outcome.label))
+      violations.push(`op ${JSON.stringify(op)} answered ${outcome.label}`);
   });
   for (const [index, key] of keys.entries()) {
     const twin = keys.indexOf(key);
     const [mine, first] = [outcomes[index]!.result, outcomes[twin]!.result];
-    if (twin !== index && mine && first && JSON.stringify(mine.body) !== JSON.stringify(first.body)) violations.push(`key ${key} answered two different bodies`);
+    if (twin !== index && mine && first && JSON.stringify(mine.body) !== JSON.stringify(first.body))
+      violations.push(`key ${key} answered two different bodies`);
   }
   const reported = reportedEntries(outcomes);
   const totals = new Map<string, { stored: number; expected: number }>();
@@ -124,64 +152,89 @@ async function checkBatch(store: LedgerStore, world: World, scenario: Scenario, 
     violations.push(...ledger.map((item) => `wallet ${index}: ${item}`));
     const mine = [...reported.values()].filter((entry) => entry.walletId === wallet.id);
     const expectedBalance = scenario.initial[index]! + mine.reduce((sum, entry) => sum + signedAmount(entry), 0);
-    if (wallet.balance !== expectedBalance) violations.push(`wallet ${index}: balance ${wallet.balance}, answers imply ${expectedBalance}`);
+    if (wallet.balance !== expectedBalance)
+      violations.push(`wallet ${index}: balance ${wallet.balance}, answers imply ${expectedBalance}`);
     const wanted = new Set([...world.initialIds[index]!, ...mine.map((entry) => entry.id)]);
     const stored = entries.map((entry) => entry.id);
-    if (stored.length !== wanted.size || !stored.every((id) => wanted.has(id))) violations.push(`wallet ${index}: entries differ from the successful answers`);
+    if (stored.length !== wanted.size || !stored.every((id) => wanted.has(id)))
+      violations.push(`wallet ${index}: entries differ from the successful answers`);
     for (const entry of mine) {
       const found = entries.filter((item) => item.id === entry.id);
-      if (found.length !== 1 || found[0]!.balanceAfter !== entry.balanceAfter || found[0]!.balanceBefore !== entry.balanceBefore) {
+      if (
+        found.length !== 1 ||
+        found[0]!.balanceAfter !== entry.balanceAfter ||
+        found[0]!.balanceBefore !== entry.balanceBefore
+      ) {
         violations.push(`wallet ${index}: answered entry ${entry.id} is not in history exactly once as answered`);
       }
     }
     const total = totals.get(wallet.currency) ?? { stored: 0, expected: 0 };
     total.stored += wallet.balance;
-    total.expected += scenario.initial[index]! + mine.filter((entry) => entry.type === 'credit' || entry.type === 'debit').reduce((sum, entry) => sum + signedAmount(entry), 0);
+    total.expected +=
+      scenario.initial[index]! +
+      mine
+        .filter((entry) => entry.type === 'credit' || entry.type === 'debit')
+        .reduce((sum, entry) => sum + signedAmount(entry), 0);
     totals.set(wallet.currency, total);
   }
   for (const [currency, total] of totals) {
-    if (total.stored !== total.expected) violations.push(`${currency}: ${total.stored} held, credits - debits = ${total.expected}: transfers did not conserve money`);
+    if (total.stored !== total.expected)
+      violations.push(
+        `${currency}: ${total.stored} held, credits - debits = ${total.expected}: transfers did not conserve money`,
+      );
   }
   return violations;
 }
 
 /** Replays every answered request with its key: the same body, flagged as a replay, no effect. */
-async function checkReplays(service: LedgerService, world: World, scenario: Scenario, outcomes: Settled[], keys: string[]): Promise<string[]> {
+async function checkReplays(
+  service: LedgerService,
+  world: World,
+  scenario: Scenario,
+  outcomes: Settled[],
+  keys: string[],
+): Promise<string[]> {
   const violations: string[] = [];
   for (const [index, outcome] of outcomes.entries()) {
     if (!outcome.result || index !== keys.indexOf(keys[index]!)) continue;
     const replay = await send(service, world, scenario.ops[index]!, keys[index]!);
-    if (!replay.replayed || JSON.stringify(replay.body) !== JSON.stringify(outcome.result.body)) violations.push(`replay of op ${index} differs`);
+    if (!replay.replayed || JSON.stringify(replay.body) !== JSON.stringify(outcome.result.body))
+      violations.push(`replay of op ${index} differs`);
   }
   return violations;
 }
 
 /** Random concurrent credit/debit/transfer batches against a model of what the answers imply. */
 export function propertyCases(t: Test, source: StoreSource): void {
-  withStore(t, source, `property: ${PROPERTY_RUNS} random concurrent batches keep the ledger consistent with the answers`, async ({ store, service }, t) => {
-    let runs = 0;
-    const property = fc.asyncProperty(scenarioArbitrary, async (scenario) => {
-      runs++;
-      const world = await buildWorld(service, scenario);
-      const keys = scenario.ops.map(() => newKey());
-      const duplicated = [...new Set(scenario.duplicates.map((index) => index % scenario.ops.length))];
-      const allKeys = [...keys, ...duplicated.map((index) => keys[index]!)];
-      const allOps = [...scenario.ops, ...duplicated.map((index) => scenario.ops[index]!)];
-      await warmUp(service, world.users[0]!, world.wallets[0]!.id, allOps.length);
-      const outcomes = await settleAll(allOps.map((op, index) => send(service, world, op, allKeys[index]!)));
-      const violations = await checkBatch(store, world, { ...scenario, ops: allOps }, outcomes, allKeys);
-      const readAll = () => Promise.all(world.wallets.map((wallet) => store.findWallet(wallet.id)));
-      const beforeReplays = JSON.stringify(await readAll());
-      violations.push(...(await checkReplays(service, world, scenario, outcomes, allKeys)));
-      if (JSON.stringify(await readAll()) !== beforeReplays) violations.push('replays changed a wallet');
-      if (violations.length > 0) throw new Error(violations.join('\n'));
-    });
-    try {
-      // endOnFailure: a concurrent batch does not shrink reproducibly, and shrinking re-runs cost seconds each.
-      await fc.assert(property, { numRuns: PROPERTY_RUNS, endOnFailure: true, includeErrorInReport: true });
-      t.pass(`${runs} concurrent batches matched the model`);
-    } catch (error) {
-      t.fail(error instanceof Error ? error.message : String(error));
-    }
-  });
+  withStore(
+    t,
+    source,
+    `property: ${PROPERTY_RUNS} random concurrent batches keep the ledger consistent with the answers`,
+    async ({ store, service }, t) => {
+      let runs = 0;
+      const property = fc.asyncProperty(scenarioArbitrary, async (scenario) => {
+        runs++;
+        const world = await buildWorld(service, scenario);
+        const keys = scenario.ops.map(() => newKey());
+        const duplicated = [...new Set(scenario.duplicates.map((index) => index % scenario.ops.length))];
+        const allKeys = [...keys, ...duplicated.map((index) => keys[index]!)];
+        const allOps = [...scenario.ops, ...duplicated.map((index) => scenario.ops[index]!)];
+        await warmUp(service, world.users[0]!, world.wallets[0]!.id, allOps.length);
+        const outcomes = await settleAll(allOps.map((op, index) => send(service, world, op, allKeys[index]!)));
+        const violations = await checkBatch(store, world, { ...scenario, ops: allOps }, outcomes, allKeys);
+        const readAll = () => Promise.all(world.wallets.map((wallet) => store.findWallet(wallet.id)));
+        const beforeReplays = JSON.stringify(await readAll());
+        violations.push(...(await checkReplays(service, world, scenario, outcomes, allKeys)));
+        if (JSON.stringify(await readAll()) !== beforeReplays) violations.push('replays changed a wallet');
+        if (violations.length > 0) throw new Error(violations.join('\n'));
+      });
+      try {
+        // endOnFailure: a concurrent batch does not shrink reproducibly, and shrinking re-runs cost seconds each.
+        await fc.assert(property, { numRuns: PROPERTY_RUNS, endOnFailure: true, includeErrorInReport: true });
+        t.pass(`${runs} concurrent batches matched the model`);
+      } catch (error) {
+        t.fail(error instanceof Error ? error.message : String(error));
+      }
+    },
+  );
 }

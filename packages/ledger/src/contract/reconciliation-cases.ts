@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
 import { WEBHOOK_READ_USERS_MAX, type LedgerStore } from '../store.js';
 import type { ReconciliationReport, WalletAudit, WebhookEndpoint } from '../types.js';
-import { callerOf, credit, fundedWallet, newKey, newService, newUser, transfer, withStore, type ContractTarget } from './harness.js';
+import {
+  callerOf,
+  credit,
+  fundedWallet,
+  newKey,
+  newService,
+  newUser,
+  transfer,
+  withStore,
+  type ContractTarget,
+} from './harness.js';
 
 const newEndpoint = (userId: string, events: WebhookEndpoint['events']): WebhookEndpoint => ({
   id: randomUUID(),
@@ -28,32 +38,46 @@ async function auditAll(store: LedgerStore, limit: number): Promise<WalletAudit[
 
 /** Reconciliation aggregates, reports, webhook endpoints and idempotency expiry, via the port. */
 export function reconciliationCases(t: Test, target: ContractTarget): void {
-  withStore(t, target, 'reconciliation: aggregates match the ledger, a tampered balance shows, transfers balance', async ({ store, service, target }, t) => {
-    t.same(await store.auditWallets({ limit: 10 }), [], 'no wallets, no rows');
-    t.equal(await store.countTransfers(), 0);
-    const a = await fundedWallet(service, 900);
-    const b = await fundedWallet(service, 100);
-    const idle = await fundedWallet(service, 0);
-    await transfer(service, a.userId, a.wallet.id, b.wallet.id, 300);
-    await transfer(service, b.userId, b.wallet.id, a.wallet.id, 50);
-    await credit(service, b.userId, b.wallet.id, 5);
+  withStore(
+    t,
+    target,
+    'reconciliation: aggregates match the ledger, a tampered balance shows, transfers balance',
+    async ({ store, service, target }, t) => {
+      t.same(await store.auditWallets({ limit: 10 }), [], 'no wallets, no rows');
+      t.equal(await store.countTransfers(), 0);
+      const a = await fundedWallet(service, 900);
+      const b = await fundedWallet(service, 100);
+      const idle = await fundedWallet(service, 0);
+      await transfer(service, a.userId, a.wallet.id, b.wallet.id, 300);
+      await transfer(service, b.userId, b.wallet.id, a.wallet.id, 50);
+      await credit(service, b.userId, b.wallet.id, 5);
 
-    const rows = await auditAll(store, 2);
-    const walletIds = [a.wallet.id, b.wallet.id, idle.wallet.id].sort();
-    t.same(rows.map((row) => row.walletId), walletIds, 'every wallet once, in id order, across pages');
-    const expected: Record<string, Omit<WalletAudit, 'walletId'>> = {
-      [a.wallet.id]: { balance: 650, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
-      [b.wallet.id]: { balance: 355, version: 4, entrySum: 355, entryCount: 4, lastBalanceAfter: 355 },
-      [idle.wallet.id]: { balance: 0, version: 0, entrySum: 0, entryCount: 0, lastBalanceAfter: null },
-    };
-    for (const row of rows) t.same(row, { walletId: row.walletId, ...expected[row.walletId] }, `aggregate of ${row.walletId}`);
-    t.same(await store.unbalancedTransfers(100), [], 'valid transfers balance');
-    t.equal(await store.countTransfers(), 2);
+      const rows = await auditAll(store, 2);
+      const walletIds = [a.wallet.id, b.wallet.id, idle.wallet.id].sort();
+      t.same(
+        rows.map((row) => row.walletId),
+        walletIds,
+        'every wallet once, in id order, across pages',
+      );
+      const expected: Record<string, Omit<WalletAudit, 'walletId'>> = {
+        [a.wallet.id]: { balance: 650, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
+        [b.wallet.id]: { balance: 355, version: 4, entrySum: 355, entryCount: 4, lastBalanceAfter: 355 },
+        [idle.wallet.id]: { balance: 0, version: 0, entrySum: 0, entryCount: 0, lastBalanceAfter: null },
+      };
+      for (const row of rows)
+        t.same(row, { walletId: row.walletId, ...expected[row.walletId] }, `aggregate of ${row.walletId}`);
+      t.same(await store.unbalancedTransfers(100), [], 'valid transfers balance');
+      t.equal(await store.countTransfers(), 2);
 
-    await target.tamperBalance(store, a.wallet.id, 651);
-    const tampered = (await auditAll(store, 10)).find((row) => row.walletId === a.wallet.id);
-    t.same(tampered, { walletId: a.wallet.id, balance: 651, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 }, 'the stored balance no longer matches its entries');
-  });
+      await target.tamperBalance(store, a.wallet.id, 651);
+      const tampered = (await auditAll(store, 10)).find((row) => row.walletId === a.wallet.id);
+      t.same(
+        tampered,
+        { walletId: a.wallet.id, balance: 651, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
+        'the stored balance no longer matches its entries',
+      );
+    },
+  );
 
   withStore(t, target, 'reconciliation: reports are saved and the latest is returned', async ({ store }, t) => {
     t.equal(await store.latestReconciliationReport(), null, 'none yet');
@@ -67,73 +91,116 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
       mismatches,
     });
     const older = report(0, []);
-    const newer = report(60_000, [{ kind: 'balance', walletId: randomUUID(), detail: 'balance 651, entries 650' }, { kind: 'transfer', transferId: randomUUID(), detail: 'missing leg' }]);
+    const newer = report(60_000, [
+      { kind: 'balance', walletId: randomUUID(), detail: 'balance 651, entries 650' },
+      { kind: 'transfer', transferId: randomUUID(), detail: 'missing leg' },
+    ]);
     await store.saveReconciliationReport(older);
     await store.saveReconciliationReport(newer);
     t.same(await store.latestReconciliationReport(), newer, 'the latest report, mismatches included');
   });
 
-  withStore(t, target, 'webhooks: endpoints are created, listed, read and deleted by their owner only', async ({ store }, t) => {
-    const alice = newUser();
-    const bob = newUser();
-    const first = newEndpoint(alice, ['wallet.credited', 'transfer.completed']);
-    const second = newEndpoint(alice, []);
-    const bobs = newEndpoint(bob, ['wallet.debited']);
-    for (const item of [first, second, bobs]) await store.createWebhook(item);
+  withStore(
+    t,
+    target,
+    'webhooks: endpoints are created, listed, read and deleted by their owner only',
+    async ({ store }, t) => {
+      const alice = newUser();
+      const bob = newUser();
+      const first = newEndpoint(alice, ['wallet.credited', 'transfer.completed']);
+      const second = newEndpoint(alice, []);
+      const bobs = newEndpoint(bob, ['wallet.debited']);
+      for (const item of [first, second, bobs]) await store.createWebhook(item);
 
-    const listed = await store.listWebhooks(alice);
-    t.same([...listed].sort((x, y) => (x.id < y.id ? -1 : 1)), [first, second].sort((x, y) => (x.id < y.id ? -1 : 1)), 'alice sees her two endpoints as created');
-    t.same(await store.listWebhooks(bob), [bobs]);
-    t.same(await store.getWebhook(alice, first.id), first);
-    t.equal(await store.getWebhook(bob, first.id), null, 'another user\'s endpoint is invisible');
-    t.equal(await store.deleteWebhook(bob, first.id), false, 'and cannot be deleted by them');
-    t.equal(await store.deleteWebhook(alice, first.id), true);
-    t.equal(await store.deleteWebhook(alice, first.id), false, 'a second delete finds nothing');
-    t.equal(await store.getWebhook(alice, first.id), null);
-    t.same(await store.listWebhooks(alice), [second]);
-  });
+      const listed = await store.listWebhooks(alice);
+      t.same(
+        [...listed].sort((x, y) => (x.id < y.id ? -1 : 1)),
+        [first, second].sort((x, y) => (x.id < y.id ? -1 : 1)),
+        'alice sees her two endpoints as created',
+      );
+      t.same(await store.listWebhooks(bob), [bobs]);
+      t.same(await store.getWebhook(alice, first.id), first);
+      t.equal(await store.getWebhook(bob, first.id), null, "another user's endpoint is invisible");
+      t.equal(await store.deleteWebhook(bob, first.id), false, 'and cannot be deleted by them');
+      t.equal(await store.deleteWebhook(alice, first.id), true);
+      t.equal(await store.deleteWebhook(alice, first.id), false, 'a second delete finds nothing');
+      t.equal(await store.getWebhook(alice, first.id), null);
+      t.same(await store.listWebhooks(alice), [second]);
+    },
+  );
 
-  withStore(t, target, 'webhooks: one read returns the endpoints of several users, none of anyone else', async ({ store }, t) => {
-    const [carol, dan, erin, nobody] = [newUser(), newUser(), newUser(), newUser()];
-    const carols = [newEndpoint(carol, []), newEndpoint(carol, ['wallet.debited'])];
-    const dans = [newEndpoint(dan, ['transfer.completed'])];
-    const erins = [newEndpoint(erin, [])];
-    for (const item of [...carols, ...dans, ...erins]) await store.createWebhook(item);
-    const byId = (items: WebhookEndpoint[]) => [...items].sort((x, y) => (x.id < y.id ? -1 : 1));
+  withStore(
+    t,
+    target,
+    'webhooks: one read returns the endpoints of several users, none of anyone else',
+    async ({ store }, t) => {
+      const [carol, dan, erin, nobody] = [newUser(), newUser(), newUser(), newUser()];
+      const carols = [newEndpoint(carol, []), newEndpoint(carol, ['wallet.debited'])];
+      const dans = [newEndpoint(dan, ['transfer.completed'])];
+      const erins = [newEndpoint(erin, [])];
+      for (const item of [...carols, ...dans, ...erins]) await store.createWebhook(item);
+      const byId = (items: WebhookEndpoint[]) => [...items].sort((x, y) => (x.id < y.id ? -1 : 1));
 
-    t.same(byId(await store.webhooksForUsers([carol, dan, nobody, carol])), byId([...carols, ...dans]), 'every endpoint of the named users, as created, once each');
-    t.same(await store.webhooksForUsers([nobody]), [], 'a user without endpoints has none');
-    t.same(await store.webhooksForUsers([]), [], 'an empty list reads nothing');
-    t.same(byId(await store.webhooksForUsers([erin])), byId(await store.listWebhooks(erin)), 'the same endpoints listWebhooks returns');
-    await t.rejects(store.webhooksForUsers(Array.from({ length: WEBHOOK_READ_USERS_MAX + 1 }, newUser)), RangeError, 'the read is bounded');
-    await store.deleteWebhook(carol, carols[0]!.id);
-    t.same(await store.webhooksForUsers([carol]), [carols[1]], 'a deleted endpoint is gone');
+      t.same(
+        byId(await store.webhooksForUsers([carol, dan, nobody, carol])),
+        byId([...carols, ...dans]),
+        'every endpoint of the named users, as created, once each',
+      );
+      t.same(await store.webhooksForUsers([nobody]), [], 'a user without endpoints has none');
+      t.same(await store.webhooksForUsers([]), [], 'an empty list reads nothing');
+      t.same(
+        byId(await store.webhooksForUsers([erin])),
+        byId(await store.listWebhooks(erin)),
+        'the same endpoints listWebhooks returns',
+      );
+      await t.rejects(
+        store.webhooksForUsers(Array.from({ length: WEBHOOK_READ_USERS_MAX + 1 }, newUser)),
+        RangeError,
+        'the read is bounded',
+      );
+      await store.deleteWebhook(carol, carols[0]!.id);
+      t.same(await store.webhooksForUsers([carol]), [carols[1]], 'a deleted endpoint is gone');
 
-    // Past the per-user cap (only a direct write gets there): capped like listWebhooks, and the other user keeps theirs.
-    const crowd = Array.from({ length: 101 }, () => newEndpoint(nobody, []));
-    for (const item of crowd) await store.createWebhook(item);
-    const read = await store.webhooksForUsers([nobody, dan]);
-    t.equal(read.filter((item) => item.userId === nobody).length, 100, 'at most 100 per user');
-    t.same(byId(read.filter((item) => item.userId === nobody)), byId(await store.listWebhooks(nobody)), 'the ones listWebhooks returns');
-    t.same(read.filter((item) => item.userId === dan), dans, 'one user\'s many endpoints never crowd out another\'s');
-  });
+      // Past the per-user cap (only a direct write gets there): capped like listWebhooks, and the other user keeps theirs.
+      const crowd = Array.from({ length: 101 }, () => newEndpoint(nobody, []));
+      for (const item of crowd) await store.createWebhook(item);
+      const read = await store.webhooksForUsers([nobody, dan]);
+      t.equal(read.filter((item) => item.userId === nobody).length, 100, 'at most 100 per user');
+      t.same(
+        byId(read.filter((item) => item.userId === nobody)),
+        byId(await store.listWebhooks(nobody)),
+        'the ones listWebhooks returns',
+      );
+      t.same(
+        read.filter((item) => item.userId === dan),
+        dans,
+        "one user's many endpoints never crowd out another's",
+      );
+    },
+  );
 
-  withStore(t, target, 'idempotency records expire: purge removes only expired ones, within its limit', async ({ store }, t) => {
-    const pastMs = Date.now() - 2 * 86_400_000;
-    const stale = newService(store, { clock: () => new Date(pastMs), idempotencyTtlSeconds: 60 });
-    const fresh = newService(store);
-    const { userId, wallet } = await fundedWallet(fresh, 0);
-    const staleKeys = [newKey(), newKey(), newKey()];
-    for (const key of staleKeys) await stale.credit(callerOf(userId), { walletId: wallet.id, amount: 1 }, { idempotencyKey: key });
-    const freshKey = newKey();
-    await fresh.credit(callerOf(userId), { walletId: wallet.id, amount: 1 }, { idempotencyKey: freshKey });
+  withStore(
+    t,
+    target,
+    'idempotency records expire: purge removes only expired ones, within its limit',
+    async ({ store }, t) => {
+      const pastMs = Date.now() - 2 * 86_400_000;
+      const stale = newService(store, { clock: () => new Date(pastMs), idempotencyTtlSeconds: 60 });
+      const fresh = newService(store);
+      const { userId, wallet } = await fundedWallet(fresh, 0);
+      const staleKeys = [newKey(), newKey(), newKey()];
+      for (const key of staleKeys)
+        await stale.credit(callerOf(userId), { walletId: wallet.id, amount: 1 }, { idempotencyKey: key });
+      const freshKey = newKey();
+      await fresh.credit(callerOf(userId), { walletId: wallet.id, amount: 1 }, { idempotencyKey: freshKey });
 
-    const now = new Date().toISOString();
-    t.equal(await store.purgeExpiredIdempotency(now, 2), 2, 'the limit bounds one purge');
-    t.equal(await store.purgeExpiredIdempotency(now, 100), staleKeys.length - 2, 'then the rest of the expired ones');
-    for (const key of staleKeys) t.equal(await store.findIdempotencyRecord(userId, key), null, 'expired record gone');
-    t.ok(await store.findIdempotencyRecord(userId, freshKey), 'live record kept');
-    t.equal(await store.purgeExpiredIdempotency(now, 100), 0, 'nothing left to purge');
-    t.equal((await fresh.getWallet(userId, wallet.id)).balance, 4, 'purging never touches money');
-  });
+      const now = new Date().toISOString();
+      t.equal(await store.purgeExpiredIdempotency(now, 2), 2, 'the limit bounds one purge');
+      t.equal(await store.purgeExpiredIdempotency(now, 100), staleKeys.length - 2, 'then the rest of the expired ones');
+      for (const key of staleKeys) t.equal(await store.findIdempotencyRecord(userId, key), null, 'expired record gone');
+      t.ok(await store.findIdempotencyRecord(userId, freshKey), 'live record kept');
+      t.equal(await store.purgeExpiredIdempotency(now, 100), 0, 'nothing left to purge');
+      t.equal((await fresh.getWallet(userId, wallet.id)).balance, 4, 'purging never touches money');
+    },
+  );
 }

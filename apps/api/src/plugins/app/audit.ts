@@ -26,7 +26,10 @@ export default fp(
     const audit: RefusalAudit = async (request, outcome) => {
       const action = request.routeOptions.config.auditAction;
       if (!action || !request.caller || !PRE_LEDGER_REFUSALS.has(outcome)) return;
-      const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+      const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
+        string,
+        unknown
+      >;
       const walletId = body.walletId ?? body.fromWalletId;
       const amount = body.amount;
       try {

@@ -69,7 +69,12 @@ const DevTokenBody = Type.Object(
 );
 
 const DevTokenReply = Type.Object(
-  { data: Type.Object({ token: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false }) },
+  {
+    data: Type.Object(
+      { token: Type.String(), expiresAt: Type.String({ format: 'date-time' }) },
+      { additionalProperties: false },
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -83,7 +88,8 @@ export default async function consolePlugin(fastify: FastifyInstance, options: C
 
   const serve = (name: string, ifNoneMatch: string | undefined, reply: FastifyReply): FastifyReply => {
     const asset = assets.get(name);
-    if (!asset) throw new LedgerError('not_found', assets.size === 0 ? 'the console is not built' : 'no such console file');
+    if (!asset)
+      throw new LedgerError('not_found', assets.size === 0 ? 'the console is not built' : 'no such console file');
     reply
       .header('content-type', asset.contentType)
       .header('etag', asset.etag)

@@ -19,7 +19,13 @@ export default fp(
       return sendProblem(reply, problem, request.id);
     });
 
-    app.setNotFoundHandler(async (request, reply) => sendProblem(reply, { code: 'not_found', detail: `no route ${request.method} ${safePath(request.url)}` }, request.id));
+    app.setNotFoundHandler(async (request, reply) =>
+      sendProblem(
+        reply,
+        { code: 'not_found', detail: `no route ${request.method} ${safePath(request.url)}` },
+        request.id,
+      ),
+    );
   },
   { name: 'error-handler', dependencies: ['metrics', 'audit'] },
 );
@@ -41,7 +47,10 @@ function logServerError(request: FastifyRequest, error: unknown, problem: Proble
   // Our own invariant messages are safe and worth reading; foreign messages may quote a driver or a query.
   const message = error instanceof InvariantViolation ? error.message : undefined;
   const level = problem.code === 'service_unavailable' ? 'warn' : 'error';
-  request.log[level]({ errName: name, errCode: typeof code === 'string' ? code : undefined, errMessage: message, code: problem.code }, 'request failed');
+  request.log[level](
+    { errName: name, errCode: typeof code === 'string' ? code : undefined, errMessage: message, code: problem.code },
+    'request failed',
+  );
 }
 
 /** The path without its query string, bounded, for the 404 detail. */

@@ -55,7 +55,9 @@ export default fp(
         metrics.historyCache.inc({ result: 'miss' });
         const body = await load();
         if (body.length <= CACHED_PAGE_BYTES_MAX) {
-          await redis.client.set(key, body, 'EX', ttlSeconds).catch(() => metrics.redisFallback.inc({ use: 'history_cache' }));
+          await redis.client
+            .set(key, body, 'EX', ttlSeconds)
+            .catch(() => metrics.redisFallback.inc({ use: 'history_cache' }));
         }
         return body;
       },

@@ -52,7 +52,11 @@ export default fp(
       if (!mode) return;
       const key = request.headers['idempotency-key'];
       if (key === undefined) {
-        if (mode === 'required') throw new LedgerError('idempotency_key_required', 'send an Idempotency-Key header (1-255 visible ASCII characters)');
+        if (mode === 'required')
+          throw new LedgerError(
+            'idempotency_key_required',
+            'send an Idempotency-Key header (1-255 visible ASCII characters)',
+          );
         return;
       }
       if (typeof key !== 'string' || !IDEMPOTENCY_KEY_REGEX.test(key)) {
@@ -76,14 +80,22 @@ export default fp(
             state.fromCache = true;
             return replayCached(reply, cached);
           }
-          // A different request under this key (the ledger answers 422) or an unreadable entry: run it under the marker.
-          outcome = (await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX')) === null ? 'in_flight' : 'acquired';
+          // A different request under this key (the ledger answers 422) or an unreadable entry:
+          // run it under the marker.
+          outcome =
+            (await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX')) === null
+              ? 'in_flight'
+              : 'acquired';
         }
         if (outcome === 'in_flight') {
           metrics.idempotency.inc({ result: 'in_flight' });
-          throw new LedgerError('idempotency_key_in_flight', 'a request with this Idempotency-Key is still running; retry shortly', {
-            retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_S,
-          });
+          throw new LedgerError(
+            'idempotency_key_in_flight',
+            'a request with this Idempotency-Key is still running; retry shortly',
+            {
+              retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_S,
+            },
+          );
         }
         state.locked = true;
       } catch (error) {
@@ -113,7 +125,13 @@ export default fp(
       const owner = state.locked ? request.id : '';
       state.locked = false;
       try {
-        await redis.scripts.idempotencyFinish(state.cacheKey, state.lockKey, owner, ttlSeconds, cached && JSON.stringify(cached));
+        await redis.scripts.idempotencyFinish(
+          state.cacheKey,
+          state.lockKey,
+          owner,
+          ttlSeconds,
+          cached && JSON.stringify(cached),
+        );
       } catch {
         // The marker expires by itself after lockTtlMs; the database record still answers replays.
         metrics.redisFallback.inc({ use: 'idempotency' });
@@ -143,16 +161,27 @@ function newState(request: FastifyRequest, key: string, prefix: string): Idempot
   // encodeURIComponent escapes ':' and '%', so "<user>:<key>" cannot be confused across users.
   const scope = `${encodeURIComponent(request.caller.userId)}:${key}`;
   const fingerprint = createHash('sha256')
-    .update(`${request.method}\n${request.routeOptions.url ?? ''}\n${canonicalJson(request.body ?? null)}\n${request.headers['if-match'] ?? ''}`)
+    .update(
+      `${request.method}\n${request.routeOptions.url ?? ''}\n${canonicalJson(request.body ?? null)}\n${request.headers['if-match'] ?? ''}`,
+    )
     .digest('base64url');
-  return { key, remember: false, fingerprint, cacheKey: `${prefix}:idem:${scope}`, lockKey: `${prefix}:idem-lock:${scope}`, locked: false, fromCache: false };
+  return {
+    key,
+    remember: false,
+    fingerprint,
+    cacheKey: `${prefix}:idem:${scope}`,
+    lockKey: `${prefix}:idem-lock:${scope}`,
+    locked: false,
+    fromCache: false,
+  };
 }
 
 function parseCached(raw: string | null): CachedReply | null {
   if (raw === null) return null;
   try {
     const value = JSON.parse(raw) as Partial<CachedReply>;
-    const valid = typeof value.body === 'string' && typeof value.statusCode === 'number' && typeof value.fingerprint === 'string';
+    const valid =
+      typeof value.body === 'string' && typeof value.statusCode === 'number' && typeof value.fingerprint === 'string';
     return valid ? (value as CachedReply) : null;
   } catch {
     return null;
@@ -160,5 +189,9 @@ function parseCached(raw: string | null): CachedReply | null {
 }
 
 function replayCached(reply: FastifyReply, cached: CachedReply): FastifyReply {
-  return reply.code(cached.statusCode).header('content-type', cached.contentType).header('idempotent-replayed', 'true').send(cached.body);
+  return reply
+    .code(cached.statusCode)
+    .header('content-type', cached.contentType)
+    .header('idempotent-replayed', 'true')
+    .send(cached.body);
 }

@@ -25,7 +25,9 @@ export default fp(
     app.addHook('onRequest', async (request, reply) => {
       if (!draining || request.url.startsWith(PROBE_PREFIX)) return;
       reply.header('connection', 'close');
-      throw new LedgerError('service_unavailable', 'the server is shutting down; retry the request', { retryAfterSeconds: 1 });
+      throw new LedgerError('service_unavailable', 'the server is shutting down; retry the request', {
+        retryAfterSeconds: 1,
+      });
     });
   },
   { name: 'lifecycle' },

@@ -2,8 +2,15 @@ import fp from 'fastify-plugin';
 import { closeClient } from '../external/redis.js';
 import type { Redis } from 'ioredis';
 import {
-  createProducerRedis, createQueues, deadLetterSources, listDeadLetters, queueNaming, retryDeadLetter,
-  type DeadLetter, type DeadLetterPage, type WalletQueues,
+  createProducerRedis,
+  createQueues,
+  deadLetterSources,
+  listDeadLetters,
+  queueNaming,
+  retryDeadLetter,
+  type DeadLetter,
+  type DeadLetterPage,
+  type WalletQueues,
 } from '@wallet/queue';
 
 /** The API's view of the worker's queues: dead letters to list and re-drive. */

@@ -24,7 +24,8 @@ export function createMetrics(): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wallet_api_' });
   const registers = [registry];
-  const counter = <T extends string>(name: string, help: string, labelNames: T[] = []) => new Counter<T>({ name, help, labelNames, registers });
+  const counter = <T extends string>(name: string, help: string, labelNames: T[] = []) =>
+    new Counter<T>({ name, help, labelNames, registers });
   const metrics: Omit<ApiMetrics, 'observer'> = {
     registry,
     httpDuration: new Histogram({
@@ -34,12 +35,26 @@ export function createMetrics(): ApiMetrics {
       buckets: HTTP_BUCKETS_S,
       registers,
     }),
-    ledgerOperations: counter('ledger_operations_total', 'ledger writes by operation and outcome', ['operation', 'outcome']),
+    ledgerOperations: counter('ledger_operations_total', 'ledger writes by operation and outcome', [
+      'operation',
+      'outcome',
+    ]),
     casConflicts: counter('ledger_cas_conflicts_total', 'wallet version conflicts seen by the ledger'),
     casRetries: counter('ledger_cas_retries_total', 'writes retried after a version conflict'),
-    casExhausted: counter('ledger_cas_exhausted_total', 'writes refused with concurrent_modification after the last attempt'),
-    idempotency: counter('idempotency_requests_total', 'Idempotency-Key lookups: hit (Redis replay), miss, in_flight, replayed_from_db', ['result']),
-    redisFallback: counter('redis_fallback_total', 'Redis calls that failed and fell back (rate limit, idempotency, history cache)', ['use']),
+    casExhausted: counter(
+      'ledger_cas_exhausted_total',
+      'writes refused with concurrent_modification after the last attempt',
+    ),
+    idempotency: counter(
+      'idempotency_requests_total',
+      'Idempotency-Key lookups: hit (Redis replay), miss, in_flight, replayed_from_db',
+      ['result'],
+    ),
+    redisFallback: counter(
+      'redis_fallback_total',
+      'Redis calls that failed and fell back (rate limit, idempotency, history cache)',
+      ['use'],
+    ),
     historyCache: counter('history_cache_total', 'history page cache: hit, miss, bypass (Redis down)', ['result']),
     rateLimited: counter('rate_limited_total', 'requests refused with 429'),
   };
@@ -59,7 +74,11 @@ export default fp(
     app.decorate('metrics', metrics);
     app.addHook('onResponse', async (request, reply) => {
       metrics.httpDuration.observe(
-        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status_code: String(reply.statusCode),
+        },
         reply.elapsedTime / 1000,
       );
     });

@@ -31,7 +31,8 @@ export default fp(
         namespace: `${redis.prefix}:rl:`,
         onFallback: () => metrics.redisFallback.inc({ use: 'rate_limit' }),
       }),
-      keyGenerator: (request: FastifyRequest) => (request.caller ? `u:${encodeURIComponent(request.caller.userId)}` : `ip:${request.ip}`),
+      keyGenerator: (request: FastifyRequest) =>
+        request.caller ? `u:${encodeURIComponent(request.caller.userId)}` : `ip:${request.ip}`,
       allowList: (request: FastifyRequest) => UNLIMITED_PREFIXES.some((prefix) => request.url.startsWith(prefix)),
       errorResponseBuilder: (_request, context) =>
         new LedgerError('rate_limited', `rate limit of ${context.max} requests exceeded; retry in ${context.after}`, {

@@ -50,11 +50,17 @@ export default fp<RedisPluginOptions>(
       if (state === lastState) return;
       lastState = state;
       if (state === 'up') app.log.info('redis connected');
-      else app.log.warn('redis unavailable: serving without cache, with database idempotency and per-process rate limits');
+      else
+        app.log.warn('redis unavailable: serving without cache, with database idempotency and per-process rate limits');
     }
     await waitForFirstConnection(client);
     const scripts = defineApiScripts(client);
-    app.decorate('apiRedis', { client, scripts, prefix: options.prefix, isReady: () => client.status === 'ready' } satisfies ApiRedis);
+    app.decorate('apiRedis', {
+      client,
+      scripts,
+      prefix: options.prefix,
+      isReady: () => client.status === 'ready',
+    } satisfies ApiRedis);
     app.addHook('onClose', async () => closeClient(client));
   },
   { name: 'redis' },

@@ -3,7 +3,15 @@ import cors from '@fastify/cors';
 
 /** Headers a browser client may send and read (CORS). */
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'];
-const EXPOSED_HEADERS = ['etag', 'idempotent-replayed', 'retry-after', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+const EXPOSED_HEADERS = [
+  'etag',
+  'idempotent-replayed',
+  'retry-after',
+  'x-request-id',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+];
 /** Browsers may cache a preflight answer for 10 minutes. */
 const PREFLIGHT_MAX_AGE_S = 600;
 /** One year, the HSTS preload minimum. */
@@ -32,7 +40,9 @@ export default fp(
       reply.headers(API_SECURITY_HEADERS);
       done();
     });
-    const origins = app.config.CORS_ORIGIN.split(',').map((origin) => origin.trim()).filter(Boolean);
+    const origins = app.config.CORS_ORIGIN.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
     if (origins.length === 0) return;
     await app.register(cors, {
       origin: origins,

@@ -24,7 +24,11 @@ export default fp(
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: { title: 'Wallet service API', version: '1.0.0', description: apiDescription(app.config.IDEMPOTENCY_TTL_SECONDS) },
+        info: {
+          title: 'Wallet service API',
+          version: '1.0.0',
+          description: apiDescription(app.config.IDEMPOTENCY_TTL_SECONDS),
+        },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
         security: [{ bearer: [] }],
       },

@@ -12,14 +12,23 @@ export default async function healthRoutes(fastify: FastifyInstance): Promise<vo
 
   app.get('/live', { schema: schemaOf('Liveness probe', { 200: Liveness }) }, async () => ({ status: 'ok' as const }));
 
-  app.get('/ready', { schema: schemaOf('Readiness probe: 503 when the database is down or the process drains', { 200: Readiness, 503: Readiness }) }, async (_request, reply) => {
-    const database = (await pingWithin(() => app.store.ping(), DATABASE_PING_TIMEOUT_MS)) ? 'up' : 'down';
-    const redis = app.apiRedis.isReady() ? 'up' : 'down';
-    const checks = { database, redis } as const;
-    if (app.lifecycle.draining) return reply.code(503).send({ status: 'draining', checks });
-    if (database === 'down') return reply.code(503).send({ status: 'unavailable', checks });
-    return { status: redis === 'up' ? 'ok' : 'degraded', checks };
-  });
+  app.get(
+    '/ready',
+    {
+      schema: schemaOf('Readiness probe: 503 when the database is down or the process drains', {
+        200: Readiness,
+        503: Readiness,
+      }),
+    },
+    async (_request, reply) => {
+      const database = (await pingWithin(() => app.store.ping(), DATABASE_PING_TIMEOUT_MS)) ? 'up' : 'down';
+      const redis = app.apiRedis.isReady() ? 'up' : 'down';
+      const checks = { database, redis } as const;
+      if (app.lifecycle.draining) return reply.code(503).send({ status: 'draining', checks });
+      if (database === 'down') return reply.code(503).send({ status: 'unavailable', checks });
+      return { status: redis === 'up' ? 'ok' : 'degraded', checks };
+    },
+  );
 }
 
 async function pingWithin(ping: () => Promise<void>, timeoutMs: number): Promise<boolean> {
@@ -28,7 +37,13 @@ async function pingWithin(ping: () => Promise<void>, timeoutMs: number): Promise
     timer = setTimeout(resolve, timeoutMs, false);
   });
   try {
-    return await Promise.race([ping().then(() => true, () => false), timeout]);
+    return await Promise.race([
+      ping().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

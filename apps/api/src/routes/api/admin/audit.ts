@@ -12,14 +12,23 @@ export default async function auditRoutes(fastify: FastifyInstance): Promise<voi
   app.addHook('onRequest', app.authenticate);
   app.addHook('onRequest', app.requireAdmin);
 
-  app.get('/audit', {
-    schema: { tags: ['admin'], summary: 'Audit trail of every write attempt', querystring: AuditQuery, response: { 200: AuditPage, ...problems('validation_failed', 'forbidden') } },
-  }, async (request) => {
-    const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
-    const before = request.query.cursor === undefined ? undefined : decodeAuditCursor(request.query.cursor);
-    const rows = await app.store.listAudit({ limit: limit + 1, before });
-    const data = rows.slice(0, limit);
-    const last = data.at(-1);
-    return { data, nextCursor: rows.length > limit && last ? encodeAuditCursor(last) : null };
-  });
+  app.get(
+    '/audit',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Audit trail of every write attempt',
+        querystring: AuditQuery,
+        response: { 200: AuditPage, ...problems('validation_failed', 'forbidden') },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const before = request.query.cursor === undefined ? undefined : decodeAuditCursor(request.query.cursor);
+      const rows = await app.store.listAudit({ limit: limit + 1, before });
+      const data = rows.slice(0, limit);
+      const last = data.at(-1);
+      return { data, nextCursor: rows.length > limit && last ? encodeAuditCursor(last) : null };
+    },
+  );
 }

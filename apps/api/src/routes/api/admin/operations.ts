@@ -3,7 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LedgerError } from '@wallet/ledger';
 import { DeadLetterCursorError } from '@wallet/queue';
 import { problems } from '../../../schemas/common.js';
-import { DeadLetterEnvelope, DeadLetterPage, DeadLetterParams, DeadLetterQuery, ReconciliationEnvelope } from '../../../schemas/operations.js';
+import {
+  DeadLetterEnvelope,
+  DeadLetterPage,
+  DeadLetterParams,
+  DeadLetterQuery,
+  ReconciliationEnvelope,
+} from '../../../schemas/operations.js';
 import queuesPlugin from '../../../plugins/app/queues.js';
 
 const tags = ['admin'];
@@ -18,7 +24,10 @@ async function queueCall<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof DeadLetterCursorError) throw new LedgerError('validation_failed', error.message);
     if (error instanceof LedgerError) throw error;
-    throw new LedgerError('service_unavailable', 'the job queue is unreachable; retry later', { retryAfterSeconds: QUEUE_RETRY_AFTER_SECONDS, cause: error });
+    throw new LedgerError('service_unavailable', 'the job queue is unreachable; retry later', {
+      retryAfterSeconds: QUEUE_RETRY_AFTER_SECONDS,
+      cause: error,
+    });
   }
 }
 
@@ -29,32 +38,49 @@ export default async function operationsRoutes(fastify: FastifyInstance): Promis
   app.addHook('onRequest', app.authenticate);
   app.addHook('onRequest', app.requireAdmin);
 
-  app.get('/dead-letters', {
-    schema: {
-      tags, summary: 'Webhook jobs that exhausted their attempts, newest failure first', querystring: DeadLetterQuery,
-      response: { 200: DeadLetterPage, ...problems('validation_failed', 'forbidden') },
+  app.get(
+    '/dead-letters',
+    {
+      schema: {
+        tags,
+        summary: 'Webhook jobs that exhausted their attempts, newest failure first',
+        querystring: DeadLetterQuery,
+        response: { 200: DeadLetterPage, ...problems('validation_failed', 'forbidden') },
+      },
     },
-  }, async (request) => {
-    const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
-    const page = await queueCall(() => app.queues.listDeadLetters({ limit, cursor: request.query.cursor }));
-    return { data: page.items, nextCursor: page.nextCursor };
-  });
+    async (request) => {
+      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const page = await queueCall(() => app.queues.listDeadLetters({ limit, cursor: request.query.cursor }));
+      return { data: page.items, nextCursor: page.nextCursor };
+    },
+  );
 
-  app.post('/dead-letters/:id/retry', {
-    schema: {
-      tags, summary: 'Re-drive a dead letter: back to waiting with a fresh set of attempts', params: DeadLetterParams,
-      response: { 202: DeadLetterEnvelope, ...problems('validation_failed', 'forbidden', 'not_found') },
+  app.post(
+    '/dead-letters/:id/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Re-drive a dead letter: back to waiting with a fresh set of attempts',
+        params: DeadLetterParams,
+        response: { 202: DeadLetterEnvelope, ...problems('validation_failed', 'forbidden', 'not_found') },
+      },
     },
-  }, async (request, reply) => {
-    const letter = await queueCall(() => app.queues.retryDeadLetter(request.params.id));
-    if (!letter) throw new LedgerError('not_found', 'no dead letter with this id');
-    return reply.code(202).send({ data: letter });
-  });
+    async (request, reply) => {
+      const letter = await queueCall(() => app.queues.retryDeadLetter(request.params.id));
+      if (!letter) throw new LedgerError('not_found', 'no dead letter with this id');
+      return reply.code(202).send({ data: letter });
+    },
+  );
 
-  app.get('/reconciliation', {
-    schema: {
-      tags, summary: 'The latest reconciliation report; data is null before the first run',
-      response: { 200: ReconciliationEnvelope, ...problems('forbidden') },
+  app.get(
+    '/reconciliation',
+    {
+      schema: {
+        tags,
+        summary: 'The latest reconciliation report; data is null before the first run',
+        response: { 200: ReconciliationEnvelope, ...problems('forbidden') },
+      },
     },
-  }, async () => ({ data: await app.store.latestReconciliationReport() }));
+    async () => ({ data: await app.store.latestReconciliationReport() }),
+  );
 }

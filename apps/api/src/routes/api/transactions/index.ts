@@ -12,20 +12,29 @@ export default async function transactionRoutes(fastify: FastifyInstance): Promi
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onRequest', app.authenticate);
 
-  app.get('/', {
-    schema: { tags: ['transactions'], summary: 'Transaction history of one wallet', querystring: HistoryQuery, response: { 200: HistoryPage, ...problems('validation_failed', 'wallet_not_found') } },
-  }, async (request, reply) => {
-    const { walletId, cursor } = request.query;
-    const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
-    const userId = request.caller.userId;
-    const { wallet, beforeSeq } = await app.ledger.resolveHistory(userId, walletId, cursor);
-    // The body is serialized once, by the 200 schema's serializer, and cached as those bytes.
-    const body = await app.historyCache.page({ walletId, limit, version: wallet.version, beforeSeq }, async () => {
-      const page = await app.ledger.readHistory(userId, walletId, limit, beforeSeq);
-      return String(reply.serialize({ data: page.items, nextCursor: page.nextCursor }));
-    });
-    // Already the 200 schema's output: sent through the untyped reply so it is not checked as an object.
-    const untyped: FastifyReply = reply;
-    return untyped.type(JSON_CONTENT_TYPE).send(body);
-  });
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['transactions'],
+        summary: 'Transaction history of one wallet',
+        querystring: HistoryQuery,
+        response: { 200: HistoryPage, ...problems('validation_failed', 'wallet_not_found') },
+      },
+    },
+    async (request, reply) => {
+      const { walletId, cursor } = request.query;
+      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const userId = request.caller.userId;
+      const { wallet, beforeSeq } = await app.ledger.resolveHistory(userId, walletId, cursor);
+      // The body is serialized once, by the 200 schema's serializer, and cached as those bytes.
+      const body = await app.historyCache.page({ walletId, limit, version: wallet.version, beforeSeq }, async () => {
+        const page = await app.ledger.readHistory(userId, walletId, limit, beforeSeq);
+        return String(reply.serialize({ data: page.items, nextCursor: page.nextCursor }));
+      });
+      // Already the 200 schema's output: sent through the untyped reply so it is not checked as an object.
+      const untyped: FastifyReply = reply;
+      return untyped.type(JSON_CONTENT_TYPE).send(body);
+    },
+  );
 }

@@ -10,19 +10,43 @@ export default async function transferRoutes(fastify: FastifyInstance): Promise<
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onRequest', app.authenticate);
 
-  app.post('/', {
-    config: { idempotency: 'required', auditAction: 'transfer.create', rateLimit: writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS) },
-    schema: {
-      tags: ['transfers'], summary: 'Move money between two wallets (If-Match applies to the source wallet)', headers: WriteHeaders, body: TransferBody,
-      response: {
-        200: TransferResult,
-        ...problems('validation_failed', 'idempotency_key_required', 'idempotency_key_invalid', 'wallet_not_found', 'insufficient_funds', 'concurrent_modification',
-          'idempotency_key_in_flight', 'version_mismatch', 'payload_too_large', 'idempotency_key_reused', 'currency_mismatch', 'same_wallet', 'balance_limit_exceeded'),
+  app.post(
+    '/',
+    {
+      config: {
+        idempotency: 'required',
+        auditAction: 'transfer.create',
+        rateLimit: writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS),
+      },
+      schema: {
+        tags: ['transfers'],
+        summary: 'Move money between two wallets (If-Match applies to the source wallet)',
+        headers: WriteHeaders,
+        body: TransferBody,
+        response: {
+          200: TransferResult,
+          ...problems(
+            'validation_failed',
+            'idempotency_key_required',
+            'idempotency_key_invalid',
+            'wallet_not_found',
+            'insufficient_funds',
+            'concurrent_modification',
+            'idempotency_key_in_flight',
+            'version_mismatch',
+            'payload_too_large',
+            'idempotency_key_reused',
+            'currency_mismatch',
+            'same_wallet',
+            'balance_limit_exceeded',
+          ),
+        },
       },
     },
-  }, async (request, reply) => {
-    const options = { idempotencyKey: request.idempotency?.key, expectedVersion: expectedVersionOf(request) };
-    const result = await app.ledger.transfer(request.caller, request.body, options);
-    return sendWriteResult(request, reply, result);
-  });
+    async (request, reply) => {
+      const options = { idempotencyKey: request.idempotency?.key, expectedVersion: expectedVersionOf(request) };
+      const result = await app.ledger.transfer(request.caller, request.body, options);
+      return sendWriteResult(request, reply, result);
+    },
+  );
 }
