@@ -14,6 +14,7 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/async/package.json packages/async/
 COPY packages/config/package.json packages/config/
 COPY packages/ledger/package.json packages/ledger/
 COPY packages/queue/package.json packages/queue/
