@@ -25,6 +25,8 @@ export class WorkerMetrics {
   readonly reconciliationLastRun: Gauge<never>;
   readonly reconciliationWallets: Gauge<never>;
   readonly idempotencyPurged: Counter<never>;
+  readonly holdsExpired: Counter<never>;
+  readonly holdSweepFailures: Counter<never>;
   #sources: ScrapeSources | undefined;
 
   constructor() {
@@ -81,6 +83,16 @@ export class WorkerMetrics {
     this.idempotencyPurged = new Counter({
       name: 'wallet_idempotency_purged_total',
       help: 'Expired idempotency records deleted',
+      registers,
+    });
+    this.holdsExpired = new Counter({
+      name: 'wallet_holds_expired_total',
+      help: 'Holds released by the expiry sweep (status expired, amount back in the available balance)',
+      registers,
+    });
+    this.holdSweepFailures = new Counter({
+      name: 'wallet_hold_sweep_failures_total',
+      help: 'Hold expiry sweep rounds that failed (database down); the next round retries',
       registers,
     });
 

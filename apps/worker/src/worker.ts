@@ -20,6 +20,7 @@ import { OutboxRelay } from './outbox-relay.js';
 import { buildHealthServer } from './health-server.js';
 import { createDeliverProcessor } from './processors/deliver-webhook.js';
 import { createMaintenanceProcessor } from './processors/maintenance.js';
+import { HoldExpirySweeper } from './processors/hold-expiry.js';
 import { errorSummary, withSafeFailures } from './error-summary.js';
 
 /** How often expired idempotency records are purged. */
@@ -114,6 +115,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     }),
   ];
   for (const worker of workers) observeWorker(worker, metrics, logger);
+  const holdExpiry = new HoldExpirySweeper({ source: store, metrics, logger });
 
   metrics.attach({
     queueCounts: () =>
@@ -165,6 +167,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
           );
       }
       relay.start();
+      holdExpiry.start();
       await server.listen({ port: config.WORKER_PORT, host: config.HOST });
       accepting = true;
       const address = server.server.address();
@@ -174,7 +177,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     },
     async close() {
       accepting = false;
-      await relay.stop();
+      await Promise.all([relay.stop(), holdExpiry.stop()]);
       // Worker.close() waits for active jobs to finish; unfinished ones are picked up again after their lock lapses.
       await Promise.all(workers.map((worker) => worker.close()));
       await queues.close();
