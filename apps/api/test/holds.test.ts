@@ -194,10 +194,25 @@ t.test('void releases the hold once; another user gets 404 hold_not_found for ev
   t.equal(voided.statusCode, 200, voided.body);
   t.match(voided.json().data.hold, { id: hold.id, status: 'voided', capturedAmount: 0 });
   t.match(voided.json().data.wallet, { balance: 1000, heldBalance: 0, availableBalance: 1000 });
+
+  // No body at all (as `curl -X POST …/void` sends) means {}; an empty JSON body is still refused.
+  const bare = (await api.hold('alice', { walletId, amount: 50 })).json().data.hold;
+  const headers = harness.auth('alice', { 'idempotency-key': randomUUID() });
+  const emptyJson = await harness.app.inject({
+    method: 'POST',
+    url: `/api/holds/${bare.id}/void`,
+    headers: { ...headers, 'content-type': 'application/json' },
+    payload: '',
+  });
+  t.equal(emptyJson.statusCode, 400);
+  const noBody = await harness.app.inject({ method: 'POST', url: `/api/holds/${bare.id}/void`, headers });
+  t.equal(noBody.statusCode, 200, noBody.body);
+  t.match(noBody.json().data.hold, { status: 'voided', metadata: {} });
   const again = await api.void('alice', hold.id);
   t.equal(problemOf(again).code, 'hold_not_active');
   t.equal(problemOf(await api.capture('alice', hold.id)).code, 'hold_not_active');
   t.equal((await api.entries('alice', walletId)).length, 1, 'a void writes no ledger entry');
+  t.match(await api.wallet('alice', walletId), { balance: 1000, heldBalance: 0 });
 });
 
 t.test('from expiresAt on, capture and void answer 409 hold_expired', async (t) => {

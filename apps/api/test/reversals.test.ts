@@ -59,7 +59,11 @@ t.test('a credit is reversed in parts, then whole; never beyond the original (42
   t.match(data.original, { id: credit.id, type: 'credit', amount: 1000, reversedAmount: 300 });
   t.match(data.wallet, { id: walletId, balance: 700, availableBalance: 700 });
 
-  const rest = await api.reverse('alice', credit.id);
+  const rest = await harness.app.inject({
+    method: 'POST',
+    url: `/api/transactions/${credit.id}/reverse`,
+    headers: harness.auth('alice', { 'idempotency-key': randomUUID() }),
+  }); // no body at all: {}
   t.equal(rest.statusCode, 200, rest.body);
   t.match(rest.json().data.reversal, { amount: 700, balanceAfter: 0 }, 'the default is all that is left');
   t.match(rest.json().data.original, { reversedAmount: 1000 });

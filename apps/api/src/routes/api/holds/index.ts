@@ -14,6 +14,7 @@ import {
   createHoldBody,
 } from '../../../schemas/hold.js';
 import { sendWriteResult } from '../../../lib/write-reply.js';
+import { absentBodyAsEmptyObject } from '../../../lib/empty-body.js';
 import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
 
 const tags = ['holds'];
@@ -96,6 +97,7 @@ export default async function holdRoutes(fastify: FastifyInstance): Promise<void
   app.post(
     '/:holdId/capture',
     {
+      preValidation: absentBodyAsEmptyObject,
       config: { idempotency: 'required', auditAction: 'hold.capture', rateLimit: writeLimit },
       schema: {
         tags,
@@ -129,6 +131,7 @@ export default async function holdRoutes(fastify: FastifyInstance): Promise<void
   app.post(
     '/:holdId/void',
     {
+      preValidation: absentBodyAsEmptyObject,
       config: { idempotency: 'required', auditAction: 'hold.void', rateLimit: writeLimit },
       schema: {
         tags,
@@ -143,7 +146,7 @@ export default async function holdRoutes(fastify: FastifyInstance): Promise<void
       },
     },
     async (request, reply) => {
-      const result = await app.ledger.voidHold(request.caller, request.params.holdId, request.body ?? {}, {
+      const result = await app.ledger.voidHold(request.caller, request.params.holdId, request.body, {
         idempotencyKey: request.idempotency?.key,
       });
       return sendWriteResult(request, reply, result);

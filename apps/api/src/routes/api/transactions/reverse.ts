@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { problems } from '../../../schemas/common.js';
 import { HoldWriteHeaders, ReverseBody, ReverseResult, TransactionParams } from '../../../schemas/hold.js';
 import { sendWriteResult } from '../../../lib/write-reply.js';
+import { absentBodyAsEmptyObject } from '../../../lib/empty-body.js';
 import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
 
 /**
@@ -16,6 +17,7 @@ export default async function reverseRoutes(fastify: FastifyInstance): Promise<v
   app.post(
     '/:transactionId/reverse',
     {
+      preValidation: absentBodyAsEmptyObject,
       config: {
         idempotency: 'required',
         auditAction: 'transaction.reverse',
