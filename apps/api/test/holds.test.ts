@@ -318,6 +318,11 @@ t.test('idempotent: replay is byte-identical with Idempotent-Replayed, one effec
   t.equal(captureReplay.body, capture.body);
   t.equal(problemOf(await api.capture('alice', holdId, { amount: 99 }, 'cap-1')).code, 'idempotency_key_reused');
   t.equal((await api.entries('alice', walletId)).length, 2, 'one capture entry');
+  const otherHold = (await api.hold('alice', { walletId, amount: 50 })).json().data.hold.id;
+  const otherCapture = await api.capture('alice', otherHold, { amount: 100 }, 'cap-1');
+  t.equal(otherCapture.statusCode, 422, 'the same key and body on another hold is a different request');
+  t.equal(problemOf(otherCapture).code, 'idempotency_key_reused');
+  t.notOk(otherCapture.headers['idempotent-replayed'], "never the other hold's reply from the Redis fast path");
 
   const refused = await api.void('alice', holdId, {}, 'void-1');
   t.equal(problemOf(refused).code, 'hold_not_active');

@@ -160,10 +160,10 @@ export default fp(
 function newState(request: FastifyRequest, key: string, prefix: string): IdempotencyState {
   // encodeURIComponent escapes ':' and '%', so "<user>:<key>" cannot be confused across users.
   const scope = `${encodeURIComponent(request.caller.userId)}:${key}`;
+  // The route's params are part of the request: one key on /holds/A/capture and /holds/B/capture is a reuse (422).
+  const route = `${request.routeOptions.url ?? ''}\n${canonicalJson(request.params ?? {})}`;
   const fingerprint = createHash('sha256')
-    .update(
-      `${request.method}\n${request.routeOptions.url ?? ''}\n${canonicalJson(request.body ?? null)}\n${request.headers['if-match'] ?? ''}`,
-    )
+    .update(`${request.method}\n${route}\n${canonicalJson(request.body ?? null)}\n${request.headers['if-match'] ?? ''}`)
     .digest('base64url');
   return {
     key,
