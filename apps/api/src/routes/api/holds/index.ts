@@ -31,15 +31,26 @@ const KEYED_WRITE_CODES = [
   'idempotency_key_reused',
 ] as const;
 
+/** A Fastify instance with the TypeBox type provider, as the route helpers below receive it. */
+const typed = (fastify: FastifyInstance) => fastify.withTypeProvider<TypeBoxTypeProvider>();
+type TypedApp = ReturnType<typeof typed>;
+type WriteLimit = ReturnType<typeof writeRateLimit>;
+
 /**
  * Holds: reserve part of a wallet's available balance, then capture it (once, whole or in
  * part, optionally into another wallet) or void it; expiry is the worker's (hold-expiry.ts).
  */
 export default async function holdRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const app = typed(fastify);
   app.addHook('onRequest', app.authenticate);
   const writeLimit = writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS);
+  createRoute(app, writeLimit);
+  readRoutes(app);
+  captureRoute(app, writeLimit);
+  voidRoute(app, writeLimit);
+}
 
+function createRoute(app: TypedApp, writeLimit: WriteLimit): void {
   app.post(
     '/',
     {
@@ -62,7 +73,9 @@ export default async function holdRoutes(fastify: FastifyInstance): Promise<void
       return sendWriteResult(request, reply, result);
     },
   );
+}
 
+function readRoutes(app: TypedApp): void {
   app.get(
     '/',
     {
@@ -93,7 +106,9 @@ export default async function holdRoutes(fastify: FastifyInstance): Promise<void
     },
     async (request) => ({ data: await app.ledger.getHold(request.caller.userId, request.params.holdId) }),
   );
+}
 
+function captureRoute(app: TypedApp, writeLimit: WriteLimit): void {
   app.post(
     '/:holdId/capture',
     {
@@ -127,7 +142,9 @@ export default async function holdRoutes(fastify: FastifyInstance): Promise<void
       return sendWriteResult(request, reply, result);
     },
   );
+}
 
+function voidRoute(app: TypedApp, writeLimit: WriteLimit): void {
   app.post(
     '/:holdId/void',
     {
