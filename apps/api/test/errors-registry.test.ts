@@ -22,6 +22,13 @@ const DOCUMENTED: Record<string, number> = {
   rate_limited: 429,
   payload_too_large: 413,
   service_unavailable: 503,
+  hold_not_found: 404,
+  transaction_not_found: 404,
+  hold_not_active: 409,
+  hold_expired: 409,
+  capture_exceeds_hold: 422,
+  not_reversible: 422,
+  reversal_exceeds_original: 422,
 };
 
 /** Codes the registry adds beyond §3, each with why (documented in docs/api.md). */
@@ -52,8 +59,13 @@ t.test('every registered code is documented (or listed as an addition), so none 
 t.test('remembered refusals are business outcomes only', async (t) => {
   t.same([...REMEMBERED_REFUSALS].sort(), [
     'balance_limit_exceeded',
+    'capture_exceeds_hold',
     'currency_mismatch',
+    'hold_expired',
+    'hold_not_active',
     'insufficient_funds',
+    'not_reversible',
+    'reversal_exceeds_original',
     'wallet_exists',
   ]);
 });

@@ -18,8 +18,12 @@ const CURSOR_CHARS_MAX = 512;
 export class CursorCodec {
   readonly #key: Buffer;
 
-  constructor(secret: string | Buffer) {
-    this.#key = createHmac('sha256', secret).update('wallet-history-cursor-v1').digest();
+  /**
+   * `purpose` separates cursor families: a history cursor never decodes as a holds cursor,
+   * though both name a user, a wallet and a position.
+   */
+  constructor(secret: string | Buffer, purpose: 'history' | 'holds' = 'history') {
+    this.#key = createHmac('sha256', secret).update(`wallet-${purpose}-cursor-v1`).digest();
   }
 
   encode(position: HistoryPosition): string {

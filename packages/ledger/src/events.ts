@@ -1,6 +1,7 @@
 import type {
   AuditEvent,
   BalanceCommand,
+  Hold,
   OutboxEvent,
   Transaction,
   TransferCommand,
@@ -33,7 +34,38 @@ export function outboxEventFor(entry: Transaction, wallet: Pick<Wallet, 'userId'
         transferId: entry.transferId!,
         direction: entry.type === 'transfer_in' ? 'in' : 'out',
       };
+    case 'capture':
+    case 'capture_in':
+      return { ...base, type: 'hold.captured', holdId: entry.holdId!, direction: entry.type === 'capture_in' ? 'in' : 'out' };
+    case 'reversal':
+      return {
+        ...base,
+        type: 'transaction.reversed',
+        reversalOf: entry.reversalOf!,
+        direction: entry.balanceAfter > entry.balanceBefore ? 'in' : 'out',
+      };
   }
+}
+
+/** The outbox event of a hold change that writes no entry: created, voided or expired. */
+export function holdEventFor(
+  type: 'hold.created' | 'hold.voided' | 'hold.expired',
+  eventId: string,
+  hold: Hold,
+  wallet: Pick<Wallet, 'userId' | 'currency' | 'balance'>,
+  occurredAt: string,
+): OutboxEvent {
+  return {
+    id: eventId,
+    type,
+    userId: wallet.userId,
+    walletId: hold.walletId,
+    holdId: hold.id,
+    currency: wallet.currency,
+    amount: hold.amount,
+    balanceAfter: wallet.balance,
+    occurredAt,
+  };
 }
 
 export function auditEventFor(

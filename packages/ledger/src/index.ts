@@ -4,6 +4,7 @@ export * from './types.js';
 export * from './store.js';
 export * from './retry.js';
 export * from './rules.js';
+export * from './hold-rules.js';
 export * from './events.js';
 export * from './fingerprint.js';
 export * from './cursor.js';

@@ -1,4 +1,4 @@
-import { ERRORS, type ErrorCode, type RememberedRefusal } from './errors.js';
+import { ERRORS, REMEMBERED_REFUSALS, type ErrorCode, type RememberedRefusal } from './errors.js';
 import type { BalanceCommand, StoredBody, Transaction, TransferCommand, Wallet } from './types.js';
 
 /** A rule's verdict: apply, or refuse with a code (remembered or not, per the registry). */
@@ -16,8 +16,8 @@ export function judgeBalanceChange(wallet: Wallet | null, command: BalanceComman
   if (command.expectedVersion !== undefined && wallet.version !== command.expectedVersion) {
     return refuse('version_mismatch', `wallet is at version ${wallet.version}, not ${command.expectedVersion}`);
   }
-  if (command.kind === 'debit' && wallet.balance < command.amount) {
-    return refuse('insufficient_funds', `balance ${wallet.balance} is less than ${command.amount}`);
+  if (command.kind === 'debit' && wallet.availableBalance < command.amount) {
+    return refuse('insufficient_funds', `available balance ${wallet.availableBalance} is less than ${command.amount}`);
   }
   if (command.kind === 'credit' && wallet.balance + command.amount > command.maxBalance) {
     return refuse('balance_limit_exceeded', `balance would exceed ${command.maxBalance}`);
@@ -35,8 +35,8 @@ export function judgeTransfer(from: Wallet | null, to: Wallet | null, command: T
   if (command.expectedVersion !== undefined && from.version !== command.expectedVersion) {
     return refuse('version_mismatch', `wallet is at version ${from.version}, not ${command.expectedVersion}`);
   }
-  if (from.balance < command.amount) {
-    return refuse('insufficient_funds', `balance ${from.balance} is less than ${command.amount}`);
+  if (from.availableBalance < command.amount) {
+    return refuse('insufficient_funds', `available balance ${from.availableBalance} is less than ${command.amount}`);
   }
   if (to.balance + command.amount > command.maxBalance) {
     return refuse('balance_limit_exceeded', `destination balance would exceed ${command.maxBalance}`);
@@ -45,12 +45,7 @@ export function judgeTransfer(from: Wallet | null, to: Wallet | null, command: T
 }
 
 export function isRemembered(code: ErrorCode): code is RememberedRefusal {
-  return (
-    code === 'insufficient_funds' ||
-    code === 'balance_limit_exceeded' ||
-    code === 'currency_mismatch' ||
-    code === 'wallet_exists'
-  );
+  return (REMEMBERED_REFUSALS as readonly ErrorCode[]).includes(code);
 }
 
 export function refusalBody(code: RememberedRefusal, detail: string): { statusCode: number; body: StoredBody } {
@@ -63,6 +58,7 @@ export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { w
   const after: Wallet = {
     ...wallet,
     balance: wallet.balance + delta,
+    availableBalance: wallet.availableBalance + delta,
     version: wallet.version + 1,
     updatedAt: command.now,
   };
@@ -74,6 +70,7 @@ export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { w
     balanceBefore: wallet.balance,
     balanceAfter: after.balance,
     status: 'completed',
+    reversedAmount: 0,
     metadata: command.metadata,
     createdAt: command.now,
   };
@@ -99,6 +96,7 @@ export function transferEntries(
     balanceAfter,
     status: 'completed',
     transferId: command.transferId,
+    reversedAmount: 0,
     metadata: command.metadata,
     createdAt: command.now,
   });

@@ -27,10 +27,11 @@ WITH prior AS (
   UPDATE wallets
      SET balance = balance + $3::bigint, version = version + 1, updated_at = $10
    WHERE id = $1 AND user_id = $2
-     AND balance + $3::bigint >= 0 AND balance + $3::bigint <= $5::bigint
+     AND balance + $3::bigint >= held_balance AND balance + $3::bigint <= $5::bigint
      AND ($4::bigint IS NULL OR version = $4::bigint)
      AND NOT EXISTS (SELECT 1 FROM prior)
-  RETURNING id, user_id, currency, balance, version, created_at, updated_at, balance - $3::bigint AS balance_before
+  RETURNING id, user_id, currency, balance, held_balance, version, created_at, updated_at,
+            balance - $3::bigint AS balance_before
 ), body AS (
   SELECT json_build_object('data', json_build_object(
            'transactionId', $6::uuid,
@@ -38,7 +39,7 @@ WITH prior AS (
            'transaction', json_build_object(
              'id', $6::uuid, 'walletId', w.id, 'type', $7::text, 'amount', $8::bigint,
              'balanceBefore', w.balance_before, 'balanceAfter', w.balance, 'status', 'completed',
-             'metadata', $9::json, 'createdAt', ${isoSql('$10::timestamptz')}))) AS body,
+             'reversedAmount', 0, 'metadata', $9::json, 'createdAt', ${isoSql('$10::timestamptz')}))) AS body,
          w.*
     FROM w
 ), entry AS (
@@ -59,8 +60,8 @@ WITH prior AS (
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior,
        (SELECT body FROM body) AS body,
-       (SELECT row_to_json(c) FROM (SELECT id, user_id, currency, balance, version, created_at, updated_at
-                                      FROM wallets WHERE id = $1) c) AS current`;
+       (SELECT row_to_json(c) FROM (SELECT id, user_id, currency, balance, held_balance, version, created_at,
+                                      updated_at FROM wallets WHERE id = $1) c) AS current`;
 
 export async function applyBalanceChange(
   pool: pg.Pool,

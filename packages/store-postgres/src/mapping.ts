@@ -1,5 +1,6 @@
 import type {
   AuditEvent,
+  StoredHold,
   IdempotencyRecord,
   StoredTransaction,
   Wallet,
@@ -16,6 +17,8 @@ export function walletFromRow(row: Row): Wallet {
     userId: row.user_id as string,
     currency: row.currency as string,
     balance: row.balance as number,
+    heldBalance: row.held_balance as number,
+    availableBalance: (row.balance as number) - (row.held_balance as number),
     version: row.version as number,
     createdAt: toIso(row.created_at as Date),
     updatedAt: toIso(row.updated_at as Date),
@@ -31,12 +34,32 @@ export function entryFromRow(row: Row): StoredTransaction {
     balanceBefore: row.balance_before as number,
     balanceAfter: row.balance_after as number,
     status: 'completed',
+    reversedAmount: row.reversed_amount as number,
     metadata: row.metadata as Record<string, string>,
     createdAt: toIso(row.created_at as Date),
     seq: row.seq as number,
   };
   if (row.transfer_id) entry.transferId = row.transfer_id as string;
+  if (row.hold_id) entry.holdId = row.hold_id as string;
+  if (row.reversal_of) entry.reversalOf = row.reversal_of as string;
   return entry;
+}
+
+/** Rows of holds joined with their wallet's user_id (also through row_to_json, with dates revived). */
+export function holdFromRow(row: Row): StoredHold {
+  return {
+    id: row.id as string,
+    walletId: row.wallet_id as string,
+    amount: Number(row.amount),
+    capturedAmount: Number(row.captured_amount),
+    status: row.status as StoredHold['status'],
+    expiresAt: toIso(row.expires_at as Date),
+    createdAt: toIso(row.created_at as Date),
+    updatedAt: toIso(row.updated_at as Date),
+    metadata: row.metadata as Record<string, string>,
+    userId: row.user_id as string,
+    seq: Number(row.seq),
+  };
 }
 
 /** Rows of idempotency_keys, also when they arrive through row_to_json (dates as strings). */

@@ -7,6 +7,9 @@ import { rulesCases } from './rules-cases.js';
 import { historyCases } from './history-cases.js';
 import { outboxCases } from './outbox-cases.js';
 import { reconciliationCases } from './reconciliation-cases.js';
+import { holdRaceCases } from './hold-race-cases.js';
+import { holdCases } from './hold-cases.js';
+import { reversalCases } from './reversal-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -24,6 +27,9 @@ export function storeContract(t: Test, target: ContractTarget): void {
       t.teardown(() => target.destroy(store));
       const source = { shared: { store, service: newService(store), target } };
       raceCases(t, source);
+      holdRaceCases(t, source);
+      holdCases(t, source);
+      reversalCases(t, source);
       propertyCases(t, source);
       idempotencyCases(t, source);
       rulesCases(t, source);

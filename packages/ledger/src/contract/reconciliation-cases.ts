@@ -23,6 +23,8 @@ const newEndpoint = (userId: string, events: WebhookEndpoint['events']): Webhook
   createdAt: new Date().toISOString(),
 });
 
+const idleHolds = { heldBalance: 0, activeHoldSum: 0 };
+
 /** Reads every wallet aggregate in pages of `limit`, as the reconciliation job does; bounded. */
 async function auditAll(store: LedgerStore, limit: number): Promise<WalletAudit[]> {
   const rows: WalletAudit[] = [];
@@ -60,9 +62,9 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
         'every wallet once, in id order, across pages',
       );
       const expected: Record<string, Omit<WalletAudit, 'walletId'>> = {
-        [a.wallet.id]: { balance: 650, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
-        [b.wallet.id]: { balance: 355, version: 4, entrySum: 355, entryCount: 4, lastBalanceAfter: 355 },
-        [idle.wallet.id]: { balance: 0, version: 0, entrySum: 0, entryCount: 0, lastBalanceAfter: null },
+        [a.wallet.id]: { ...idleHolds, balance: 650, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
+        [b.wallet.id]: { ...idleHolds, balance: 355, version: 4, entrySum: 355, entryCount: 4, lastBalanceAfter: 355 },
+        [idle.wallet.id]: { ...idleHolds, balance: 0, version: 0, entrySum: 0, entryCount: 0, lastBalanceAfter: null },
       };
       for (const row of rows)
         t.same(row, { walletId: row.walletId, ...expected[row.walletId] }, `aggregate of ${row.walletId}`);
@@ -73,7 +75,15 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
       const tampered = (await auditAll(store, 10)).find((row) => row.walletId === a.wallet.id);
       t.same(
         tampered,
-        { walletId: a.wallet.id, balance: 651, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
+        {
+          ...idleHolds,
+          walletId: a.wallet.id,
+          balance: 651,
+          version: 3,
+          entrySum: 650,
+          entryCount: 3,
+          lastBalanceAfter: 650,
+        },
         'the stored balance no longer matches its entries',
       );
     },
