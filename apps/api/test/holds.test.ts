@@ -67,6 +67,18 @@ t.test('create 201 reserves the available balance; get and the wallet show it; b
   t.ok(Math.abs(shortTtlMs - 60_000) < 2000, `expiresInSeconds: 60 → ${shortTtlMs} ms`);
 });
 
+t.test('HOLD_DEFAULT_TTL_SECONDS and HOLD_MAX_TTL_SECONDS are honoured', async (t) => {
+  const harness = await build(t, { env: { ...env, HOLD_DEFAULT_TTL_SECONDS: '120', HOLD_MAX_TTL_SECONDS: '600' } });
+  const api = client(harness);
+  const walletId = await harness.wallet('alice', 'USD', 1000);
+  const hold = (await api.hold('alice', { walletId, amount: 1 })).json().data.hold;
+  const ttlMs = Date.parse(hold.expiresAt) - Date.parse(hold.createdAt);
+  t.ok(Math.abs(ttlMs - 120_000) < 2000, `default lifetime 120 s (${ttlMs} ms)`);
+  t.equal((await api.hold('alice', { walletId, amount: 1, expiresInSeconds: 600 })).statusCode, 201);
+  const tooLong = await api.hold('alice', { walletId, amount: 1, expiresInSeconds: 601 });
+  t.equal(problemOf(tooLong).code, 'validation_failed', 'above HOLD_MAX_TTL_SECONDS');
+});
+
 t.test('holds spend the available balance only: 409 insufficient_funds for holds and debits', async (t) => {
   const harness = await build(t, { env });
   const api = client(harness);

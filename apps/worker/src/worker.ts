@@ -20,7 +20,7 @@ import { OutboxRelay } from './outbox-relay.js';
 import { buildHealthServer } from './health-server.js';
 import { createDeliverProcessor } from './processors/deliver-webhook.js';
 import { createMaintenanceProcessor } from './processors/maintenance.js';
-import { HoldExpirySweeper } from './processors/hold-expiry.js';
+import { createHoldExpirySweeper } from './processors/hold-expiry.js';
 import { errorSummary, withSafeFailures } from './error-summary.js';
 
 /** How often expired idempotency records are purged. */
@@ -115,7 +115,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     }),
   ];
   for (const worker of workers) observeWorker(worker, metrics, logger);
-  const holdExpiry = new HoldExpirySweeper({ source: store, metrics, logger });
+  const holdExpiry = createHoldExpirySweeper(store, config, { metrics, logger });
 
   metrics.attach({
     queueCounts: () =>

@@ -5,9 +5,14 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import pg from 'pg';
+import pino from 'pino';
 import { generateWebhookSecret } from '@wallet/queue';
 import type { OutboxEventType } from '@wallet/ledger';
+import { HoldExpirySweeper } from '../src/processors/hold-expiry.js';
+import { WorkerMetrics } from '../src/metrics.js';
 import {
+  DATABASE_URL,
   callerOf,
   cleanRedisPrefix,
   ledgerFor,
@@ -123,6 +128,45 @@ t.test('two workers sweeping one database never release a hold twice', async (t)
   t.equal(receiver.requests.length, holds.length, 'one hold.expired per hold');
   t.equal(new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size, holds.length);
   t.match(await ledger.getWallet(user, walletId), { balance: 1000, heldBalance: 0, availableBalance: 1000 });
+});
+
+t.test('three sweepers racing over 200 due holds in batches of 10 release each hold exactly once', async (t) => {
+  const schema = newSchema(t);
+  const store = await writerStore(t, schema);
+  const ledger = ledgerFor(store);
+  const user = `dora-${randomUUID()}`;
+  const { walletId, holds } = await expiringHolds(ledger, user, 200, 5000);
+  await sleep(1100);
+  const sweepers = await Promise.all(
+    [0, 1, 2].map(async () => {
+      const metrics = new WorkerMetrics();
+      const source = ledgerFor(await writerStore(t, schema)); // a pool each, so the calls really overlap
+      return {
+        metrics,
+        sweeper: new HoldExpirySweeper({ source, metrics, logger: pino({ level: 'silent' }), batchSize: 10 }),
+      };
+    }),
+  );
+  const released = await Promise.all(sweepers.map(({ sweeper }) => sweeper.sweepOnce()));
+  t.equal(
+    released.reduce((sum, count) => sum + count, 0),
+    holds.length,
+    `released per sweeper: ${released}`,
+  );
+  t.same(await Promise.all(sweepers.map(({ sweeper }) => sweeper.sweepOnce())), [0, 0, 0], 'nothing left to release');
+  t.match(await ledger.getWallet(user, walletId), { balance: 5000, heldBalance: 0, availableBalance: 5000 });
+
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  t.teardown(() => client.end());
+  const events = await client.query<{ hold_id: string; n: string }>(
+    `SELECT payload->>'holdId' AS hold_id, count(*) AS n FROM ${schema}.outbox WHERE type = 'hold.expired' GROUP BY 1`,
+  );
+  t.equal(events.rowCount, holds.length, 'one hold.expired event per hold');
+  t.ok(
+    events.rows.every((row) => row.n === '1'),
+    'no hold announced twice',
+  );
 });
 
 t.test('every hold and reversal event is delivered, signed, to the endpoints subscribed to it', async (t) => {

@@ -14,8 +14,11 @@ export const OutboxEventSchema = Type.Object(
     type: OutboxEventTypeSchema,
     userId: Type.String({ minLength: 1, maxLength: 255 }),
     walletId: Id,
-    transactionId: Id,
+    /** Absent on hold.created, hold.voided and hold.expired: they write no ledger entry. */
+    transactionId: Type.Optional(Id),
     transferId: Type.Optional(Id),
+    holdId: Type.Optional(Id),
+    reversalOf: Type.Optional(Id),
     direction: Type.Optional(Type.Union([Type.Literal('in'), Type.Literal('out')])),
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
     amount: Minor,

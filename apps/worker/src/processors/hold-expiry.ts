@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Hold } from '@wallet/ledger';
+import type { Config } from '@wallet/config';
+import { LedgerService, type LedgerStore } from '@wallet/ledger';
 import { errorSummary } from '../error-summary.js';
 import type { WorkerMetrics } from '../metrics.js';
 
@@ -13,9 +15,9 @@ export const HOLD_SWEEP_BATCHES_MAX = 100;
 /** After a failed round (database down) wait this long before the next, at most. */
 const FAILURE_BACKOFF_MAX_MS = 5000;
 
-/** The one store operation the sweep needs: release up to `limit` expired holds, by the database's clock. */
+/** What the sweep calls: LedgerService.expireHolds, which releases up to `limit` expired holds and counts them. */
 export interface HoldExpirySource {
-  expireHolds(options: { limit: number }): Promise<readonly Hold[]>;
+  expireHolds(options: { limit: number }): Promise<number>;
 }
 
 export interface HoldExpiryOptions {
@@ -70,10 +72,10 @@ export class HoldExpirySweeper {
   async sweepOnce(): Promise<number> {
     let released = 0;
     for (let batch = 0; batch < HOLD_SWEEP_BATCHES_MAX && !this.#stopping.signal.aborted; batch++) {
-      const holds = await this.#source.expireHolds({ limit: this.#batchSize });
-      released += holds.length;
-      this.#metrics.holdsExpired.inc(holds.length);
-      if (holds.length < this.#batchSize) break;
+      const count = await this.#source.expireHolds({ limit: this.#batchSize });
+      released += count;
+      this.#metrics.holdsExpired.inc(count);
+      if (count < this.#batchSize) break;
     }
     return released;
   }
@@ -99,4 +101,25 @@ export class HoldExpirySweeper {
     if (this.#failures === 0) return this.#intervalMs;
     return Math.min(FAILURE_BACKOFF_MAX_MS, this.#intervalMs * 2 ** Math.min(this.#failures, 10));
   }
+}
+
+/**
+ * The worker's sweeper: its writes go through the one ledger core (LedgerService), like the
+ * API's, so the release, its audit row and its hold.expired event follow the same path.
+ */
+export function createHoldExpirySweeper(
+  store: LedgerStore,
+  config: Config,
+  dependencies: { metrics: WorkerMetrics; logger: Logger },
+): HoldExpirySweeper {
+  const ledger = new LedgerService(store, {
+    maxAmountMinor: config.MAX_AMOUNT,
+    retry: { attemptsMax: config.LEDGER_RETRY_ATTEMPTS, baseDelayMs: config.LEDGER_RETRY_BASE_MS },
+    idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    // The worker never signs a cursor; a per-process random key keeps the option honest.
+    cursorSecret: randomBytes(32),
+    holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
+    holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
+  });
+  return new HoldExpirySweeper({ source: ledger, ...dependencies });
 }
