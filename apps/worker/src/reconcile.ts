@@ -7,6 +7,8 @@ export const RECONCILE_PAGE_SIZE = 500;
 export const REPORT_MISMATCHES_MAX = 1000;
 /** Unbalanced transfers listed per run. */
 const UNBALANCED_TRANSFERS_MAX = 1000;
+/** Entries with unbalanced reversals listed per run. */
+const UNBALANCED_REVERSALS_MAX = 1000;
 
 export type Mismatch = ReconciliationReport['mismatches'][number];
 
@@ -43,6 +45,20 @@ export function walletMismatches(audit: WalletAudit): Mismatch[] {
       detail: `version ${audit.version} but ${audit.entryCount} entries`,
     });
   }
+  if (audit.heldBalance !== audit.activeHoldSum) {
+    found.push({
+      kind: 'held_balance_mismatch',
+      walletId,
+      detail: `heldBalance ${audit.heldBalance} but active holds sum to ${audit.activeHoldSum}`,
+    });
+  }
+  if (audit.heldBalance < 0 || audit.heldBalance > audit.balance) {
+    found.push({
+      kind: 'held_exceeds_balance',
+      walletId,
+      detail: `heldBalance ${audit.heldBalance} is outside 0..balance ${audit.balance}`,
+    });
+  }
   const expectedLast = audit.entryCount === 0 ? null : audit.balance;
   if (audit.lastBalanceAfter !== expectedLast) {
     found.push({
@@ -55,8 +71,9 @@ export function walletMismatches(audit: WalletAudit): Mismatch[] {
 }
 
 /**
- * Checks every wallet against its entries, a page at a time in id order, then the
- * transfers, and stores the report. Read-only on the ledger: it reports, it never repairs.
+ * Checks every wallet against its entries and its active holds, a page at a time in id
+ * order, then the transfers and the reversed amounts, and stores the report. Read-only on
+ * the ledger: it reports, it never repairs.
  */
 export async function runReconciliation(store: LedgerStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   const clock = options.clock ?? (() => new Date());
@@ -84,6 +101,14 @@ export async function runReconciliation(store: LedgerStore, options: ReconcileOp
   }
   for (const transfer of await store.unbalancedTransfers(UNBALANCED_TRANSFERS_MAX)) {
     record({ kind: 'unbalanced_transfer', transferId: transfer.transferId, detail: transfer.detail });
+  }
+  for (const entry of await store.unbalancedReversals(UNBALANCED_REVERSALS_MAX)) {
+    record({
+      kind: 'reversal_mismatch',
+      detail:
+        `entry ${entry.transactionId}: reversedAmount ${entry.reversedAmount} but its reversals sum to ` +
+        `${entry.reversalSum} (amount ${entry.amount})`,
+    });
   }
   const transfersChecked = await store.countTransfers();
   const report: ReconciliationReport = {
