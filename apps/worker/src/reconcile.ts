@@ -5,10 +5,8 @@ import { invariant, type LedgerStore, type ReconciliationReport, type WalletAudi
 export const RECONCILE_PAGE_SIZE = 500;
 /** Mismatches kept in one report (the gauge still counts them all). */
 export const REPORT_MISMATCHES_MAX = 1000;
-/** Unbalanced transfers listed per run. */
+/** Unbalanced transfers (and, separately, mismatched reversals) listed per run. */
 const UNBALANCED_TRANSFERS_MAX = 1000;
-/** Entries with unbalanced reversals listed per run. */
-const UNBALANCED_REVERSALS_MAX = 1000;
 
 export type Mismatch = ReconciliationReport['mismatches'][number];
 
@@ -47,16 +45,16 @@ export function walletMismatches(audit: WalletAudit): Mismatch[] {
   }
   if (audit.heldBalance !== audit.activeHoldSum) {
     found.push({
-      kind: 'held_balance_mismatch',
+      kind: 'held_mismatch',
       walletId,
       detail: `heldBalance ${audit.heldBalance} but active holds sum to ${audit.activeHoldSum}`,
     });
   }
   if (audit.heldBalance < 0 || audit.heldBalance > audit.balance) {
     found.push({
-      kind: 'held_exceeds_balance',
+      kind: 'held_out_of_range',
       walletId,
-      detail: `heldBalance ${audit.heldBalance} is outside 0..balance ${audit.balance}`,
+      detail: `heldBalance ${audit.heldBalance} outside [0, ${audit.balance}]`,
     });
   }
   const expectedLast = audit.entryCount === 0 ? null : audit.balance;
@@ -71,9 +69,8 @@ export function walletMismatches(audit: WalletAudit): Mismatch[] {
 }
 
 /**
- * Checks every wallet against its entries and its active holds, a page at a time in id
- * order, then the transfers and the reversed amounts, and stores the report. Read-only on
- * the ledger: it reports, it never repairs.
+ * Checks every wallet against its entries, a page at a time in id order, then the
+ * transfers, and stores the report. Read-only on the ledger: it reports, it never repairs.
  */
 export async function runReconciliation(store: LedgerStore, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   const clock = options.clock ?? (() => new Date());
@@ -102,12 +99,11 @@ export async function runReconciliation(store: LedgerStore, options: ReconcileOp
   for (const transfer of await store.unbalancedTransfers(UNBALANCED_TRANSFERS_MAX)) {
     record({ kind: 'unbalanced_transfer', transferId: transfer.transferId, detail: transfer.detail });
   }
-  for (const entry of await store.unbalancedReversals(UNBALANCED_REVERSALS_MAX)) {
+  for (const entry of await store.unbalancedReversals(UNBALANCED_TRANSFERS_MAX)) {
     record({
       kind: 'reversal_mismatch',
-      detail:
-        `entry ${entry.transactionId}: reversedAmount ${entry.reversedAmount} but its reversals sum to ` +
-        `${entry.reversalSum} (amount ${entry.amount})`,
+      transactionId: entry.transactionId,
+      detail: `reversedAmount ${entry.reversedAmount} of ${entry.amount}, reversals sum to ${entry.reversalSum}`,
     });
   }
   const transfersChecked = await store.countTransfers();

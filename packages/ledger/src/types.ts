@@ -315,7 +315,7 @@ export interface ReconciliationReport {
   finishedAt: string;
   walletsChecked: number;
   transfersChecked: number;
-  mismatches: Array<{ kind: string; walletId?: string; transferId?: string; detail: string }>;
+  mismatches: Array<{ kind: string; walletId?: string; transferId?: string; transactionId?: string; detail: string }>;
 }
 
 export const OUTBOX_EVENT_TYPES: readonly OutboxEventType[] = [

@@ -16,6 +16,8 @@ const from: Wallet = {
   userId: 'alice',
   currency: 'USD',
   balance: 1000,
+  heldBalance: 0,
+  availableBalance: 1000,
   version: 1,
   createdAt: NOW,
   updatedAt: NOW,
@@ -85,6 +87,7 @@ t.test('credit and debit events', async (t) => {
     balanceBefore: 0,
     balanceAfter: 7,
     status: 'completed' as const,
+    reversedAmount: 0,
     metadata: {},
     createdAt: NOW,
   };

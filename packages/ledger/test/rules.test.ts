@@ -16,16 +16,20 @@ import {
 } from '../src/index.js';
 
 const NOW = '2030-01-01T00:00:00.000Z';
-const wallet = (overrides: Partial<Wallet> = {}): Wallet => ({
-  id: 'w-a',
-  userId: 'alice',
-  currency: 'USD',
-  balance: 1000,
-  version: 3,
-  createdAt: NOW,
-  updatedAt: NOW,
-  ...overrides,
-});
+const wallet = (overrides: Partial<Omit<Wallet, 'availableBalance'>> = {}): Wallet => {
+  const fields = {
+    id: 'w-a',
+    userId: 'alice',
+    currency: 'USD',
+    balance: 1000,
+    heldBalance: 0,
+    version: 3,
+    createdAt: NOW,
+    updatedAt: NOW,
+    ...overrides,
+  };
+  return { ...fields, availableBalance: fields.balance - fields.heldBalance };
+};
 const context = { userId: 'alice', requestId: 'r-1', ip: '127.0.0.1', now: '2030-01-02T00:00:00.000Z' };
 const balanceCommand = (overrides: Partial<BalanceCommand> = {}): BalanceCommand => ({
   ...context,
@@ -137,7 +141,7 @@ t.test("remembered refusals are exactly the registry's list", async (t) => {
 
 t.test('applyBalanceChange produces a wallet and an entry that add up', async (t) => {
   const debit = applyBalanceChange(wallet(), balanceCommand());
-  t.same(debit.wallet, { ...wallet(), balance: 600, version: 4, updatedAt: context.now });
+  t.same(debit.wallet, { ...wallet(), balance: 600, availableBalance: 600, version: 4, updatedAt: context.now });
   t.same(debit.entry, {
     id: 'tx-1',
     walletId: 'w-a',
@@ -146,6 +150,7 @@ t.test('applyBalanceChange produces a wallet and an entry that add up', async (t
     balanceBefore: 1000,
     balanceAfter: 600,
     status: 'completed',
+    reversedAmount: 0,
     metadata: { a: '1' },
     createdAt: context.now,
   });

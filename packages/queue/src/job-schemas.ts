@@ -14,7 +14,6 @@ export const OutboxEventSchema = Type.Object(
     type: OutboxEventTypeSchema,
     userId: Type.String({ minLength: 1, maxLength: 255 }),
     walletId: Id,
-    /** Absent on hold.created, hold.voided and hold.expired: they write no ledger entry. */
     transactionId: Type.Optional(Id),
     transferId: Type.Optional(Id),
     holdId: Type.Optional(Id),

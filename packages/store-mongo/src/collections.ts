@@ -1,10 +1,21 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { AuditDoc, EntryDoc, IdempotencyDoc, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc } from './documents.js';
+import { Long } from 'mongodb';
+import type {
+  AuditDoc,
+  EntryDoc,
+  HoldDoc,
+  IdempotencyDoc,
+  OutboxDoc,
+  ReportDoc,
+  WalletDoc,
+  WebhookDoc,
+} from './documents.js';
 
 /** Typed handles on every collection the store uses. */
 export interface Collections {
   wallets: Collection<WalletDoc>;
   entries: Collection<EntryDoc>;
+  holds: Collection<HoldDoc>;
   idempotency: Collection<IdempotencyDoc>;
   outbox: Collection<OutboxDoc>;
   audit: Collection<AuditDoc>;
@@ -15,6 +26,7 @@ export interface Collections {
 export const COLLECTION_NAMES = {
   wallets: 'wallets',
   entries: 'ledger_entries',
+  holds: 'holds',
   idempotency: 'idempotency_keys',
   outbox: 'outbox',
   audit: 'audit_events',
@@ -26,6 +38,7 @@ export function collectionsOf(db: Db): Collections {
   return {
     wallets: db.collection<WalletDoc>(COLLECTION_NAMES.wallets),
     entries: db.collection<EntryDoc>(COLLECTION_NAMES.entries),
+    holds: db.collection<HoldDoc>(COLLECTION_NAMES.holds),
     idempotency: db.collection<IdempotencyDoc>(COLLECTION_NAMES.idempotency),
     outbox: db.collection<OutboxDoc>(COLLECTION_NAMES.outbox),
     audit: db.collection<AuditDoc>(COLLECTION_NAMES.audit),
@@ -50,6 +63,15 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
     // Uniqueness of the per-wallet sequence, and history pages newest first, in one index.
     { name: 'entries_wallet_seq', key: { walletId: 1, seq: -1 }, unique: true },
     { name: 'entries_transfer', key: { transferId: 1 }, sparse: true },
+    // The other side of a capture (capture / capture_in), found by a reversal.
+    { name: 'entries_hold', key: { holdId: 1 }, sparse: true },
+  ],
+  holds: [
+    // Uniqueness of the per-wallet sequence, and the unfiltered list newest first.
+    { name: 'holds_wallet_seq', key: { walletId: 1, seq: -1 }, unique: true },
+    { name: 'holds_wallet_status_seq', key: { walletId: 1, status: 1, seq: -1 } },
+    // The expiry sweep walks only active holds in expiry order.
+    { name: 'holds_active_expiry', key: { expiresAt: 1 }, partialFilterExpression: { status: 'active' } },
   ],
   idempotency: [
     { name: 'idempotency_user_key', key: { userId: 1, key: 1 }, unique: true },
@@ -66,6 +88,20 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
   audit: [{ name: 'audit_page', key: { createdAt: -1, _id: -1 } }],
   webhooks: [{ name: 'webhooks_user', key: { userId: 1, createdAt: 1 } }],
   reports: [{ name: 'reports_latest', key: { finishedAt: -1 } }],
+};
+
+/**
+ * The database's own check of 0 <= heldBalance <= balance (PostgreSQL's CHECK): a write that
+ * would break it fails with DocumentValidationFailure whatever the code above it does. A wallet
+ * without heldBalance (written before holds) passes until the backfill sets it.
+ */
+export const WALLET_VALIDATOR = {
+  $expr: {
+    $and: [
+      { $gte: [{ $ifNull: ['$heldBalance', 0] }, 0] },
+      { $lte: [{ $ifNull: ['$heldBalance', 0] }, '$balance'] },
+    ],
+  },
 };
 
 /** MongoDB's code when a collection already exists (another process created it first). */
@@ -87,6 +123,13 @@ export async function ensureSchema(db: Db, collections: Collections, timeoutMs: 
       if ((error as { code?: unknown }).code !== NAMESPACE_EXISTS) throw error;
     }
   }
+  await db.command({ collMod: COLLECTION_NAMES.wallets, validator: WALLET_VALIDATOR, validationLevel: 'strict' });
+  // Wallets written before holds existed hold nothing yet.
+  await collections.wallets.updateMany(
+    { heldBalance: { $exists: false } },
+    { $set: { heldBalance: Long.ZERO, holdCount: Long.ZERO } },
+    { maxTimeMS: timeoutMs },
+  );
   for (const [collection, indexes] of Object.entries(INDEXES) as Array<[keyof Collections, IndexDescription[]]>) {
     await collections[collection].createIndexes(indexes, { maxTimeMS: timeoutMs });
   }

@@ -5,7 +5,16 @@ import {
   WEBHOOK_READ_USERS_MAX,
   type AuditEvent,
   type BalanceCommand,
+  type CaptureHoldCommand,
+  type CreateHoldCommand,
   type CreateWalletCommand,
+  type ExpireHoldsCommand,
+  type Hold,
+  type HoldStatus,
+  type ReverseCommand,
+  type ReversalAudit,
+  type StoredHold,
+  type VoidHoldCommand,
   type IdempotencyRecord,
   type LedgerStore,
   type OutboxEvent,
@@ -44,6 +53,9 @@ import {
 } from './options.js';
 import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
 import { balanceChangeIn } from './write-balance.js';
+import { captureHoldIn, createHoldIn, voidHoldIn } from './holds.js';
+import { expireHolds, getHold, listHolds } from './hold-queries.js';
+import { reverseIn } from './reversal.js';
 import { transferIn } from './write-transfer.js';
 import { createWalletIn, WalletTaken, walletExistsIn } from './write-wallet.js';
 
@@ -111,6 +123,35 @@ export class MongoStore implements LedgerStore {
 
   transfer(command: TransferCommand): Promise<WriteOutcome> {
     return this.#write(command, (tx) => transferIn(tx, command));
+  }
+
+  createHold(command: CreateHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => createHoldIn(tx, command));
+  }
+
+  captureHold(command: CaptureHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => captureHoldIn(tx, command));
+  }
+
+  voidHold(command: VoidHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => voidHoldIn(tx, command));
+  }
+
+  reverseTransaction(command: ReverseCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => reverseIn(tx, command));
+  }
+
+  getHold(holdId: string): Promise<StoredHold | null> {
+    return this.#run(() => getHold(this.#collections, holdId, this.#timeoutMs));
+  }
+
+  listHolds(walletId: string, page: { status?: HoldStatus; limit: number; beforeSeq?: number }): Promise<StoredHold[]> {
+    assertLimit(page.limit);
+    return this.#run(() => listHolds(this.#collections, walletId, page, this.#timeoutMs));
+  }
+
+  expireHolds(command: ExpireHoldsCommand): Promise<Hold[]> {
+    return this.#run(() => expireHolds(this.#client, this.#collections, command, this.#timeoutMs));
   }
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
@@ -269,6 +310,10 @@ export class MongoStore implements LedgerStore {
 
   countTransfers(): Promise<number> {
     return this.#run(() => this.#reconciliation.countTransfers());
+  }
+
+  unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
+    return this.#run(() => this.#reconciliation.unbalancedReversals(limit));
   }
 
   saveReconciliationReport(report: ReconciliationReport): Promise<void> {

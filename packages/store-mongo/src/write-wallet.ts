@@ -23,6 +23,8 @@ export async function createWalletIn(tx: Tx, command: CreateWalletCommand): Prom
     userId: command.userId,
     currency: command.currency,
     balance: 0,
+    heldBalance: 0,
+    availableBalance: 0,
     version: 0,
     createdAt: command.now,
     updatedAt: command.now,

@@ -41,6 +41,8 @@ const wallet: Wallet = {
   userId: 'user_1',
   currency: 'USD',
   balance: Number.MAX_SAFE_INTEGER,
+  heldBalance: 5,
+  availableBalance: Number.MAX_SAFE_INTEGER - 5,
   version: 7,
   createdAt: NOW,
   updatedAt: '2030-01-03T00:00:00.000Z',
@@ -54,6 +56,7 @@ const entry: Transaction = {
   balanceAfter: 1250,
   status: 'completed',
   transferId: '2d6a5e4f-0c73-4bab-9c65-8e3f4d9a1b32',
+  reversedAmount: 100,
   metadata: { 'a.b': 'dotted', order: 'o-1', z: 'last' },
   createdAt: NOW,
 };

@@ -54,11 +54,12 @@ export const Mismatch = Type.Object(
   {
     kind: Type.String({
       description:
-        'balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, held_balance_mismatch, ' +
-        'held_exceeds_balance, unbalanced_transfer, reversal_mismatch',
+        'balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, held_mismatch, ' +
+        'held_out_of_range, unbalanced_transfer, reversal_mismatch',
     }),
     walletId: Type.Optional(Type.String()),
     transferId: Type.Optional(Type.String()),
+    transactionId: Type.Optional(Type.String()),
     detail: Type.String(),
   },
   { additionalProperties: false },

@@ -14,8 +14,10 @@ import {
 } from './harness.js';
 import { capture, captureOf, placeHold, sleepMs, voidHold } from './hold-harness.js';
 
-/** How long before and after expiresAt the expiry race fires its requests. */
-const EXPIRY_RACE_SPREAD_MS = 40;
+/** The expiry race fires its requests from this long before expiresAt … */
+const EXPIRY_RACE_LEAD_MS = 10;
+/** … over this long, so either side can win (the database's clock decides). */
+const EXPIRY_RACE_SPAN_MS = 40;
 
 /** Concurrent holds, captures, voids and expiry of one hold: exactly one wins (DESIGN.md §3, §4.9). */
 export function holdRaceCases(t: Test, source: StoreSource): void {
@@ -110,20 +112,20 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const { hold } = await placeHold(service, userId, wallet.id, 800, 1);
     await warmUp(service, userId, wallet.id, writers);
-    const fireAtMs = Date.parse(hold.expiresAt) - EXPIRY_RACE_SPREAD_MS;
-    await sleepMs(fireAtMs - Date.now());
-    const stepMs = (2 * EXPIRY_RACE_SPREAD_MS) / writers;
+    await sleepMs(Date.parse(hold.expiresAt) - EXPIRY_RACE_LEAD_MS - Date.now());
+    const stepMs = EXPIRY_RACE_SPAN_MS / writers;
     const captures = settleAll(
       Array.from({ length: writers }, (_, index) =>
         sleepMs(index * stepMs).then(() => capture(service, userId, hold.id)),
       ),
     );
+    const sweep = (requestId: string) => store.expireHolds({ limit: 1000, now: new Date().toISOString(), requestId });
     const sweeps = Promise.all(
-      Array.from({ length: writers }, (_, index) => sleepMs(index * stepMs).then(() => store.expireHolds({ limit: 1000, now: new Date().toISOString(), requestId: `sweep_${index}` }))),
+      Array.from({ length: writers }, (_, index) => sleepMs(index * stepMs).then(() => sweep(`sweep_${index}`))),
     );
     const [outcomes, swept] = await Promise.all([captures, sweeps]);
     await sleepMs(Date.parse(hold.expiresAt) - Date.now() + 20);
-    const late = await store.expireHolds({ limit: 1000, now: new Date().toISOString(), requestId: 'sweep_late' });
+    const late = await sweep('sweep_late');
     const expiredTimes = [...swept.flat(), ...late].filter((item) => item.id === hold.id).length;
     const labels = countLabels(outcomes);
     const captureWins = labels.ok ?? 0;
