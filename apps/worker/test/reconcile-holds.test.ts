@@ -39,9 +39,13 @@ t.test('holds and reversals: clean when honest, each tampered invariant reported
     credit.transaction.id,
   ]);
   const tampered = await runReconciliation(store, { pageSize: 1 });
-  t.same(tampered.report.mismatches.map((mismatch) => [mismatch.kind, mismatch.walletId ?? null]).sort(), [
-    ['held_balance_mismatch', wallet],
-    ['reversal_mismatch', null],
+  const found = tampered.report.mismatches.map((mismatch) => [
+    mismatch.kind,
+    mismatch.walletId ?? mismatch.transactionId,
+  ]);
+  t.same(found.sort(), [
+    ['held_mismatch', wallet],
+    ['reversal_mismatch', credit.transaction.id],
   ]);
   const reversal = tampered.report.mismatches.find((mismatch) => mismatch.kind === 'reversal_mismatch');
   t.match(reversal?.detail, /reversedAmount 101 of 1000, reversals sum to 100/);
