@@ -1,5 +1,6 @@
-import { ERRORS, type ErrorCode, type RememberedRefusal } from './errors.js';
-import type { BalanceCommand, StoredBody, Transaction, TransferCommand, Wallet } from './types.js';
+import { REMEMBERED_REFUSALS, type ErrorCode, type RememberedRefusal } from './errors.js';
+import { minor, type Minor } from './money.js';
+import type { BalanceCommand, Transaction, TransferCommand, Wallet } from './types.js';
 
 /** A rule's verdict: apply, or refuse with a code (remembered or not, per the registry). */
 export type Verdict = { ok: true } | { ok: false; code: ErrorCode; detail: string };
@@ -45,24 +46,15 @@ export function judgeTransfer(from: Wallet | null, to: Wallet | null, command: T
 }
 
 export function isRemembered(code: ErrorCode): code is RememberedRefusal {
-  return (
-    code === 'insufficient_funds' ||
-    code === 'balance_limit_exceeded' ||
-    code === 'currency_mismatch' ||
-    code === 'wallet_exists'
-  );
+  return (REMEMBERED_REFUSALS as readonly ErrorCode[]).includes(code);
 }
 
-export function refusalBody(code: RememberedRefusal, detail: string): { statusCode: number; body: StoredBody } {
-  return { statusCode: ERRORS[code].status, body: { error: { code, detail } } };
-}
-
-/** The wallet and entry a credit or debit produces; used by read-then-CAS stores. */
-export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { wallet: Wallet; entry: Transaction } {
+/** The wallet and entry a credit or debit produces (pure); read-then-CAS stores write them. */
+export function balanceChangeOf(wallet: Wallet, command: BalanceCommand): { wallet: Wallet; entry: Transaction } {
   const delta = command.kind === 'credit' ? command.amount : -command.amount;
   const after: Wallet = {
     ...wallet,
-    balance: wallet.balance + delta,
+    balance: minor(wallet.balance + delta),
     version: wallet.version + 1,
     updatedAt: command.now,
   };
@@ -85,12 +77,7 @@ export function transferEntries(
   to: Wallet,
   command: TransferCommand,
 ): { debit: Transaction; credit: Transaction } {
-  const leg = (
-    wallet: Wallet,
-    id: string,
-    type: 'transfer_in' | 'transfer_out',
-    balanceAfter: number,
-  ): Transaction => ({
+  const leg = (wallet: Wallet, id: string, type: 'transfer_in' | 'transfer_out', balanceAfter: Minor): Transaction => ({
     id,
     walletId: wallet.id,
     type,
@@ -103,7 +90,7 @@ export function transferEntries(
     createdAt: command.now,
   });
   return {
-    debit: leg(from, command.debitId, 'transfer_out', from.balance - command.amount),
-    credit: leg(to, command.creditId, 'transfer_in', to.balance + command.amount),
+    debit: leg(from, command.debitId, 'transfer_out', minor(from.balance - command.amount)),
+    credit: leg(to, command.creditId, 'transfer_in', minor(to.balance + command.amount)),
   };
 }

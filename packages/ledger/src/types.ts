@@ -1,4 +1,5 @@
 import type { ErrorCode, RememberedRefusal } from './errors.js';
+import type { Minor } from './money.js';
 
 /** Flat string map; keys sorted at intake so every store and every replay renders alike. */
 export type Metadata = Record<string, string>;
@@ -7,8 +8,8 @@ export interface Wallet {
   id: string;
   userId: string;
   currency: string;
-  /** Minor units, 0 <= balance <= Number.MAX_SAFE_INTEGER. */
-  balance: number;
+  /** 0 <= balance <= Number.MAX_SAFE_INTEGER. */
+  balance: Minor;
   /** Number of ledger entries on the wallet; bumped by every balance change. */
   version: number;
   createdAt: string;
@@ -22,9 +23,9 @@ export interface Transaction {
   id: string;
   walletId: string;
   type: EntryType;
-  amount: number;
-  balanceBefore: number;
-  balanceAfter: number;
+  amount: Minor;
+  balanceBefore: Minor;
+  balanceAfter: Minor;
   status: 'completed';
   transferId?: string;
   metadata: Metadata;
@@ -87,24 +88,24 @@ export interface CreateWalletCommand extends WriteContext {
 export interface BalanceCommand extends WriteContext {
   kind: 'credit' | 'debit';
   walletId: string;
-  amount: number;
+  amount: Minor;
   metadata: Metadata;
   /** Client-side compare-and-swap (If-Match): refuse unless the wallet is at this version. */
   expectedVersion?: number;
   transactionId: string;
-  maxBalance: number;
+  maxBalance: Minor;
 }
 
 export interface TransferCommand extends WriteContext {
   fromWalletId: string;
   toWalletId: string;
-  amount: number;
+  amount: Minor;
   metadata: Metadata;
   expectedVersion?: number;
   transferId: string;
   debitId: string;
   creditId: string;
-  maxBalance: number;
+  maxBalance: Minor;
 }
 
 /**
@@ -130,8 +131,8 @@ export interface OutboxEvent {
   transferId?: string;
   direction?: 'in' | 'out';
   currency: string;
-  amount: number;
-  balanceAfter: number;
+  amount: Minor;
+  balanceAfter: Minor;
   occurredAt: string;
 }
 
@@ -141,7 +142,7 @@ export interface AuditEvent {
   ip: string;
   action: string;
   walletId: string | null;
-  amount: number | null;
+  amount: Minor | null;
   outcome: string;
   requestId: string;
   createdAt: string;

@@ -1,5 +1,5 @@
 import { Long } from 'mongodb';
-import { invariant } from '@wallet/ledger';
+import { invariant, minor, type Minor } from '@wallet/ledger';
 import type {
   AuditEvent,
   IdempotencyRecord,
@@ -92,7 +92,7 @@ export function walletFromDoc(doc: WalletDoc): Wallet {
     id: doc._id,
     userId: doc.userId,
     currency: doc.currency,
-    balance: fromLong(doc.balance, 'wallet.balance'),
+    balance: minorFromLong(doc.balance, 'wallet.balance'),
     version: fromLong(doc.version, 'wallet.version'),
     createdAt: fromDate(doc.createdAt, 'wallet.createdAt'),
     updatedAt: fromDate(doc.updatedAt, 'wallet.updatedAt'),
@@ -121,9 +121,9 @@ export function entryFromDoc(doc: EntryDoc): StoredTransaction {
     id: doc._id,
     walletId: doc.walletId,
     type: doc.type,
-    amount: fromLong(doc.amount, 'entry.amount'),
-    balanceBefore: fromLong(doc.balanceBefore, 'entry.balanceBefore'),
-    balanceAfter: fromLong(doc.balanceAfter, 'entry.balanceAfter'),
+    amount: minorFromLong(doc.amount, 'entry.amount'),
+    balanceBefore: minorFromLong(doc.balanceBefore, 'entry.balanceBefore'),
+    balanceAfter: minorFromLong(doc.balanceAfter, 'entry.balanceAfter'),
     status: doc.status,
     metadata: metadataFromPairs(doc.metadata),
     createdAt: fromDate(doc.createdAt, 'entry.createdAt'),
@@ -204,8 +204,8 @@ export function outboxFromDoc(doc: OutboxDoc): OutboxEvent {
     walletId: doc.walletId,
     transactionId: doc.transactionId,
     currency: doc.currency,
-    amount: fromLong(doc.amount, 'outbox.amount'),
-    balanceAfter: fromLong(doc.balanceAfter, 'outbox.balanceAfter'),
+    amount: minorFromLong(doc.amount, 'outbox.amount'),
+    balanceAfter: minorFromLong(doc.balanceAfter, 'outbox.balanceAfter'),
     occurredAt: fromDate(doc.occurredAt, 'outbox.occurredAt'),
   };
   if (doc.transferId !== undefined && doc.transferId !== null) event.transferId = doc.transferId;
@@ -234,7 +234,7 @@ export function auditFromDoc(doc: AuditDoc): AuditEvent {
     ip: doc.ip,
     action: doc.action,
     walletId: doc.walletId ?? null,
-    amount: doc.amount === null || doc.amount === undefined ? null : fromLong(doc.amount, 'audit.amount'),
+    amount: doc.amount === null || doc.amount === undefined ? null : minorFromLong(doc.amount, 'audit.amount'),
     outcome: doc.outcome,
     requestId: doc.requestId,
     createdAt: fromDate(doc.createdAt, 'audit.createdAt'),
@@ -294,4 +294,9 @@ export function reportFromDoc(doc: ReportDoc): ReconciliationReport {
       return copy;
     }),
   };
+}
+
+/** A stored amount or balance: an int64 read back as a safe integer, in minor units. */
+function minorFromLong(value: unknown, field: string): Minor {
+  return minor(fromLong(value, field));
 }

@@ -43,9 +43,9 @@ import {
   type MongoStoreOptions,
 } from './options.js';
 import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
-import { balanceChangeIn } from './write-balance.js';
-import { transferIn } from './write-transfer.js';
-import { createWalletIn, WalletTaken, walletExistsIn } from './write-wallet.js';
+import { applyBalanceChange } from './balance-change.js';
+import { transfer } from './transfer.js';
+import { createWallet, WalletTaken, recordWalletExists } from './create-wallet.js';
 
 /** Largest page any list read returns; callers ask for less (history pages stop at 101). */
 const PAGE_MAX = 1000;
@@ -98,19 +98,19 @@ export class MongoStore implements LedgerStore {
 
   async createWallet(command: CreateWalletCommand): Promise<WriteOutcome> {
     try {
-      return await this.#write(command, (tx) => createWalletIn(tx, command));
+      return await this.#write(command, (tx) => createWallet(tx, command));
     } catch (error) {
       if (!(error instanceof WalletTaken)) throw error;
-      return this.#write(command, (tx) => walletExistsIn(tx, command));
+      return this.#write(command, (tx) => recordWalletExists(tx, command));
     }
   }
 
   applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome> {
-    return this.#write(command, (tx) => balanceChangeIn(tx, command));
+    return this.#write(command, (tx) => applyBalanceChange(tx, command));
   }
 
   transfer(command: TransferCommand): Promise<WriteOutcome> {
-    return this.#write(command, (tx) => transferIn(tx, command));
+    return this.#write(command, (tx) => transfer(tx, command));
   }
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
