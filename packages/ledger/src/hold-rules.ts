@@ -1,4 +1,5 @@
 import type { ErrorCode } from './errors.js';
+import { minor, type Minor } from './money.js';
 import type { Verdict } from './rules.js';
 import type {
   CaptureHoldCommand,
@@ -80,7 +81,7 @@ export function counterpartType(type: Transaction['type']): Transaction['type'] 
 }
 
 export interface ReversalPlan {
-  amount: number;
+  amount: Minor;
   /** Signed change of the original's wallet. */
   delta: number;
 }
@@ -116,5 +117,5 @@ export function judgeReversal(
       return refuse('balance_limit_exceeded', `balance would exceed ${command.maxBalance}`);
     }
   }
-  return { ok: true, plan: { amount, delta: sign * amount } };
+  return { ok: true, plan: { amount: minor(amount), delta: sign * amount } };
 }

@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientSession, MongoClient } from 'mongodb';
-import {
-  auditEventFor,
-  holdEventFor,
-  invariant,
-  type ExpireHoldsCommand,
-  type Hold,
-  type HoldStatus,
-  type StoredHold,
-} from '@wallet/ledger';
+import { invariant, type ExpireHoldsCommand, type Hold, type HoldStatus, type StoredHold } from '@wallet/ledger';
+import { auditEventFor, holdEventFor } from '@wallet/ledger/store-kit';
 import type { Collections } from './collections.js';
 import { auditToDoc, holdFromDoc, outboxToDoc, publicHold, toDate, toLong } from './mapping.js';
 import { updateHeld } from './holds.js';

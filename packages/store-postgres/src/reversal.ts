@@ -1,15 +1,11 @@
 import type pg from 'pg';
-import {
-  isRemembered,
-  judgeReversal,
-  refusalBody,
-  VersionConflict,
-  type ReverseCommand,
-  type WriteOutcome,
-} from '@wallet/ledger';
+import { VersionConflict, type ReverseCommand, type WriteOutcome } from '@wallet/ledger';
+import { auditEventFor, isRemembered, judgeReversal, refusalReply } from '@wallet/ledger/store-kit';
 import { entryFromRow, idempotencyFromRow, walletFromRow } from './mapping.js';
-import { entryJsonSql, isoSql, walletJsonSql } from './sql-util.js';
+import { param, prepare, sql } from './named-sql.js';
 import { recordRefusal } from './refusal.js';
+import { ISO_FORMAT, entryJsonSql, walletJsonSql } from './sql-util.js';
+import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 
 type Row = Record<string, unknown>;
 
@@ -23,7 +19,9 @@ const OTHER_SIDE = (x: string, y: string) => `
 const SIGN = (alias: string) => `CASE WHEN ${alias}.type IN ('credit', 'transfer_in', 'capture_in') THEN -1 ELSE 1 END`;
 
 /** The amount this reversal moves, from the LOCKED original row `eo`. */
-const AMOUNT = 'COALESCE($11::bigint, eo.amount - eo.reversed_amount)';
+const AMOUNT = sql`COALESCE(${param('amount')}::bigint, eo.amount - eo.reversed_amount)`;
+
+const NOW_ISO = sql`to_char(${param('now')}::timestamptz AT TIME ZONE 'UTC', ${ISO_FORMAT})`;
 
 /**
  * A reversal in ONE statement. The original (when the caller owns its wallet and it is
@@ -34,67 +32,70 @@ const AMOUNT = 'COALESCE($11::bigint, eo.amount - eo.reversed_amount)';
  * and both reversal entries change, with their events, the record and the audit row: all
  * of it or none, and concurrent reversals of one entry queue on its row lock.
  */
-const REVERSE_SQL = `
+const REVERSE = prepare(
+  'transaction-reverse',
+  sql`
 WITH prior AS (
-  SELECT * FROM idempotency_keys WHERE $2::text IS NOT NULL AND user_id = $1 AND key = $2
+  SELECT * FROM idempotency_keys
+   WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('userId')} AND key = ${param('recordKey')}
 ), o AS (
   SELECT e.* FROM ledger_entries e JOIN wallets ow ON ow.id = e.wallet_id
-   WHERE e.id = $10 AND ow.user_id = $1 AND e.type IN ('credit', 'debit', 'capture', 'transfer_in', 'capture_in')
-     AND NOT EXISTS (SELECT 1 FROM prior)
+   WHERE e.id = ${param('originalId')} AND ow.user_id = ${param('userId')}
+     AND e.type IN ('credit', 'debit', 'capture', 'transfer_in', 'capture_in') AND NOT EXISTS (SELECT 1 FROM prior)
 ), c AS (
   SELECT x.id, x.wallet_id FROM ledger_entries x JOIN o ON ${OTHER_SIDE('x', 'o')}
 ), el AS (
   SELECT id, amount, reversed_amount FROM ledger_entries
    WHERE id IN (SELECT id FROM o UNION ALL SELECT id FROM c) ORDER BY id FOR UPDATE
 ), sides AS (
-  SELECT o.wallet_id, ${SIGN('o')} AS sign, o.id AS entry_id, $13::uuid AS new_id FROM o
+  SELECT o.wallet_id, ${SIGN('o')} AS sign, o.id AS entry_id, ${param('reversalId')}::uuid AS new_id FROM o
   UNION ALL
-  SELECT c.wallet_id, -${SIGN('o')}, c.id, $14::uuid FROM c, o
+  SELECT c.wallet_id, -${SIGN('o')}, c.id, ${param('counterpartId')}::uuid FROM c, o
 ), wl AS (
   SELECT id, balance, held_balance FROM wallets WHERE id IN (SELECT wallet_id FROM sides) ORDER BY id FOR UPDATE
 ), gate AS (
   SELECT ${AMOUNT} AS a FROM el eo
-   WHERE eo.id = $10 AND ${AMOUNT} > 0 AND eo.reversed_amount + ${AMOUNT} <= eo.amount
+   WHERE eo.id = ${param('originalId')} AND ${AMOUNT} > 0 AND eo.reversed_amount + ${AMOUNT} <= eo.amount
      AND NOT EXISTS (SELECT 1 FROM sides s JOIN wl ON wl.id = s.wallet_id
                       WHERE wl.balance + s.sign * ${AMOUNT} < wl.held_balance
-                         OR wl.balance + s.sign * ${AMOUNT} > $15::bigint)
+                         OR wl.balance + s.sign * ${AMOUNT} > ${param('maxBalance')}::bigint)
 ), r AS (
   UPDATE ledger_entries SET reversed_amount = reversed_amount + gate.a FROM gate
    WHERE ledger_entries.id IN (SELECT id FROM el)
   RETURNING ledger_entries.*
 ), uw AS (
-  UPDATE wallets SET balance = wallets.balance + s.sign * gate.a, version = wallets.version + 1, updated_at = $6
+  UPDATE wallets SET balance = wallets.balance + s.sign * gate.a, version = wallets.version + 1,
+         updated_at = ${param('now')}
     FROM sides s, gate WHERE wallets.id = s.wallet_id
   RETURNING wallets.*, s.sign, s.entry_id, s.new_id, wallets.balance - s.sign * gate.a AS balance_before
 ), entries AS (
   INSERT INTO ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, reversal_of, metadata, created_at)
-  SELECT uw.new_id, uw.id, uw.version, 'reversal', gate.a, uw.balance_before, uw.balance, uw.entry_id, $12::json,
-         $6::timestamptz
+  SELECT uw.new_id, uw.id, uw.version, 'reversal', gate.a, uw.balance_before, uw.balance, uw.entry_id,
+         ${param('metadata')}::json, ${param('now')}::timestamptz
     FROM uw, gate
   RETURNING *
 ), body AS (
   SELECT json_build_object('data', json_build_object('reversal', ${entryJsonSql('rev')},
            'original', ${entryJsonSql('orig')}, 'wallet', ${walletJsonSql('ow')})) AS body
-    FROM entries rev, r orig, uw ow WHERE rev.reversal_of = $10 AND orig.id = $10 AND ow.entry_id = $10
+    FROM entries rev, r orig, uw ow
+   WHERE rev.reversal_of = ${param('originalId')} AND orig.id = ${param('originalId')} AND ow.entry_id = ${param('originalId')}
 ), events AS (
   INSERT INTO outbox (id, type, payload, created_at)
   SELECT e.id, 'transaction.reversed', json_build_object('id', e.id, 'type', 'transaction.reversed',
            'userId', uw.user_id, 'walletId', e.wallet_id, 'transactionId', e.id, 'reversalOf', e.reversal_of,
            'direction', CASE WHEN uw.sign > 0 THEN 'in' ELSE 'out' END, 'currency', uw.currency,
-           'amount', e.amount, 'balanceAfter', e.balance_after, 'occurredAt', ${isoSql('$6::timestamptz')}), $6
+           'amount', e.amount, 'balanceAfter', e.balance_after, 'occurredAt', ${NOW_ISO}), ${param('now')}
     FROM entries e JOIN uw ON uw.id = e.wallet_id
-), idem AS (
-  INSERT INTO idempotency_keys (user_id, key, operation, fingerprint, status_code, body, request_id, created_at, expires_at)
-  SELECT $1, $2, $3, $4, 200, body.body, $5, $6, $7 FROM body WHERE $2::text IS NOT NULL
-), audit AS (
-  INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
-  SELECT $8, $1, $9, $3, o.wallet_id, gate.a, 'ok', $5, $6 FROM o, gate
+), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '200', body: '(SELECT body FROM body)' })}
+), audit AS (${insertAudit('true', undefined, { walletId: 'o.wallet_id', amount: 'gate.a', from: 'o, gate' })}
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body,
-       (SELECT row_to_json(y) FROM ledger_entries y WHERE y.id = $10) AS original,
-       (SELECT row_to_json(t) FROM wallets t JOIN ledger_entries y ON y.wallet_id = t.id WHERE y.id = $10) AS wallet,
+       (SELECT row_to_json(y) FROM ledger_entries y WHERE y.id = ${param('originalId')}) AS original,
+       (SELECT row_to_json(t) FROM wallets t JOIN ledger_entries y ON y.wallet_id = t.id
+         WHERE y.id = ${param('originalId')}) AS wallet,
        (SELECT row_to_json(t) FROM wallets t JOIN ledger_entries x ON x.wallet_id = t.id
-          JOIN ledger_entries y ON y.id = $10 AND ${OTHER_SIDE('x', 'y')} LIMIT 1) AS counterpart`;
+          JOIN ledger_entries y ON y.id = ${param('originalId')} AND ${OTHER_SIDE('x', 'y')} LIMIT 1) AS counterpart`,
+);
 
 const revive = (row: Row): Row => ({
   ...row,
@@ -103,27 +104,21 @@ const revive = (row: Row): Row => ({
 });
 
 export async function reverseTransaction(pool: pg.Pool, command: ReverseCommand, auditId: string): Promise<WriteOutcome> {
-  const { rows } = await pool.query({
-    name: 'transaction-reverse',
-    text: REVERSE_SQL,
-    values: [
-      command.userId,
-      command.idempotency?.key ?? null,
-      'transaction.reverse',
-      command.idempotency?.fingerprint ?? null,
-      command.requestId,
-      command.now,
-      command.idempotency?.expiresAt ?? command.now,
-      auditId,
-      command.ip,
-      command.originalId,
-      command.amount ?? null,
-      JSON.stringify(command.metadata),
-      command.reversalId,
-      command.counterpartId,
-      command.maxBalance,
-    ],
-  });
+  const audit = auditEventFor(command, 'transaction.reverse', 'ok', { id: auditId, amount: command.amount ?? null });
+  const { rows } = await pool.query(
+    REVERSE.query({
+      userId: command.userId,
+      originalId: command.originalId,
+      amount: command.amount ?? null,
+      metadata: JSON.stringify(command.metadata),
+      reversalId: command.reversalId,
+      counterpartId: command.counterpartId,
+      maxBalance: command.maxBalance,
+      now: command.now,
+      ...recordParams(command, 'transaction.reverse', null),
+      ...auditParams(audit),
+    }),
+  );
   const row = rows[0] as {
     prior: Row | null;
     body: object | null;
@@ -139,9 +134,9 @@ export async function reverseTransaction(pool: pg.Pool, command: ReverseCommand,
   const verdict = judgeReversal(original, wallet, counterpart, command);
   if (verdict.ok) throw new VersionConflict('entries or wallets changed during the guarded reversal');
   if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
-  return recordRefusal(pool, command, 'transaction.reverse', refusalBody(verdict.code, verdict.detail), {
-    id: auditId,
+  return recordRefusal(pool, command, 'transaction.reverse', refusalReply(verdict.code, verdict.detail), {
+    ...audit,
     walletId: wallet && wallet.userId === command.userId ? wallet.id : null,
-    amount: command.amount ?? null,
+    outcome: verdict.code,
   });
 }

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { InvariantViolation, StoreUnavailable, VersionConflict } from '@wallet/ledger';
 
-/** ISO-8601 in UTC with milliseconds, exactly as Date.prototype.toISOString renders it. */
-export const isoSql = (column: string): string =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** to_char format of ISO-8601 in UTC with milliseconds, exactly as Date.prototype.toISOString renders it. */
+export const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+export const isoSql = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_FORMAT})`;
 
 /** JSON of a wallet row in the port's field order. */
 export const walletJsonSql = (alias: string): string =>

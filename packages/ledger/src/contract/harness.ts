@@ -33,7 +33,7 @@ export interface Fixture {
  * Generous on purpose: the race cases must end in a business outcome, not in 409
  * concurrent_modification, even for a read-then-CAS store with ten writers on one wallet.
  */
-export const CONTRACT_RETRY = { attemptsMax: 40, baseDelayMs: 2, delayMaxMs: 40 } as const;
+export const CONTRACT_RETRY = { attempts: 40, backoffMs: 2, backoffMaxMs: 40 } as const;
 
 /** Pages read before a history walk gives up; 50 pages of 100 is far above any case here. */
 const HISTORY_PAGES_MAX = 50;

@@ -25,7 +25,7 @@ export default fp<LedgerPluginOptions>(
     await options.store.ready();
     const ledger = new LedgerService(options.store, {
       maxAmountMinor: config.MAX_AMOUNT,
-      retry: { attemptsMax: config.LEDGER_RETRY_ATTEMPTS, baseDelayMs: config.LEDGER_RETRY_BASE_MS },
+      retry: { attempts: config.LEDGER_RETRY_ATTEMPTS, backoffMs: config.LEDGER_RETRY_BASE_MS },
       idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
       cursorSecret: cursorSecretFor(config),
       observer: app.metrics.observer,
