@@ -361,7 +361,8 @@ export class LedgerService {
   ): Promise<HoldPage> {
     const { walletId, limit } = query;
     invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= HOLD_PAGE_MAX, 'holds limit out of range');
-    const position = query.cursor === undefined ? undefined : this.#holdCursors.decode(query.cursor, { userId, walletId });
+    const position =
+      query.cursor === undefined ? undefined : this.#holdCursors.decode(query.cursor, { userId, walletId });
     await this.getWallet(userId, walletId);
     const rows = await this.#store.listHolds(walletId, {
       status: query.status,
@@ -371,7 +372,8 @@ export class LedgerService {
     rows.forEach(assertHold);
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    const nextCursor = rows.length > limit && last ? this.#holdCursors.encode({ userId, walletId, seq: last.seq }) : null;
+    const nextCursor =
+      rows.length > limit && last ? this.#holdCursors.encode({ userId, walletId, seq: last.seq }) : null;
     return { items: items.map(publicHold), nextCursor };
   }
 

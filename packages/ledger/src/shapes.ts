@@ -38,9 +38,15 @@ export const transferReply = (transferId: string, debit: Transaction, credit: Tr
 
 export const walletCreatedReply = (wallet: Wallet): Reply => ({ statusCode: 201, body: { data: wallet } });
 
-export const holdCreatedReply = (hold: Hold, wallet: Wallet): Reply => ({ statusCode: 201, body: { data: { hold, wallet } } });
+export const holdCreatedReply = (hold: Hold, wallet: Wallet): Reply => ({
+  statusCode: 201,
+  body: { data: { hold, wallet } },
+});
 
-export const holdVoidedReply = (hold: Hold, wallet: Wallet): Reply => ({ statusCode: 200, body: { data: { hold, wallet } } });
+export const holdVoidedReply = (hold: Hold, wallet: Wallet): Reply => ({
+  statusCode: 200,
+  body: { data: { hold, wallet } },
+});
 
 /** A capture's reply; `credit` (the capture_in entry) only when captured into another wallet. */
 export const captureReply = (hold: Hold, transaction: Transaction, wallet: Wallet, credit?: Transaction): Reply => ({

@@ -146,7 +146,13 @@ t.test("remembered refusals are exactly the registry's list", async (t) => {
 
 t.test('balanceChangeOf produces a wallet and an entry that add up', async (t) => {
   const debit = balanceChangeOf(wallet(), balanceCommand());
-  t.same(debit.wallet, { ...wallet(), balance: minor(600), availableBalance: minor(600), version: 4, updatedAt: context.now });
+  t.same(debit.wallet, {
+    ...wallet(),
+    balance: minor(600),
+    availableBalance: minor(600),
+    version: 4,
+    updatedAt: context.now,
+  });
   t.same(debit.entry, {
     id: 'tx-1',
     walletId: 'w-a',

@@ -83,7 +83,11 @@ async function expireOne(
     { session },
   );
   const context = { userId: 'system', requestId: command.requestId, ip: '-', now: command.now };
-  const audit = auditEventFor(context, 'hold.expire', 'ok', { id: randomUUID(), walletId: hold.walletId, amount: hold.amount });
+  const audit = auditEventFor(context, 'hold.expire', 'ok', {
+    id: randomUUID(),
+    walletId: hold.walletId,
+    amount: hold.amount,
+  });
   await collections.audit.insertOne(auditToDoc(audit), { session });
   return hold;
 }

@@ -169,7 +169,12 @@ export async function captureHold(tx: Tx, command: CaptureHoldCommand): Promise<
   const fields = { walletId: hold?.walletId ?? null, amount: command.amount ?? null };
   if (!verdict.ok) return refusal(tx, command, 'hold.capture', verdict, fields);
   const amount = command.amount ?? hold!.amount;
-  const settled = await settle(tx, hold!, { status: 'captured', capturedAmount: amount, metadata: command.metadata, now: command.now });
+  const settled = await settle(tx, hold!, {
+    status: 'captured',
+    capturedAmount: amount,
+    metadata: command.metadata,
+    now: command.now,
+  });
   // Both wallets in id order, like transfers, so concurrent writers meet them in one order.
   const order = [source!, ...(destination ? [destination] : [])].sort((a, b) => (a.id < b.id ? -1 : 1));
   const after = new Map<string, Wallet>();

@@ -29,7 +29,12 @@ async function bumpReversed(tx: Tx, entry: StoredTransaction, amount: number): P
     {
       _id: entry.id,
       $and: [
-        { $or: [{ reversedAmount: toLong(entry.reversedAmount, 'reversedAmount') }, ...(entry.reversedAmount === 0 ? [{ reversedAmount: { $exists: false } }] : [])] },
+        {
+          $or: [
+            { reversedAmount: toLong(entry.reversedAmount, 'reversedAmount') },
+            ...(entry.reversedAmount === 0 ? [{ reversedAmount: { $exists: false } }] : []),
+          ],
+        },
         { $expr: { $lte: [{ $add: [{ $ifNull: ['$reversedAmount', 0] }, delta] }, '$amount'] } },
       ],
     },
@@ -97,7 +102,12 @@ export async function reverseTransaction(tx: Tx, command: ReverseCommand): Promi
   }
   const { seq: _seq, ...publicOriginal } = original!;
   const reversed = { ...publicOriginal, reversedAmount: minor(original!.reversedAmount + amount) };
-  const outcome = await storeOutcome(tx, command, 'transaction.reverse', reversalReply(reversal!, reversed, walletAfter!));
+  const outcome = await storeOutcome(
+    tx,
+    command,
+    'transaction.reverse',
+    reversalReply(reversal!, reversed, walletAfter!),
+  );
   await insertAudit(tx, command, 'transaction.reverse', 'ok', { walletId: original!.walletId, amount });
   return outcome;
 }

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ExpireHoldsCommand, Hold, HoldStatus, StoredHold } from '@wallet/ledger';
-import { holdFromRow } from './mapping.js';
+import { auditEventFor, holdEventFor, releaseOf } from '@wallet/ledger/store-kit';
+import { holdFromRow, walletFromRow } from './mapping.js';
 import { param, prepare, sql, type Fragment } from './named-sql.js';
-import { ISO_FORMAT, holdJsonSql } from './sql-util.js';
+import { rollbackWith, withTransaction } from './transaction.js';
+import { writeChanges, type Changes } from './write-changes.js';
 
 const GET_HOLD = prepare(
   'hold-get',
@@ -43,62 +46,70 @@ export async function listHolds(
 ): Promise<StoredHold[]> {
   const filtered = query.status !== undefined;
   const paged = query.beforeSeq !== undefined;
-  const statement = filtered
-    ? paged
-      ? PAGES.statusBefore
-      : PAGES.status
-    : paged
-      ? PAGES.allBefore
-      : PAGES.all;
+  const statement = filtered ? (paged ? PAGES.statusBefore : PAGES.status) : paged ? PAGES.allBefore : PAGES.all;
   const { rows } = await pool.query(
     statement.query({ walletId, limit: query.limit, status: query.status, beforeSeq: query.beforeSeq }),
   );
   return rows.map(holdFromRow);
 }
 
-const NOW_ISO = sql`to_char(${param('now')}::timestamptz AT TIME ZONE 'UTC', ${ISO_FORMAT})`;
-
 /**
- * One sweep batch in ONE statement: active holds past expiresAt by the database's clock,
- * taken FOR UPDATE SKIP LOCKED (a concurrent sweeper, capture or void holding one is passed
- * over, and the condition is re-checked on the latest row), marked expired, their wallets
- * released in id order, one hold.expired event and one audit row each (actor "system").
+ * The first statement of a sweep batch: active holds past expiresAt by the database's clock,
+ * taken FOR UPDATE SKIP LOCKED (a hold a capture, void or other sweeper holds is passed over;
+ * one it already settled no longer matches), then their wallets in id order.
  */
-const EXPIRE = prepare(
-  'holds-expire',
+const LOCK_DUE = prepare(
+  'holds-lock-due',
   sql`
 WITH due AS (
-  SELECT id FROM holds WHERE status = 'active' AND expires_at <= now()
+  SELECT * FROM holds WHERE status = 'active' AND expires_at <= clock_timestamp()
    ORDER BY expires_at LIMIT ${param('limit')} FOR UPDATE SKIP LOCKED
-), h AS (
-  UPDATE holds SET status = 'expired', updated_at = ${param('now')}
-    FROM due WHERE holds.id = due.id AND holds.status = 'active'
-  RETURNING holds.*
 ), locked AS (
-  SELECT id FROM wallets WHERE id IN (SELECT wallet_id FROM h) ORDER BY id FOR UPDATE
-), w AS (
-  UPDATE wallets SET held_balance = held_balance - s.total, updated_at = ${param('now')}
-    FROM (SELECT wallet_id, sum(amount) AS total FROM h GROUP BY wallet_id) s
-   WHERE wallets.id = s.wallet_id AND (SELECT count(*) FROM locked) > 0
-  RETURNING wallets.*
-), events AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT e.event_id, 'hold.expired', json_build_object('id', e.event_id, 'type', 'hold.expired', 'userId', w.user_id,
-           'walletId', w.id, 'holdId', e.id, 'currency', w.currency, 'amount', e.amount, 'balanceAfter', w.balance,
-           'occurredAt', ${NOW_ISO}), ${param('now')}
-    FROM (SELECT h.*, gen_random_uuid() AS event_id FROM h) e JOIN w ON w.id = e.wallet_id
-), audit AS (
-  INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
-  SELECT gen_random_uuid(), 'system', '-', 'hold.expire', h.wallet_id, h.amount, 'ok', ${param('requestId')},
-         ${param('now')}
-    FROM h
+  SELECT * FROM wallets WHERE id = ANY(ARRAY(SELECT wallet_id FROM due)) ORDER BY id FOR UPDATE
 )
-SELECT COALESCE((SELECT json_agg(${holdJsonSql('h')}) FROM h), '[]'::json) AS released`,
+SELECT (SELECT json_agg(row_to_json(due)) FROM due) AS holds, (SELECT json_agg(row_to_json(locked)) FROM locked) AS wallets`,
 );
 
+const revive = (row: Record<string, unknown>) => ({
+  ...row,
+  created_at: new Date(row.created_at as string),
+  updated_at: new Date(row.updated_at as string),
+  ...(row.expires_at === undefined ? {} : { expires_at: new Date(row.expires_at as string) }),
+});
+
+/**
+ * One sweep batch: one transaction (BEGIN, lock, write, COMMIT). Each due hold is released
+ * by the ledger's rule (releaseOf) with its hold.expired event and an audit row (actor
+ * "system"); a wallet with several due holds releases them one after the other.
+ */
 export async function expireHolds(pool: pg.Pool, command: ExpireHoldsCommand): Promise<Hold[]> {
-  const { rows } = await pool.query(
-    EXPIRE.query({ limit: command.limit, now: command.now, requestId: command.requestId }),
-  );
-  return (rows[0] as { released: Hold[] }).released;
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query(LOCK_DUE.query({ limit: command.limit }));
+    const row = rows[0] as {
+      holds: Array<Record<string, unknown>> | null;
+      wallets: Array<Record<string, unknown>> | null;
+    };
+    const current = new Map((row.wallets ?? []).map((wallet) => [wallet.id as string, walletFromRow(revive(wallet))]));
+    const due: StoredHold[] = (row.holds ?? []).map((hold) =>
+      holdFromRow({ ...revive(hold), user_id: current.get(hold.wallet_id as string)!.userId }),
+    );
+    if (due.length === 0) return rollbackWith<Hold[]>([]);
+    const first = new Map(current);
+    const context = { userId: 'system', requestId: command.requestId, ip: '-', now: command.now };
+    const released: Hold[] = [];
+    const changes: Changes = { holds: [], wallets: [], reversed: [], entries: [], events: [], audits: [] };
+    for (const hold of due) {
+      const result = releaseOf(hold, current.get(hold.walletId)!, 'expired', command);
+      current.set(hold.walletId, result.wallet.after);
+      released.push(result.hold);
+      changes.holds.push(result.hold);
+      changes.events.push(holdEventFor('hold.expired', randomUUID(), result.hold, result.wallet.after, command.now));
+      changes.audits.push(
+        auditEventFor(context, 'hold.expire', 'ok', { id: randomUUID(), walletId: hold.walletId, amount: hold.amount }),
+      );
+    }
+    changes.wallets = [...current.entries()].map(([id, after]) => ({ before: first.get(id)!, after }));
+    await writeChanges(client, context, 'hold.expire', null, changes);
+    return released;
+  });
 }

@@ -178,7 +178,8 @@ export async function holdViolations(store: LedgerStore, wallet: Wallet): Promis
   const holds = await allHolds(store, wallet.id);
   const violations: string[] = [];
   const active = holds.filter((hold) => hold.status === 'active').reduce((sum, hold) => sum + hold.amount, 0);
-  if (wallet.heldBalance !== active) violations.push(`heldBalance ${wallet.heldBalance} but active holds sum to ${active}`);
+  if (wallet.heldBalance !== active)
+    violations.push(`heldBalance ${wallet.heldBalance} but active holds sum to ${active}`);
   if (wallet.heldBalance < 0 || wallet.heldBalance > wallet.balance)
     violations.push(`heldBalance ${wallet.heldBalance} outside [0, ${wallet.balance}]`);
   if (wallet.availableBalance !== wallet.balance - wallet.heldBalance)
