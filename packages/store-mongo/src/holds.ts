@@ -218,7 +218,7 @@ export async function voidHold(tx: Tx, command: VoidHoldCommand): Promise<WriteO
   if (prior) return { kind: 'existing', record: prior };
   const { hold, expired } = await readHold(tx, command.holdId);
   const verdict = judgeVoid(hold, expired, command);
-  const fields = { walletId: hold?.walletId ?? null, amount: null };
+  const fields = { walletId: hold?.walletId ?? null, amount: hold?.amount ?? null };
   if (!verdict.ok) return refusal(tx, command, 'hold.void', verdict, fields);
   const settled = await settle(tx, hold!, {
     status: 'voided',

@@ -21,6 +21,10 @@ export interface ContractTarget {
   destroy(store: LedgerStore): Promise<void>;
   /** Direct DB write, for reconciliation tests. */
   tamperBalance(store: LedgerStore, walletId: string, balance: number): Promise<void>;
+  /** Direct DB write of heldBalance (within [0, balance], which the database enforces). */
+  tamperHeld(store: LedgerStore, walletId: string, heldBalance: number): Promise<void>;
+  /** Direct DB write of an entry's reversedAmount (within [0, amount]). */
+  tamperReversed(store: LedgerStore, entryId: string, reversedAmount: number): Promise<void>;
 }
 
 export interface Fixture {

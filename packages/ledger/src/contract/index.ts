@@ -11,6 +11,7 @@ import { holdRaceCases } from './hold-race-cases.js';
 import { holdCases } from './hold-cases.js';
 import { reversalCases } from './reversal-cases.js';
 import { shapeCases } from './shape-cases.js';
+import { holdShapeCases } from './hold-shape-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -40,6 +41,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
       outboxCases(t, target);
       reconciliationCases(t, target);
       shapeCases(t, target);
+      holdShapeCases(t, target);
     });
   });
 }
