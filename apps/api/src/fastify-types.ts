@@ -1,5 +1,5 @@
 import type { Config } from '@wallet/config';
-import type { Caller, LedgerService, LedgerStore } from '@wallet/ledger';
+import type { Caller, LedgerService, LedgerStore, Operation } from '@wallet/ledger';
 import type { ApiMetrics } from './plugins/external/metrics.js';
 import type { ApiRedis } from './plugins/external/redis.js';
 import type { HistoryCache } from './plugins/app/history-cache.js';
@@ -33,8 +33,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Idempotency-Key policy of a write route. */
     idempotency?: 'required' | 'optional';
-    /** Audit action of a write route, for refusals that never reach the ledger. */
-    auditAction?: string;
+    /** The ledger operation of a write route: its audit action and its fingerprint's operation. */
+    auditAction?: Operation;
   }
 }
 

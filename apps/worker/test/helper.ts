@@ -65,7 +65,7 @@ export async function writerStore(t: Teardown, schema: string): Promise<Postgres
 export function ledgerFor(store: PostgresStore): LedgerService {
   return new LedgerService(store, {
     maxAmountMinor: 100_000_000_000,
-    retry: { attemptsMax: 20, baseDelayMs: 2 },
+    retry: { attempts: 20, backoffMs: 2 },
     idempotencyTtlSeconds: 3600,
     cursorSecret: 'test-cursor-secret-at-least-32-bytes-long',
   });

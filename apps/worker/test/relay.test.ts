@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import pino from 'pino';
 import { Queue } from 'bullmq';
-import type { LedgerStore, OutboxEvent, OutboxEventType, WebhookEndpoint } from '@wallet/ledger';
+import { minor, type LedgerStore, type OutboxEvent, type OutboxEventType, type WebhookEndpoint } from '@wallet/ledger';
 import {
   createProducerRedis,
   deliveryJobId,
@@ -148,8 +148,8 @@ t.test('planDeliveries: per event, the endpoints of its own user that want its t
     walletId: randomUUID(),
     transactionId: randomUUID(),
     currency: 'EUR',
-    amount: 1,
-    balanceAfter: 1,
+    amount: minor(1),
+    balanceAfter: minor(1),
     occurredAt: new Date().toISOString(),
   });
   const hooks = [

@@ -64,6 +64,8 @@ export class LedgerError extends Error {
   readonly detail: string;
   /** Seconds the client should wait before retrying, for 409 in-flight, 429 and 503. */
   readonly retryAfterSeconds: number | undefined;
+  /** Set once LedgerService wrote this refusal's audit line, so nothing audits it twice. */
+  audited = false;
 
   constructor(code: ErrorCode, detail?: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
     super(detail ?? ERRORS[code].title, { cause: options.cause });

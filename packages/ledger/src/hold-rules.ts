@@ -1,8 +1,11 @@
 import type { ErrorCode } from './errors.js';
+import { minor, type Minor } from './money.js';
 import type { Verdict } from './rules.js';
 import type {
   CaptureHoldCommand,
   CreateHoldCommand,
+  Hold,
+  Metadata,
   ReverseCommand,
   StoredHold,
   StoredTransaction,
@@ -49,7 +52,8 @@ export function judgeCapture(
   const settlement = judgeSettlement(hold, command.userId, expired);
   if (!settlement.ok) return settlement;
   const amount = command.amount ?? hold!.amount;
-  if (amount > hold!.amount) return refuse('capture_exceeds_hold', `capture ${amount} exceeds the hold's ${hold!.amount}`);
+  if (amount > hold!.amount)
+    return refuse('capture_exceeds_hold', `capture ${amount} exceeds the hold's ${hold!.amount}`);
   if (command.toWalletId === undefined) return { ok: true };
   if (!destination) return refuse('wallet_not_found', 'no such destination wallet');
   if (destination.id === hold!.walletId) return refuse('same_wallet', 'capture into the wallet that holds the money');
@@ -80,14 +84,15 @@ export function counterpartType(type: Transaction['type']): Transaction['type'] 
 }
 
 export interface ReversalPlan {
-  amount: number;
+  amount: Minor;
   /** Signed change of the original's wallet. */
   delta: number;
 }
 
 /**
  * A reversal of `original` (on `wallet`), with `counterpartWallet` the wallet of the other
- * side's entry (counterpartType) when there is one: who may reverse, how much is left, and whether both wallets can take it.
+ * side's entry (counterpartType) when there is one: who may reverse, how much is left, and
+ * whether both wallets can take it.
  */
 export function judgeReversal(
   original: StoredTransaction | null,
@@ -116,5 +121,137 @@ export function judgeReversal(
       return refuse('balance_limit_exceeded', `balance would exceed ${command.maxBalance}`);
     }
   }
-  return { ok: true, plan: { amount, delta: sign * amount } };
+  return { ok: true, plan: { amount: minor(amount), delta: sign * amount } };
+}
+
+/** A wallet before and after one change. */
+export interface WalletChange {
+  before: Wallet;
+  after: Wallet;
+}
+
+const changed = (wallet: Wallet, balance: number, heldBalance: number, entry: boolean, now: string): Wallet => ({
+  ...wallet,
+  balance: minor(balance),
+  heldBalance: minor(heldBalance),
+  availableBalance: minor(balance - heldBalance),
+  version: wallet.version + (entry ? 1 : 0),
+  updatedAt: now,
+});
+
+const publicOf = (hold: StoredHold): Hold => {
+  const { userId: _userId, seq: _seq, ...rest } = hold;
+  return rest;
+};
+
+const settledMetadata = (hold: StoredHold, metadata: Metadata): Metadata =>
+  Object.keys(metadata).length > 0 ? metadata : hold.metadata;
+
+/**
+ * What a capture the rules allowed produces (pure): the settled hold, the capture entry (and the
+ * capture_in entry when captured into another wallet), and both wallets before and after.
+ */
+export function captureOf(
+  hold: StoredHold,
+  source: Wallet,
+  destination: Wallet | null,
+  command: CaptureHoldCommand,
+): { hold: Hold; debit: Transaction; credit?: Transaction; source: WalletChange; destination?: WalletChange } {
+  const amount = minor(command.amount ?? hold.amount);
+  const metadata = settledMetadata(hold, command.metadata);
+  const settled: Hold = {
+    ...publicOf(hold),
+    status: 'captured',
+    capturedAmount: amount,
+    metadata,
+    updatedAt: command.now,
+  };
+  const sourceAfter = changed(source, source.balance - amount, source.heldBalance - hold.amount, true, command.now);
+  const entry = (id: string, before: Wallet, after: Wallet, type: 'capture' | 'capture_in'): Transaction => ({
+    id,
+    walletId: before.id,
+    type,
+    amount,
+    balanceBefore: before.balance,
+    balanceAfter: after.balance,
+    status: 'completed',
+    holdId: hold.id,
+    reversedAmount: minor(0),
+    metadata,
+    createdAt: command.now,
+  });
+  const debit = entry(command.transactionId, source, sourceAfter, 'capture');
+  if (!destination) return { hold: settled, debit, source: { before: source, after: sourceAfter } };
+  const destinationAfter = changed(
+    destination,
+    destination.balance + amount,
+    destination.heldBalance,
+    true,
+    command.now,
+  );
+  return {
+    hold: settled,
+    debit,
+    credit: entry(command.creditId, destination, destinationAfter, 'capture_in'),
+    source: { before: source, after: sourceAfter },
+    destination: { before: destination, after: destinationAfter },
+  };
+}
+
+/** A void or an expiry (pure): the hold leaves `active`, its whole amount goes back to available. */
+export function releaseOf(
+  hold: StoredHold,
+  wallet: Wallet,
+  status: 'voided' | 'expired',
+  context: { now: string; metadata?: Metadata },
+): { hold: Hold; wallet: WalletChange } {
+  const metadata = settledMetadata(hold, context.metadata ?? {});
+  return {
+    hold: { ...publicOf(hold), status, metadata, updatedAt: context.now },
+    wallet: {
+      before: wallet,
+      after: changed(wallet, wallet.balance, wallet.heldBalance - hold.amount, false, context.now),
+    },
+  };
+}
+
+/**
+ * What a reversal the rules allowed produces (pure): the reversal entry on the original's
+ * wallet and, when the original has another side, the counterpart reversal there; both
+ * originals with their new reversedAmount; the wallets before and after.
+ */
+export function reversalOf(
+  original: StoredTransaction,
+  wallet: Wallet,
+  counterpart: { entry: StoredTransaction; wallet: Wallet } | null,
+  plan: ReversalPlan,
+  command: ReverseCommand,
+): { reversal: Transaction; entries: Transaction[]; originals: Transaction[]; wallets: WalletChange[] } {
+  const sides = [{ of: original, wallet, delta: plan.delta, id: command.reversalId }];
+  if (counterpart)
+    sides.push({ of: counterpart.entry, wallet: counterpart.wallet, delta: -plan.delta, id: command.counterpartId });
+  const wallets: WalletChange[] = [];
+  const entries: Transaction[] = [];
+  for (const side of sides) {
+    const after = changed(side.wallet, side.wallet.balance + side.delta, side.wallet.heldBalance, true, command.now);
+    wallets.push({ before: side.wallet, after });
+    entries.push({
+      id: side.id,
+      walletId: side.wallet.id,
+      type: 'reversal',
+      amount: plan.amount,
+      balanceBefore: side.wallet.balance,
+      balanceAfter: after.balance,
+      status: 'completed',
+      reversalOf: side.of.id,
+      reversedAmount: minor(0),
+      metadata: command.metadata,
+      createdAt: command.now,
+    });
+  }
+  const originals = sides.map(({ of }) => {
+    const { seq: _seq, ...entry } = of;
+    return { ...entry, reversedAmount: minor(of.reversedAmount + plan.amount) };
+  });
+  return { reversal: entries[0]!, entries, originals, wallets };
 }

@@ -1,11 +1,11 @@
+// The service API and the types a caller or a store sees. Helpers that only store adapters
+// need (rules, shape builders) are in `@wallet/ledger/store-kit`; the contract suite is in
+// `@wallet/ledger/contract`.
 export * from './errors.js';
 export * from './money.js';
 export * from './types.js';
 export * from './store.js';
-export * from './retry.js';
-export * from './rules.js';
-export * from './hold-rules.js';
-export * from './events.js';
-export * from './fingerprint.js';
+export { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
+export { requestFingerprint } from './fingerprint.js';
 export * from './cursor.js';
 export * from './ledger-service.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CURRENCY_PATTERN, BALANCE_MAX_MINOR, assertAmount } from './money.js';
-import { LedgerError, StoreUnavailable, invariant, type ErrorCode } from './errors.js';
+import { type Minor, CURRENCY_PATTERN, BALANCE_MAX_MINOR, assertAmount, minor } from './money.js';
+import { ERRORS, LedgerError, StoreUnavailable, invariant, type ErrorCode } from './errors.js';
 import { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
 import { requestFingerprint, sortedMetadata } from './fingerprint.js';
-import { auditEventFor } from './events.js';
+import { auditEventFor } from './shapes.js';
 import { CursorCodec } from './cursor.js';
 import type { LedgerStore } from './store.js';
 import type {
@@ -65,6 +65,7 @@ export interface WriteResult {
   requestId: string;
 }
 
+/** Input as a client sent it: `amount` is checked (assertAmount) before it becomes Minor. */
 export interface BalanceInput {
   walletId: string;
   amount: number;
@@ -110,6 +111,11 @@ export interface WriteOptions {
   idempotencyKey?: string;
   /** Client compare-and-swap (If-Match). */
   expectedVersion?: number;
+  /**
+   * requestFingerprint(operation, input, expectedVersion), when the caller already computed it
+   * (the API does, for its Redis fast path); computed here otherwise. One value per request.
+   */
+  fingerprint?: string;
 }
 
 export interface HistoryPage {
@@ -118,6 +124,8 @@ export interface HistoryPage {
 }
 
 export const WALLETS_PER_USER_MAX = 100;
+
+const UUID_PATTERN = /^[0-9a-fA-F-]{36}$/;
 
 /**
  * The ledger core: the one place money moves. It validates, fingerprints the request,
@@ -144,24 +152,69 @@ export class LedgerService {
     return this.#store;
   }
 
-  async createWallet(caller: Caller, input: { currency: string }, options: WriteOptions = {}): Promise<WriteResult> {
-    if (!CURRENCY_PATTERN.test(input.currency))
-      throw new LedgerError('validation_failed', 'currency must be 3 capital letters');
-    const operation: Operation = 'wallet.create';
-    return this.#write(caller, operation, { currency: input.currency }, options, (context) =>
-      this.#store.createWallet({ ...context, walletId: randomUUID(), currency: input.currency }),
-    );
+  createWallet(caller: Caller, input: { currency: string }, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.#audited(caller, 'wallet.create', input, () => {
+      if (!CURRENCY_PATTERN.test(input.currency))
+        throw new LedgerError('validation_failed', 'currency must be 3 capital letters');
+      return this.#write(caller, 'wallet.create', input, options, (context) =>
+        this.#store.createWallet({ ...context, walletId: randomUUID(), currency: input.currency }),
+      );
+    });
   }
 
   credit(caller: Caller, input: BalanceInput, options: WriteOptions): Promise<WriteResult> {
-    return this.#balanceChange('credit', caller, input, options);
+    return this.#audited(caller, 'wallet.credit', input, () => this.#balanceChange('credit', caller, input, options));
   }
 
   debit(caller: Caller, input: BalanceInput, options: WriteOptions): Promise<WriteResult> {
-    return this.#balanceChange('debit', caller, input, options);
+    return this.#audited(caller, 'wallet.debit', input, () => this.#balanceChange('debit', caller, input, options));
   }
 
-  async transfer(caller: Caller, input: TransferInput, options: WriteOptions): Promise<WriteResult> {
+  transfer(caller: Caller, input: TransferInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#audited(caller, 'transfer.create', input, () => this.#transfer(caller, input, options));
+  }
+
+  /**
+   * The one place a refused write is audited: the ledger's own refusals (marked `audited`),
+   * and, called by the API's error handler, those raised before the ledger (validation, a
+   * missing or invalid key, payload too large, 415, in flight). 429 and 5xx are not audited:
+   * a flood or an outage must not turn into audit writes. Only well-formed values of the
+   * (untrusted) request are recorded. Never throws; false when the line could not be written.
+   */
+  async auditRefusal(caller: Caller, action: string, code: ErrorCode, request: unknown): Promise<boolean> {
+    if (code === 'rate_limited' || ERRORS[code].status >= 500) return true;
+    const fields = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
+    const walletId = fields.walletId ?? fields.fromWalletId;
+    const amount = fields.amount;
+    const context = { ...caller, now: this.#clock().toISOString() };
+    try {
+      await this.#store.appendAudit(
+        auditEventFor(context, action, code, {
+          id: randomUUID(),
+          walletId: typeof walletId === 'string' && UUID_PATTERN.test(walletId) ? walletId : null,
+          amount: typeof amount === 'number' && Number.isSafeInteger(amount) ? minor(amount) : null,
+        }),
+      );
+      return true;
+    } catch {
+      // The database is the audit store; when it is down the request fails with 503 anyway.
+      return false;
+    }
+  }
+
+  async #audited<T>(caller: Caller, operation: Operation, input: object, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof LedgerError && !error.audited) {
+        error.audited = true;
+        await this.auditRefusal(caller, operation, error.code, input);
+      }
+      throw error;
+    }
+  }
+
+  async #transfer(caller: Caller, input: TransferInput, options: WriteOptions): Promise<WriteResult> {
     assertAmount(input.amount, this.#options.maxAmountMinor);
     if (input.fromWalletId === input.toWalletId)
       throw new LedgerError('same_wallet', 'source and destination must differ');
@@ -219,13 +272,14 @@ export class LedgerService {
 
   /** Reserves part of the available balance: 201 {hold, wallet}, or a remembered insufficient_funds. */
   async createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
-    assertAmount(input.amount, this.#options.maxAmountMinor);
+    const amount = input.amount;
+    assertAmount(amount, this.#options.maxAmountMinor);
     const ttlSeconds = this.#holdTtlSeconds(input.expiresInSeconds);
     const metadata = sortedMetadata(input.metadata);
     const request = {
       walletId: input.walletId,
       amount: input.amount,
-      expiresInSeconds: input.expiresInSeconds ?? null,
+      expiresInSeconds: input.expiresInSeconds,
       metadata,
     };
     return this.#write(caller, 'hold.create', request, this.#requireKey(options), (context) =>
@@ -233,7 +287,7 @@ export class LedgerService {
         ...context,
         holdId: randomUUID(),
         walletId: input.walletId,
-        amount: input.amount,
+        amount,
         metadata,
         ttlSeconds,
         eventId: randomUUID(),
@@ -243,14 +297,15 @@ export class LedgerService {
 
   /** Captures a hold once (all of it, or less and the rest is released), optionally into another wallet. */
   async captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions): Promise<WriteResult> {
-    if (input.amount !== undefined) assertAmount(input.amount, this.#options.maxAmountMinor);
+    const amount = input.amount;
+    if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
-    const request = { holdId, amount: input.amount ?? null, toWalletId: input.toWalletId ?? null, metadata };
+    const request = { holdId, amount, toWalletId: input.toWalletId, metadata };
     return this.#write(caller, 'hold.capture', request, this.#requireKey(options), (context) =>
       this.#store.captureHold({
         ...context,
         holdId,
-        amount: input.amount,
+        amount: amount as Minor | undefined,
         toWalletId: input.toWalletId,
         metadata,
         transactionId: randomUUID(),
@@ -275,14 +330,15 @@ export class LedgerService {
     input: ReverseInput,
     options: WriteOptions,
   ): Promise<WriteResult> {
-    if (input.amount !== undefined) assertAmount(input.amount, this.#options.maxAmountMinor);
+    const amount = input.amount;
+    if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
-    const request = { transactionId, amount: input.amount ?? null, metadata };
+    const request = { transactionId, amount, metadata };
     return this.#write(caller, 'transaction.reverse', request, this.#requireKey(options), (context) =>
       this.#store.reverseTransaction({
         ...context,
         originalId: transactionId,
-        amount: input.amount,
+        amount: amount as Minor | undefined,
         metadata,
         reversalId: randomUUID(),
         counterpartId: randomUUID(),
@@ -305,7 +361,8 @@ export class LedgerService {
   ): Promise<HoldPage> {
     const { walletId, limit } = query;
     invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= HOLD_PAGE_MAX, 'holds limit out of range');
-    const position = query.cursor === undefined ? undefined : this.#holdCursors.decode(query.cursor, { userId, walletId });
+    const position =
+      query.cursor === undefined ? undefined : this.#holdCursors.decode(query.cursor, { userId, walletId });
     await this.getWallet(userId, walletId);
     const rows = await this.#store.listHolds(walletId, {
       status: query.status,
@@ -315,7 +372,8 @@ export class LedgerService {
     rows.forEach(assertHold);
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    const nextCursor = rows.length > limit && last ? this.#holdCursors.encode({ userId, walletId, seq: last.seq }) : null;
+    const nextCursor =
+      rows.length > limit && last ? this.#holdCursors.encode({ userId, walletId, seq: last.seq }) : null;
     return { items: items.map(publicHold), nextCursor };
   }
 
@@ -382,7 +440,8 @@ export class LedgerService {
   ): Promise<WriteResult> {
     const now = this.#clock();
     const key = options.idempotencyKey;
-    const fingerprint = key === undefined ? '' : requestFingerprint(operation, request, options.expectedVersion);
+    const fingerprint =
+      key === undefined ? '' : (options.fingerprint ?? requestFingerprint(operation, request, options.expectedVersion));
     const context: WriteContext = {
       userId: caller.userId,
       requestId: caller.requestId,
@@ -409,18 +468,12 @@ export class LedgerService {
             ? 'service_unavailable'
             : 'internal_error';
       observer.onOutcome?.(operation, code);
-      if (error instanceof LedgerError) await this.#auditRefusal(context, operation, code, request);
       throw error;
     }
-    return this.#resolve(operation, context, outcome, request);
+    return this.#resolve(operation, context, outcome);
   }
 
-  async #resolve(
-    operation: Operation,
-    context: WriteContext,
-    outcome: WriteOutcome,
-    request: object,
-  ): Promise<WriteResult> {
+  #resolve(operation: Operation, context: WriteContext, outcome: WriteOutcome): WriteResult {
     const observer = this.#options.observer ?? {};
     switch (outcome.kind) {
       case 'stored': {
@@ -432,7 +485,6 @@ export class LedgerService {
         const record = outcome.record;
         if (record.fingerprint !== context.idempotency?.fingerprint || record.operation !== operation) {
           observer.onOutcome?.(operation, 'idempotency_key_reused');
-          await this.#auditRefusal(context, operation, 'idempotency_key_reused', request);
           throw new LedgerError('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
         }
         observer.onOutcome?.(operation, 'replayed');
@@ -440,25 +492,8 @@ export class LedgerService {
       }
       case 'refused': {
         observer.onOutcome?.(operation, outcome.code);
-        await this.#auditRefusal(context, operation, outcome.code, request);
         throw new LedgerError(outcome.code, outcome.detail);
       }
-    }
-  }
-
-  /** Refusals that commit nothing still leave an audit line; losing it must not mask the answer. */
-  async #auditRefusal(context: WriteContext, operation: Operation, outcome: string, request: object): Promise<void> {
-    const fields = request as { walletId?: string; fromWalletId?: string; amount?: number };
-    try {
-      await this.#store.appendAudit(
-        auditEventFor(context, operation, outcome, {
-          id: randomUUID(),
-          walletId: fields.walletId ?? fields.fromWalletId ?? null,
-          amount: fields.amount ?? null,
-        }),
-      );
-    } catch {
-      // The database is the audit store; when it is down the request fails with 503 anyway.
     }
   }
 }

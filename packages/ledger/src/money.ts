@@ -1,7 +1,19 @@
-import { LedgerError } from './errors.js';
+import { InvariantViolation, LedgerError } from './errors.js';
+
+/**
+ * An integer amount of minor units (cents, yen, fils): the one unit money has in this code.
+ * Only `minor` and `assertAmount` make one, so a plain number cannot pass for money.
+ */
+export type Minor = number & { readonly __unit: 'minor' };
+
+/** The checked constructor: a safe integer becomes Minor, anything else is a programmer error. */
+export function minor(value: number): Minor {
+  if (!Number.isSafeInteger(value)) throw new InvariantViolation(`${value} is not an integer number of minor units`);
+  return value as Minor;
+}
 
 /** No balance may pass this: beyond it, JavaScript numbers stop being exact integers. */
-export const BALANCE_MAX_MINOR = Number.MAX_SAFE_INTEGER;
+export const BALANCE_MAX_MINOR = Number.MAX_SAFE_INTEGER as Minor;
 
 /** Default largest single amount, in minor units (DESIGN.md §2 `MAX_AMOUNT`). */
 export const AMOUNT_MAX_MINOR_DEFAULT = 100_000_000_000;
@@ -11,7 +23,7 @@ export const AMOUNT_MAX_MINOR_DEFAULT = 100_000_000_000;
  * Schemas refuse most bad amounts first; this is the core's own guard, so a caller that
  * skips HTTP validation still cannot move a fractional or negative amount.
  */
-export function assertAmount(amountMinor: unknown, maxAmountMinor: number): asserts amountMinor is number {
+export function assertAmount(amountMinor: unknown, maxAmountMinor: number): asserts amountMinor is Minor {
   if (typeof amountMinor !== 'number' || !Number.isSafeInteger(amountMinor)) {
     throw new LedgerError('validation_failed', 'amount must be an integer number of minor units');
   }

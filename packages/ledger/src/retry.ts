@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LedgerError, VersionConflict } from './errors.js';
 
 export interface RetryPolicy {
-  /** Total attempts, the first included. Default 5. */
-  attemptsMax: number;
-  /** Backoff base; attempt n waits a random time in [0, baseDelayMs * 2^n). Default 5 ms. */
-  baseDelayMs: number;
+  /** Total attempts, the first included (LEDGER_RETRY_ATTEMPTS). Default 5. */
+  attempts: number;
+  /** Backoff base; retry n waits a random time in [0, backoffMs * 2^n) (LEDGER_RETRY_BASE_MS). Default 5 ms. */
+  backoffMs: number;
   /** Cap on one wait, so a long run of conflicts stays bounded. Default 200 ms. */
-  delayMaxMs?: number;
+  backoffMaxMs?: number;
 }
 
 export interface RetryObserver {
@@ -17,13 +17,13 @@ export interface RetryObserver {
 }
 
 /** Full-jitter exponential backoff (the AWS architecture blog's "full jitter"). */
-export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const ceilingMs = Math.min(policy.delayMaxMs ?? 200, policy.baseDelayMs * 2 ** attempt);
+export function conflictBackoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const ceilingMs = Math.min(policy.backoffMaxMs ?? 200, policy.backoffMs * 2 ** attempt);
   return Math.floor(random() * ceilingMs);
 }
 
 /**
- * Runs `operation` until it stops throwing VersionConflict, at most attemptsMax times;
+ * Runs `operation` until it stops throwing VersionConflict, at most `attempts` times;
  * then answers 409 concurrent_modification. Other errors pass through untouched.
  */
 export async function withConflictRetry<T>(
@@ -37,13 +37,13 @@ export async function withConflictRetry<T>(
     } catch (error) {
       if (!(error instanceof VersionConflict)) throw error;
       observer.onConflict?.();
-      if (attempt + 1 >= policy.attemptsMax) {
+      if (attempt + 1 >= policy.attempts) {
         observer.onExhausted?.();
         throw new LedgerError('concurrent_modification', 'the wallet changed concurrently; retry the request', {
           retryAfterSeconds: 1,
         });
       }
-      const delayMs = backoffDelayMs(policy, attempt);
+      const delayMs = conflictBackoffMs(policy, attempt);
       observer.onRetry?.(attempt + 1, delayMs);
       if (delayMs > 0) await sleep(delayMs);
     }

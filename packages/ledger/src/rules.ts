@@ -1,5 +1,6 @@
-import { ERRORS, REMEMBERED_REFUSALS, type ErrorCode, type RememberedRefusal } from './errors.js';
-import type { BalanceCommand, StoredBody, Transaction, TransferCommand, Wallet } from './types.js';
+import { REMEMBERED_REFUSALS, type ErrorCode, type RememberedRefusal } from './errors.js';
+import { minor, type Minor } from './money.js';
+import type { BalanceCommand, Transaction, TransferCommand, Wallet } from './types.js';
 
 /** A rule's verdict: apply, or refuse with a code (remembered or not, per the registry). */
 export type Verdict = { ok: true } | { ok: false; code: ErrorCode; detail: string };
@@ -48,17 +49,13 @@ export function isRemembered(code: ErrorCode): code is RememberedRefusal {
   return (REMEMBERED_REFUSALS as readonly ErrorCode[]).includes(code);
 }
 
-export function refusalBody(code: RememberedRefusal, detail: string): { statusCode: number; body: StoredBody } {
-  return { statusCode: ERRORS[code].status, body: { error: { code, detail } } };
-}
-
-/** The wallet and entry a credit or debit produces; used by read-then-CAS stores. */
-export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { wallet: Wallet; entry: Transaction } {
+/** The wallet and entry a credit or debit produces (pure); read-then-CAS stores write them. */
+export function balanceChangeOf(wallet: Wallet, command: BalanceCommand): { wallet: Wallet; entry: Transaction } {
   const delta = command.kind === 'credit' ? command.amount : -command.amount;
   const after: Wallet = {
     ...wallet,
-    balance: wallet.balance + delta,
-    availableBalance: wallet.availableBalance + delta,
+    balance: minor(wallet.balance + delta),
+    availableBalance: minor(wallet.availableBalance + delta),
     version: wallet.version + 1,
     updatedAt: command.now,
   };
@@ -70,7 +67,7 @@ export function applyBalanceChange(wallet: Wallet, command: BalanceCommand): { w
     balanceBefore: wallet.balance,
     balanceAfter: after.balance,
     status: 'completed',
-    reversedAmount: 0,
+    reversedAmount: minor(0),
     metadata: command.metadata,
     createdAt: command.now,
   };
@@ -82,12 +79,7 @@ export function transferEntries(
   to: Wallet,
   command: TransferCommand,
 ): { debit: Transaction; credit: Transaction } {
-  const leg = (
-    wallet: Wallet,
-    id: string,
-    type: 'transfer_in' | 'transfer_out',
-    balanceAfter: number,
-  ): Transaction => ({
+  const leg = (wallet: Wallet, id: string, type: 'transfer_in' | 'transfer_out', balanceAfter: Minor): Transaction => ({
     id,
     walletId: wallet.id,
     type,
@@ -96,12 +88,12 @@ export function transferEntries(
     balanceAfter,
     status: 'completed',
     transferId: command.transferId,
-    reversedAmount: 0,
+    reversedAmount: minor(0),
     metadata: command.metadata,
     createdAt: command.now,
   });
   return {
-    debit: leg(from, command.debitId, 'transfer_out', from.balance - command.amount),
-    credit: leg(to, command.creditId, 'transfer_in', to.balance + command.amount),
+    debit: leg(from, command.debitId, 'transfer_out', minor(from.balance - command.amount)),
+    credit: leg(to, command.creditId, 'transfer_in', minor(to.balance + command.amount)),
   };
 }

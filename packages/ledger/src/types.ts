@@ -1,4 +1,5 @@
 import type { ErrorCode, RememberedRefusal } from './errors.js';
+import type { Minor } from './money.js';
 
 /** Flat string map; keys sorted at intake so every store and every replay renders alike. */
 export type Metadata = Record<string, string>;
@@ -7,12 +8,12 @@ export interface Wallet {
   id: string;
   userId: string;
   currency: string;
-  /** Minor units, 0 <= balance <= Number.MAX_SAFE_INTEGER: the sum of the wallet's entries. */
-  balance: number;
-  /** Minor units reserved by active holds; 0 <= heldBalance <= balance (enforced by the database). */
-  heldBalance: number;
+  /** 0 <= balance <= Number.MAX_SAFE_INTEGER: the sum of the wallet's entries. */
+  balance: Minor;
+  /** Reserved by active holds; 0 <= heldBalance <= balance (enforced by the database). */
+  heldBalance: Minor;
   /** balance - heldBalance: what debits, transfers out and new holds may spend. */
-  availableBalance: number;
+  availableBalance: Minor;
   /** Number of ledger entries on the wallet; bumped by every balance change. */
   version: number;
   createdAt: string;
@@ -26,9 +27,9 @@ export interface Transaction {
   id: string;
   walletId: string;
   type: EntryType;
-  amount: number;
-  balanceBefore: number;
-  balanceAfter: number;
+  amount: Minor;
+  balanceBefore: Minor;
+  balanceAfter: Minor;
   status: 'completed';
   transferId?: string;
   /** The hold a `capture` or `capture_in` entry settles. */
@@ -36,7 +37,7 @@ export interface Transaction {
   /** The entry a `reversal` entry gives money back for. */
   reversalOf?: string;
   /** How much of this entry has been reversed so far (0 until a reversal); never above amount. */
-  reversedAmount: number;
+  reversedAmount: Minor;
   metadata: Metadata;
   createdAt: string;
 }
@@ -47,9 +48,9 @@ export type HoldStatus = 'active' | 'captured' | 'voided' | 'expired';
 export interface Hold {
   id: string;
   walletId: string;
-  amount: number;
+  amount: Minor;
   /** 0 until captured; the captured part (the rest was released). */
-  capturedAmount: number;
+  capturedAmount: Minor;
   status: HoldStatus;
   /** From this time on (the database's clock) the hold can no longer be captured or voided. */
   expiresAt: string;
@@ -151,30 +152,30 @@ export interface CreateWalletCommand extends WriteContext {
 export interface BalanceCommand extends WriteContext {
   kind: 'credit' | 'debit';
   walletId: string;
-  amount: number;
+  amount: Minor;
   metadata: Metadata;
   /** Client-side compare-and-swap (If-Match): refuse unless the wallet is at this version. */
   expectedVersion?: number;
   transactionId: string;
-  maxBalance: number;
+  maxBalance: Minor;
 }
 
 export interface TransferCommand extends WriteContext {
   fromWalletId: string;
   toWalletId: string;
-  amount: number;
+  amount: Minor;
   metadata: Metadata;
   expectedVersion?: number;
   transferId: string;
   debitId: string;
   creditId: string;
-  maxBalance: number;
+  maxBalance: Minor;
 }
 
 export interface CreateHoldCommand extends WriteContext {
   holdId: string;
   walletId: string;
-  amount: number;
+  amount: Minor;
   metadata: Metadata;
   /** expiresAt = the database's clock + this, so expiry is judged on one clock only. */
   ttlSeconds: number;
@@ -185,14 +186,14 @@ export interface CreateHoldCommand extends WriteContext {
 export interface CaptureHoldCommand extends WriteContext {
   holdId: string;
   /** Defaults to the whole hold; less releases the rest. */
-  amount?: number;
+  amount?: Minor;
   /** Any wallet of the same currency receives the captured amount as a capture_in entry. */
   toWalletId?: string;
   /** Metadata of the entries; when non-empty it also replaces the hold's. */
   metadata: Metadata;
   transactionId: string;
   creditId: string;
-  maxBalance: number;
+  maxBalance: Minor;
 }
 
 export interface VoidHoldCommand extends WriteContext {
@@ -206,13 +207,13 @@ export interface ReverseCommand extends WriteContext {
   /** The entry to reverse. */
   originalId: string;
   /** Defaults to all that is left to reverse. */
-  amount?: number;
+  amount?: Minor;
   metadata: Metadata;
   /** The reversal entry on the original's wallet. */
   reversalId: string;
   /** The counterpart reversal entry (the other side of a transfer or a capture into a wallet). */
   counterpartId: string;
-  maxBalance: number;
+  maxBalance: Minor;
 }
 
 /** One sweep of expired holds; `now` and the actor are for the audit rows, the clock is the database's. */
@@ -259,8 +260,8 @@ export interface OutboxEvent {
   reversalOf?: string;
   direction?: 'in' | 'out';
   currency: string;
-  amount: number;
-  balanceAfter: number;
+  amount: Minor;
+  balanceAfter: Minor;
   occurredAt: string;
 }
 
@@ -270,7 +271,7 @@ export interface AuditEvent {
   ip: string;
   action: string;
   walletId: string | null;
-  amount: number | null;
+  amount: Minor | null;
   outcome: string;
   requestId: string;
   createdAt: string;

@@ -1,13 +1,14 @@
 // Goal: the conflict retry is bounded, backs off with full jitter, and surfaces 409 only
 // when attempts run out. Method: drive withConflictRetry with operations that lose N races.
 import t from 'tap';
-import { VersionConflict, backoffDelayMs, withConflictRetry } from '../src/index.js';
+import { VersionConflict, withConflictRetry } from '../src/index.js';
+import { conflictBackoffMs } from '../src/store-kit.js';
 
 t.test('retries version conflicts and succeeds within the bound', async (t) => {
   let calls = 0;
   const retries: number[] = [];
   const result = await withConflictRetry(
-    { attemptsMax: 5, baseDelayMs: 1 },
+    { attempts: 5, backoffMs: 1 },
     async () => {
       calls++;
       if (calls < 4) throw new VersionConflict('lost');
@@ -25,7 +26,7 @@ t.test('answers concurrent_modification when attempts run out', async (t) => {
   let exhausted = 0;
   await t.rejects(
     withConflictRetry(
-      { attemptsMax: 3, baseDelayMs: 1 },
+      { attempts: 3, backoffMs: 1 },
       async () => {
         calls++;
         throw new VersionConflict('lost');
@@ -41,7 +42,7 @@ t.test('answers concurrent_modification when attempts run out', async (t) => {
 t.test('other errors are not retried', async (t) => {
   let calls = 0;
   await t.rejects(
-    withConflictRetry({ attemptsMax: 5, baseDelayMs: 1 }, async () => {
+    withConflictRetry({ attempts: 5, backoffMs: 1 }, async () => {
       calls++;
       throw new Error('boom');
     }),
@@ -51,21 +52,21 @@ t.test('other errors are not retried', async (t) => {
 });
 
 t.test('backoff is full jitter under an exponential, capped ceiling', async (t) => {
-  const policy = { attemptsMax: 10, baseDelayMs: 4, delayMaxMs: 50 };
+  const policy = { attempts: 10, backoffMs: 4, backoffMaxMs: 50 };
   t.equal(
-    backoffDelayMs(policy, 0, () => 0.999),
+    conflictBackoffMs(policy, 0, () => 0.999),
     3,
   );
   t.equal(
-    backoffDelayMs(policy, 2, () => 0.999),
+    conflictBackoffMs(policy, 2, () => 0.999),
     15,
   );
   t.equal(
-    backoffDelayMs(policy, 9, () => 0.999),
+    conflictBackoffMs(policy, 9, () => 0.999),
     49,
   );
   t.equal(
-    backoffDelayMs(policy, 3, () => 0),
+    conflictBackoffMs(policy, 3, () => 0),
     0,
   );
 });

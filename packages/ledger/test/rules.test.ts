@@ -5,15 +5,12 @@ import {
   ERRORS,
   REMEMBERED_REFUSALS,
   ERROR_CODES,
-  applyBalanceChange,
-  isRemembered,
-  judgeBalanceChange,
-  judgeTransfer,
-  refusalBody,
+  minor,
   type BalanceCommand,
   type TransferCommand,
   type Wallet,
 } from '../src/index.js';
+import { balanceChangeOf, isRemembered, judgeBalanceChange, judgeTransfer, refusalReply } from '../src/store-kit.js';
 
 const NOW = '2030-01-01T00:00:00.000Z';
 const wallet = (overrides: Partial<Omit<Wallet, 'availableBalance'>> = {}): Wallet => {
@@ -21,36 +18,36 @@ const wallet = (overrides: Partial<Omit<Wallet, 'availableBalance'>> = {}): Wall
     id: 'w-a',
     userId: 'alice',
     currency: 'USD',
-    balance: 1000,
-    heldBalance: 0,
+    balance: minor(1000),
+    heldBalance: minor(0),
     version: 3,
     createdAt: NOW,
     updatedAt: NOW,
     ...overrides,
   };
-  return { ...fields, availableBalance: fields.balance - fields.heldBalance };
+  return { ...fields, availableBalance: minor(fields.balance - fields.heldBalance) };
 };
 const context = { userId: 'alice', requestId: 'r-1', ip: '127.0.0.1', now: '2030-01-02T00:00:00.000Z' };
 const balanceCommand = (overrides: Partial<BalanceCommand> = {}): BalanceCommand => ({
   ...context,
   kind: 'debit',
   walletId: 'w-a',
-  amount: 400,
+  amount: minor(400),
   metadata: { a: '1' },
   transactionId: 'tx-1',
-  maxBalance: Number.MAX_SAFE_INTEGER,
+  maxBalance: minor(Number.MAX_SAFE_INTEGER),
   ...overrides,
 });
 const transferCommand = (overrides: Partial<TransferCommand> = {}): TransferCommand => ({
   ...context,
   fromWalletId: 'w-a',
   toWalletId: 'w-b',
-  amount: 400,
+  amount: minor(400),
   metadata: {},
   transferId: 'tr-1',
   debitId: 'd-1',
   creditId: 'c-1',
-  maxBalance: Number.MAX_SAFE_INTEGER,
+  maxBalance: minor(Number.MAX_SAFE_INTEGER),
   ...overrides,
 });
 const codeOf = (verdict: { ok: boolean; code?: string }) => (verdict.ok ? 'ok' : verdict.code);
@@ -64,31 +61,39 @@ t.test('credit and debit verdicts, in order', async (t) => {
   );
   t.equal(codeOf(judgeBalanceChange(wallet(), balanceCommand({ expectedVersion: 2 }))), 'version_mismatch');
   t.equal(
-    codeOf(judgeBalanceChange(wallet({ balance: 0 }), balanceCommand({ expectedVersion: 2 }))),
+    codeOf(judgeBalanceChange(wallet({ balance: minor(0) }), balanceCommand({ expectedVersion: 2 }))),
     'version_mismatch',
     'the version is judged before the funds',
   );
   t.equal(codeOf(judgeBalanceChange(wallet(), balanceCommand({ expectedVersion: 3 }))), 'ok');
-  t.equal(codeOf(judgeBalanceChange(wallet({ balance: 399 }), balanceCommand())), 'insufficient_funds');
-  t.equal(codeOf(judgeBalanceChange(wallet({ balance: 400 }), balanceCommand())), 'ok', 'a debit may empty the wallet');
+  t.equal(codeOf(judgeBalanceChange(wallet({ balance: minor(399) }), balanceCommand())), 'insufficient_funds');
   t.equal(
-    codeOf(judgeBalanceChange(wallet({ balance: 0 }), balanceCommand({ kind: 'credit' }))),
+    codeOf(judgeBalanceChange(wallet({ balance: minor(400) }), balanceCommand())),
+    'ok',
+    'a debit may empty the wallet',
+  );
+  t.equal(
+    codeOf(judgeBalanceChange(wallet({ balance: minor(0) }), balanceCommand({ kind: 'credit' }))),
     'ok',
     'credits need no funds',
   );
   t.equal(
-    codeOf(judgeBalanceChange(wallet({ balance: 601 }), balanceCommand({ kind: 'credit', maxBalance: 1000 }))),
+    codeOf(
+      judgeBalanceChange(wallet({ balance: minor(601) }), balanceCommand({ kind: 'credit', maxBalance: minor(1000) })),
+    ),
     'balance_limit_exceeded',
   );
   t.equal(
-    codeOf(judgeBalanceChange(wallet({ balance: 600 }), balanceCommand({ kind: 'credit', maxBalance: 1000 }))),
+    codeOf(
+      judgeBalanceChange(wallet({ balance: minor(600) }), balanceCommand({ kind: 'credit', maxBalance: minor(1000) })),
+    ),
     'ok',
     'reaching the limit is fine',
   );
 });
 
 t.test('transfer verdicts, in order', async (t) => {
-  const to = wallet({ id: 'w-b', userId: 'bob', balance: 0, version: 0 });
+  const to = wallet({ id: 'w-b', userId: 'bob', balance: minor(0), version: 0 });
   t.equal(codeOf(judgeTransfer(null, to, transferCommand())), 'wallet_not_found');
   t.equal(
     codeOf(judgeTransfer(wallet({ userId: 'bob' }), to, transferCommand())),
@@ -98,18 +103,18 @@ t.test('transfer verdicts, in order', async (t) => {
   t.equal(codeOf(judgeTransfer(wallet(), null, transferCommand())), 'wallet_not_found', 'destination missing');
   t.equal(codeOf(judgeTransfer(wallet(), wallet(), transferCommand({ toWalletId: 'w-a' }))), 'same_wallet');
   t.equal(
-    codeOf(judgeTransfer(wallet({ balance: 0 }), { ...to, currency: 'EUR' }, transferCommand())),
+    codeOf(judgeTransfer(wallet({ balance: minor(0) }), { ...to, currency: 'EUR' }, transferCommand())),
     'currency_mismatch',
     'currency before funds',
   );
   t.equal(
-    codeOf(judgeTransfer(wallet({ balance: 0 }), to, transferCommand({ expectedVersion: 1 }))),
+    codeOf(judgeTransfer(wallet({ balance: minor(0) }), to, transferCommand({ expectedVersion: 1 }))),
     'version_mismatch',
     'version before funds',
   );
-  t.equal(codeOf(judgeTransfer(wallet({ balance: 399 }), to, transferCommand())), 'insufficient_funds');
+  t.equal(codeOf(judgeTransfer(wallet({ balance: minor(399) }), to, transferCommand())), 'insufficient_funds');
   t.equal(
-    codeOf(judgeTransfer(wallet(), { ...to, balance: 601 }, transferCommand({ maxBalance: 1000 }))),
+    codeOf(judgeTransfer(wallet(), { ...to, balance: minor(601) }, transferCommand({ maxBalance: minor(1000) }))),
     'balance_limit_exceeded',
     "the destination's ceiling",
   );
@@ -133,28 +138,34 @@ t.test("remembered refusals are exactly the registry's list", async (t) => {
     t.notOk(isRemembered(code), `${code} may be retried with the same key`);
   }
   for (const code of REMEMBERED_REFUSALS) {
-    const { statusCode, body } = refusalBody(code, 'why');
+    const { statusCode, body } = refusalReply(code, 'why');
     t.equal(statusCode, ERRORS[code].status, `${code} keeps its registry status`);
     t.same(body, { error: { code, detail: 'why' } });
   }
 });
 
-t.test('applyBalanceChange produces a wallet and an entry that add up', async (t) => {
-  const debit = applyBalanceChange(wallet(), balanceCommand());
-  t.same(debit.wallet, { ...wallet(), balance: 600, availableBalance: 600, version: 4, updatedAt: context.now });
+t.test('balanceChangeOf produces a wallet and an entry that add up', async (t) => {
+  const debit = balanceChangeOf(wallet(), balanceCommand());
+  t.same(debit.wallet, {
+    ...wallet(),
+    balance: minor(600),
+    availableBalance: minor(600),
+    version: 4,
+    updatedAt: context.now,
+  });
   t.same(debit.entry, {
     id: 'tx-1',
     walletId: 'w-a',
     type: 'debit',
-    amount: 400,
-    balanceBefore: 1000,
-    balanceAfter: 600,
+    amount: minor(400),
+    balanceBefore: minor(1000),
+    balanceAfter: minor(600),
     status: 'completed',
     reversedAmount: 0,
     metadata: { a: '1' },
     createdAt: context.now,
   });
-  const credit = applyBalanceChange(wallet(), balanceCommand({ kind: 'credit' }));
+  const credit = balanceChangeOf(wallet(), balanceCommand({ kind: 'credit' }));
   t.equal(credit.wallet.balance, 1400);
   t.equal(credit.entry.balanceAfter, 1400);
   t.equal(credit.entry.type, 'credit');

@@ -97,10 +97,7 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
  */
 export const WALLET_VALIDATOR = {
   $expr: {
-    $and: [
-      { $gte: [{ $ifNull: ['$heldBalance', 0] }, 0] },
-      { $lte: [{ $ifNull: ['$heldBalance', 0] }, '$balance'] },
-    ],
+    $and: [{ $gte: [{ $ifNull: ['$heldBalance', 0] }, 0] }, { $lte: [{ $ifNull: ['$heldBalance', 0] }, '$balance'] }],
   },
 };
 

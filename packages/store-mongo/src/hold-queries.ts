@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientSession, MongoClient } from 'mongodb';
-import {
-  auditEventFor,
-  holdEventFor,
-  invariant,
-  type ExpireHoldsCommand,
-  type Hold,
-  type HoldStatus,
-  type StoredHold,
-} from '@wallet/ledger';
+import { invariant, type ExpireHoldsCommand, type Hold, type HoldStatus, type StoredHold } from '@wallet/ledger';
+import { auditEventFor, holdEventFor } from '@wallet/ledger/store-kit';
 import type { Collections } from './collections.js';
 import { auditToDoc, holdFromDoc, outboxToDoc, publicHold, toDate, toLong } from './mapping.js';
 import { updateHeld } from './holds.js';
@@ -90,7 +83,11 @@ async function expireOne(
     { session },
   );
   const context = { userId: 'system', requestId: command.requestId, ip: '-', now: command.now };
-  const audit = auditEventFor(context, 'hold.expire', 'ok', { id: randomUUID(), walletId: hold.walletId, amount: hold.amount });
+  const audit = auditEventFor(context, 'hold.expire', 'ok', {
+    id: randomUUID(),
+    walletId: hold.walletId,
+    amount: hold.amount,
+  });
   await collections.audit.insertOne(auditToDoc(audit), { session });
   return hold;
 }

@@ -1,26 +1,33 @@
 import { Long } from 'mongodb';
 import {
   VersionConflict,
-  holdEventFor,
-  isRemembered,
-  judgeCapture,
-  judgeCreateHold,
-  judgeVoid,
+  minor,
   type CaptureHoldCommand,
   type CreateHoldCommand,
+  type Minor,
   type Operation,
-  type StoredBody,
   type StoredHold,
   type Transaction,
-  type Verdict,
   type VoidHoldCommand,
   type Wallet,
   type WriteContext,
   type WriteOutcome,
 } from '@wallet/ledger';
+import {
+  captureReply,
+  holdCreatedReply,
+  holdEventFor,
+  holdVoidedReply,
+  isRemembered,
+  judgeCapture,
+  judgeCreateHold,
+  judgeVoid,
+  type Verdict,
+} from '@wallet/ledger/store-kit';
 import type { HoldDoc } from './documents.js';
 import { fromLong, holdFromDoc, holdToDoc, outboxToDoc, publicHold, toDate, toLong, walletFromDoc } from './mapping.js';
-import { insertAudit, insertEntry, readRecord, readWallet, storeOutcome, storeRefusal, type Tx } from './write-common.js';
+import { recordRefusal } from './refusal.js';
+import { insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
 
 /** A hold whose expiresAt is still ahead of the database's clock, as a query condition. */
 export const NOT_EXPIRED = { $expr: { $gt: ['$expiresAt', '$$NOW'] } };
@@ -33,7 +40,7 @@ export const NOT_EXPIRED = { $expr: { $gt: ['$expiresAt', '$$NOW'] } };
 export async function updateHeld(
   tx: Tx,
   walletId: string,
-  change: { heldDelta: number; now: string; holdCountDelta?: number; balance?: { before: Wallet; after: number } },
+  change: { heldDelta: number; now: string; holdCountDelta?: number; balance?: { before: Wallet; after: Minor } },
 ): Promise<Wallet & { holdCount: number }> {
   const held = { $add: ['$heldBalance', toLong(change.heldDelta, 'heldDelta')] };
   const newBalance = change.balance ? toLong(change.balance.after, 'wallet.balance') : '$balance';
@@ -78,10 +85,16 @@ export async function readHold(tx: Tx, holdId: string): Promise<{ hold: StoredHo
 async function settle(
   tx: Tx,
   hold: StoredHold,
-  change: { status: 'captured' | 'voided'; capturedAmount: number; metadata: StoredHold['metadata']; now: string },
+  change: { status: 'captured' | 'voided'; capturedAmount: Minor; metadata: StoredHold['metadata']; now: string },
 ): Promise<StoredHold> {
   const metadata = Object.keys(change.metadata).length > 0 ? change.metadata : hold.metadata;
-  const settled: StoredHold = { ...hold, ...change, metadata, updatedAt: change.now };
+  const settled: StoredHold = {
+    ...hold,
+    status: change.status,
+    capturedAmount: change.capturedAmount,
+    metadata,
+    updatedAt: change.now,
+  };
   const { metadata: pairs, updatedAt, capturedAmount, status } = holdToDoc(settled);
   const result = await tx.collections.holds.updateOne(
     { _id: hold.id, status: 'active', ...NOT_EXPIRED },
@@ -97,14 +110,14 @@ async function refusal(
   context: WriteContext,
   operation: Operation,
   verdict: Verdict & { ok: false },
-  fields: { walletId: string | null; amount: number | null },
+  fields: { walletId: string | null; amount: Minor | null },
 ): Promise<WriteOutcome> {
   if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
-  return storeRefusal(tx, context, operation, { code: verdict.code, detail: verdict.detail }, fields);
+  return recordRefusal(tx, context, operation, { code: verdict.code, detail: verdict.detail }, fields);
 }
 
 /** A hold: the guarded reservation, the hold (expiresAt from $$NOW), its event, the record and the audit row. */
-export async function createHoldIn(tx: Tx, command: CreateHoldCommand): Promise<WriteOutcome> {
+export async function createHold(tx: Tx, command: CreateHoldCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
   const fields = { walletId: command.walletId, amount: command.amount };
@@ -120,7 +133,7 @@ export async function createHoldIn(tx: Tx, command: CreateHoldCommand): Promise<
     id: command.holdId,
     walletId: wallet.id,
     amount: command.amount,
-    capturedAmount: 0,
+    capturedAmount: minor(0),
     status: 'active',
     expiresAt: command.now,
     createdAt: command.now,
@@ -141,12 +154,12 @@ export async function createHoldIn(tx: Tx, command: CreateHoldCommand): Promise<
     outboxToDoc(holdEventFor('hold.created', command.eventId, hold, wallet, command.now)),
     { session: tx.session },
   );
-  const outcome = await storeOutcome(tx, command, 'hold.create', { statusCode: 201, body: { data: { hold, wallet } } });
+  const outcome = await storeOutcome(tx, command, 'hold.create', holdCreatedReply(hold, wallet));
   await insertAudit(tx, command, 'hold.create', 'ok', fields);
   return outcome;
 }
 
-export async function captureHoldIn(tx: Tx, command: CaptureHoldCommand): Promise<WriteOutcome> {
+export async function captureHold(tx: Tx, command: CaptureHoldCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
   const { hold, expired } = await readHold(tx, command.holdId);
@@ -156,7 +169,12 @@ export async function captureHoldIn(tx: Tx, command: CaptureHoldCommand): Promis
   const fields = { walletId: hold?.walletId ?? null, amount: command.amount ?? null };
   if (!verdict.ok) return refusal(tx, command, 'hold.capture', verdict, fields);
   const amount = command.amount ?? hold!.amount;
-  const settled = await settle(tx, hold!, { status: 'captured', capturedAmount: amount, metadata: command.metadata, now: command.now });
+  const settled = await settle(tx, hold!, {
+    status: 'captured',
+    capturedAmount: amount,
+    metadata: command.metadata,
+    now: command.now,
+  });
   // Both wallets in id order, like transfers, so concurrent writers meet them in one order.
   const order = [source!, ...(destination ? [destination] : [])].sort((a, b) => (a.id < b.id ? -1 : 1));
   const after = new Map<string, Wallet>();
@@ -165,7 +183,7 @@ export async function captureHoldIn(tx: Tx, command: CaptureHoldCommand): Promis
     const { holdCount: _count, ...changed } = await updateHeld(tx, wallet.id, {
       heldDelta: isSource ? -hold!.amount : 0,
       now: command.now,
-      balance: { before: wallet, after: wallet.balance + (isSource ? -amount : amount) },
+      balance: { before: wallet, after: minor(wallet.balance + (isSource ? -amount : amount)) },
     });
     after.set(wallet.id, changed);
   }
@@ -178,31 +196,36 @@ export async function captureHoldIn(tx: Tx, command: CaptureHoldCommand): Promis
     balanceAfter: after.get(before.id)!.balance,
     status: 'completed',
     holdId: hold!.id,
-    reversedAmount: 0,
+    reversedAmount: minor(0),
     metadata: settled.metadata,
     createdAt: command.now,
   });
   const debit = entry(command.transactionId, source!, 'capture');
   await insertEntry(tx, debit, after.get(source!.id)!);
-  const data: StoredBody = { data: { hold: publicHold(settled), transaction: debit, wallet: after.get(source!.id)! } };
+  let credit: Transaction | undefined;
   if (destination) {
-    const credit = entry(command.creditId, destination, 'capture_in');
+    credit = entry(command.creditId, destination, 'capture_in');
     await insertEntry(tx, credit, after.get(destination.id)!);
-    (data.data as { credit?: Transaction }).credit = credit;
   }
-  const outcome = await storeOutcome(tx, command, 'hold.capture', { statusCode: 200, body: data });
+  const reply = captureReply(publicHold(settled), debit, after.get(source!.id)!, credit);
+  const outcome = await storeOutcome(tx, command, 'hold.capture', reply);
   await insertAudit(tx, command, 'hold.capture', 'ok', { walletId: hold!.walletId, amount });
   return outcome;
 }
 
-export async function voidHoldIn(tx: Tx, command: VoidHoldCommand): Promise<WriteOutcome> {
+export async function voidHold(tx: Tx, command: VoidHoldCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
   const { hold, expired } = await readHold(tx, command.holdId);
   const verdict = judgeVoid(hold, expired, command);
-  const fields = { walletId: hold?.walletId ?? null, amount: null };
+  const fields = { walletId: hold?.walletId ?? null, amount: hold?.amount ?? null };
   if (!verdict.ok) return refusal(tx, command, 'hold.void', verdict, fields);
-  const settled = await settle(tx, hold!, { status: 'voided', capturedAmount: 0, metadata: command.metadata, now: command.now });
+  const settled = await settle(tx, hold!, {
+    status: 'voided',
+    capturedAmount: minor(0),
+    metadata: command.metadata,
+    now: command.now,
+  });
   const { holdCount: _count, ...wallet } = await updateHeld(tx, hold!.walletId, {
     heldDelta: -hold!.amount,
     now: command.now,
@@ -212,7 +235,7 @@ export async function voidHoldIn(tx: Tx, command: VoidHoldCommand): Promise<Writ
     outboxToDoc(holdEventFor('hold.voided', command.eventId, publicView, wallet, command.now)),
     { session: tx.session },
   );
-  const outcome = await storeOutcome(tx, command, 'hold.void', { statusCode: 200, body: { data: { hold: publicView, wallet } } });
+  const outcome = await storeOutcome(tx, command, 'hold.void', holdVoidedReply(publicView, wallet));
   await insertAudit(tx, command, 'hold.void', 'ok', fields);
   return outcome;
 }

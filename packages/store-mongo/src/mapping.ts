@@ -1,5 +1,5 @@
 import { Long } from 'mongodb';
-import { invariant } from '@wallet/ledger';
+import { invariant, minor, type Minor } from '@wallet/ledger';
 import type {
   AuditEvent,
   IdempotencyRecord,
@@ -93,15 +93,15 @@ export function walletToDoc(wallet: Wallet): WalletDoc {
 }
 
 export function walletFromDoc(doc: WalletDoc): Wallet {
-  const balance = fromLong(doc.balance, 'wallet.balance');
-  const heldBalance = fromLong(doc.heldBalance ?? Long.ZERO, 'wallet.heldBalance');
+  const balance = minorFromLong(doc.balance, 'wallet.balance');
+  const heldBalance = minorFromLong(doc.heldBalance ?? Long.ZERO, 'wallet.heldBalance');
   return {
     id: doc._id,
     userId: doc.userId,
     currency: doc.currency,
     balance,
     heldBalance,
-    availableBalance: balance - heldBalance,
+    availableBalance: minor(balance - heldBalance),
     version: fromLong(doc.version, 'wallet.version'),
     createdAt: fromDate(doc.createdAt, 'wallet.createdAt'),
     updatedAt: fromDate(doc.updatedAt, 'wallet.updatedAt'),
@@ -133,11 +133,11 @@ export function entryFromDoc(doc: EntryDoc): StoredTransaction {
     id: doc._id,
     walletId: doc.walletId,
     type: doc.type,
-    amount: fromLong(doc.amount, 'entry.amount'),
-    balanceBefore: fromLong(doc.balanceBefore, 'entry.balanceBefore'),
-    balanceAfter: fromLong(doc.balanceAfter, 'entry.balanceAfter'),
+    amount: minorFromLong(doc.amount, 'entry.amount'),
+    balanceBefore: minorFromLong(doc.balanceBefore, 'entry.balanceBefore'),
+    balanceAfter: minorFromLong(doc.balanceAfter, 'entry.balanceAfter'),
     status: doc.status,
-    reversedAmount: fromLong(doc.reversedAmount ?? Long.ZERO, 'entry.reversedAmount'),
+    reversedAmount: minorFromLong(doc.reversedAmount ?? Long.ZERO, 'entry.reversedAmount'),
     metadata: metadataFromPairs(doc.metadata),
     createdAt: fromDate(doc.createdAt, 'entry.createdAt'),
     seq: fromLong(doc.seq, 'entry.seq'),
@@ -220,8 +220,8 @@ export function outboxFromDoc(doc: OutboxDoc): OutboxEvent {
     userId: doc.userId,
     walletId: doc.walletId,
     currency: doc.currency,
-    amount: fromLong(doc.amount, 'outbox.amount'),
-    balanceAfter: fromLong(doc.balanceAfter, 'outbox.balanceAfter'),
+    amount: minorFromLong(doc.amount, 'outbox.amount'),
+    balanceAfter: minorFromLong(doc.balanceAfter, 'outbox.balanceAfter'),
     occurredAt: fromDate(doc.occurredAt, 'outbox.occurredAt'),
   };
   if (doc.transactionId !== undefined && doc.transactionId !== null) event.transactionId = doc.transactionId;
@@ -252,8 +252,8 @@ export function holdFromDoc(doc: HoldDoc): StoredHold {
   return {
     id: doc._id,
     walletId: doc.walletId,
-    amount: fromLong(doc.amount, 'hold.amount'),
-    capturedAmount: fromLong(doc.capturedAmount, 'hold.capturedAmount'),
+    amount: minorFromLong(doc.amount, 'hold.amount'),
+    capturedAmount: minorFromLong(doc.capturedAmount, 'hold.capturedAmount'),
     status: doc.status,
     expiresAt: fromDate(doc.expiresAt, 'hold.expiresAt'),
     createdAt: fromDate(doc.createdAt, 'hold.createdAt'),
@@ -291,7 +291,7 @@ export function auditFromDoc(doc: AuditDoc): AuditEvent {
     ip: doc.ip,
     action: doc.action,
     walletId: doc.walletId ?? null,
-    amount: doc.amount === null || doc.amount === undefined ? null : fromLong(doc.amount, 'audit.amount'),
+    amount: doc.amount === null || doc.amount === undefined ? null : minorFromLong(doc.amount, 'audit.amount'),
     outcome: doc.outcome,
     requestId: doc.requestId,
     createdAt: fromDate(doc.createdAt, 'audit.createdAt'),
@@ -354,4 +354,9 @@ export function reportFromDoc(doc: ReportDoc): ReconciliationReport {
       return copy;
     }),
   };
+}
+
+/** A stored amount or balance: an int64 read back as a safe integer, in minor units. */
+function minorFromLong(value: unknown, field: string): Minor {
+  return minor(fromLong(value, field));
 }

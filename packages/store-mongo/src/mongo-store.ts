@@ -52,12 +52,12 @@ import {
   type MongoStoreOptions,
 } from './options.js';
 import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
-import { balanceChangeIn } from './write-balance.js';
-import { captureHoldIn, createHoldIn, voidHoldIn } from './holds.js';
+import { applyBalanceChange } from './balance-change.js';
+import { captureHold, createHold, voidHold } from './holds.js';
 import { expireHolds, getHold, listHolds } from './hold-queries.js';
-import { reverseIn } from './reversal.js';
-import { transferIn } from './write-transfer.js';
-import { createWalletIn, WalletTaken, walletExistsIn } from './write-wallet.js';
+import { reverseTransaction } from './reversal.js';
+import { transfer } from './transfer.js';
+import { createWallet, WalletTaken, recordWalletExists } from './create-wallet.js';
 
 /** Largest page any list read returns; callers ask for less (history pages stop at 101). */
 const PAGE_MAX = 1000;
@@ -110,35 +110,35 @@ export class MongoStore implements LedgerStore {
 
   async createWallet(command: CreateWalletCommand): Promise<WriteOutcome> {
     try {
-      return await this.#write(command, (tx) => createWalletIn(tx, command));
+      return await this.#write(command, (tx) => createWallet(tx, command));
     } catch (error) {
       if (!(error instanceof WalletTaken)) throw error;
-      return this.#write(command, (tx) => walletExistsIn(tx, command));
+      return this.#write(command, (tx) => recordWalletExists(tx, command));
     }
   }
 
   applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome> {
-    return this.#write(command, (tx) => balanceChangeIn(tx, command));
+    return this.#write(command, (tx) => applyBalanceChange(tx, command));
   }
 
   transfer(command: TransferCommand): Promise<WriteOutcome> {
-    return this.#write(command, (tx) => transferIn(tx, command));
+    return this.#write(command, (tx) => transfer(tx, command));
   }
 
   createHold(command: CreateHoldCommand): Promise<WriteOutcome> {
-    return this.#write(command, (tx) => createHoldIn(tx, command));
+    return this.#write(command, (tx) => createHold(tx, command));
   }
 
   captureHold(command: CaptureHoldCommand): Promise<WriteOutcome> {
-    return this.#write(command, (tx) => captureHoldIn(tx, command));
+    return this.#write(command, (tx) => captureHold(tx, command));
   }
 
   voidHold(command: VoidHoldCommand): Promise<WriteOutcome> {
-    return this.#write(command, (tx) => voidHoldIn(tx, command));
+    return this.#write(command, (tx) => voidHold(tx, command));
   }
 
   reverseTransaction(command: ReverseCommand): Promise<WriteOutcome> {
-    return this.#write(command, (tx) => reverseIn(tx, command));
+    return this.#write(command, (tx) => reverseTransaction(tx, command));
   }
 
   getHold(holdId: string): Promise<StoredHold | null> {

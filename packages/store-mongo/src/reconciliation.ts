@@ -160,7 +160,9 @@ export class Reconciliation {
             $group: {
               _id: { $cond: [{ $eq: ['$type', 'reversal'] }, '$reversalOf', '$_id'] },
               amount: { $sum: { $cond: [{ $eq: ['$type', 'reversal'] }, 0, '$amount'] } },
-              reversedAmount: { $sum: { $cond: [{ $eq: ['$type', 'reversal'] }, 0, { $ifNull: ['$reversedAmount', 0] }] } },
+              reversedAmount: {
+                $sum: { $cond: [{ $eq: ['$type', 'reversal'] }, 0, { $ifNull: ['$reversedAmount', 0] }] },
+              },
               reversalSum: { $sum: { $cond: [{ $eq: ['$type', 'reversal'] }, '$amount', 0] } },
               // A reversal entry also carries its own reversedAmount 0; only the original counts.
             },

@@ -1,17 +1,16 @@
 import {
-  counterpartType,
-  isRemembered,
-  judgeReversal,
   VersionConflict,
+  minor,
   type ReverseCommand,
-  type StoredBody,
   type StoredTransaction,
   type Transaction,
   type Wallet,
   type WriteOutcome,
 } from '@wallet/ledger';
+import { counterpartType, isRemembered, judgeReversal, reversalReply } from '@wallet/ledger/store-kit';
+import { recordRefusal } from './refusal.js';
 import { entryFromDoc, toLong } from './mapping.js';
-import { casWallet, insertAudit, insertEntry, readRecord, readWallet, storeOutcome, storeRefusal, type Tx } from './write-common.js';
+import { casWallet, insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
 
 /** The entry on the other side of `original` (a transfer's other leg, a capture's capture_in and back). */
 async function readCounterpart(tx: Tx, original: StoredTransaction): Promise<StoredTransaction | null> {
@@ -30,7 +29,12 @@ async function bumpReversed(tx: Tx, entry: StoredTransaction, amount: number): P
     {
       _id: entry.id,
       $and: [
-        { $or: [{ reversedAmount: toLong(entry.reversedAmount, 'reversedAmount') }, ...(entry.reversedAmount === 0 ? [{ reversedAmount: { $exists: false } }] : [])] },
+        {
+          $or: [
+            { reversedAmount: toLong(entry.reversedAmount, 'reversedAmount') },
+            ...(entry.reversedAmount === 0 ? [{ reversedAmount: { $exists: false } }] : []),
+          ],
+        },
         { $expr: { $lte: [{ $add: [{ $ifNull: ['$reversedAmount', 0] }, delta] }, '$amount'] } },
       ],
     },
@@ -46,7 +50,7 @@ async function bumpReversed(tx: Tx, entry: StoredTransaction, amount: number): P
  * reversals of one entry cannot both pass), the same on the other side, both wallets by
  * version CAS in id order, both reversal entries with their events, the record and the audit.
  */
-export async function reverseIn(tx: Tx, command: ReverseCommand): Promise<WriteOutcome> {
+export async function reverseTransaction(tx: Tx, command: ReverseCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
   const doc = await tx.collections.entries.findOne({ _id: command.originalId }, { session: tx.session });
@@ -59,7 +63,7 @@ export async function reverseIn(tx: Tx, command: ReverseCommand): Promise<WriteO
   const fields = { walletId: owned ? wallet.id : null, amount: command.amount ?? null };
   if (!verdict.ok) {
     if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
-    return storeRefusal(tx, command, 'transaction.reverse', { code: verdict.code, detail: verdict.detail }, fields);
+    return recordRefusal(tx, command, 'transaction.reverse', { code: verdict.code, detail: verdict.detail }, fields);
   }
   const { amount, delta } = verdict.plan!;
   await bumpReversed(tx, original!, amount);
@@ -74,8 +78,8 @@ export async function reverseIn(tx: Tx, command: ReverseCommand): Promise<WriteO
   for (const side of sides) {
     const after: Wallet = {
       ...side.before,
-      balance: side.before.balance + side.delta,
-      availableBalance: side.before.availableBalance + side.delta,
+      balance: minor(side.before.balance + side.delta),
+      availableBalance: minor(side.before.availableBalance + side.delta),
       version: side.before.version + 1,
       updatedAt: command.now,
     };
@@ -89,7 +93,7 @@ export async function reverseIn(tx: Tx, command: ReverseCommand): Promise<WriteO
       balanceAfter: after.balance,
       status: 'completed',
       reversalOf: side.of.id,
-      reversedAmount: 0,
+      reversedAmount: minor(0),
       metadata: command.metadata,
       createdAt: command.now,
     };
@@ -97,10 +101,13 @@ export async function reverseIn(tx: Tx, command: ReverseCommand): Promise<WriteO
     if (side.of.id === original!.id) [reversal, walletAfter] = [entry, after];
   }
   const { seq: _seq, ...publicOriginal } = original!;
-  const body: StoredBody = {
-    data: { reversal: reversal!, original: { ...publicOriginal, reversedAmount: original!.reversedAmount + amount }, wallet: walletAfter! },
-  };
-  const outcome = await storeOutcome(tx, command, 'transaction.reverse', { statusCode: 200, body });
+  const reversed = { ...publicOriginal, reversedAmount: minor(original!.reversedAmount + amount) };
+  const outcome = await storeOutcome(
+    tx,
+    command,
+    'transaction.reverse',
+    reversalReply(reversal!, reversed, walletAfter!),
+  );
   await insertAudit(tx, command, 'transaction.reverse', 'ok', { walletId: original!.walletId, amount });
   return outcome;
 }

@@ -2,18 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Long, type ClientSession } from 'mongodb';
 import {
   VersionConflict,
-  auditEventFor,
-  outboxEventFor,
   type IdempotencyRecord,
+  type Minor,
   type Operation,
-  type RememberedRefusal,
-  type StoredBody,
   type Transaction,
   type Wallet,
   type WriteContext,
   type WriteOutcome,
-  refusalBody,
 } from '@wallet/ledger';
+import { auditEventFor, idempotencyRecordFor, outboxEventFor, type Reply } from '@wallet/ledger/store-kit';
 import type { Collections } from './collections.js';
 import {
   auditToDoc,
@@ -91,20 +88,10 @@ export async function storeOutcome(
   tx: Tx,
   context: WriteContext,
   operation: Operation,
-  reply: { statusCode: number; body: StoredBody },
+  reply: Reply,
 ): Promise<WriteOutcome> {
   if (context.idempotency) {
-    const record: IdempotencyRecord = {
-      userId: context.userId,
-      key: context.idempotency.key,
-      operation,
-      fingerprint: context.idempotency.fingerprint,
-      statusCode: reply.statusCode,
-      body: reply.body,
-      requestId: context.requestId,
-      createdAt: context.now,
-      expiresAt: context.idempotency.expiresAt,
-    };
+    const record = idempotencyRecordFor({ ...context, idempotency: context.idempotency }, operation, reply);
     try {
       await tx.collections.idempotency.insertOne(recordToDoc(record, randomUUID()), { session: tx.session });
     } catch (error) {
@@ -121,27 +108,10 @@ export async function insertAudit(
   context: WriteContext,
   operation: Operation,
   outcome: string,
-  fields: { walletId: string | null; amount: number | null },
+  fields: { walletId: string | null; amount: Minor | null },
 ): Promise<void> {
   const event = auditEventFor(context, operation, outcome, { id: randomUUID(), ...fields });
   await tx.collections.audit.insertOne(auditToDoc(event), { session: tx.session });
-}
-
-/**
- * A final refusal: with a key it is stored (record + audit event) and replayed later;
- * without one there is nothing to remember it by, so it is answered and not written.
- */
-export async function storeRefusal(
-  tx: Tx,
-  context: WriteContext,
-  operation: Operation,
-  refusal: { code: RememberedRefusal; detail: string },
-  fields: { walletId: string | null; amount: number | null },
-): Promise<WriteOutcome> {
-  if (!context.idempotency) return { kind: 'refused', code: refusal.code, detail: refusal.detail };
-  const outcome = await storeOutcome(tx, context, operation, refusalBody(refusal.code, refusal.detail));
-  await insertAudit(tx, context, operation, refusal.code, fields);
-  return outcome;
 }
 
 /**

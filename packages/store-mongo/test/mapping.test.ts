@@ -5,6 +5,8 @@ import t from 'tap';
 import { BSON, Long } from 'mongodb';
 import {
   InvariantViolation,
+  minor,
+  type Minor,
   type AuditEvent,
   type IdempotencyRecord,
   type OutboxEvent,
@@ -40,9 +42,9 @@ const wallet: Wallet = {
   id: '0b4f3c2e-8a51-4f8e-9a43-6c1d2b7e9f10',
   userId: 'user_1',
   currency: 'USD',
-  balance: Number.MAX_SAFE_INTEGER,
-  heldBalance: 5,
-  availableBalance: Number.MAX_SAFE_INTEGER - 5,
+  balance: minor(Number.MAX_SAFE_INTEGER),
+  heldBalance: minor(5),
+  availableBalance: minor(Number.MAX_SAFE_INTEGER - 5),
   version: 7,
   createdAt: NOW,
   updatedAt: '2030-01-03T00:00:00.000Z',
@@ -51,12 +53,12 @@ const entry: Transaction = {
   id: '1c5f4d3e-9b62-4a9f-8b54-7d2e3c8f0a21',
   walletId: wallet.id,
   type: 'transfer_in',
-  amount: 250,
-  balanceBefore: 1000,
-  balanceAfter: 1250,
+  amount: minor(250),
+  balanceBefore: minor(1000),
+  balanceAfter: minor(1250),
   status: 'completed',
   transferId: '2d6a5e4f-0c73-4bab-9c65-8e3f4d9a1b32',
-  reversedAmount: 100,
+  reversedAmount: minor(100),
   metadata: { 'a.b': 'dotted', order: 'o-1', z: 'last' },
   createdAt: NOW,
 };
@@ -105,7 +107,7 @@ t.test('a wallet round-trips through BSON with int64 money', async (t) => {
   t.same(walletFromDoc(doc), wallet);
   t.equal(JSON.stringify(walletFromDoc(doc)), JSON.stringify(wallet), 'same key order as the domain type');
   t.throws(
-    () => walletToDoc({ ...wallet, balance: 10.5 }),
+    () => walletToDoc({ ...wallet, balance: 10.5 as Minor }),
     InvariantViolation,
     'a fractional balance never reaches the database',
   );
@@ -174,8 +176,8 @@ t.test('outbox events round-trip and sort by time, then id', async (t) => {
     transferId: entry.transferId!,
     direction: 'in',
     currency: 'USD',
-    amount: 250,
-    balanceAfter: 1250,
+    amount: minor(250),
+    balanceAfter: minor(1250),
     occurredAt: NOW,
   };
   const doc = throughBson(outboxToDoc(event));
@@ -203,7 +205,7 @@ t.test('audit events, webhooks and reports round-trip', async (t) => {
     ip: '127.0.0.1',
     action: 'wallet.debit',
     walletId: wallet.id,
-    amount: 1000,
+    amount: minor(1000),
     outcome: 'insufficient_funds',
     requestId: 'req-2',
     createdAt: NOW,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import t from 'tap';
 import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
-import { StoreUnavailable, VersionConflict } from '@wallet/ledger';
+import { StoreUnavailable, VersionConflict, minor } from '@wallet/ledger';
 import { MongoStore } from '../src/index.js';
 import { clientOptions, databaseNameOf, validateOptions } from '../src/options.js';
 import { isDuplicateKey, isUnavailable, isWriteConflict, translateError } from '../src/mongo-errors.js';
@@ -134,10 +134,10 @@ t.test('an unreachable server answers StoreUnavailable within the time bound', a
       store.applyBalanceChange({
         kind: 'credit',
         walletId: randomUUID(),
-        amount: 5,
+        amount: minor(5),
         metadata: {},
         transactionId: randomUUID(),
-        maxBalance: Number.MAX_SAFE_INTEGER,
+        maxBalance: minor(Number.MAX_SAFE_INTEGER),
         userId: 'u',
         requestId: 'r',
         ip: '127.0.0.1',

@@ -1,100 +1,109 @@
 import type pg from 'pg';
+import { VersionConflict, type BalanceCommand, type WriteOutcome } from '@wallet/ledger';
 import {
+  actionOf,
+  auditEventFor,
+  balanceEventType,
   isRemembered,
   judgeBalanceChange,
-  refusalBody,
-  VersionConflict,
-  type BalanceCommand,
-  type WriteOutcome,
-} from '@wallet/ledger';
+  refusalReply,
+} from '@wallet/ledger/store-kit';
 import { idempotencyFromRow, walletFromRow } from './mapping.js';
-import { isoSql, walletJsonSql } from './sql-util.js';
+import { param, prepare, sql } from './named-sql.js';
+import { ISO_FORMAT, walletJsonSql } from './sql-util.js';
+import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 import { recordRefusal } from './refusal.js';
 
 /**
  * A credit or debit in ONE guarded statement (one round trip, its own implicit transaction):
  * the wallet UPDATE compares the invariant itself (`balance + delta` within [0, max], and the
- * client's expected version when given), bumps `version`, and the same statement writes the
- * ledger entry (seq = new version, balanceBefore/After), the outbox event, the audit event
- * and the idempotency record with the reply body. Hot wallets then queue on the row lock
- * instead of losing compare-and-swap races. A concurrent request with the same key fails on
- * the idempotency primary key and rolls back whole; the caller then reads the stored record.
+ * client's expected version when given), bumps `version` — this UPDATE is where the balance
+ * changes — and the same statement writes the ledger entry (seq = new version), the outbox
+ * event, the audit event and the idempotency record with the reply body. Hot wallets then
+ * queue on the row lock instead of losing compare-and-swap races. A concurrent request with
+ * the same key fails on the idempotency primary key and rolls back whole; the caller then
+ * reads the stored record. The reply body and the outbox payload are built here in SQL for
+ * speed; the contract's shape cases check them against balanceReply and outboxEventFor.
  */
-const BALANCE_CHANGE_SQL = `
+const NOW_ISO = sql`to_char(${param('now')}::timestamptz AT TIME ZONE 'UTC', ${ISO_FORMAT})`;
+
+const BALANCE_CHANGE = prepare(
+  'wallet-balance-change',
+  sql`
 WITH prior AS (
-  SELECT * FROM idempotency_keys WHERE $11::text IS NOT NULL AND user_id = $2 AND key = $11
+  SELECT * FROM idempotency_keys
+   WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('userId')} AND key = ${param('recordKey')}
 ), w AS (
   UPDATE wallets
-     SET balance = balance + $3::bigint, version = version + 1, updated_at = $10
-   WHERE id = $1 AND user_id = $2
-     AND balance + $3::bigint >= held_balance AND balance + $3::bigint <= $5::bigint
-     AND ($4::bigint IS NULL OR version = $4::bigint)
+     SET balance = balance + ${param('delta')}::bigint, version = version + 1, updated_at = ${param('now')}
+   WHERE id = ${param('walletId')} AND user_id = ${param('userId')}
+     AND balance + ${param('delta')}::bigint >= held_balance
+     AND balance + ${param('delta')}::bigint <= ${param('maxBalance')}::bigint
+     AND (${param('expectedVersion')}::bigint IS NULL OR version = ${param('expectedVersion')}::bigint)
      AND NOT EXISTS (SELECT 1 FROM prior)
   RETURNING id, user_id, currency, balance, held_balance, version, created_at, updated_at,
-            balance - $3::bigint AS balance_before
+            balance - ${param('delta')}::bigint AS balance_before
 ), body AS (
   SELECT json_build_object('data', json_build_object(
-           'transactionId', $6::uuid,
+           'transactionId', ${param('entryId')}::uuid,
            'wallet', ${walletJsonSql('w')},
            'transaction', json_build_object(
-             'id', $6::uuid, 'walletId', w.id, 'type', $7::text, 'amount', $8::bigint,
-             'balanceBefore', w.balance_before, 'balanceAfter', w.balance, 'status', 'completed',
-             'reversedAmount', 0, 'metadata', $9::json, 'createdAt', ${isoSql('$10::timestamptz')}))) AS body,
+             'id', ${param('entryId')}::uuid, 'walletId', w.id, 'type', ${param('kind')}::text,
+             'amount', ${param('amount')}::bigint, 'balanceBefore', w.balance_before, 'balanceAfter', w.balance,
+             'status', 'completed', 'reversedAmount', 0, 'metadata', ${param('metadata')}::json,
+             'createdAt', ${NOW_ISO}))) AS body,
          w.*
     FROM w
 ), entry AS (
   INSERT INTO ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, metadata, created_at)
-  SELECT $6, w.id, w.version, $7, $8, w.balance_before, w.balance, $9, $10 FROM w
+  SELECT ${param('entryId')}, w.id, w.version, ${param('kind')}, ${param('amount')}, w.balance_before, w.balance,
+         ${param('metadata')}, ${param('now')}
+    FROM w
 ), outbox_event AS (
   INSERT INTO outbox (id, type, payload, created_at)
-  SELECT $6, $18, json_build_object('id', $6::uuid, 'type', $18::text, 'userId', w.user_id, 'walletId', w.id,
-           'transactionId', $6::uuid, 'currency', w.currency, 'amount', $8::bigint, 'balanceAfter', w.balance,
-           'occurredAt', ${isoSql('$10::timestamptz')}), $10
+  SELECT ${param('entryId')}, ${param('eventType')},
+         json_build_object('id', ${param('entryId')}::uuid, 'type', ${param('eventType')}::text, 'userId', w.user_id,
+           'walletId', w.id, 'transactionId', ${param('entryId')}::uuid, 'currency', w.currency,
+           'amount', ${param('amount')}::bigint, 'balanceAfter', w.balance, 'occurredAt', ${NOW_ISO}),
+         ${param('now')}
     FROM w
-), idem AS (
-  INSERT INTO idempotency_keys (user_id, key, operation, fingerprint, status_code, body, request_id, created_at, expires_at)
-  SELECT $2, $11, $13, $12, 200, body.body, $14, $10, $15 FROM body WHERE $11::text IS NOT NULL
-), audit AS (
-  INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
-  SELECT $17, $2, $16, $13, $1, $8, 'ok', $14, $10 FROM w
+), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '200', body: '(SELECT body FROM body)' })}
+), audit AS (${insertAudit('EXISTS (SELECT 1 FROM w)')}
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior,
        (SELECT body FROM body) AS body,
        (SELECT row_to_json(c) FROM (SELECT id, user_id, currency, balance, held_balance, version, created_at,
-                                      updated_at FROM wallets WHERE id = $1) c) AS current`;
+                                      updated_at FROM wallets WHERE id = ${param('walletId')}) c) AS current`,
+);
 
 export async function applyBalanceChange(
   pool: pg.Pool,
   command: BalanceCommand,
   auditId: string,
 ): Promise<WriteOutcome> {
-  const delta = command.kind === 'credit' ? command.amount : -command.amount;
-  const operation = `wallet.${command.kind}` as const;
-  const eventType = command.kind === 'credit' ? 'wallet.credited' : 'wallet.debited';
-  const { rows } = await pool.query({
-    name: 'wallet-balance-change',
-    text: BALANCE_CHANGE_SQL,
-    values: [
-      command.walletId,
-      command.userId,
-      delta,
-      command.expectedVersion ?? null,
-      command.maxBalance,
-      command.transactionId,
-      command.kind,
-      command.amount,
-      JSON.stringify(command.metadata),
-      command.now,
-      command.idempotency?.key ?? null,
-      command.idempotency?.fingerprint ?? null,
-      operation,
-      command.requestId,
-      command.idempotency?.expiresAt ?? command.now,
-      command.ip,
-      auditId,
-      eventType,
-    ],
+  const operation = actionOf(command);
+  const audit = auditEventFor(command, operation, 'ok', {
+    id: auditId,
+    walletId: command.walletId,
+    amount: command.amount,
   });
+  const { rows } = await pool.query(
+    BALANCE_CHANGE.query({
+      walletId: command.walletId,
+      userId: command.userId,
+      delta: command.kind === 'credit' ? command.amount : -command.amount,
+      expectedVersion: command.expectedVersion ?? null,
+      maxBalance: command.maxBalance,
+      entryId: command.transactionId,
+      kind: command.kind,
+      amount: command.amount,
+      metadata: JSON.stringify(command.metadata),
+      now: command.now,
+      eventType: balanceEventType(command.kind),
+      ...recordParams(command, operation, null),
+      ...auditParams(audit),
+    }),
+  );
   const row = rows[0] as {
     prior: Record<string, unknown> | null;
     body: (WriteOutcome & object) | null;
@@ -117,10 +126,8 @@ export async function applyBalanceChange(
     throw new VersionConflict('wallet changed during the guarded update');
   }
   if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
-  const refusal = refusalBody(verdict.code, verdict.detail);
-  return recordRefusal(pool, command, operation, refusal, {
-    id: auditId,
-    walletId: command.walletId,
-    amount: command.amount,
+  return recordRefusal(pool, command, operation, refusalReply(verdict.code, verdict.detail), {
+    ...audit,
+    outcome: verdict.code,
   });
 }

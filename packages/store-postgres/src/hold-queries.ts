@@ -1,83 +1,115 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ExpireHoldsCommand, Hold, HoldStatus, StoredHold } from '@wallet/ledger';
-import { holdFromRow } from './mapping.js';
-import { holdJsonSql, isoSql } from './sql-util.js';
+import { auditEventFor, holdEventFor, releaseOf } from '@wallet/ledger/store-kit';
+import { holdFromRow, walletFromRow } from './mapping.js';
+import { param, prepare, sql, type Fragment } from './named-sql.js';
+import { rollbackWith, withTransaction } from './transaction.js';
+import { writeChanges, type Changes } from './write-changes.js';
 
-const HOLD_COLUMNS = 'h.*, w.user_id';
+const GET_HOLD = prepare(
+  'hold-get',
+  sql`SELECT h.*, w.user_id FROM holds h JOIN wallets w ON w.id = h.wallet_id WHERE h.id = ${param('holdId')}`,
+);
 
 export async function getHold(pool: pg.Pool, holdId: string): Promise<StoredHold | null> {
-  const { rows } = await pool.query({
-    name: 'hold-get',
-    text: `SELECT ${HOLD_COLUMNS} FROM holds h JOIN wallets w ON w.id = h.wallet_id WHERE h.id = $1`,
-    values: [holdId],
-  });
+  const { rows } = await pool.query(GET_HOLD.query({ holdId }));
   return rows[0] ? holdFromRow(rows[0]) : null;
 }
 
+type PageParam = 'walletId' | 'limit' | 'status' | 'beforeSeq';
+
+const page = (name: string, filter: Fragment<PageParam>) =>
+  prepare<PageParam>(
+    name,
+    sql<PageParam>`SELECT h.*, w.user_id FROM holds h JOIN wallets w ON w.id = h.wallet_id
+         WHERE h.wallet_id = ${param('walletId')} ${filter} ORDER BY h.seq DESC LIMIT ${param('limit')}`,
+  );
+const STATUS = sql<PageParam>`AND h.status = ${param('status')}`;
+const BEFORE = sql<PageParam>`AND h.seq < ${param('beforeSeq')}`;
+
 /**
  * Newest first on the per-wallet seq. One named statement per filter shape, not one with
- * "$2 IS NULL OR": a cached generic plan must still use the (wallet_id, [status,] seq) index.
+ * "status IS NULL OR": a cached generic plan must still use the (wallet_id, [status,] seq) index.
  */
+const PAGES = {
+  all: page('holds-page-all', sql``),
+  allBefore: page('holds-page-all-before', BEFORE),
+  status: page('holds-page-status', STATUS),
+  statusBefore: page('holds-page-status-before', sql<PageParam>`${STATUS} ${BEFORE}`),
+};
+
 export async function listHolds(
   pool: pg.Pool,
   walletId: string,
-  page: { status?: HoldStatus; limit: number; beforeSeq?: number },
+  query: { status?: HoldStatus; limit: number; beforeSeq?: number },
 ): Promise<StoredHold[]> {
-  const conditions = ['h.wallet_id = $1'];
-  const values: unknown[] = [walletId, page.limit];
-  if (page.status !== undefined) {
-    values.push(page.status);
-    conditions.push(`h.status = $${values.length}`);
-  }
-  if (page.beforeSeq !== undefined) {
-    values.push(page.beforeSeq);
-    conditions.push(`h.seq < $${values.length}`);
-  }
-  const { rows } = await pool.query({
-    name: `holds-page-${page.status === undefined ? 'all' : 'status'}-${page.beforeSeq === undefined ? 'first' : 'next'}`,
-    text: `SELECT ${HOLD_COLUMNS} FROM holds h JOIN wallets w ON w.id = h.wallet_id
-            WHERE ${conditions.join(' AND ')} ORDER BY h.seq DESC LIMIT $2`,
-    values,
-  });
+  const filtered = query.status !== undefined;
+  const paged = query.beforeSeq !== undefined;
+  const statement = filtered ? (paged ? PAGES.statusBefore : PAGES.status) : paged ? PAGES.allBefore : PAGES.all;
+  const { rows } = await pool.query(
+    statement.query({ walletId, limit: query.limit, status: query.status, beforeSeq: query.beforeSeq }),
+  );
   return rows.map(holdFromRow);
 }
 
 /**
- * One sweep batch in ONE statement: active holds past expiresAt by the database's clock,
- * taken FOR UPDATE SKIP LOCKED (a concurrent sweeper, capture or void holding one is passed
- * over, and its condition is re-checked on the latest row), marked expired, their wallets
- * released in id order, one hold.expired event and one audit row each.
+ * The first statement of a sweep batch: active holds past expiresAt by the database's clock,
+ * taken FOR UPDATE SKIP LOCKED (a hold a capture, void or other sweeper holds is passed over;
+ * one it already settled no longer matches), then their wallets in id order.
  */
-const EXPIRE_SQL = `
+const LOCK_DUE = prepare(
+  'holds-lock-due',
+  sql`
 WITH due AS (
-  SELECT id FROM holds WHERE status = 'active' AND expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
-), h AS (
-  UPDATE holds SET status = 'expired', updated_at = $2 FROM due WHERE holds.id = due.id AND holds.status = 'active'
-  RETURNING holds.*
+  SELECT * FROM holds WHERE status = 'active' AND expires_at <= clock_timestamp()
+   ORDER BY expires_at LIMIT ${param('limit')} FOR UPDATE SKIP LOCKED
 ), locked AS (
-  SELECT id FROM wallets WHERE id IN (SELECT wallet_id FROM h) ORDER BY id FOR UPDATE
-), w AS (
-  UPDATE wallets SET held_balance = held_balance - s.total, updated_at = $2
-    FROM (SELECT wallet_id, sum(amount) AS total FROM h GROUP BY wallet_id) s
-   WHERE wallets.id = s.wallet_id AND (SELECT count(*) FROM locked) > 0
-  RETURNING wallets.*
-), events AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT e.event_id, 'hold.expired', json_build_object('id', e.event_id, 'type', 'hold.expired', 'userId', w.user_id,
-           'walletId', w.id, 'holdId', e.id, 'currency', w.currency, 'amount', e.amount, 'balanceAfter', w.balance,
-           'occurredAt', ${isoSql('$2::timestamptz')}), $2
-    FROM (SELECT h.*, gen_random_uuid() AS event_id FROM h) e JOIN w ON w.id = e.wallet_id
-), audit AS (
-  INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
-  SELECT gen_random_uuid(), 'system', '-', 'hold.expire', h.wallet_id, h.amount, 'ok', $3, $2 FROM h
+  SELECT * FROM wallets WHERE id = ANY(ARRAY(SELECT wallet_id FROM due)) ORDER BY id FOR UPDATE
 )
-SELECT COALESCE((SELECT json_agg(${holdJsonSql('h')}) FROM h), '[]'::json) AS released`;
+SELECT (SELECT json_agg(row_to_json(due)) FROM due) AS holds, (SELECT json_agg(row_to_json(locked)) FROM locked) AS wallets`,
+);
 
+const revive = (row: Record<string, unknown>) => ({
+  ...row,
+  created_at: new Date(row.created_at as string),
+  updated_at: new Date(row.updated_at as string),
+  ...(row.expires_at === undefined ? {} : { expires_at: new Date(row.expires_at as string) }),
+});
+
+/**
+ * One sweep batch: one transaction (BEGIN, lock, write, COMMIT). Each due hold is released
+ * by the ledger's rule (releaseOf) with its hold.expired event and an audit row (actor
+ * "system"); a wallet with several due holds releases them one after the other.
+ */
 export async function expireHolds(pool: pg.Pool, command: ExpireHoldsCommand): Promise<Hold[]> {
-  const { rows } = await pool.query({
-    name: 'holds-expire',
-    text: EXPIRE_SQL,
-    values: [command.limit, command.now, command.requestId],
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query(LOCK_DUE.query({ limit: command.limit }));
+    const row = rows[0] as {
+      holds: Array<Record<string, unknown>> | null;
+      wallets: Array<Record<string, unknown>> | null;
+    };
+    const current = new Map((row.wallets ?? []).map((wallet) => [wallet.id as string, walletFromRow(revive(wallet))]));
+    const due: StoredHold[] = (row.holds ?? []).map((hold) =>
+      holdFromRow({ ...revive(hold), user_id: current.get(hold.wallet_id as string)!.userId }),
+    );
+    if (due.length === 0) return rollbackWith<Hold[]>([]);
+    const first = new Map(current);
+    const context = { userId: 'system', requestId: command.requestId, ip: '-', now: command.now };
+    const released: Hold[] = [];
+    const changes: Changes = { holds: [], wallets: [], reversed: [], entries: [], events: [], audits: [] };
+    for (const hold of due) {
+      const result = releaseOf(hold, current.get(hold.walletId)!, 'expired', command);
+      current.set(hold.walletId, result.wallet.after);
+      released.push(result.hold);
+      changes.holds.push(result.hold);
+      changes.events.push(holdEventFor('hold.expired', randomUUID(), result.hold, result.wallet.after, command.now));
+      changes.audits.push(
+        auditEventFor(context, 'hold.expire', 'ok', { id: randomUUID(), walletId: hold.walletId, amount: hold.amount }),
+      );
+    }
+    changes.wallets = [...current.entries()].map(([id, after]) => ({ before: first.get(id)!, after }));
+    await writeChanges(client, context, 'hold.expire', null, changes);
+    return released;
   });
-  return (rows[0] as { released: Hold[] }).released;
 }

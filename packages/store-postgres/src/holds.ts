@@ -1,88 +1,90 @@
 import type pg from 'pg';
 import {
+  VersionConflict,
+  type AuditEvent,
+  type CaptureHoldCommand,
+  type CreateHoldCommand,
+  type IdempotencyRecord,
+  type Operation,
+  type StoredHold,
+  type VoidHoldCommand,
+  type Wallet,
+  type WriteContext,
+  type WriteOutcome,
+} from '@wallet/ledger';
+import {
+  auditEventFor,
+  captureOf,
+  captureReply,
+  holdEventFor,
+  holdVoidedReply,
   isRemembered,
   judgeCapture,
   judgeCreateHold,
   judgeVoid,
-  refusalBody,
-  VersionConflict,
-  type CaptureHoldCommand,
-  type CreateHoldCommand,
-  type Operation,
-  type StoredHold,
+  outboxEventFor,
+  refusalReply,
+  releaseOf,
   type Verdict,
-  type VoidHoldCommand,
-  type WriteContext,
-  type WriteOutcome,
-} from '@wallet/ledger';
+} from '@wallet/ledger/store-kit';
 import { holdFromRow, idempotencyFromRow, walletFromRow } from './mapping.js';
-import { entryJsonSql, holdJsonSql, isoSql, walletJsonSql } from './sql-util.js';
+import { param, prepare, sql } from './named-sql.js';
 import { recordRefusal } from './refusal.js';
+import { ISO_FORMAT, holdJsonSql, walletJsonSql } from './sql-util.js';
+import { rollbackWith, withTransaction } from './transaction.js';
+import { writeChanges } from './write-changes.js';
+import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 
 type Row = Record<string, unknown>;
 
+const NOW_ISO = sql`to_char(${param('now')}::timestamptz AT TIME ZONE 'UTC', ${ISO_FORMAT})`;
+
 /** The key's earlier record, read first in every statement: a replay changes nothing. */
-const PRIOR_SQL = `SELECT * FROM idempotency_keys WHERE $2::text IS NOT NULL AND user_id = $1 AND key = $2`;
-
-/** Inserts the record of a stored outcome (when a key was sent); `$1` user, `$2` key, `$3..$6` its fields. */
-const IDEM_SQL = (status: number) => `
-  INSERT INTO idempotency_keys (user_id, key, operation, fingerprint, status_code, body, request_id, created_at, expires_at)
-  SELECT $1, $2, $3, $4, ${status}, body.body, $5, $6, $7 FROM body WHERE $2::text IS NOT NULL`;
-
-/** Audit row of a stored success; `$8` id, `$9` ip. */
-const AUDIT_SQL = (walletColumn: string, amountColumn: string, from: string) => `
-  INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
-  SELECT $8, $1, $9, $3, ${walletColumn}, ${amountColumn}, 'ok', $5, $6 FROM ${from}`;
-
-/** The hold as the statement's snapshot saw it, with its owner and whether the database clock has passed expiresAt. */
-const CURRENT_HOLD_SQL = `(SELECT json_build_object('hold', row_to_json(x), 'userId', o.user_id, 'expired', x.expires_at <= now())
-     FROM holds x JOIN wallets o ON o.id = x.wallet_id WHERE x.id = $10) AS current_hold`;
+const PRIOR = sql`SELECT * FROM idempotency_keys
+   WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('userId')} AND key = ${param('recordKey')}`;
+const PRIOR_ROW = sql`SELECT row_to_json(k) FROM (${PRIOR}) k`;
 
 /**
- * A hold in ONE statement: the wallet UPDATE reserves the amount only while the available
- * balance covers it (and the CHECK keeps 0 <= held_balance <= balance whatever happens),
- * numbers the hold per wallet, and the same statement inserts the hold (expiresAt on the
- * database's clock), the hold.created event, the record and the audit row.
+ * A hold in ONE statement (one round trip, like a credit): the wallet UPDATE reserves the
+ * amount only while the available balance covers it (and the CHECK keeps 0 <= held_balance <=
+ * balance whatever happens), numbers the hold per wallet, and the same statement inserts the
+ * hold (expiresAt on the database's clock), the hold.created event, the record and the audit.
  */
-const CREATE_HOLD_SQL = `
-WITH prior AS (${PRIOR_SQL}), w AS (
-  UPDATE wallets SET held_balance = held_balance + $11::bigint, hold_count = hold_count + 1, updated_at = $6
-   WHERE id = $10 AND user_id = $1 AND balance - held_balance >= $11::bigint AND NOT EXISTS (SELECT 1 FROM prior)
+const CREATE_HOLD = prepare(
+  'hold-create',
+  sql`
+WITH prior AS (${PRIOR}), w AS (
+  UPDATE wallets SET held_balance = held_balance + ${param('amount')}::bigint, hold_count = hold_count + 1,
+         updated_at = ${param('now')}
+   WHERE id = ${param('walletId')} AND user_id = ${param('userId')}
+     AND balance - held_balance >= ${param('amount')}::bigint AND NOT EXISTS (SELECT 1 FROM prior)
   RETURNING *
 ), h AS (
   INSERT INTO holds (id, wallet_id, seq, amount, captured_amount, status, expires_at, metadata, created_at, updated_at)
-  SELECT $12, w.id, w.hold_count, $11, 0, 'active',
-         date_trunc('milliseconds', now() + make_interval(secs => $13::double precision)), $14, $6, $6 FROM w
+  SELECT ${param('holdId')}, w.id, w.hold_count, ${param('amount')}, 0, 'active',
+         date_trunc('milliseconds', now() + make_interval(secs => ${param('ttlSeconds')}::double precision)),
+         ${param('metadata')}, ${param('now')}, ${param('now')}
+    FROM w
   RETURNING *
 ), body AS (
-  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')})) AS body
+  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')}))
+         AS body
     FROM w, h
 ), outbox_event AS (
   INSERT INTO outbox (id, type, payload, created_at)
-  SELECT $15, 'hold.created', json_build_object('id', $15::uuid, 'type', 'hold.created', 'userId', w.user_id,
+  SELECT ${param('eventId')}, 'hold.created',
+         json_build_object('id', ${param('eventId')}::uuid, 'type', 'hold.created', 'userId', w.user_id,
            'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
-           'occurredAt', ${isoSql('$6::timestamptz')}), $6
+           'occurredAt', ${NOW_ISO}), ${param('now')}
     FROM w, h
-), idem AS (${IDEM_SQL(201)}), audit AS (${AUDIT_SQL('w.id', 'h.amount', 'w, h')})
+), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '201', body: '(SELECT body FROM body)' })}
+), audit AS (${insertAudit('EXISTS (SELECT 1 FROM h)')}
+)
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body,
-       (SELECT row_to_json(c) FROM wallets c WHERE c.id = $10) AS current`;
+       (SELECT row_to_json(c) FROM wallets c WHERE c.id = ${param('walletId')}) AS current`,
+);
 
-/** `$1..$9` as in contextValues, then the operation's own values from `$10`. */
-function contextValues(context: WriteContext, operation: Operation, auditId: string): unknown[] {
-  return [
-    context.userId,
-    context.idempotency?.key ?? null,
-    operation,
-    context.idempotency?.fingerprint ?? null,
-    context.requestId,
-    context.now,
-    context.idempotency?.expiresAt ?? context.now,
-    auditId,
-    context.ip,
-  ];
-}
-
-const jsonRow = (row: Row): Row => ({
+const revive = (row: Row): Row => ({
   ...row,
   created_at: new Date(row.created_at as string),
   updated_at: new Date(row.updated_at as string),
@@ -95,184 +97,171 @@ async function explain(
   context: WriteContext,
   operation: Operation,
   verdict: Verdict,
-  audit: { id: string; walletId: string | null; amount: number | null },
+  audit: AuditEvent,
 ): Promise<WriteOutcome> {
   // The snapshot allowed it but the rows had moved on under the lock: a lost race, retry.
   if (verdict.ok) throw new VersionConflict(`${operation}: rows changed during the guarded statement`);
   if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
-  return recordRefusal(pool, context, operation, refusalBody(verdict.code, verdict.detail), audit);
+  return recordRefusal(pool, context, operation, refusalReply(verdict.code, verdict.detail), {
+    ...audit,
+    outcome: verdict.code,
+  });
 }
 
 export async function createHold(pool: pg.Pool, command: CreateHoldCommand, auditId: string): Promise<WriteOutcome> {
-  const { rows } = await pool.query({
-    name: 'hold-create',
-    text: CREATE_HOLD_SQL,
-    values: [
-      ...contextValues(command, 'hold.create', auditId),
-      command.walletId,
-      command.amount,
-      command.holdId,
-      command.ttlSeconds,
-      JSON.stringify(command.metadata),
-      command.eventId,
-    ],
-  });
-  const row = rows[0] as { prior: Row | null; body: object | null; current: Row | null };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 201, body: row.body as never };
-  const wallet = row.current ? walletFromRow(jsonRow(row.current)) : null;
-  return explain(pool, command, 'hold.create', judgeCreateHold(wallet, command), {
+  const audit = auditEventFor(command, 'hold.create', 'ok', {
     id: auditId,
     walletId: command.walletId,
     amount: command.amount,
   });
+  const { rows } = await pool.query(
+    CREATE_HOLD.query({
+      userId: command.userId,
+      walletId: command.walletId,
+      amount: command.amount,
+      holdId: command.holdId,
+      ttlSeconds: command.ttlSeconds,
+      metadata: JSON.stringify(command.metadata),
+      eventId: command.eventId,
+      now: command.now,
+      ...recordParams(command, 'hold.create', null),
+      ...auditParams(audit),
+    }),
+  );
+  const row = rows[0] as { prior: Row | null; body: object | null; current: Row | null };
+  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
+  if (row.body) return { kind: 'stored', statusCode: 201, body: row.body as never };
+  const wallet = row.current ? walletFromRow(revive(row.current)) : null;
+  return explain(pool, command, 'hold.create', judgeCreateHold(wallet, command), audit);
 }
 
 /**
- * A capture in ONE statement. The hold UPDATE is the guard: it matches only an active hold of
- * the caller's wallet whose expiresAt is still ahead of the database's clock, with a fitting
- * amount and destination, so of any number of concurrent captures, voids and sweeps exactly
- * one changes the row. Then both wallets are locked in id order (as transfers lock them) and
- * changed without further conditions: the debit of the captured part and the release of the
- * whole hold keep 0 <= held <= balance by construction, the credit is checked by the snapshot
- * and backed by the balance CHECK.
+ * The first statement of a capture or void: locks the hold (with whether the database's clock
+ * has reached its expiresAt) and the wallets it touches, and reads the key's record. FOR UPDATE
+ * returns the latest committed rows, and holds them until this transaction ends, so of
+ * concurrent captures, voids and sweeps of one hold exactly one sees it active. The wallets are
+ * named by an array (`= ANY(ARRAY(...))`, computed once), not a join: a row that a concurrent
+ * write changed is re-checked against its new version, and a join's re-check can drop it.
  */
-const CAPTURE_SQL = `
-WITH prior AS (${PRIOR_SQL}), h AS (
-  UPDATE holds SET status = 'captured', captured_amount = COALESCE($11::bigint, holds.amount), updated_at = $6,
-         metadata = CASE WHEN $13::text = '{}' THEN holds.metadata ELSE $13::json END
-    FROM wallets o
-   WHERE holds.id = $10 AND holds.status = 'active' AND holds.expires_at > now() AND o.id = holds.wallet_id
-     AND o.user_id = $1 AND COALESCE($11::bigint, holds.amount) <= holds.amount AND NOT EXISTS (SELECT 1 FROM prior)
-     AND ($12::uuid IS NULL OR EXISTS (SELECT 1 FROM wallets d WHERE d.id = $12::uuid AND d.id <> o.id
-          AND d.currency = o.currency AND d.balance + COALESCE($11::bigint, holds.amount) <= $16::bigint))
-  RETURNING holds.*
+const LOCK_HOLD = prepare(
+  'hold-lock',
+  sql`
+WITH hold AS (
+  SELECT h.*, clock_timestamp() >= h.expires_at AS expired FROM holds h WHERE h.id = ${param('holdId')} FOR UPDATE
 ), locked AS (
-  SELECT id FROM wallets WHERE id IN (SELECT wallet_id FROM h UNION ALL SELECT $12::uuid FROM h WHERE $12::uuid IS NOT NULL)
+  SELECT * FROM wallets
+   WHERE id = ANY(ARRAY(SELECT wallet_id FROM holds WHERE id = ${param('holdId')}
+                        UNION ALL SELECT ${param('toWalletId')}::uuid WHERE ${param('toWalletId')}::uuid IS NOT NULL))
    ORDER BY id FOR UPDATE
-), w AS (
-  UPDATE wallets SET balance = balance - h.captured_amount, held_balance = held_balance - h.amount,
-         version = version + 1, updated_at = $6
-    FROM h WHERE wallets.id = h.wallet_id AND (SELECT count(*) FROM locked) > 0
-  RETURNING wallets.*, wallets.balance + h.captured_amount AS balance_before
-), d AS (
-  UPDATE wallets SET balance = balance + h.captured_amount, version = version + 1, updated_at = $6
-    FROM h WHERE wallets.id = $12::uuid AND (SELECT count(*) FROM locked) > 0
-  RETURNING wallets.*, wallets.balance - h.captured_amount AS balance_before
-), entries AS (
-  INSERT INTO ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, hold_id, metadata, created_at)
-  SELECT $14::uuid, w.id, w.version, 'capture', h.captured_amount, w.balance_before, w.balance, h.id, h.metadata, $6::timestamptz
-    FROM w, h
-  UNION ALL
-  SELECT $15::uuid, d.id, d.version, 'capture_in', h.captured_amount, d.balance_before, d.balance, h.id, h.metadata, $6::timestamptz
-    FROM d, h
-  RETURNING *
-), body AS (
-  SELECT json_build_object('data', CASE WHEN ci.id IS NULL
-           THEN json_build_object('hold', ${holdJsonSql('h')}, 'transaction', ${entryJsonSql('c')},
-                                  'wallet', ${walletJsonSql('w')})
-           ELSE json_build_object('hold', ${holdJsonSql('h')}, 'transaction', ${entryJsonSql('c')},
-                                  'wallet', ${walletJsonSql('w')}, 'credit', ${entryJsonSql('ci')}) END) AS body
-    FROM h, w, entries c LEFT JOIN entries ci ON ci.type = 'capture_in' WHERE c.type = 'capture'
-), events AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT e.id, 'hold.captured', json_build_object('id', e.id, 'type', 'hold.captured', 'userId', x.user_id,
-           'walletId', e.wallet_id, 'transactionId', e.id, 'holdId', e.hold_id,
-           'direction', CASE WHEN e.type = 'capture_in' THEN 'in' ELSE 'out' END, 'currency', x.currency,
-           'amount', e.amount, 'balanceAfter', e.balance_after, 'occurredAt', ${isoSql('$6::timestamptz')}), $6
-    FROM entries e JOIN (SELECT * FROM w UNION ALL SELECT * FROM d) x ON x.id = e.wallet_id
-), idem AS (${IDEM_SQL(200)}), audit AS (${AUDIT_SQL('h.wallet_id', 'h.captured_amount', 'h')})
-SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body, ${CURRENT_HOLD_SQL},
-       (SELECT row_to_json(t) FROM wallets t WHERE t.id = (SELECT wallet_id FROM holds WHERE id = $10)) AS source,
-       (SELECT row_to_json(t) FROM wallets t WHERE t.id = $12::uuid) AS destination`;
+)
+SELECT (SELECT row_to_json(hold) FROM hold) AS hold, (SELECT json_agg(row_to_json(locked)) FROM locked) AS wallets,
+       (${PRIOR_ROW}) AS prior`,
+);
 
-interface HoldSnapshot {
-  hold: Row;
-  userId: string;
+interface Locked {
+  prior: IdempotencyRecord | null;
+  hold: StoredHold | null;
   expired: boolean;
+  wallets: Wallet[];
 }
 
-function snapshotHold(current: HoldSnapshot | null): StoredHold | null {
-  return current ? holdFromRow({ ...jsonRow(current.hold), user_id: current.userId }) : null;
-}
-
-export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, auditId: string): Promise<WriteOutcome> {
-  const { rows } = await pool.query({
-    name: 'hold-capture',
-    text: CAPTURE_SQL,
-    values: [
-      ...contextValues(command, 'hold.capture', auditId),
-      command.holdId,
-      command.amount ?? null,
-      command.toWalletId ?? null,
-      JSON.stringify(command.metadata),
-      command.transactionId,
-      command.creditId,
-      command.maxBalance,
-    ],
-  });
-  const row = rows[0] as {
-    prior: Row | null;
-    body: object | null;
-    current_hold: HoldSnapshot | null;
-    source: Row | null;
-    destination: Row | null;
+async function lockHold(client: pg.PoolClient, context: WriteContext, holdId: string, toWalletId?: string) {
+  const { rows } = await client.query(
+    LOCK_HOLD.query({
+      holdId,
+      toWalletId: toWalletId ?? null,
+      userId: context.userId,
+      recordKey: context.idempotency?.key ?? null,
+    }),
+  );
+  const row = rows[0] as { hold: (Row & { expired: boolean }) | null; wallets: Row[] | null; prior: Row | null };
+  const wallets = (row.wallets ?? []).map((wallet) => walletFromRow(revive(wallet)));
+  const owner = row.hold ? wallets.find((wallet) => wallet.id === row.hold!.wallet_id) : undefined;
+  const locked: Locked = {
+    prior: row.prior ? idempotencyFromRow(row.prior) : null,
+    hold: row.hold && owner ? holdFromRow({ ...revive(row.hold), user_id: owner.userId }) : null,
+    expired: row.hold?.expired ?? false,
+    wallets,
   };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
-  const hold = snapshotHold(row.current_hold);
-  const source = row.source ? walletFromRow(jsonRow(row.source)) : null;
-  const destination = row.destination ? walletFromRow(jsonRow(row.destination)) : null;
-  const verdict = judgeCapture(hold, row.current_hold?.expired ?? false, source, destination, command);
-  return explain(pool, command, 'hold.capture', verdict, {
-    id: auditId,
-    walletId: hold?.walletId ?? null,
-    amount: command.amount ?? null,
+  return locked;
+}
+
+/** A refusal inside the locked transaction: stored with the key when remembered, else nothing is kept. */
+async function refuse(
+  client: pg.PoolClient,
+  context: WriteContext,
+  operation: Operation,
+  verdict: Verdict & { ok: false },
+  audit: AuditEvent,
+) {
+  if (!isRemembered(verdict.code)) {
+    return rollbackWith<WriteOutcome>({ kind: 'refused', code: verdict.code, detail: verdict.detail });
+  }
+  return recordRefusal(client, context, operation, refusalReply(verdict.code, verdict.detail), {
+    ...audit,
+    outcome: verdict.code,
   });
 }
 
-/** A void in ONE statement: the same hold guard as a capture, then the release of its amount. */
-const VOID_SQL = `
-WITH prior AS (${PRIOR_SQL}), h AS (
-  UPDATE holds SET status = 'voided', updated_at = $6,
-         metadata = CASE WHEN $11::text = '{}' THEN holds.metadata ELSE $11::json END
-    FROM wallets o
-   WHERE holds.id = $10 AND holds.status = 'active' AND holds.expires_at > now() AND o.id = holds.wallet_id
-     AND o.user_id = $1 AND NOT EXISTS (SELECT 1 FROM prior)
-  RETURNING holds.*
-), w AS (
-  UPDATE wallets SET held_balance = held_balance - h.amount, updated_at = $6 FROM h WHERE wallets.id = h.wallet_id
-  RETURNING wallets.*
-), body AS (
-  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')})) AS body
-    FROM h, w
-), outbox_event AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT $12, 'hold.voided', json_build_object('id', $12::uuid, 'type', 'hold.voided', 'userId', w.user_id,
-           'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
-           'occurredAt', ${isoSql('$6::timestamptz')}), $6
-    FROM h, w
-), idem AS (${IDEM_SQL(200)}), audit AS (${AUDIT_SQL('h.wallet_id', 'h.amount', 'h')})
-SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body, ${CURRENT_HOLD_SQL}`;
-
-export async function voidHold(pool: pg.Pool, command: VoidHoldCommand, auditId: string): Promise<WriteOutcome> {
-  const { rows } = await pool.query({
-    name: 'hold-void',
-    text: VOID_SQL,
-    values: [
-      ...contextValues(command, 'hold.void', auditId),
-      command.holdId,
-      JSON.stringify(command.metadata),
-      command.eventId,
-    ],
+/**
+ * A capture: one transaction of four round trips (BEGIN, lock, write, COMMIT), like a transfer.
+ * The locked rows are judged by the shared rules; the new hold, wallets, entries, events and
+ * reply are computed by the ledger (captureOf, captureReply) and written in one statement.
+ */
+export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, auditId: string): Promise<WriteOutcome> {
+  return withTransaction(pool, async (client) => {
+    const locked = await lockHold(client, command, command.holdId, command.toWalletId);
+    if (locked.prior) return rollbackWith<WriteOutcome>({ kind: 'existing', record: locked.prior });
+    const source = locked.hold ? (locked.wallets.find((wallet) => wallet.id === locked.hold!.walletId) ?? null) : null;
+    const destination =
+      command.toWalletId === undefined ? null : (locked.wallets.find((w) => w.id === command.toWalletId) ?? null);
+    const verdict = judgeCapture(locked.hold, locked.expired, source, destination, command);
+    const amount = command.amount ?? locked.hold?.amount ?? null;
+    const audit = auditEventFor(command, 'hold.capture', 'ok', {
+      id: auditId,
+      walletId: locked.hold?.walletId,
+      amount,
+    });
+    if (!verdict.ok) return refuse(client, command, 'hold.capture', verdict, audit);
+    const capture = captureOf(locked.hold!, source!, destination, command);
+    const reply = captureReply(capture.hold, capture.debit, capture.source.after, capture.credit);
+    const entries = capture.credit ? [capture.debit, capture.credit] : [capture.debit];
+    const wallets = capture.destination ? [capture.source, capture.destination] : [capture.source];
+    await writeChanges(client, command, 'hold.capture', reply, {
+      holds: [capture.hold],
+      wallets,
+      reversed: [],
+      entries,
+      events: entries.map((entry) => outboxEventFor(entry, entry.walletId === source!.id ? source! : destination!)),
+      audits: [audit],
+    });
+    return { kind: 'stored', ...reply } as WriteOutcome;
   });
-  const row = rows[0] as { prior: Row | null; body: object | null; current_hold: HoldSnapshot | null };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
-  const hold = snapshotHold(row.current_hold);
-  return explain(pool, command, 'hold.void', judgeVoid(hold, row.current_hold?.expired ?? false, command), {
-    id: auditId,
-    walletId: hold?.walletId ?? null,
-    amount: null,
+}
+
+/** A void: the same locked transaction; the hold's amount goes back to the available balance. */
+export async function voidHold(pool: pg.Pool, command: VoidHoldCommand, auditId: string): Promise<WriteOutcome> {
+  return withTransaction(pool, async (client) => {
+    const locked = await lockHold(client, command, command.holdId);
+    if (locked.prior) return rollbackWith<WriteOutcome>({ kind: 'existing', record: locked.prior });
+    const verdict = judgeVoid(locked.hold, locked.expired, command);
+    const audit = auditEventFor(command, 'hold.void', 'ok', {
+      id: auditId,
+      walletId: locked.hold?.walletId,
+      amount: locked.hold?.amount ?? null,
+    });
+    if (!verdict.ok) return refuse(client, command, 'hold.void', verdict, audit);
+    const before = locked.wallets.find((wallet) => wallet.id === locked.hold!.walletId)!;
+    const released = releaseOf(locked.hold!, before, 'voided', command);
+    const reply = holdVoidedReply(released.hold, released.wallet.after);
+    await writeChanges(client, command, 'hold.void', reply, {
+      holds: [released.hold],
+      wallets: [released.wallet],
+      reversed: [],
+      entries: [],
+      events: [holdEventFor('hold.voided', command.eventId, released.hold, released.wallet.after, command.now)],
+      audits: [audit],
+    });
+    return { kind: 'stored', ...reply } as WriteOutcome;
   });
 }

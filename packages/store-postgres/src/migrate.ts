@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
+import { withTransaction } from './transaction.js';
 
 /** Any constant works; it only has to be the same in every process of this service. */
 const MIGRATION_LOCK_ID = 0x77616c6c; // "wall"
@@ -17,19 +18,14 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
       const applied = new Set(rows.map((row) => Number(row.version)));
       for (const migration of MIGRATIONS) {
         if (applied.has(migration.version)) continue;
-        await client.query('BEGIN');
-        try {
+        await withTransaction(client, async () => {
           await client.query(`SET LOCAL search_path TO ${schema}`);
           await client.query(migration.sql);
           await client.query(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
             migration.version,
             migration.name,
           ]);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        }
+        });
       }
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);

@@ -35,6 +35,10 @@ import { migrate } from './migrate.js';
 import { auditFromRow, entryFromRow, idempotencyFromRow, walletFromRow, webhookFromRow } from './mapping.js';
 import { isUniqueViolation, mapError, typeParsers } from './sql-util.js';
 import { ReconciliationQueries } from './reconciliation.js';
+import { prepare } from './named-sql.js';
+import { auditParams, insertAudit } from './write-common.js';
+
+const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -203,23 +207,7 @@ export class PostgresStore implements LedgerStore {
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {
-    await this.#run(() =>
-      this.#pool.query(
-        `INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          event.id,
-          event.actor,
-          event.ip,
-          event.action,
-          event.walletId,
-          event.amount,
-          event.outcome,
-          event.requestId,
-          event.createdAt,
-        ],
-      ),
-    );
+    await this.#run(() => this.#pool.query(APPEND_AUDIT.query(auditParams(event))));
   }
 
   async listAudit(page: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {

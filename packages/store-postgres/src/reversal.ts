@@ -1,15 +1,19 @@
 import type pg from 'pg';
+import type { ReverseCommand, StoredTransaction, Wallet, WriteOutcome } from '@wallet/ledger';
 import {
+  auditEventFor,
   isRemembered,
   judgeReversal,
-  refusalBody,
-  VersionConflict,
-  type ReverseCommand,
-  type WriteOutcome,
-} from '@wallet/ledger';
+  outboxEventFor,
+  refusalReply,
+  reversalOf,
+  reversalReply,
+} from '@wallet/ledger/store-kit';
 import { entryFromRow, idempotencyFromRow, walletFromRow } from './mapping.js';
-import { entryJsonSql, isoSql, walletJsonSql } from './sql-util.js';
+import { param, prepare, sql } from './named-sql.js';
 import { recordRefusal } from './refusal.js';
+import { rollbackWith, withTransaction } from './transaction.js';
+import { writeChanges } from './write-changes.js';
 
 type Row = Record<string, unknown>;
 
@@ -19,82 +23,29 @@ const OTHER_SIDE = (x: string, y: string) => `
    OR (${y}.type = 'capture' AND ${x}.hold_id = ${y}.hold_id AND ${x}.type = 'capture_in')
    OR (${y}.type = 'capture_in' AND ${x}.hold_id = ${y}.hold_id AND ${x}.type = 'capture'))`;
 
-/** Reversing an inflow takes money out of its wallet; reversing an outflow gives it back. */
-const SIGN = (alias: string) => `CASE WHEN ${alias}.type IN ('credit', 'transfer_in', 'capture_in') THEN -1 ELSE 1 END`;
-
-/** The amount this reversal moves, from the LOCKED original row `eo`. */
-const AMOUNT = 'COALESCE($11::bigint, eo.amount - eo.reversed_amount)';
-
 /**
- * A reversal in ONE statement. The original (when the caller owns its wallet and it is
- * reversible) and its other side are read, then both entries and both wallets are locked
- * in id order (FOR UPDATE returns their latest committed rows), and the gate decides on
- * those locked rows: something left to reverse, reversed + amount <= amount, and each
- * wallet stays within [held, max]. Only then do both entries' reversedAmount, both wallets
- * and both reversal entries change, with their events, the record and the audit row: all
- * of it or none, and concurrent reversals of one entry queue on its row lock.
+ * The first statement of a reversal: locks the original entry and its other side, then both
+ * wallets, each set in id order, and reads the key's record. FOR UPDATE returns the latest
+ * committed rows and holds them to the end of the transaction, so concurrent reversals of one
+ * entry queue here and each is judged on the reversedAmount the previous one left. Rows are
+ * named by arrays (computed once), not joins, so a re-check after a concurrent write keeps them.
  */
-const REVERSE_SQL = `
-WITH prior AS (
-  SELECT * FROM idempotency_keys WHERE $2::text IS NOT NULL AND user_id = $1 AND key = $2
-), o AS (
-  SELECT e.* FROM ledger_entries e JOIN wallets ow ON ow.id = e.wallet_id
-   WHERE e.id = $10 AND ow.user_id = $1 AND e.type IN ('credit', 'debit', 'capture', 'transfer_in', 'capture_in')
-     AND NOT EXISTS (SELECT 1 FROM prior)
-), c AS (
-  SELECT x.id, x.wallet_id FROM ledger_entries x JOIN o ON ${OTHER_SIDE('x', 'o')}
-), el AS (
-  SELECT id, amount, reversed_amount FROM ledger_entries
-   WHERE id IN (SELECT id FROM o UNION ALL SELECT id FROM c) ORDER BY id FOR UPDATE
+const LOCK_REVERSAL = prepare(
+  'reversal-lock',
+  sql`
+WITH o AS (
+  SELECT * FROM ledger_entries WHERE id = ${param('originalId')}
 ), sides AS (
-  SELECT o.wallet_id, ${SIGN('o')} AS sign, o.id AS entry_id, $13::uuid AS new_id FROM o
-  UNION ALL
-  SELECT c.wallet_id, -${SIGN('o')}, c.id, $14::uuid FROM c, o
+  SELECT id, wallet_id FROM o UNION ALL SELECT x.id, x.wallet_id FROM ledger_entries x JOIN o ON ${OTHER_SIDE('x', 'o')}
+), el AS (
+  SELECT * FROM ledger_entries WHERE id = ANY(ARRAY(SELECT id FROM sides)) ORDER BY id FOR UPDATE
 ), wl AS (
-  SELECT id, balance, held_balance FROM wallets WHERE id IN (SELECT wallet_id FROM sides) ORDER BY id FOR UPDATE
-), gate AS (
-  SELECT ${AMOUNT} AS a FROM el eo
-   WHERE eo.id = $10 AND ${AMOUNT} > 0 AND eo.reversed_amount + ${AMOUNT} <= eo.amount
-     AND NOT EXISTS (SELECT 1 FROM sides s JOIN wl ON wl.id = s.wallet_id
-                      WHERE wl.balance + s.sign * ${AMOUNT} < wl.held_balance
-                         OR wl.balance + s.sign * ${AMOUNT} > $15::bigint)
-), r AS (
-  UPDATE ledger_entries SET reversed_amount = reversed_amount + gate.a FROM gate
-   WHERE ledger_entries.id IN (SELECT id FROM el)
-  RETURNING ledger_entries.*
-), uw AS (
-  UPDATE wallets SET balance = wallets.balance + s.sign * gate.a, version = wallets.version + 1, updated_at = $6
-    FROM sides s, gate WHERE wallets.id = s.wallet_id
-  RETURNING wallets.*, s.sign, s.entry_id, s.new_id, wallets.balance - s.sign * gate.a AS balance_before
-), entries AS (
-  INSERT INTO ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, reversal_of, metadata, created_at)
-  SELECT uw.new_id, uw.id, uw.version, 'reversal', gate.a, uw.balance_before, uw.balance, uw.entry_id, $12::json,
-         $6::timestamptz
-    FROM uw, gate
-  RETURNING *
-), body AS (
-  SELECT json_build_object('data', json_build_object('reversal', ${entryJsonSql('rev')},
-           'original', ${entryJsonSql('orig')}, 'wallet', ${walletJsonSql('ow')})) AS body
-    FROM entries rev, r orig, uw ow WHERE rev.reversal_of = $10 AND orig.id = $10 AND ow.entry_id = $10
-), events AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT e.id, 'transaction.reversed', json_build_object('id', e.id, 'type', 'transaction.reversed',
-           'userId', uw.user_id, 'walletId', e.wallet_id, 'transactionId', e.id, 'reversalOf', e.reversal_of,
-           'direction', CASE WHEN uw.sign > 0 THEN 'in' ELSE 'out' END, 'currency', uw.currency,
-           'amount', e.amount, 'balanceAfter', e.balance_after, 'occurredAt', ${isoSql('$6::timestamptz')}), $6
-    FROM entries e JOIN uw ON uw.id = e.wallet_id
-), idem AS (
-  INSERT INTO idempotency_keys (user_id, key, operation, fingerprint, status_code, body, request_id, created_at, expires_at)
-  SELECT $1, $2, $3, $4, 200, body.body, $5, $6, $7 FROM body WHERE $2::text IS NOT NULL
-), audit AS (
-  INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
-  SELECT $8, $1, $9, $3, o.wallet_id, gate.a, 'ok', $5, $6 FROM o, gate
+  SELECT * FROM wallets WHERE id = ANY(ARRAY(SELECT wallet_id FROM sides)) ORDER BY id FOR UPDATE
 )
-SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body,
-       (SELECT row_to_json(y) FROM ledger_entries y WHERE y.id = $10) AS original,
-       (SELECT row_to_json(t) FROM wallets t JOIN ledger_entries y ON y.wallet_id = t.id WHERE y.id = $10) AS wallet,
-       (SELECT row_to_json(t) FROM wallets t JOIN ledger_entries x ON x.wallet_id = t.id
-          JOIN ledger_entries y ON y.id = $10 AND ${OTHER_SIDE('x', 'y')} LIMIT 1) AS counterpart`;
+SELECT (SELECT json_agg(row_to_json(el)) FROM el) AS entries, (SELECT json_agg(row_to_json(wl)) FROM wl) AS wallets,
+       (SELECT row_to_json(k) FROM idempotency_keys k
+         WHERE ${param('key')}::text IS NOT NULL AND k.user_id = ${param('userId')} AND k.key = ${param('key')}) AS prior`,
+);
 
 const revive = (row: Row): Row => ({
   ...row,
@@ -102,46 +53,59 @@ const revive = (row: Row): Row => ({
   ...(row.updated_at === undefined ? {} : { updated_at: new Date(row.updated_at as string) }),
 });
 
-export async function reverseTransaction(pool: pg.Pool, command: ReverseCommand, auditId: string): Promise<WriteOutcome> {
-  const { rows } = await pool.query({
-    name: 'transaction-reverse',
-    text: REVERSE_SQL,
-    values: [
-      command.userId,
-      command.idempotency?.key ?? null,
-      'transaction.reverse',
-      command.idempotency?.fingerprint ?? null,
-      command.requestId,
-      command.now,
-      command.idempotency?.expiresAt ?? command.now,
-      auditId,
-      command.ip,
-      command.originalId,
-      command.amount ?? null,
-      JSON.stringify(command.metadata),
-      command.reversalId,
-      command.counterpartId,
-      command.maxBalance,
-    ],
-  });
-  const row = rows[0] as {
-    prior: Row | null;
-    body: object | null;
-    original: Row | null;
-    wallet: Row | null;
-    counterpart: Row | null;
-  };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
-  const original = row.original ? entryFromRow(revive(row.original)) : null;
-  const wallet = row.wallet ? walletFromRow(revive(row.wallet)) : null;
-  const counterpart = row.counterpart ? walletFromRow(revive(row.counterpart)) : null;
-  const verdict = judgeReversal(original, wallet, counterpart, command);
-  if (verdict.ok) throw new VersionConflict('entries or wallets changed during the guarded reversal');
-  if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
-  return recordRefusal(pool, command, 'transaction.reverse', refusalBody(verdict.code, verdict.detail), {
-    id: auditId,
-    walletId: wallet && wallet.userId === command.userId ? wallet.id : null,
-    amount: command.amount ?? null,
+/**
+ * A reversal: one transaction of four round trips (BEGIN, lock, write, COMMIT), like a
+ * transfer. The locked rows are judged by the shared rules (ownership, what is left, both
+ * wallets within [held, max]); the entries, wallets and reply come from the ledger
+ * (reversalOf, reversalReply) and are written in one statement.
+ */
+export async function reverseTransaction(
+  pool: pg.Pool,
+  command: ReverseCommand,
+  auditId: string,
+): Promise<WriteOutcome> {
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query(
+      LOCK_REVERSAL.query({
+        originalId: command.originalId,
+        userId: command.userId,
+        key: command.idempotency?.key ?? null,
+      }),
+    );
+    const row = rows[0] as { entries: Row[] | null; wallets: Row[] | null; prior: Row | null };
+    if (row.prior) return rollbackWith<WriteOutcome>({ kind: 'existing', record: idempotencyFromRow(row.prior) });
+    const entries: StoredTransaction[] = (row.entries ?? []).map((entry) => entryFromRow(revive(entry)));
+    const wallets: Wallet[] = (row.wallets ?? []).map((wallet) => walletFromRow(revive(wallet)));
+    const original = entries.find((entry) => entry.id === command.originalId) ?? null;
+    const other = entries.find((entry) => entry.id !== command.originalId) ?? null;
+    const walletOf = (entry: StoredTransaction | null) =>
+      wallets.find((wallet) => wallet.id === entry?.walletId) ?? null;
+    const wallet = walletOf(original);
+    const verdict = judgeReversal(original, wallet, walletOf(other), command);
+    const owned = wallet !== null && wallet.userId === command.userId;
+    const audit = auditEventFor(command, 'transaction.reverse', 'ok', {
+      id: auditId,
+      walletId: owned ? wallet.id : null,
+      amount: verdict.ok ? verdict.plan!.amount : (command.amount ?? null),
+    });
+    if (!verdict.ok) {
+      if (!isRemembered(verdict.code)) {
+        return rollbackWith<WriteOutcome>({ kind: 'refused', code: verdict.code, detail: verdict.detail });
+      }
+      const refusal = refusalReply(verdict.code, verdict.detail);
+      return recordRefusal(client, command, 'transaction.reverse', refusal, { ...audit, outcome: verdict.code });
+    }
+    const counterpart = other ? { entry: other, wallet: walletOf(other)! } : null;
+    const reversal = reversalOf(original!, wallet!, counterpart, verdict.plan!, command);
+    const reply = reversalReply(reversal.reversal, reversal.originals[0]!, reversal.wallets[0]!.after);
+    await writeChanges(client, command, 'transaction.reverse', reply, {
+      holds: [],
+      wallets: reversal.wallets,
+      reversed: reversal.originals,
+      entries: reversal.entries,
+      events: reversal.entries.map((entry, index) => outboxEventFor(entry, reversal.wallets[index]!.after)),
+      audits: [audit],
+    });
+    return { kind: 'stored', ...reply } as WriteOutcome;
   });
 }

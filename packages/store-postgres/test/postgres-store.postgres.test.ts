@@ -27,7 +27,7 @@ t.teardown(async () => {
 const store = newStore();
 const ledger = new LedgerService(store, {
   maxAmountMinor: 100_000_000_000,
-  retry: { attemptsMax: 5, baseDelayMs: 2 },
+  retry: { attempts: 5, backoffMs: 2 },
   idempotencyTtlSeconds: 3600,
   cursorSecret: 'cursor-secret-for-tests-0123456789abcdef',
 });
@@ -119,7 +119,7 @@ t.test('the statement timeout bounds a write stuck behind a lock: 503, never a h
   await impatient.ready();
   const impatientLedger = new LedgerService(impatient, {
     maxAmountMinor: 100_000_000_000,
-    retry: { attemptsMax: 1, baseDelayMs: 1 },
+    retry: { attempts: 1, backoffMs: 1 },
     idempotencyTtlSeconds: 3600,
     cursorSecret: 'x'.repeat(32),
   });

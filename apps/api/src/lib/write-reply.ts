@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { WriteResult } from '@wallet/ledger';
+import type { WriteOptions, WriteResult } from '@wallet/ledger';
 import { PROBLEM_CONTENT_TYPE, problemJson } from './problem.js';
 
 /**
@@ -27,4 +27,13 @@ export function expectedVersionOf(request: FastifyRequest): number | undefined {
   const header = request.headers['if-match'];
   if (typeof header !== 'string') return undefined;
   return Number(header.slice(1, -1));
+}
+
+/** The ledger's write options of a request: its key, the fingerprint computed once, If-Match. */
+export function writeOptionsOf(request: FastifyRequest): WriteOptions {
+  return {
+    idempotencyKey: request.idempotency?.key,
+    fingerprint: request.idempotency?.fingerprint,
+    expectedVersion: expectedVersionOf(request),
+  };
 }

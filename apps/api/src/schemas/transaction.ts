@@ -21,7 +21,7 @@ export const Transaction = Type.Object(
     transferId: Type.Optional(Uuid),
     holdId: Type.Optional(Uuid),
     reversalOf: Type.Optional(Uuid),
-    reversedAmount: Type.Integer({ minimum: 0, description: 'minor units reversed so far; 0 when none' }),
+    reversedAmount: Type.Integer({ minimum: 0, description: 'minor units of this entry reversed so far' }),
     metadata: Metadata,
     createdAt: Timestamp,
   },

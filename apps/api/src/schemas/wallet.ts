@@ -7,8 +7,8 @@ export const Wallet = Type.Object(
     id: Uuid,
     userId: Type.String({ maxLength: 255 }),
     currency: Currency,
-    balance: Type.Integer({ minimum: 0, description: 'ledger balance, minor units: the sum of its entries' }),
-    heldBalance: Type.Integer({ minimum: 0, description: 'sum of the active holds, 0 <= heldBalance <= balance' }),
+    balance: Type.Integer({ minimum: 0, description: 'minor units: the sum of the wallet entries' }),
+    heldBalance: Type.Integer({ minimum: 0, description: 'minor units reserved by active holds (<= balance)' }),
     availableBalance: Type.Integer({
       minimum: 0,
       description: 'balance - heldBalance: what debits, transfers out and new holds may spend',

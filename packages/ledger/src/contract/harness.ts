@@ -21,6 +21,10 @@ export interface ContractTarget {
   destroy(store: LedgerStore): Promise<void>;
   /** Direct DB write, for reconciliation tests. */
   tamperBalance(store: LedgerStore, walletId: string, balance: number): Promise<void>;
+  /** Direct DB write of heldBalance (within [0, balance], which the database enforces). */
+  tamperHeld(store: LedgerStore, walletId: string, heldBalance: number): Promise<void>;
+  /** Direct DB write of an entry's reversedAmount (within [0, amount]). */
+  tamperReversed(store: LedgerStore, entryId: string, reversedAmount: number): Promise<void>;
 }
 
 export interface Fixture {
@@ -33,7 +37,7 @@ export interface Fixture {
  * Generous on purpose: the race cases must end in a business outcome, not in 409
  * concurrent_modification, even for a read-then-CAS store with ten writers on one wallet.
  */
-export const CONTRACT_RETRY = { attemptsMax: 40, baseDelayMs: 2, delayMaxMs: 40 } as const;
+export const CONTRACT_RETRY = { attempts: 40, backoffMs: 2, backoffMaxMs: 40 } as const;
 
 /** Pages read before a history walk gives up; 50 pages of 100 is far above any case here. */
 const HISTORY_PAGES_MAX = 50;
@@ -178,7 +182,8 @@ export async function holdViolations(store: LedgerStore, wallet: Wallet): Promis
   const holds = await allHolds(store, wallet.id);
   const violations: string[] = [];
   const active = holds.filter((hold) => hold.status === 'active').reduce((sum, hold) => sum + hold.amount, 0);
-  if (wallet.heldBalance !== active) violations.push(`heldBalance ${wallet.heldBalance} but active holds sum to ${active}`);
+  if (wallet.heldBalance !== active)
+    violations.push(`heldBalance ${wallet.heldBalance} but active holds sum to ${active}`);
   if (wallet.heldBalance < 0 || wallet.heldBalance > wallet.balance)
     violations.push(`heldBalance ${wallet.heldBalance} outside [0, ${wallet.balance}]`);
   if (wallet.availableBalance !== wallet.balance - wallet.heldBalance)

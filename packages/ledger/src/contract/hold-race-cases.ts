@@ -50,7 +50,11 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const other = await fundedWallet(service, 0);
     await placeHold(service, userId, wallet.id, 800);
-    const debit = await service.debit(callerOf(userId), { walletId: wallet.id, amount: 300 }, { idempotencyKey: newKey() });
+    const debit = await service.debit(
+      callerOf(userId),
+      { walletId: wallet.id, amount: 300 },
+      { idempotencyKey: newKey() },
+    );
     t.equal(debit.statusCode, 409);
     t.match(debit.body, { error: { code: 'insufficient_funds' } }, 'debits spend the available balance only');
     const transfer = await service.transfer(
@@ -59,9 +63,17 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
       { idempotencyKey: newKey() },
     );
     t.match(transfer.body, { error: { code: 'insufficient_funds' } }, 'so do transfers out');
-    const second = await service.createHold(callerOf(userId), { walletId: wallet.id, amount: 201 }, { idempotencyKey: newKey() });
+    const second = await service.createHold(
+      callerOf(userId),
+      { walletId: wallet.id, amount: 201 },
+      { idempotencyKey: newKey() },
+    );
     t.match(second.body, { error: { code: 'insufficient_funds' } }, 'and new holds');
-    const fits = await service.debit(callerOf(userId), { walletId: wallet.id, amount: 200 }, { idempotencyKey: newKey() });
+    const fits = await service.debit(
+      callerOf(userId),
+      { walletId: wallet.id, amount: 200 },
+      { idempotencyKey: newKey() },
+    );
     t.equal(fits.statusCode, 200, 'the available 200 can be debited');
     const after = await service.getWallet(userId, wallet.id);
     t.match(after, { balance: 800, heldBalance: 800, availableBalance: 0 });
@@ -131,7 +143,10 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
     const captureWins = labels.ok ?? 0;
     t.equal(captureWins + expiredTimes, 1, `one winner (captures ${JSON.stringify(labels)}, expired ${expiredTimes}x)`);
     const allowed = new Set(['ok', 'hold_not_active', 'hold_expired']);
-    t.ok(outcomes.every((outcome) => allowed.has(outcome.label)), 'losers are told why');
+    t.ok(
+      outcomes.every((outcome) => allowed.has(outcome.label)),
+      'losers are told why',
+    );
     const stored = await service.getHold(userId, hold.id);
     t.equal(stored.status, captureWins === 1 ? 'captured' : 'expired');
     const after = await service.getWallet(userId, wallet.id);

@@ -10,6 +10,8 @@ import { reconciliationCases } from './reconciliation-cases.js';
 import { holdRaceCases } from './hold-race-cases.js';
 import { holdCases } from './hold-cases.js';
 import { reversalCases } from './reversal-cases.js';
+import { shapeCases } from './shape-cases.js';
+import { holdShapeCases } from './hold-shape-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -38,6 +40,8 @@ export function storeContract(t: Test, target: ContractTarget): void {
     t.test('cases reading store-wide state (a fresh store each)', async (t) => {
       outboxCases(t, target);
       reconciliationCases(t, target);
+      shapeCases(t, target);
+      holdShapeCases(t, target);
     });
   });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Test } from 'tap';
-import { outboxEventFor } from '../events.js';
+import { outboxEventFor } from '../shapes.js';
 import type { LedgerStore } from '../store.js';
 import type { BalanceResult, OutboxEvent, Transaction, TransferResult, Wallet } from '../types.js';
 import {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
 import { WEBHOOK_READ_USERS_MAX, type LedgerStore } from '../store.js';
 import type { ReconciliationReport, WalletAudit, WebhookEndpoint } from '../types.js';
+import { capture, captureOf, placeHold, reverse } from './hold-harness.js';
 import {
   callerOf,
   credit,
@@ -86,6 +87,45 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
         },
         'the stored balance no longer matches its entries',
       );
+    },
+  );
+
+  withStore(
+    t,
+    target,
+    'reconciliation: held = active holds and reversedAmount = reversals, and a tampered one shows',
+    async ({ store, service, target }, t) => {
+      const payer = await fundedWallet(service, 1000);
+      const payee = await fundedWallet(service, 0);
+      const kept = await placeHold(service, payer.userId, payer.wallet.id, 300);
+      const { hold } = await placeHold(service, payer.userId, payer.wallet.id, 200);
+      const captured = captureOf(
+        await capture(service, payer.userId, hold.id, { amount: 150, toWalletId: payee.wallet.id }),
+      );
+      await reverse(service, payee.userId, captured.credit!.id, 40);
+      const rows = await auditAll(store, 10);
+      const payerRow = rows.find((row) => row.walletId === payer.wallet.id)!;
+      t.match(
+        payerRow,
+        { balance: 890, entrySum: 890, heldBalance: 300, activeHoldSum: 300 },
+        'held = the active hold',
+      );
+      t.match(
+        rows.find((row) => row.walletId === payee.wallet.id),
+        { balance: 110, heldBalance: 0, activeHoldSum: 0 },
+      );
+      t.same(await store.unbalancedReversals(100), [], 'both sides of the capture say 40 is back');
+
+      await target.tamperHeld(store, payer.wallet.id, 299);
+      const tampered = (await auditAll(store, 10)).find((row) => row.walletId === payer.wallet.id);
+      t.match(tampered, { heldBalance: 299, activeHoldSum: 300 }, 'the stored held amount no longer matches its holds');
+      await target.tamperReversed(store, captured.credit!.id, 41);
+      t.same(
+        await store.unbalancedReversals(100),
+        [{ transactionId: captured.credit!.id, amount: 150, reversedAmount: 41, reversalSum: 40 }],
+        'a reversedAmount that is not the sum of its reversals is reported',
+      );
+      t.ok(kept.hold.id, 'the kept hold stays active');
     },
   );
 

@@ -15,7 +15,7 @@ export default fp(
       const status = statusOf(problem);
       if (status >= 500) logServerError(request, error, problem);
       else if (problem.code === 'rate_limited') app.metrics.rateLimited.inc();
-      await app.auditRefusal(request, problem.code);
+      await app.auditRefusal(request, error, problem.code);
       return sendProblem(reply, problem, request.id);
     });
 

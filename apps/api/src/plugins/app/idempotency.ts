@@ -1,14 +1,17 @@
-import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { LedgerError, canonicalJson } from '@wallet/ledger';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LedgerError, requestFingerprint } from '@wallet/ledger';
+import { expectedVersionOf } from '../../lib/write-reply.js';
 
 /** Per-request idempotency state, kept on `request.idempotency`. */
 export interface IdempotencyState {
   key: string;
   /** Set by the route once the ledger answered with a final outcome (new or replayed). */
   remember: boolean;
-  /** SHA-256 of method, route, body and If-Match: a cached reply is only replayed for the same request. */
+  /**
+   * requestFingerprint of the route's operation, body and If-Match, computed once here: the
+   * cached reply is only replayed for the same request, and the ledger stores the same value.
+   */
   fingerprint: string;
   cacheKey: string;
   lockKey: string;
@@ -37,143 +40,181 @@ const IN_FLIGHT_RETRY_AFTER_S = 1;
 /**
  * The Redis fast path in front of LedgerService's idempotency (the database record is the
  * authority). Order on a write route: authenticate → rate limit (onRequest) → validation →
- * this preHandler (cached reply or marker) → handler → onSend (cache the remembered reply
- * and release the marker) → onResponse (release, if onSend could not).
+ * this preHandler (key check, then the cached reply or the in-flight marker) → handler →
+ * onSend (cache the remembered reply and release the marker) → onResponse (release, if
+ * onSend could not).
  */
 export default fp(
   async function idempotencyPlugin(app) {
-    const { apiRedis: redis, metrics, config } = app;
-    const ttlSeconds = config.IDEMPOTENCY_TTL_SECONDS;
-    const lockTtlMs = config.REQUEST_TIMEOUT_MS + LOCK_MARGIN_MS;
+    const ttlSeconds = app.config.IDEMPOTENCY_TTL_SECONDS;
+    const lockTtlMs = app.config.REQUEST_TIMEOUT_MS + LOCK_MARGIN_MS;
     app.decorateRequest('idempotency', null);
-
     app.addHook('preHandler', async (request, reply) => {
-      const mode = request.routeOptions.config.idempotency;
-      if (!mode) return;
-      const key = request.headers['idempotency-key'];
-      if (key === undefined) {
-        if (mode === 'required')
-          throw new LedgerError(
-            'idempotency_key_required',
-            'send an Idempotency-Key header (1-255 visible ASCII characters)',
-          );
-        return;
-      }
-      if (typeof key !== 'string' || !IDEMPOTENCY_KEY_REGEX.test(key)) {
-        throw new LedgerError('idempotency_key_invalid', 'Idempotency-Key must be 1-255 visible ASCII characters');
-      }
-      const state = newState(request, key, redis.prefix);
+      const key = checkedKey(request);
+      if (key === undefined) return;
+      const state = newState(request, key, app.apiRedis.prefix);
       request.idempotency = state;
-      if (!redis.isReady()) {
-        metrics.redisFallback.inc({ use: 'idempotency' });
-        metrics.idempotency.inc({ result: 'miss' });
-        return;
-      }
-      try {
-        // One round trip: the cached reply, or else the in-flight marker (see redis-scripts.ts).
-        const begun = await redis.scripts.idempotencyBegin(state.cacheKey, state.lockKey, request.id, lockTtlMs);
-        let outcome = begun.outcome;
-        if (begun.outcome === 'cached') {
-          const cached = parseCached(begun.reply);
-          if (cached && cached.userId === request.caller.userId && cached.fingerprint === state.fingerprint) {
-            metrics.idempotency.inc({ result: 'hit' });
-            state.fromCache = true;
-            return replayCached(reply, cached);
-          }
-          // A different request under this key (the ledger answers 422) or an unreadable entry:
-          // run it under the marker.
-          outcome =
-            (await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX')) === null
-              ? 'in_flight'
-              : 'acquired';
-        }
-        if (outcome === 'in_flight') {
-          metrics.idempotency.inc({ result: 'in_flight' });
-          throw new LedgerError(
-            'idempotency_key_in_flight',
-            'a request with this Idempotency-Key is still running; retry shortly',
-            {
-              retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_S,
-            },
-          );
-        }
-        state.locked = true;
-      } catch (error) {
-        if (error instanceof LedgerError) throw error;
-        // Redis failed mid-request: the database record still guarantees exactly-once.
-        metrics.redisFallback.inc({ use: 'idempotency' });
-      }
-      metrics.idempotency.inc({ result: 'miss' });
+      return begin(app, request, reply, state, lockTtlMs);
     });
-
-    // Store the remembered reply and drop the marker in one round trip, before the reply
-    // leaves: a client retrying the moment it has the answer finds the reply, not the marker.
     app.addHook('onSend', async (request, reply, payload) => {
-      const state = request.idempotency;
-      if (!state || state.fromCache || !redis.isReady()) return payload;
-      const store = state.remember && typeof payload === 'string';
-      if (!store && !state.locked) return payload;
-      const cached: CachedReply | null = store
-        ? {
-            userId: request.caller.userId,
-            fingerprint: state.fingerprint,
-            statusCode: reply.statusCode,
-            contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
-            body: payload,
-          }
-        : null;
-      const owner = state.locked ? request.id : '';
-      state.locked = false;
-      try {
-        await redis.scripts.idempotencyFinish(
-          state.cacheKey,
-          state.lockKey,
-          owner,
-          ttlSeconds,
-          cached && JSON.stringify(cached),
-        );
-      } catch {
-        // The marker expires by itself after lockTtlMs; the database record still answers replays.
-        metrics.redisFallback.inc({ use: 'idempotency' });
-      }
+      await finish(app, request, reply, payload, ttlSeconds);
       return payload;
     });
-
     // Backstop for replies that never reached onSend (aborted requests, Redis down at onSend).
-    const release = async (request: FastifyRequest) => {
-      const state = request.idempotency;
-      if (!state?.locked) return;
-      state.locked = false;
-      try {
-        await redis.scripts.idempotencyFinish(state.cacheKey, state.lockKey, request.id, ttlSeconds, null);
-      } catch {
-        // The marker expires by itself after lockTtlMs.
-        metrics.redisFallback.inc({ use: 'idempotency' });
-      }
-    };
-    app.addHook('onResponse', release);
-    app.addHook('onRequestAbort', release);
+    const backstop = (request: FastifyRequest) => release(app, request, ttlSeconds);
+    app.addHook('onResponse', backstop);
+    app.addHook('onRequestAbort', backstop);
   },
   { name: 'idempotency', dependencies: ['redis', 'metrics', 'auth'] },
 );
 
+/** The route's key policy: the well-formed key, undefined when none is needed, or a 400. */
+function checkedKey(request: FastifyRequest): string | undefined {
+  const mode = request.routeOptions.config.idempotency;
+  if (!mode) return undefined;
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) {
+    if (mode === 'optional') return undefined;
+    throw new LedgerError(
+      'idempotency_key_required',
+      'send an Idempotency-Key header (1-255 visible ASCII characters)',
+    );
+  }
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_REGEX.test(key)) {
+    throw new LedgerError('idempotency_key_invalid', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  }
+  return key;
+}
+
+/**
+ * The fast path: one round trip returns the cached reply (replayed as it is, when it
+ * answers this user's same request) or takes the in-flight marker; a second request
+ * with the key while the first runs gets 409. Redis trouble falls back to the database.
+ */
+async function begin(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  state: IdempotencyState,
+  lockTtlMs: number,
+): Promise<FastifyReply | undefined> {
+  const { apiRedis: redis, metrics } = app;
+  if (!redis.isReady()) {
+    metrics.redisFallback.inc({ use: 'idempotency' });
+    metrics.idempotency.inc({ result: 'miss' });
+    return undefined;
+  }
+  try {
+    // One round trip: the cached reply, or else the in-flight marker (see redis-scripts.ts).
+    const begun = await redis.scripts.idempotencyBegin(state.cacheKey, state.lockKey, request.id, lockTtlMs);
+    let outcome = begun.outcome;
+    if (begun.outcome === 'cached') {
+      const cached = parseCached(begun.reply);
+      if (cached && cached.userId === request.caller.userId && cached.fingerprint === state.fingerprint) {
+        metrics.idempotency.inc({ result: 'hit' });
+        state.fromCache = true;
+        return replayCached(reply, cached);
+      }
+      // A different request under this key (the ledger answers 422) or an unreadable entry:
+      // run it under the marker.
+      const taken = await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX');
+      outcome = taken === null ? 'in_flight' : 'acquired';
+    }
+    if (outcome === 'in_flight') {
+      metrics.idempotency.inc({ result: 'in_flight' });
+      throw new LedgerError(
+        'idempotency_key_in_flight',
+        'a request with this Idempotency-Key is still running; retry shortly',
+        {
+          retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_S,
+        },
+      );
+    }
+    state.locked = true;
+  } catch (error) {
+    if (error instanceof LedgerError) throw error;
+    // Redis failed mid-request: the database record still guarantees exactly-once.
+    metrics.redisFallback.inc({ use: 'idempotency' });
+  }
+  metrics.idempotency.inc({ result: 'miss' });
+  return undefined;
+}
+
+/**
+ * Stores the remembered reply and drops the marker in one round trip, before the reply
+ * leaves: a client retrying the moment it has the answer finds the reply, not the marker.
+ */
+async function finish(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  ttlSeconds: number,
+): Promise<void> {
+  const state = request.idempotency;
+  if (!state || state.fromCache || !app.apiRedis.isReady()) return;
+  const store = state.remember && typeof payload === 'string';
+  if (!store && !state.locked) return;
+  const cached: CachedReply | null = store
+    ? {
+        userId: request.caller.userId,
+        fingerprint: state.fingerprint,
+        statusCode: reply.statusCode,
+        contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+        body: payload,
+      }
+    : null;
+  const owner = state.locked ? request.id : '';
+  state.locked = false;
+  try {
+    await app.apiRedis.scripts.idempotencyFinish(
+      state.cacheKey,
+      state.lockKey,
+      owner,
+      ttlSeconds,
+      cached && JSON.stringify(cached),
+    );
+  } catch {
+    // The marker expires by itself after lockTtlMs; the database record still answers replays.
+    app.metrics.redisFallback.inc({ use: 'idempotency' });
+  }
+}
+
+/** Drops the in-flight marker this request still holds. */
+async function release(app: FastifyInstance, request: FastifyRequest, ttlSeconds: number): Promise<void> {
+  const state = request.idempotency;
+  if (!state?.locked) return;
+  state.locked = false;
+  try {
+    await app.apiRedis.scripts.idempotencyFinish(state.cacheKey, state.lockKey, request.id, ttlSeconds, null);
+  } catch {
+    // The marker expires by itself after lockTtlMs.
+    app.metrics.redisFallback.inc({ use: 'idempotency' });
+  }
+}
+
 function newState(request: FastifyRequest, key: string, prefix: string): IdempotencyState {
   // encodeURIComponent escapes ':' and '%', so "<user>:<key>" cannot be confused across users.
   const scope = `${encodeURIComponent(request.caller.userId)}:${key}`;
-  // The route's params are part of the request: one key on /holds/A/capture and /holds/B/capture is a reuse (422).
-  const route = `${request.routeOptions.url ?? ''}\n${canonicalJson(request.params ?? {})}`;
-  const fingerprint = createHash('sha256')
-    .update(`${request.method}\n${route}\n${canonicalJson(request.body ?? null)}\n${request.headers['if-match'] ?? ''}`)
-    .digest('base64url');
+  const operation = request.routeOptions.config.auditAction;
+  if (operation === undefined) throw new Error('an idempotent route must name its auditAction (the operation)');
   return {
     key,
     remember: false,
-    fingerprint,
+    // The path's ids are part of the request (one key on /holds/A/capture and /holds/B/capture is a reuse).
+    fingerprint: requestFingerprint(operation, requestInput(request), expectedVersionOf(request)),
     cacheKey: `${prefix}:idem:${scope}`,
     lockKey: `${prefix}:idem-lock:${scope}`,
     locked: false,
     fromCache: false,
   };
+}
+
+/** The body's fields and the path's (holdId, transactionId), as the ledger fingerprints them. */
+function requestInput(request: FastifyRequest): object {
+  const body = typeof request.body === 'object' && request.body !== null ? request.body : {};
+  const params = typeof request.params === 'object' && request.params !== null ? request.params : {};
+  return { ...body, ...params };
 }
 
 function parseCached(raw: string | null): CachedReply | null {

@@ -25,8 +25,10 @@ export default fp<LedgerPluginOptions>(
     await options.store.ready();
     const ledger = new LedgerService(options.store, {
       maxAmountMinor: config.MAX_AMOUNT,
-      retry: { attemptsMax: config.LEDGER_RETRY_ATTEMPTS, baseDelayMs: config.LEDGER_RETRY_BASE_MS },
+      retry: { attempts: config.LEDGER_RETRY_ATTEMPTS, backoffMs: config.LEDGER_RETRY_BASE_MS },
       idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+      holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
+      holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
       cursorSecret: cursorSecretFor(config),
       observer: app.metrics.observer,
       holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,

@@ -14,7 +14,7 @@ import {
   createHoldBody,
 } from '../../../schemas/hold.js';
 import { sendWriteResult } from '../../../lib/write-reply.js';
-import { absentBodyAsEmptyObject } from '../../../lib/empty-body.js';
+import { absentBodyAsEmptyObject, keyedOptionsOf } from '../../../lib/keyed-write.js';
 import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
 
 const tags = ['holds'];
@@ -67,9 +67,7 @@ function createRoute(app: TypedApp, writeLimit: WriteLimit): void {
       },
     },
     async (request, reply) => {
-      const result = await app.ledger.createHold(request.caller, request.body, {
-        idempotencyKey: request.idempotency?.key,
-      });
+      const result = await app.ledger.createHold(request.caller, request.body, keyedOptionsOf(request));
       return sendWriteResult(request, reply, result);
     },
   );
@@ -136,9 +134,12 @@ function captureRoute(app: TypedApp, writeLimit: WriteLimit): void {
       },
     },
     async (request, reply) => {
-      const result = await app.ledger.captureHold(request.caller, request.params.holdId, request.body, {
-        idempotencyKey: request.idempotency?.key,
-      });
+      const result = await app.ledger.captureHold(
+        request.caller,
+        request.params.holdId,
+        request.body,
+        keyedOptionsOf(request),
+      );
       return sendWriteResult(request, reply, result);
     },
   );
@@ -163,9 +164,12 @@ function voidRoute(app: TypedApp, writeLimit: WriteLimit): void {
       },
     },
     async (request, reply) => {
-      const result = await app.ledger.voidHold(request.caller, request.params.holdId, request.body, {
-        idempotencyKey: request.idempotency?.key,
-      });
+      const result = await app.ledger.voidHold(
+        request.caller,
+        request.params.holdId,
+        request.body,
+        keyedOptionsOf(request),
+      );
       return sendWriteResult(request, reply, result);
     },
   );

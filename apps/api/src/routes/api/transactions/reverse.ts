@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { problems } from '../../../schemas/common.js';
 import { HoldWriteHeaders, ReverseBody, ReverseResult, TransactionParams } from '../../../schemas/hold.js';
 import { sendWriteResult } from '../../../lib/write-reply.js';
-import { absentBodyAsEmptyObject } from '../../../lib/empty-body.js';
+import { absentBodyAsEmptyObject, keyedOptionsOf } from '../../../lib/keyed-write.js';
 import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
 
 /**
@@ -49,9 +49,12 @@ export default async function reverseRoutes(fastify: FastifyInstance): Promise<v
       },
     },
     async (request, reply) => {
-      const result = await app.ledger.reverseTransaction(request.caller, request.params.transactionId, request.body, {
-        idempotencyKey: request.idempotency?.key,
-      });
+      const result = await app.ledger.reverseTransaction(
+        request.caller,
+        request.params.transactionId,
+        request.body,
+        keyedOptionsOf(request),
+      );
       return sendWriteResult(request, reply, result);
     },
   );

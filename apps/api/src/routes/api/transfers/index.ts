@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { WriteHeaders, problems } from '../../../schemas/common.js';
 import { TransferBody, TransferResult } from '../../../schemas/transfer.js';
-import { expectedVersionOf, sendWriteResult } from '../../../lib/write-reply.js';
+import { sendWriteResult, writeOptionsOf } from '../../../lib/write-reply.js';
 import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
 
 /** Transfers between two wallets of the same currency; the destination may belong to another user. */
@@ -44,7 +44,7 @@ export default async function transferRoutes(fastify: FastifyInstance): Promise<
       },
     },
     async (request, reply) => {
-      const options = { idempotencyKey: request.idempotency?.key, expectedVersion: expectedVersionOf(request) };
+      const options = writeOptionsOf(request);
       const result = await app.ledger.transfer(request.caller, request.body, options);
       return sendWriteResult(request, reply, result);
     },

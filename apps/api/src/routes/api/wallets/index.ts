@@ -9,7 +9,7 @@ import {
   WalletList,
   WalletParams,
 } from '../../../schemas/wallet.js';
-import { expectedVersionOf, sendWriteResult } from '../../../lib/write-reply.js';
+import { sendWriteResult, writeOptionsOf } from '../../../lib/write-reply.js';
 import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
 
 const tags = ['wallets'];
@@ -42,9 +42,7 @@ export default async function walletRoutes(fastify: FastifyInstance): Promise<vo
       },
     },
     async (request, reply) => {
-      const result = await app.ledger.createWallet(request.caller, request.body, {
-        idempotencyKey: request.idempotency?.key,
-      });
+      const result = await app.ledger.createWallet(request.caller, request.body, writeOptionsOf(request));
       return sendWriteResult(request, reply, result);
     },
   );
@@ -103,7 +101,7 @@ export default async function walletRoutes(fastify: FastifyInstance): Promise<vo
         },
       },
       async (request, reply) => {
-        const options = { idempotencyKey: request.idempotency?.key, expectedVersion: expectedVersionOf(request) };
+        const options = writeOptionsOf(request);
         const result = await app.ledger[kind](request.caller, request.body, options);
         return sendWriteResult(request, reply, result);
       },

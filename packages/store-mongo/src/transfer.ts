@@ -1,29 +1,14 @@
-import {
-  isRemembered,
-  judgeTransfer,
-  transferEntries,
-  type StoredBody,
-  type TransferCommand,
-  type Wallet,
-  type WriteOutcome,
-} from '@wallet/ledger';
-import {
-  casWallet,
-  insertAudit,
-  insertEntry,
-  readRecord,
-  readWallet,
-  storeOutcome,
-  storeRefusal,
-  type Tx,
-} from './write-common.js';
+import type { TransferCommand, Wallet, WriteOutcome } from '@wallet/ledger';
+import { isRemembered, judgeTransfer, transferEntries, transferReply } from '@wallet/ledger/store-kit';
+import { recordRefusal } from './refusal.js';
+import { casWallet, insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
 
 /**
  * A transfer, inside one transaction: both wallets are read and judged by the shared rules,
- * then updated by CAS in id order (a fixed order, like the PostgreSQL store's row locks),
+ * then updated by CAS in id order (where the balances change) (a fixed order, like the PostgreSQL store's row locks),
  * with both legs, both outbox events, the idempotency record and one audit event.
  */
-export async function transferIn(tx: Tx, command: TransferCommand): Promise<WriteOutcome> {
+export async function transfer(tx: Tx, command: TransferCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
   const from = await readWallet(tx, command.fromWalletId);
@@ -32,7 +17,7 @@ export async function transferIn(tx: Tx, command: TransferCommand): Promise<Writ
   const auditFields = { walletId: command.fromWalletId, amount: command.amount };
   if (!verdict.ok) {
     if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
-    return storeRefusal(tx, command, 'transfer.create', { code: verdict.code, detail: verdict.detail }, auditFields);
+    return recordRefusal(tx, command, 'transfer.create', { code: verdict.code, detail: verdict.detail }, auditFields);
   }
   const { debit, credit } = transferEntries(from!, to!, command);
   const fromAfter: Wallet = {
@@ -50,8 +35,8 @@ export async function transferIn(tx: Tx, command: TransferCommand): Promise<Writ
   for (const [before, after] of updates) await casWallet(tx, before, after);
   await insertEntry(tx, debit, fromAfter);
   await insertEntry(tx, credit, toAfter);
-  const body: StoredBody = { data: { transferId: command.transferId, debit, credit } };
-  const outcome = await storeOutcome(tx, command, 'transfer.create', { statusCode: 200, body });
+  const reply = transferReply(command.transferId, debit, credit);
+  const outcome = await storeOutcome(tx, command, 'transfer.create', reply);
   await insertAudit(tx, command, 'transfer.create', 'ok', auditFields);
   return outcome;
 }

@@ -1,0 +1,140 @@
+import type { Test } from 'tap';
+import { requestFingerprint } from '../fingerprint.js';
+import {
+  auditEventFor,
+  balanceReply,
+  idempotencyRecordFor,
+  outboxEventFor,
+  refusalReply,
+  transferReply,
+  walletCreatedReply,
+  type Reply,
+} from '../shapes.js';
+import type { LedgerStore } from '../store.js';
+import type { AuditEvent, Operation, StoredTransaction, Wallet } from '../types.js';
+import type { Caller, WriteResult } from '../ledger-service.js';
+import { allEntries, callerOf, newKey, newUser, withStore, type ContractTarget } from './harness.js';
+
+/**
+ * Field by field (no field more, none less, same values and types): what a store wrote — and,
+ * for PostgreSQL's one-statement credit, built in SQL — is what the ledger's one definition
+ * builds from the same facts. (Key order is the response schema's business, not the store's.)
+ */
+function sameShape(t: Test, actual: unknown, expected: unknown, what: string): void {
+  t.strictSame(actual, expected, `${what}: every field as the ledger defines it`);
+}
+
+async function checkRecord(
+  t: Test,
+  store: LedgerStore,
+  write: { caller: Caller; key: string; operation: Operation; input: object; result: WriteResult },
+  reply: Reply,
+): Promise<void> {
+  const record = await store.findIdempotencyRecord(write.caller.userId, write.key);
+  t.ok(record, `${write.operation}: the key has its record`);
+  if (!record) return;
+  const context = {
+    ...write.caller,
+    now: record.createdAt,
+    idempotency: {
+      key: write.key,
+      fingerprint: requestFingerprint(write.operation, write.input),
+      expiresAt: record.expiresAt,
+    },
+  };
+  sameShape(t, record, idempotencyRecordFor(context, write.operation, reply), `${write.operation} record`);
+  sameShape(t, { statusCode: write.result.statusCode, body: write.result.body }, reply, `${write.operation} reply`);
+}
+
+/** The one definition of each shape (shapes.ts) against what each store writes and answers. */
+export function shapeCases(t: Test, target: ContractTarget): void {
+  withStore(
+    t,
+    target,
+    'shapes: reply bodies, records, outbox payloads and audit rows match the ledger definitions',
+    async ({ store, service }, t) => {
+      const caller = callerOf(newUser());
+      const write = async (operation: Operation, input: object, run: (key: string) => Promise<WriteResult>) => {
+        const key = newKey();
+        return { caller, key, operation, input, result: await run(key) };
+      };
+
+      const created = await write('wallet.create', { currency: 'USD' }, (key) =>
+        service.createWallet(caller, { currency: 'USD' }, { idempotencyKey: key }),
+      );
+      const opened = await service.getWallet(caller.userId, (created.result.body as { data: Wallet }).data.id);
+      await checkRecord(t, store, created, walletCreatedReply(opened));
+
+      const creditInput = { walletId: opened.id, amount: 1500, metadata: { b: '2', a: '1' } };
+      const credited = await write('wallet.credit', creditInput, (key) =>
+        service.credit(caller, creditInput, { idempotencyKey: key }),
+      );
+      const afterCredit = await service.getWallet(caller.userId, opened.id);
+      const [creditEntry] = (await allEntries(store, opened.id)).map(publicEntry);
+      await checkRecord(t, store, credited, balanceReply(afterCredit, creditEntry!));
+
+      const other = await service.createWallet(callerOf(newUser()), { currency: 'USD' });
+      const to = (other.body as { data: Wallet }).data;
+      const transferInput = { fromWalletId: opened.id, toWalletId: to.id, amount: 400 };
+      const moved = await write('transfer.create', transferInput, (key) =>
+        service.transfer(caller, transferInput, { idempotencyKey: key }),
+      );
+      const [debitLeg] = (await allEntries(store, opened.id)).map(publicEntry);
+      const [creditLeg] = (await allEntries(store, to.id)).map(publicEntry);
+      const transferId = debitLeg!.transferId!;
+      await checkRecord(t, store, moved, transferReply(transferId, debitLeg!, creditLeg!));
+
+      const refusedInput = { walletId: opened.id, amount: 1_000_000 };
+      const refused = await write('wallet.debit', refusedInput, (key) =>
+        service.debit(caller, refusedInput, { idempotencyKey: key }),
+      );
+      const detail = 'error' in refused.result.body ? refused.result.body.error.detail : '';
+      await checkRecord(t, store, refused, refusalReply('insufficient_funds', detail));
+
+      const events = await store.claimOutbox({ limit: 1000, leaseMs: 60_000, owner: 'shape-cases' });
+      sameShape(
+        t,
+        events,
+        [outboxEventFor(creditEntry!, opened), outboxEventFor(debitLeg!, opened), outboxEventFor(creditLeg!, to)],
+        'outbox payloads',
+      );
+
+      const audit = (await store.listAudit({ limit: 100 })).filter((row) => row.actor === caller.userId).reverse();
+      const expected: Array<[Operation, string, string | null, number | null]> = [
+        ['wallet.create', 'ok', opened.id, null],
+        ['wallet.credit', 'ok', opened.id, 1500],
+        ['transfer.create', 'ok', opened.id, 400],
+        ['wallet.debit', 'insufficient_funds', opened.id, 1_000_000],
+      ];
+      sameShape(
+        t,
+        audit,
+        expected.map(([action, outcome, walletId, amount], index) =>
+          auditRow(audit[index], caller, action, outcome, walletId, amount),
+        ),
+        'audit rows',
+      );
+    },
+  );
+}
+
+function auditRow(
+  row: AuditEvent | undefined,
+  caller: Caller,
+  action: Operation,
+  outcome: string,
+  walletId: string | null,
+  amount: number | null,
+): AuditEvent {
+  // Id and time are the store's; everything else is the ledger's definition of the row.
+  return auditEventFor({ ...caller, now: row?.createdAt ?? '' }, action, outcome, {
+    id: row?.id ?? '',
+    walletId,
+    amount: amount as AuditEvent['amount'],
+  });
+}
+
+function publicEntry(entry: StoredTransaction) {
+  const { seq: _seq, ...transaction } = entry;
+  return transaction;
+}

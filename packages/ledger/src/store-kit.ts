@@ -1,0 +1,7 @@
+// For store adapters (and their tests): the shared money rules and the one definition of each
+// shape a write leaves behind. Not part of the service API.
+export * from './rules.js';
+export * from './shapes.js';
+export { canonicalJson, sortedMetadata } from './fingerprint.js';
+export { conflictBackoffMs } from './retry.js';
+export * from './hold-rules.js';
