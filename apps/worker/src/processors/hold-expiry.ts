@@ -114,7 +114,7 @@ export function createHoldExpirySweeper(
 ): HoldExpirySweeper {
   const ledger = new LedgerService(store, {
     maxAmountMinor: config.MAX_AMOUNT,
-    retry: { attemptsMax: config.LEDGER_RETRY_ATTEMPTS, baseDelayMs: config.LEDGER_RETRY_BASE_MS },
+    retry: { attempts: config.LEDGER_RETRY_ATTEMPTS, backoffMs: config.LEDGER_RETRY_BASE_MS },
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     // The worker never signs a cursor; a per-process random key keeps the option honest.
     cursorSecret: randomBytes(32),

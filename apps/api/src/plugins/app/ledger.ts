@@ -31,8 +31,6 @@ export default fp<LedgerPluginOptions>(
       holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
       cursorSecret: cursorSecretFor(config),
       observer: app.metrics.observer,
-      holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
-      holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
     });
     app.decorate('store', options.store);
     app.decorate('ledger', ledger);
