@@ -13,7 +13,7 @@ const env = { RATE_LIMIT_WRITE_MAX: '10000', RATE_LIMIT_MAX: '10000', LEDGER_RET
 
 function client(harness: Harness) {
   const { app, auth } = harness;
-  const write = (sub: string, url: string, payload: unknown, key: string | null = randomUUID()) =>
+  const write = (sub: string, url: string, payload: object, key: string | null = randomUUID()) =>
     app.inject({ method: 'POST', url, headers: auth(sub, key === null ? {} : { 'idempotency-key': key }), payload });
   return {
     hold: (sub: string, body: Json, key?: string | null) => write(sub, '/api/holds', body, key),

@@ -13,7 +13,7 @@ const INCOMING = new Set(['credit', 'transfer_in', 'capture_in']);
 
 function client(harness: Harness) {
   const { app, auth } = harness;
-  const write = (sub: string, url: string, payload: unknown, key: string | null = randomUUID()) =>
+  const write = (sub: string, url: string, payload: object, key: string | null = randomUUID()) =>
     app.inject({ method: 'POST', url, headers: auth(sub, key === null ? {} : { 'idempotency-key': key }), payload });
   return {
     write,
