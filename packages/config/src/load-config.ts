@@ -37,6 +37,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   if (config.JWT_SECRET && Buffer.byteLength(config.JWT_SECRET) < 32) {
     throw new ConfigError('JWT_SECRET: must be at least 32 bytes');
   }
+  if (config.HOLD_DEFAULT_TTL_SECONDS > config.HOLD_MAX_TTL_SECONDS) {
+    throw new ConfigError('HOLD_DEFAULT_TTL_SECONDS: must not exceed HOLD_MAX_TTL_SECONDS');
+  }
   if (config.LEDGER_STORE === 'mongo' && !config.MONGO_URL) {
     throw new ConfigError('MONGO_URL: required when LEDGER_STORE=mongo');
   }

@@ -94,3 +94,11 @@ t.test('every variable has a description-worthy bound', async (t) => {
       t.ok(s.maxLength !== undefined || (s as { pattern?: string }).pattern, `${name} has a length bound`);
   }
 });
+
+t.test('a hold default lifetime above the maximum is refused', async (t) => {
+  t.throws(() => loadConfig({ HOLD_DEFAULT_TTL_SECONDS: '100', HOLD_MAX_TTL_SECONDS: '50' }), {
+    name: 'ConfigError',
+    message: 'HOLD_DEFAULT_TTL_SECONDS: must not exceed HOLD_MAX_TTL_SECONDS',
+  });
+  t.match(loadConfig({ HOLD_DEFAULT_TTL_SECONDS: '50', HOLD_MAX_TTL_SECONDS: '50' }), { HOLD_DEFAULT_TTL_SECONDS: 50 });
+});
