@@ -14,7 +14,7 @@ const admin = new pg.Pool({ connectionString: url, max: 1 });
 const store = new PostgresStore({ connectionString: url, schema, poolMax: 4 });
 const ledger = new LedgerService(store, {
   maxAmountMinor: 100_000_000_000,
-  retry: { attemptsMax: 3, baseDelayMs: 2 },
+  retry: { attempts: 3, backoffMs: 2 },
   idempotencyTtlSeconds: 3600,
   cursorSecret: 'cursor-secret-for-tests-0123456789abcdef',
 });
