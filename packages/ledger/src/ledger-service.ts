@@ -271,7 +271,38 @@ export class LedgerService {
   }
 
   /** Reserves part of the available balance: 201 {hold, wallet}, or a remembered insufficient_funds. */
-  async createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
+  createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.create', input, () => this.#createHold(caller, input, options));
+  }
+
+  /** Captures a hold once (all of it, or less and the rest is released), optionally into another wallet. */
+  captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.capture', input, () => this.#captureHold(caller, holdId, input, options));
+  }
+
+  /** Releases an active hold: 200 {hold, wallet}. */
+  voidHold(
+    caller: Caller,
+    holdId: string,
+    input: { metadata?: Metadata },
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.void', input, () => this.#voidHold(caller, holdId, input, options));
+  }
+
+  /** Gives back part or all of an entry, as reversal entries on both sides: 200 {reversal, original, wallet}. */
+  reverseTransaction(
+    caller: Caller,
+    transactionId: string,
+    input: ReverseInput,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.#audited(caller, 'transaction.reverse', input, () =>
+      this.#reverseTransaction(caller, transactionId, input, options),
+    );
+  }
+
+  async #createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
     const amount = input.amount;
     assertAmount(amount, this.#options.maxAmountMinor);
     const ttlSeconds = this.#holdTtlSeconds(input.expiresInSeconds);
@@ -295,8 +326,10 @@ export class LedgerService {
     );
   }
 
-  /** Captures a hold once (all of it, or less and the rest is released), optionally into another wallet. */
-  async captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions): Promise<WriteResult> {
+  async #captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions) {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
+    if (input.toWalletId !== undefined && !UUID_PATTERN.test(input.toWalletId))
+      throw new LedgerError('wallet_not_found', 'no such destination wallet');
     const amount = input.amount;
     if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
@@ -315,21 +348,16 @@ export class LedgerService {
     );
   }
 
-  /** Releases an active hold: 200 {hold, wallet}. */
-  async voidHold(caller: Caller, holdId: string, input: { metadata?: Metadata }, options: WriteOptions) {
+  async #voidHold(caller: Caller, holdId: string, input: { metadata?: Metadata }, options: WriteOptions) {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
     const metadata = sortedMetadata(input.metadata);
     return this.#write(caller, 'hold.void', { holdId, metadata }, this.#requireKey(options), (context) =>
       this.#store.voidHold({ ...context, holdId, metadata, eventId: randomUUID() }),
     );
   }
 
-  /** Gives back part or all of an entry, as reversal entries on both sides: 200 {reversal, original, wallet}. */
-  async reverseTransaction(
-    caller: Caller,
-    transactionId: string,
-    input: ReverseInput,
-    options: WriteOptions,
-  ): Promise<WriteResult> {
+  async #reverseTransaction(caller: Caller, transactionId: string, input: ReverseInput, options: WriteOptions) {
+    if (!UUID_PATTERN.test(transactionId)) throw new LedgerError('transaction_not_found', 'no such transaction');
     const amount = input.amount;
     if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
@@ -348,6 +376,7 @@ export class LedgerService {
   }
 
   async getHold(userId: string, holdId: string): Promise<Hold> {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
     const hold = await this.#store.getHold(holdId);
     if (!hold || hold.userId !== userId) throw new LedgerError('hold_not_found', 'no such hold');
     assertHold(hold);
