@@ -7,4 +7,5 @@ export * from './rules.js';
 export * from './events.js';
 export * from './fingerprint.js';
 export * from './cursor.js';
+export * from './wallet-list-cursor.js';
 export * from './ledger-service.js';

@@ -33,7 +33,8 @@ export interface LedgerStore {
   createWallet(command: CreateWalletCommand): Promise<WriteOutcome>;
   /** The wallet when it exists and belongs to userId; null otherwise. */
   getWallet(userId: string, walletId: string): Promise<Wallet | null>;
-  listWallets(userId: string, limit: number): Promise<Wallet[]>;
+  /** Oldest first by (createdAt, id); `after` pages on past that position (wallet-list.ts in each adapter). */
+  listWallets(userId: string, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<Wallet[]>;
   /** Any wallet, for the transfer recipient's currency and the worker; null when absent. */
   findWallet(walletId: string): Promise<Wallet | null>;
 
@@ -56,7 +57,11 @@ export interface LedgerStore {
   /** Seconds since the oldest unpublished event was written (0 when none). */
   outboxLagSeconds(): Promise<number>;
 
-  createWebhook(endpoint: WebhookEndpoint): Promise<void>;
+  /**
+   * Stores the endpoint unless its user already has `perUserMax`; atomic per user, so
+   * racing registrations never pass the cap together.
+   */
+  createWebhook(endpoint: WebhookEndpoint, perUserMax: number): Promise<'created' | 'limit_reached'>;
   listWebhooks(userId: string): Promise<WebhookEndpoint[]>;
   /**
    * The endpoints of any of these users (the outbox relay's one read per claimed batch), at

@@ -46,6 +46,8 @@ import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
 import { balanceChangeIn } from './write-balance.js';
 import { transferIn } from './write-transfer.js';
 import { createWalletIn, WalletTaken, walletExistsIn } from './write-wallet.js';
+import { createWebhookCapped, deleteWebhook, type WebhookStoreContext } from './webhooks.js';
+import { listWallets } from './wallet-list.js';
 
 /** Largest page any list read returns; callers ask for less (history pages stop at 101). */
 const PAGE_MAX = 1000;
@@ -127,14 +129,9 @@ export class MongoStore implements LedgerStore {
     return doc ? walletFromDoc(doc) : null;
   }
 
-  async listWallets(userId: string, limit: number): Promise<Wallet[]> {
-    assertLimit(limit);
-    const docs = await this.#run(() =>
-      this.#collections.wallets
-        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit, maxTimeMS: this.#timeoutMs })
-        .toArray(),
-    );
-    return docs.map(walletFromDoc);
+  listWallets(userId: string, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<Wallet[]> {
+    assertLimit(page.limit);
+    return this.#run(() => listWallets(this.#collections, userId, page, this.#timeoutMs));
   }
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
@@ -203,8 +200,8 @@ export class MongoStore implements LedgerStore {
     return this.#run(() => outboxLagSeconds(this.#collections, this.#timeoutMs));
   }
 
-  async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
-    await this.#run(() => this.#collections.webhooks.insertOne(webhookToDoc(endpoint)));
+  createWebhook(endpoint: WebhookEndpoint, perUserMax: number): Promise<'created' | 'limit_reached'> {
+    return this.#run(() => createWebhookCapped(this.#webhookContext(), endpoint, perUserMax));
   }
 
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
@@ -252,11 +249,12 @@ export class MongoStore implements LedgerStore {
     return doc ? webhookFromDoc(doc) : null;
   }
 
-  async deleteWebhook(userId: string, id: string): Promise<boolean> {
-    const result = await this.#run(() =>
-      this.#collections.webhooks.deleteOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }),
-    );
-    return result.deletedCount > 0;
+  deleteWebhook(userId: string, id: string): Promise<boolean> {
+    return this.#run(() => deleteWebhook(this.#webhookContext(), userId, id));
+  }
+
+  #webhookContext(): WebhookStoreContext {
+    return { client: this.#client, collections: this.#collections, timeoutMs: this.#timeoutMs };
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {

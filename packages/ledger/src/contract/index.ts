@@ -7,6 +7,7 @@ import { rulesCases } from './rules-cases.js';
 import { historyCases } from './history-cases.js';
 import { outboxCases } from './outbox-cases.js';
 import { reconciliationCases } from './reconciliation-cases.js';
+import { listingCases } from './listing-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -28,6 +29,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
       idempotencyCases(t, source);
       rulesCases(t, source);
       historyCases(t, source);
+      listingCases(t, source);
     });
     t.test('cases reading store-wide state (a fresh store each)', async (t) => {
       outboxCases(t, target);

@@ -42,7 +42,7 @@ const IN_FLIGHT_RETRY_AFTER_S = 1;
  */
 export default fp(
   async function idempotencyPlugin(app) {
-    const { apiRedis: redis, metrics, config } = app;
+    const { redisFastPath: redis, metrics, config } = app;
     const ttlSeconds = config.IDEMPOTENCY_TTL_SECONDS;
     const lockTtlMs = config.REQUEST_TIMEOUT_MS + LOCK_MARGIN_MS;
     app.decorateRequest('idempotency', null);
@@ -83,9 +83,7 @@ export default fp(
           // A different request under this key (the ledger answers 422) or an unreadable entry:
           // run it under the marker.
           outcome =
-            (await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX')) === null
-              ? 'in_flight'
-              : 'acquired';
+            (await app.redis.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX')) === null ? 'in_flight' : 'acquired';
         }
         if (outcome === 'in_flight') {
           metrics.idempotency.inc({ result: 'in_flight' });
