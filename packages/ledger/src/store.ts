@@ -16,6 +16,9 @@ import type {
 /** User ids one webhooksForUsers call accepts: OUTBOX_BATCH_SIZE's ceiling. */
 export const WEBHOOK_READ_USERS_MAX = 1000;
 
+/** Endpoints per user (createWebhook's default cap): each event fans out to all of them. */
+export const WEBHOOKS_PER_USER_MAX = 20;
+
 /**
  * The port every store adapter implements (PostgreSQL, MongoDB). No driver type crosses
  * it. Adapters own their connections. Money-moving methods commit the balance change, the
@@ -58,10 +61,10 @@ export interface LedgerStore {
   outboxLagSeconds(): Promise<number>;
 
   /**
-   * Stores the endpoint unless its user already has `perUserMax`; atomic per user, so
-   * racing registrations never pass the cap together.
+   * Stores the endpoint unless its user already has `perUserMax` (default
+   * WEBHOOKS_PER_USER_MAX); atomic per user, so racing registrations never pass the cap together.
    */
-  createWebhook(endpoint: WebhookEndpoint, perUserMax: number): Promise<'created' | 'limit_reached'>;
+  createWebhook(endpoint: WebhookEndpoint, perUserMax?: number): Promise<'created' | 'limit_reached'>;
   listWebhooks(userId: string): Promise<WebhookEndpoint[]>;
   /**
    * The endpoints of any of these users (the outbox relay's one read per claimed batch), at

@@ -3,6 +3,7 @@ import {
   invariant,
   StoreUnavailable,
   WEBHOOK_READ_USERS_MAX,
+  WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
   type BalanceCommand,
   type CreateWalletCommand,
@@ -28,7 +29,6 @@ import {
   toLong,
   walletFromDoc,
   webhookFromDoc,
-  webhookToDoc,
 } from './mapping.js';
 import { translateError } from './mongo-errors.js';
 import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
@@ -52,7 +52,7 @@ import { listWallets } from './wallet-list.js';
 /** Largest page any list read returns; callers ask for less (history pages stop at 101). */
 const PAGE_MAX = 1000;
 /** A user's webhook endpoints listed at most (matches the PostgreSQL store). */
-const WEBHOOKS_PER_USER_MAX = 100;
+const WEBHOOKS_LISTED_MAX = 100;
 
 /**
  * The MongoDB adapter of the ledger port (official driver). Money moves only inside
@@ -200,14 +200,14 @@ export class MongoStore implements LedgerStore {
     return this.#run(() => outboxLagSeconds(this.#collections, this.#timeoutMs));
   }
 
-  createWebhook(endpoint: WebhookEndpoint, perUserMax: number): Promise<'created' | 'limit_reached'> {
+  createWebhook(endpoint: WebhookEndpoint, perUserMax = WEBHOOKS_PER_USER_MAX): Promise<'created' | 'limit_reached'> {
     return this.#run(() => createWebhookCapped(this.#webhookContext(), endpoint, perUserMax));
   }
 
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
     const docs = await this.#run(() =>
       this.#collections.webhooks
-        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_PER_USER_MAX, maxTimeMS: this.#timeoutMs })
+        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_LISTED_MAX, maxTimeMS: this.#timeoutMs })
         .toArray(),
     );
     return docs.map(webhookFromDoc);
@@ -226,7 +226,7 @@ export class MongoStore implements LedgerStore {
           { userId: { $in: users } },
           {
             sort: { userId: 1, createdAt: 1, _id: 1 },
-            limit: users.length * WEBHOOKS_PER_USER_MAX,
+            limit: users.length * WEBHOOKS_LISTED_MAX,
             maxTimeMS: this.#timeoutMs,
           },
         )
@@ -237,7 +237,7 @@ export class MongoStore implements LedgerStore {
       .filter((doc) => {
         const seen = (perUser.get(doc.userId) ?? 0) + 1;
         perUser.set(doc.userId, seen);
-        return seen <= WEBHOOKS_PER_USER_MAX;
+        return seen <= WEBHOOKS_LISTED_MAX;
       })
       .map(webhookFromDoc);
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
   WEBHOOK_READ_USERS_MAX,
+  WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
   type BalanceCommand,
   type CreateWalletCommand,
@@ -225,7 +226,7 @@ export class PostgresStore implements LedgerStore {
     return Math.max(0, Number(rows[0]?.lag ?? 0));
   }
 
-  createWebhook(endpoint: WebhookEndpoint, perUserMax: number): Promise<'created' | 'limit_reached'> {
+  createWebhook(endpoint: WebhookEndpoint, perUserMax = WEBHOOKS_PER_USER_MAX): Promise<'created' | 'limit_reached'> {
     return this.#run(() => createWebhookCapped(this.#pool, endpoint, perUserMax));
   }
 

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { LedgerError, type LedgerStore, type OutboxEventType, type WebhookEndpoint } from '@wallet/ledger';
+import {
+  LedgerError,
+  WEBHOOKS_PER_USER_MAX,
+  type LedgerStore,
+  type OutboxEventType,
+  type WebhookEndpoint,
+} from '@wallet/ledger';
 import { checkWebhookUrl, generateWebhookSecret, type Resolver } from '@wallet/webhooks';
-
-/** Endpoints per user: each event fans out to all of them, so the count bounds the work per event. */
-export const WEBHOOKS_PER_USER_MAX = 20;
 
 /** An endpoint as its owner sees it: never the secret (shown once, at creation) nor the user id. */
 export type PublicEndpoint = Omit<WebhookEndpoint, 'secret' | 'userId'>;

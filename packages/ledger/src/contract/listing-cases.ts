@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
 import type { Wallet, WebhookEndpoint } from '../types.js';
+import { WEBHOOKS_PER_USER_MAX } from '../store.js';
 import { credit, newUser, openWallet, thrownCode, withStore, type StoreSource } from './harness.js';
 
-/** The cap the API applies (WEBHOOKS_PER_USER_MAX); the store takes it as an argument. */
-const CAP = 20;
+/** The cap the API applies; the store's default. */
+const CAP = WEBHOOKS_PER_USER_MAX;
 
 const endpointOf = (userId: string): WebhookEndpoint => ({
   id: randomUUID(),
