@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   LedgerError,
+  VersionConflict,
   WEBHOOKS_PER_USER_MAX,
   type LedgerStore,
   type OutboxEventType,
@@ -48,7 +49,7 @@ export class WebhookService {
       secret: generateWebhookSecret(),
       createdAt: new Date().toISOString(),
     };
-    const outcome = await this.#store.createWebhook(endpoint, WEBHOOKS_PER_USER_MAX);
+    const outcome = await conflictsAsRetryable(() => this.#store.createWebhook(endpoint, WEBHOOKS_PER_USER_MAX));
     if (outcome === 'limit_reached') {
       throw new LedgerError('webhook_limit_reached', `at most ${WEBHOOKS_PER_USER_MAX} webhook endpoints per user`);
     }
@@ -66,6 +67,24 @@ export class WebhookService {
   }
 
   async remove(userId: string, id: string): Promise<void> {
-    if (!(await this.#store.deleteWebhook(userId, id))) throw new LedgerError('not_found', 'no such webhook endpoint');
+    const deleted = await conflictsAsRetryable(() => this.#store.deleteWebhook(userId, id));
+    if (!deleted) throw new LedgerError('not_found', 'no such webhook endpoint');
+  }
+}
+
+/**
+ * A store whose transactions retry write conflicts (MongoDB) gives up with VersionConflict
+ * when one user's registrations keep colliding past its bound: nothing was written, so the
+ * client may simply retry.
+ */
+async function conflictsAsRetryable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof VersionConflict)) throw error;
+    throw new LedgerError('concurrent_modification', 'concurrent changes to your webhook endpoints; retry', {
+      retryAfterSeconds: 1,
+      cause: error,
+    });
   }
 }

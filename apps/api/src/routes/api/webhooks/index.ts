@@ -30,7 +30,10 @@ async function writeRoutes(fastify: FastifyInstance): Promise<void> {
         tags,
         summary: 'Register a webhook endpoint; the signing secret is shown once',
         body: CreateWebhookBody,
-        response: { 201: CreatedWebhookEnvelope, ...problems('validation_failed', 'webhook_limit_reached') },
+        response: {
+          201: CreatedWebhookEnvelope,
+          ...problems('validation_failed', 'webhook_limit_reached', 'concurrent_modification'),
+        },
       },
     },
     async (request, reply) => {
@@ -46,7 +49,10 @@ async function writeRoutes(fastify: FastifyInstance): Promise<void> {
         tags,
         summary: 'Delete a webhook endpoint; pending deliveries to it are dropped',
         params: WebhookParams,
-        response: { 204: { type: 'null', description: 'deleted' }, ...problems('validation_failed', 'not_found') },
+        response: {
+          204: { type: 'null', description: 'deleted' },
+          ...problems('validation_failed', 'not_found', 'concurrent_modification'),
+        },
       },
     },
     async (request, reply) => {
