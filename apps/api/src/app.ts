@@ -19,6 +19,7 @@ import rateLimitPlugin from './plugins/external/rate-limit.js';
 import swaggerPlugin from './plugins/external/swagger.js';
 import ledgerPlugin from './plugins/app/ledger.js';
 import lifecyclePlugin from './plugins/app/lifecycle.js';
+import servicesPlugin from './plugins/app/services.js';
 import auditPlugin from './plugins/app/audit.js';
 import errorHandlerPlugin from './plugins/app/error-handler.js';
 import authPlugin from './plugins/app/auth.js';
@@ -102,6 +103,7 @@ export const serviceApp = fp<ServiceAppOptions>(
     });
     await app.register(ledgerPlugin, { store: options.store });
     await app.register(lifecyclePlugin);
+    await app.register(servicesPlugin);
     await app.register(auditPlugin);
     await app.register(errorHandlerPlugin);
     await app.register(authPlugin);

@@ -30,6 +30,7 @@ const ADDITIONAL: Record<string, number> = {
   not_found: 404, // unknown route
   unsupported_media_type: 415, // a body that is not JSON
   internal_error: 500, // the generic 5xx
+  webhook_limit_reached: 409, // a 21st webhook endpoint (per-user cap, enforced by the store)
 };
 
 t.test('every documented code is in the registry with its status', async (t) => {

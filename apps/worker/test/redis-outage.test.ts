@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { generateWebhookSecret } from '@wallet/queue';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import {
   callerOf,
   freePort,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import t from 'tap';
-import { generateWebhookSecret } from '@wallet/queue';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import {
   DATABASE_URL,
   callerOf,

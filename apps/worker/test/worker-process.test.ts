@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { generateWebhookSecret, queueNaming } from '@wallet/queue';
+import { queueNaming } from '@wallet/queue';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import {
   DATABASE_URL,
   REDIS_URL,

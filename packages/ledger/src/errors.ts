@@ -12,6 +12,7 @@ export const ERRORS = {
   not_found: { status: 404, title: 'Not found' },
   wallet_not_found: { status: 404, title: 'Wallet not found' },
   wallet_exists: { status: 409, title: 'Wallet already exists' },
+  webhook_limit_reached: { status: 409, title: 'Webhook endpoint limit reached' },
   insufficient_funds: { status: 409, title: 'Insufficient funds' },
   concurrent_modification: { status: 409, title: 'Concurrent modification' },
   idempotency_key_in_flight: { status: 409, title: 'Request with this Idempotency-Key in flight' },

@@ -8,4 +8,5 @@ export * from './store.js';
 export { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
 export { requestFingerprint } from './fingerprint.js';
 export * from './cursor.js';
+export * from './wallet-list-cursor.js';
 export * from './ledger-service.js';

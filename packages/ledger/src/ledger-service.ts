@@ -5,6 +5,7 @@ import { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry
 import { requestFingerprint, sortedMetadata } from './fingerprint.js';
 import { auditEventFor } from './shapes.js';
 import { CursorCodec } from './cursor.js';
+import { WalletListCursor } from './wallet-list-cursor.js';
 import type { LedgerStore } from './store.js';
 import type {
   IdempotencyRecord,
@@ -82,7 +83,13 @@ export interface HistoryPage {
   nextCursor: string | null;
 }
 
-export const WALLETS_PER_USER_MAX = 100;
+/** Largest page of a user's wallets, and the default (DESIGN.md §3: `limit` 1–100, default 100). */
+export const WALLET_PAGE_MAX = 100;
+
+export interface WalletPage {
+  items: Wallet[];
+  nextCursor: string | null;
+}
 
 const UUID_PATTERN = /^[0-9a-fA-F-]{36}$/;
 
@@ -96,12 +103,14 @@ export class LedgerService {
   readonly #store: LedgerStore;
   readonly #options: LedgerServiceOptions;
   readonly #cursors: CursorCodec;
+  readonly #walletCursors: WalletListCursor;
   readonly #clock: () => Date;
 
   constructor(store: LedgerStore, options: LedgerServiceOptions) {
     this.#store = store;
     this.#options = options;
     this.#cursors = new CursorCodec(options.cursorSecret);
+    this.#walletCursors = new WalletListCursor(options.cursorSecret);
     this.#clock = options.clock ?? (() => new Date());
   }
 
@@ -197,10 +206,17 @@ export class LedgerService {
     return wallet;
   }
 
-  async listWallets(userId: string): Promise<Wallet[]> {
-    const wallets = await this.#store.listWallets(userId, WALLETS_PER_USER_MAX);
+  /** The caller's wallets, oldest first, a page at a time; a cursor page never repeats or skips one. */
+  async listWallets(userId: string, page: { limit?: number; cursor?: string } = {}): Promise<WalletPage> {
+    const limit = page.limit ?? WALLET_PAGE_MAX;
+    invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= WALLET_PAGE_MAX, 'wallet page limit out of range');
+    const after = page.cursor === undefined ? undefined : this.#walletCursors.decode(userId, page.cursor);
+    const wallets = await this.#store.listWallets(userId, { limit: limit + 1, after });
     wallets.forEach(assertWallet);
-    return wallets;
+    const items = wallets.slice(0, limit);
+    const last = items.at(-1);
+    const nextCursor = wallets.length > limit && last ? this.#walletCursors.encode(userId, last) : null;
+    return { items, nextCursor };
   }
 
   /**

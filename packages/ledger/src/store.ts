@@ -16,6 +16,9 @@ import type {
 /** User ids one webhooksForUsers call accepts: OUTBOX_BATCH_SIZE's ceiling. */
 export const WEBHOOK_READ_USERS_MAX = 1000;
 
+/** Endpoints per user (createWebhook's default cap): each event fans out to all of them. */
+export const WEBHOOKS_PER_USER_MAX = 20;
+
 /**
  * The port every store adapter implements (PostgreSQL, MongoDB). No driver type crosses
  * it. Adapters own their connections. Money-moving methods commit the balance change, the
@@ -33,7 +36,8 @@ export interface LedgerStore {
   createWallet(command: CreateWalletCommand): Promise<WriteOutcome>;
   /** The wallet when it exists and belongs to userId; null otherwise. */
   getWallet(userId: string, walletId: string): Promise<Wallet | null>;
-  listWallets(userId: string, limit: number): Promise<Wallet[]>;
+  /** Oldest first by (createdAt, id); `after` pages on past that position (wallet-list.ts in each adapter). */
+  listWallets(userId: string, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<Wallet[]>;
   /** Any wallet, for the transfer recipient's currency and the worker; null when absent. */
   findWallet(walletId: string): Promise<Wallet | null>;
 
@@ -56,7 +60,11 @@ export interface LedgerStore {
   /** Seconds since the oldest unpublished event was written (0 when none). */
   outboxLagSeconds(): Promise<number>;
 
-  createWebhook(endpoint: WebhookEndpoint): Promise<void>;
+  /**
+   * Stores the endpoint unless its user already has `perUserMax` (default
+   * WEBHOOKS_PER_USER_MAX); atomic per user, so racing registrations never pass the cap together.
+   */
+  createWebhook(endpoint: WebhookEndpoint, perUserMax?: number): Promise<'created' | 'limit_reached'>;
   listWebhooks(userId: string): Promise<WebhookEndpoint[]>;
   /**
    * The endpoints of any of these users (the outbox relay's one read per claimed batch), at

@@ -1,5 +1,14 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { AuditDoc, EntryDoc, IdempotencyDoc, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc } from './documents.js';
+import type {
+  AuditDoc,
+  EntryDoc,
+  IdempotencyDoc,
+  OutboxDoc,
+  ReportDoc,
+  WalletDoc,
+  WebhookDoc,
+  WebhookQuotaDoc,
+} from './documents.js';
 
 /** Typed handles on every collection the store uses. */
 export interface Collections {
@@ -9,6 +18,7 @@ export interface Collections {
   outbox: Collection<OutboxDoc>;
   audit: Collection<AuditDoc>;
   webhooks: Collection<WebhookDoc>;
+  webhookQuotas: Collection<WebhookQuotaDoc>;
   reports: Collection<ReportDoc>;
 }
 
@@ -19,6 +29,7 @@ export const COLLECTION_NAMES = {
   outbox: 'outbox',
   audit: 'audit_events',
   webhooks: 'webhook_endpoints',
+  webhookQuotas: 'webhook_quotas',
   reports: 'reconciliation_reports',
 } as const satisfies Record<keyof Collections, string>;
 
@@ -30,6 +41,7 @@ export function collectionsOf(db: Db): Collections {
     outbox: db.collection<OutboxDoc>(COLLECTION_NAMES.outbox),
     audit: db.collection<AuditDoc>(COLLECTION_NAMES.audit),
     webhooks: db.collection<WebhookDoc>(COLLECTION_NAMES.webhooks),
+    webhookQuotas: db.collection<WebhookQuotaDoc>(COLLECTION_NAMES.webhookQuotas),
     reports: db.collection<ReportDoc>(COLLECTION_NAMES.reports),
   };
 }
@@ -65,6 +77,8 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
   ],
   audit: [{ name: 'audit_page', key: { createdAt: -1, _id: -1 } }],
   webhooks: [{ name: 'webhooks_user', key: { userId: 1, createdAt: 1 } }],
+  // One document per user, keyed by the user id: nothing else to index.
+  webhookQuotas: [],
   reports: [{ name: 'reports_latest', key: { finishedAt: -1 } }],
 };
 
@@ -88,6 +102,7 @@ export async function ensureSchema(db: Db, collections: Collections, timeoutMs: 
     }
   }
   for (const [collection, indexes] of Object.entries(INDEXES) as Array<[keyof Collections, IndexDescription[]]>) {
+    if (indexes.length === 0) continue; // createIndexes refuses an empty list.
     await collections[collection].createIndexes(indexes, { maxTimeMS: timeoutMs });
   }
 }

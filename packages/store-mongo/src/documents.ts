@@ -93,6 +93,12 @@ export interface AuditDoc {
   createdAt: Date;
 }
 
+/** A user's endpoint counter: the document the endpoint cap is checked and taken on (webhooks.ts). */
+export interface WebhookQuotaDoc {
+  _id: string;
+  endpoints: number;
+}
+
 export interface WebhookDoc {
   _id: string;
   userId: string;

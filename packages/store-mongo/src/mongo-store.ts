@@ -3,6 +3,7 @@ import {
   invariant,
   StoreUnavailable,
   WEBHOOK_READ_USERS_MAX,
+  WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
   type BalanceCommand,
   type CreateWalletCommand,
@@ -28,7 +29,6 @@ import {
   toLong,
   walletFromDoc,
   webhookFromDoc,
-  webhookToDoc,
 } from './mapping.js';
 import { translateError } from './mongo-errors.js';
 import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
@@ -46,11 +46,13 @@ import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
 import { applyBalanceChange } from './balance-change.js';
 import { transfer } from './transfer.js';
 import { createWallet, WalletTaken, recordWalletExists } from './create-wallet.js';
+import { createWebhookCapped, deleteWebhook, type WebhookStoreContext } from './webhooks.js';
+import { listWallets } from './wallet-list.js';
 
 /** Largest page any list read returns; callers ask for less (history pages stop at 101). */
 const PAGE_MAX = 1000;
 /** A user's webhook endpoints listed at most (matches the PostgreSQL store). */
-const WEBHOOKS_PER_USER_MAX = 100;
+const WEBHOOKS_LISTED_MAX = 100;
 
 /**
  * The MongoDB adapter of the ledger port (official driver). Money moves only inside
@@ -127,14 +129,9 @@ export class MongoStore implements LedgerStore {
     return doc ? walletFromDoc(doc) : null;
   }
 
-  async listWallets(userId: string, limit: number): Promise<Wallet[]> {
-    assertLimit(limit);
-    const docs = await this.#run(() =>
-      this.#collections.wallets
-        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit, maxTimeMS: this.#timeoutMs })
-        .toArray(),
-    );
-    return docs.map(walletFromDoc);
+  listWallets(userId: string, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<Wallet[]> {
+    assertLimit(page.limit);
+    return this.#run(() => listWallets(this.#collections, userId, page, this.#timeoutMs));
   }
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
@@ -203,14 +200,14 @@ export class MongoStore implements LedgerStore {
     return this.#run(() => outboxLagSeconds(this.#collections, this.#timeoutMs));
   }
 
-  async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
-    await this.#run(() => this.#collections.webhooks.insertOne(webhookToDoc(endpoint)));
+  createWebhook(endpoint: WebhookEndpoint, perUserMax = WEBHOOKS_PER_USER_MAX): Promise<'created' | 'limit_reached'> {
+    return this.#run(() => createWebhookCapped(this.#webhookContext(), endpoint, perUserMax));
   }
 
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
     const docs = await this.#run(() =>
       this.#collections.webhooks
-        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_PER_USER_MAX, maxTimeMS: this.#timeoutMs })
+        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_LISTED_MAX, maxTimeMS: this.#timeoutMs })
         .toArray(),
     );
     return docs.map(webhookFromDoc);
@@ -229,7 +226,7 @@ export class MongoStore implements LedgerStore {
           { userId: { $in: users } },
           {
             sort: { userId: 1, createdAt: 1, _id: 1 },
-            limit: users.length * WEBHOOKS_PER_USER_MAX,
+            limit: users.length * WEBHOOKS_LISTED_MAX,
             maxTimeMS: this.#timeoutMs,
           },
         )
@@ -240,7 +237,7 @@ export class MongoStore implements LedgerStore {
       .filter((doc) => {
         const seen = (perUser.get(doc.userId) ?? 0) + 1;
         perUser.set(doc.userId, seen);
-        return seen <= WEBHOOKS_PER_USER_MAX;
+        return seen <= WEBHOOKS_LISTED_MAX;
       })
       .map(webhookFromDoc);
   }
@@ -252,11 +249,12 @@ export class MongoStore implements LedgerStore {
     return doc ? webhookFromDoc(doc) : null;
   }
 
-  async deleteWebhook(userId: string, id: string): Promise<boolean> {
-    const result = await this.#run(() =>
-      this.#collections.webhooks.deleteOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }),
-    );
-    return result.deletedCount > 0;
+  deleteWebhook(userId: string, id: string): Promise<boolean> {
+    return this.#run(() => deleteWebhook(this.#webhookContext(), userId, id));
+  }
+
+  #webhookContext(): WebhookStoreContext {
+    return { client: this.#client, collections: this.#collections, timeoutMs: this.#timeoutMs };
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {

@@ -90,4 +90,19 @@ CREATE TABLE reconciliation_reports (
 CREATE INDEX reconciliation_reports_latest ON reconciliation_reports (finished_at DESC);
 `,
   },
+  {
+    version: 2,
+    name: 'webhook-quotas-and-wallet-pages',
+    // webhook_quotas: one counter row per user, the lock the endpoint cap is checked under
+    // (webhooks.ts); backfilled from the endpoints stored so far. wallets_user_page serves the
+    // paged wallet list (wallet-list.ts).
+    sql: `
+CREATE TABLE webhook_quotas (
+  user_id text PRIMARY KEY,
+  endpoints integer NOT NULL CHECK (endpoints >= 0)
+);
+INSERT INTO webhook_quotas (user_id, endpoints) SELECT user_id, count(*) FROM webhook_endpoints GROUP BY user_id;
+CREATE INDEX wallets_user_page ON wallets (user_id, created_at, id);
+`,
+  },
 ];

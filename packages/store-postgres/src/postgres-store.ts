@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
   WEBHOOK_READ_USERS_MAX,
+  WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
   type BalanceCommand,
   type CreateWalletCommand,
@@ -25,6 +26,8 @@ import { isUniqueViolation, mapError, typeParsers } from './sql-util.js';
 import { ReconciliationQueries } from './reconciliation.js';
 import { prepare } from './named-sql.js';
 import { auditParams, insertAudit } from './write-common.js';
+import { createWebhookCapped, deleteWebhook } from './webhooks.js';
+import { listWallets } from './wallet-list.js';
 
 const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
 
@@ -120,11 +123,8 @@ export class PostgresStore implements LedgerStore {
     return rows[0] ? walletFromRow(rows[0]) : null;
   }
 
-  async listWallets(userId: string, limit: number): Promise<Wallet[]> {
-    const { rows } = await this.#run(() =>
-      this.#pool.query('SELECT * FROM wallets WHERE user_id = $1 ORDER BY created_at, id LIMIT $2', [userId, limit]),
-    );
-    return rows.map(walletFromRow);
+  listWallets(userId: string, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<Wallet[]> {
+    return this.#run(() => listWallets(this.#pool, userId, page));
   }
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
@@ -214,13 +214,8 @@ export class PostgresStore implements LedgerStore {
     return Math.max(0, Number(rows[0]?.lag ?? 0));
   }
 
-  async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
-    await this.#run(() =>
-      this.#pool.query(
-        'INSERT INTO webhook_endpoints (id, user_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [endpoint.id, endpoint.userId, endpoint.url, endpoint.events, endpoint.secret, endpoint.createdAt],
-      ),
-    );
+  createWebhook(endpoint: WebhookEndpoint, perUserMax = WEBHOOKS_PER_USER_MAX): Promise<'created' | 'limit_reached'> {
+    return this.#run(() => createWebhookCapped(this.#pool, endpoint, perUserMax));
   }
 
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
@@ -257,11 +252,8 @@ export class PostgresStore implements LedgerStore {
     return rows[0] ? webhookFromRow(rows[0]) : null;
   }
 
-  async deleteWebhook(userId: string, id: string): Promise<boolean> {
-    const { rowCount } = await this.#run(() =>
-      this.#pool.query('DELETE FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]),
-    );
-    return (rowCount ?? 0) > 0;
+  deleteWebhook(userId: string, id: string): Promise<boolean> {
+    return this.#run(() => deleteWebhook(this.#pool, userId, id));
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { LedgerStore } from '@wallet/ledger';
-import { DeliveryJobSchema, parseJobData, webhookHeaders, type DeliveryJob } from '@wallet/queue';
+import { DeliveryJobSchema, parseJobData, type DeliveryJob } from '@wallet/queue';
+import { webhookHeaders } from '@wallet/webhooks';
 import { postWebhook, type DeliveryResult } from '../http-delivery.js';
 import type { WorkerMetrics } from '../metrics.js';
 import { endpointWants } from '../delivery-plan.js';

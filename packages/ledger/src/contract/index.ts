@@ -8,6 +8,7 @@ import { historyCases } from './history-cases.js';
 import { outboxCases } from './outbox-cases.js';
 import { reconciliationCases } from './reconciliation-cases.js';
 import { shapeCases } from './shape-cases.js';
+import { listingCases } from './listing-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -29,6 +30,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
       idempotencyCases(t, source);
       rulesCases(t, source);
       historyCases(t, source);
+      listingCases(t, source);
     });
     t.test('cases reading store-wide state (a fresh store each)', async (t) => {
       outboxCases(t, target);
