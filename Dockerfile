@@ -21,6 +21,7 @@ COPY packages/queue/package.json packages/queue/
 COPY packages/store-postgres/package.json packages/store-postgres/
 COPY packages/store-mongo/package.json packages/store-mongo/
 COPY packages/stores/package.json packages/stores/
+COPY packages/client/package.json packages/client/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 
