@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['packages/client/src/openapi-types.ts', '**/dist/**', '**/node_modules/**', 'coverage/**', '.tap/**', 'test-artifacts/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'packages/client/src/openapi-types.ts',
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      '.tap/**',
+      'test-artifacts/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
