@@ -146,3 +146,26 @@ t.test('a dead path gives up within the deadline with a retryable error', async 
     t.ok(elapsedMs <= 1_500 + 200, `${name}: gave up after ${elapsedMs} ms`);
   }
 });
+
+t.test(
+  'the same key sent twice at once: both calls resolve to one effect (in-flight 409s are waited out)',
+  async (t) => {
+    const { api, port } = await listening(t);
+    const walletId = await api.wallet('frank', 'USD', 1000);
+    const client = clientFor(api, port, 'frank');
+    const statuses: number[] = [];
+    const options = {
+      idempotencyKey: `order-${walletId}`,
+      onResponse: (info: { status: number }) => statuses.push(info.status),
+    };
+    const calls = await Promise.all(
+      Array.from({ length: 5 }, () => client.wallets.debit({ walletId, amount: 100 }, options)),
+    );
+    t.equal(new Set(calls.map((call) => call.transactionId)).size, 1, 'one transaction for all five calls');
+    t.ok(
+      statuses.every((status) => status === 200 || status === 409),
+      `answers seen: ${statuses.join(' ')}`,
+    );
+    t.same(await books(api, 'frank', walletId), { balance: 900, sum: 900, entries: 2 });
+  },
+);
