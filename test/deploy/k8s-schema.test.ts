@@ -14,6 +14,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { k8sDir, k8sYamlFiles, loadManifests, readKustomization, type K8sObject } from './deploy-files.js';
+import { PrometheusRule } from './prometheus-rule.js';
 
 interface Validatable {
   validate(): void;
@@ -32,6 +33,8 @@ const models: Record<string, ModelClass> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'batch/v1/Job': Job,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject,
+  // No published model: shape-checked after the Prometheus Operator CRD (prometheus-rule.ts).
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
 
 function validateObject(object: K8sObject): void {
