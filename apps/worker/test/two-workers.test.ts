@@ -1,7 +1,8 @@
 // Goal: two workers running at once (and a relay that runs twice) deliver each event id
-// once, and both take part (each relays and delivers some). Method: two workers over one PostgreSQL schema and one Redis prefix with small
-// relay batches; then every outbox row is made unpublished again so both relays re-send
-// everything, which BullMQ must ignore (job id = <eventId>.<endpointId>).
+// once, and both take part (each relays and delivers some). Method: two workers over one
+// PostgreSQL schema and one Redis prefix with small relay batches; then every outbox row is
+// made unpublished again so both relays re-send everything, which BullMQ must ignore
+// (job id = <eventId>.<endpointId>).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
