@@ -207,7 +207,7 @@ t.test('a dead database answers StoreUnavailable, and the pool recovers by itsel
     if (!recovered) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   t.ok(recovered, 'the next queries reconnect');
-  t.equal((await victim.getWallet(userId, wallet.data.id)).balance, 0, 'the killed credit changed nothing');
+  t.equal((await victim.getWallet(userId, wallet.data.id))?.balance, 0, 'the killed credit changed nothing');
   const again = await victimLedger.credit(
     caller(userId),
     { walletId: wallet.data.id, amount: 9 },
