@@ -160,7 +160,7 @@ t.test('a dead database answers StoreUnavailable, and the pool recovers by itsel
   await victim.ping();
   const victimLedger = new LedgerService(victim, {
     maxAmountMinor: 100_000_000_000,
-    retry: { attemptsMax: 1, baseDelayMs: 1 },
+    retry: { attempts: 1, backoffMs: 1 },
     idempotencyTtlSeconds: 3600,
     cursorSecret: 'x'.repeat(32),
   });
