@@ -8,3 +8,4 @@ export * from './events.js';
 export * from './fingerprint.js';
 export * from './cursor.js';
 export * from './ledger-service.js';
+export * from './deliveries.js';

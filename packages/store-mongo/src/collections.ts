@@ -1,5 +1,14 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { AuditDoc, EntryDoc, IdempotencyDoc, OutboxDoc, ReportDoc, WalletDoc, WebhookDoc } from './documents.js';
+import type {
+  AuditDoc,
+  DeliveryDoc,
+  EntryDoc,
+  IdempotencyDoc,
+  OutboxDoc,
+  ReportDoc,
+  WalletDoc,
+  WebhookDoc,
+} from './documents.js';
 
 /** Typed handles on every collection the store uses. */
 export interface Collections {
@@ -10,6 +19,7 @@ export interface Collections {
   audit: Collection<AuditDoc>;
   webhooks: Collection<WebhookDoc>;
   reports: Collection<ReportDoc>;
+  deliveries: Collection<DeliveryDoc>;
 }
 
 export const COLLECTION_NAMES = {
@@ -20,6 +30,7 @@ export const COLLECTION_NAMES = {
   audit: 'audit_events',
   webhooks: 'webhook_endpoints',
   reports: 'reconciliation_reports',
+  deliveries: 'webhook_deliveries',
 } as const satisfies Record<keyof Collections, string>;
 
 export function collectionsOf(db: Db): Collections {
@@ -31,6 +42,7 @@ export function collectionsOf(db: Db): Collections {
     audit: db.collection<AuditDoc>(COLLECTION_NAMES.audit),
     webhooks: db.collection<WebhookDoc>(COLLECTION_NAMES.webhooks),
     reports: db.collection<ReportDoc>(COLLECTION_NAMES.reports),
+    deliveries: db.collection<DeliveryDoc>(COLLECTION_NAMES.deliveries),
   };
 }
 
@@ -66,6 +78,11 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
   audit: [{ name: 'audit_page', key: { createdAt: -1, _id: -1 } }],
   webhooks: [{ name: 'webhooks_user', key: { userId: 1, createdAt: 1 } }],
   reports: [{ name: 'reports_latest', key: { finishedAt: -1 } }],
+  deliveries: [
+    // The re-relay scan: pending pairs by due time (settled pairs are never read by it).
+    { name: 'deliveries_pending_due', key: { state: 1, dueAt: 1 } },
+    { name: 'deliveries_event', key: { eventId: 1 } },
+  ],
 };
 
 /** MongoDB's code when a collection already exists (another process created it first). */

@@ -81,6 +81,19 @@ export interface OutboxDoc {
   claimedUntil: Date | null;
 }
 
+/** One delivery (event, endpoint); `_id` is the delivery job id `<eventId>.<endpointId>`. */
+export interface DeliveryDoc {
+  _id: string;
+  eventId: string;
+  endpointId: string;
+  state: 'pending' | 'delivered' | 'dead' | 'skipped';
+  /** Server clock; set only while pending. */
+  dueAt: Date | null;
+  /** Unique per claimDueDeliveries call, so a relay reads back exactly the pairs it won. */
+  claimToken: string | null;
+  updatedAt: Date;
+}
+
 export interface AuditDoc {
   _id: string;
   actor: string;

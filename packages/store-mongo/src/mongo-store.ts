@@ -4,6 +4,10 @@ import {
   StoreUnavailable,
   WEBHOOK_READ_USERS_MAX,
   type AuditEvent,
+  type DeliveryKey,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DueDelivery,
   type BalanceCommand,
   type CreateWalletCommand,
   type IdempotencyRecord,
@@ -33,6 +37,7 @@ import {
 import { translateError } from './mongo-errors.js';
 import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
 import { Reconciliation } from './reconciliation.js';
+import { Deliveries } from './deliveries.js';
 import { runTransaction } from './transaction.js';
 import {
   assertReplicaSet,
@@ -63,6 +68,7 @@ export class MongoStore implements LedgerStore {
   readonly #collections: Collections;
   readonly #timeoutMs: number;
   readonly #reconciliation: Reconciliation;
+  readonly #deliveries: Deliveries;
   #connected = false;
   #closed = false;
 
@@ -73,6 +79,7 @@ export class MongoStore implements LedgerStore {
     this.#db = this.#client.db(databaseNameOf(options));
     this.#collections = collectionsOf(this.#db);
     this.#reconciliation = new Reconciliation(this.#collections, longTimeoutMs(options.operationTimeoutMs));
+    this.#deliveries = new Deliveries(this.#collections, options.operationTimeoutMs);
   }
 
   /** The database name, for tests and tools that reach the collections directly. */
@@ -257,6 +264,22 @@ export class MongoStore implements LedgerStore {
       this.#collections.webhooks.deleteOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }),
     );
     return result.deletedCount > 0;
+  }
+
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
+    return this.#run(() => this.#deliveries.recordPending(pairs, horizonMs));
+  }
+
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
+    return this.#run(() => this.#deliveries.settle(key, outcome));
+  }
+
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
+    return this.#run(() => this.#deliveries.claimDue(claim));
+  }
+
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
+    return this.#run(() => this.#deliveries.list(eventIds));
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {

@@ -3,6 +3,10 @@ import pg from 'pg';
 import {
   WEBHOOK_READ_USERS_MAX,
   type AuditEvent,
+  type DeliveryKey,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DueDelivery,
   type BalanceCommand,
   type CreateWalletCommand,
   type IdempotencyRecord,
@@ -23,6 +27,7 @@ import { migrate } from './migrate.js';
 import { auditFromRow, entryFromRow, idempotencyFromRow, walletFromRow, webhookFromRow } from './mapping.js';
 import { isUniqueViolation, mapError, typeParsers } from './sql-util.js';
 import { ReconciliationQueries } from './reconciliation.js';
+import { DeliveryQueries } from './deliveries.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -49,6 +54,7 @@ export class PostgresStore implements LedgerStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
   readonly #reconciliation: ReconciliationQueries;
+  readonly #deliveries: DeliveryQueries;
 
   constructor(options: PostgresStoreOptions) {
     this.#schema = options.schema ?? 'public';
@@ -67,6 +73,7 @@ export class PostgresStore implements LedgerStore {
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.#pool.on('error', () => undefined);
     this.#reconciliation = new ReconciliationQueries(this.#pool);
+    this.#deliveries = new DeliveryQueries(this.#pool);
   }
 
   /** The schema name, for tests and tools that reach the tables directly. */
@@ -274,6 +281,22 @@ export class PostgresStore implements LedgerStore {
       this.#pool.query('DELETE FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]),
     );
     return (rowCount ?? 0) > 0;
+  }
+
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
+    return this.#run(() => this.#deliveries.recordPending(pairs, horizonMs));
+  }
+
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
+    return this.#run(() => this.#deliveries.settle(key, outcome));
+  }
+
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
+    return this.#run(() => this.#deliveries.claimDue(claim));
+  }
+
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
+    return this.#run(() => this.#deliveries.list(eventIds));
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {

@@ -7,6 +7,7 @@ import { rulesCases } from './rules-cases.js';
 import { historyCases } from './history-cases.js';
 import { outboxCases } from './outbox-cases.js';
 import { reconciliationCases } from './reconciliation-cases.js';
+import { deliveryCases } from './delivery-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -32,6 +33,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
     t.test('cases reading store-wide state (a fresh store each)', async (t) => {
       outboxCases(t, target);
       reconciliationCases(t, target);
+      deliveryCases(t, target);
     });
   });
 }
