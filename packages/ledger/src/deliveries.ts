@@ -39,14 +39,23 @@ export const DELIVERY_HORIZON_MIN_MS = 1000;
 export const DELIVERY_HORIZON_MAX_MS = 86_400_000;
 
 /** The bounds every adapter checks before touching the database; RangeError names the broken one. */
-export function assertDeliveryBounds(input: { count?: number; countMax?: number; horizonMs?: number }): void {
+export function assertDeliveryBounds(input: {
+  count?: number;
+  countMax?: number;
+  horizonMs?: number | undefined;
+}): void {
   const { count, countMax, horizonMs } = input;
   if (count !== undefined && countMax !== undefined && !(Number.isSafeInteger(count) && count <= countMax)) {
     throw new RangeError(`at most ${countMax} deliveries or events per call`);
   }
   if (
-    horizonMs !== undefined &&
-    !(Number.isSafeInteger(horizonMs) && horizonMs >= DELIVERY_HORIZON_MIN_MS && horizonMs <= DELIVERY_HORIZON_MAX_MS)
+    'horizonMs' in input &&
+    !(
+      typeof horizonMs === 'number' &&
+      Number.isSafeInteger(horizonMs) &&
+      horizonMs >= DELIVERY_HORIZON_MIN_MS &&
+      horizonMs <= DELIVERY_HORIZON_MAX_MS
+    )
   ) {
     throw new RangeError(`delivery horizon must be ${DELIVERY_HORIZON_MIN_MS}..${DELIVERY_HORIZON_MAX_MS} ms`);
   }
