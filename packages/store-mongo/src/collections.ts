@@ -71,9 +71,10 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
     { name: 'idempotency_expiry', key: { expiresAt: 1 }, expireAfterSeconds: IDEMPOTENCY_TTL_GRACE_SECONDS },
   ],
   outbox: [
-    { name: 'outbox_pending', key: { publishedAt: 1, claimedUntil: 1, seq: 1 } },
-    // Walks unpublished events in claim order without a sort: the claim and the lag probe.
-    { name: 'outbox_pending_seq', key: { publishedAt: 1, seq: 1 } },
+    // Walks unpublished events in claim order (server time, then wallet and version) without a
+    // sort: the claim and the lag probe. Deployments upgraded from the `seq` order keep their
+    // old `outbox_pending`/`outbox_pending_seq` indexes unused until an operator drops them.
+    { name: 'outbox_pending_order', key: { publishedAt: 1, createdAt: 1, walletId: 1, walletVersion: 1 } },
   ],
   audit: [{ name: 'audit_page', key: { createdAt: -1, _id: -1 } }],
   webhooks: [{ name: 'webhooks_user', key: { userId: 1, createdAt: 1 } }],

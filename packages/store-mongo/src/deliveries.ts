@@ -11,7 +11,7 @@ import {
 } from '@wallet/ledger';
 import type { Collections } from './collections.js';
 import type { DeliveryDoc } from './documents.js';
-import { fromDate, outboxFromDoc } from './mapping.js';
+import { DOC_READ, fromDate, outboxFromDoc } from './mapping.js';
 
 /** The delivery job id, which is also the document id: one document per (event, endpoint). */
 const deliveryId = (key: DeliveryKey): string => `${key.eventId}.${key.endpointId}`;
@@ -110,7 +110,7 @@ export class Deliveries {
       .toArray();
     if (won.length === 0) return [];
     const events = await outbox
-      .find({ _id: { $in: [...new Set(won.map((doc) => doc.eventId))] } }, { maxTimeMS: this.#timeoutMs })
+      .find({ _id: { $in: [...new Set(won.map((doc) => doc.eventId))] } }, { maxTimeMS: this.#timeoutMs, ...DOC_READ })
       .toArray();
     const byId = new Map(events.map((doc) => [doc._id, outboxFromDoc(doc)]));
     return won.flatMap((doc) => {

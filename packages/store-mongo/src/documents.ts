@@ -71,8 +71,9 @@ export interface OutboxDoc {
   amount: Long;
   balanceAfter: Long;
   occurredAt: Date;
-  /** Claim order: fixed-width ISO time of the entry, then its id (see mapping.outboxSeq). */
-  seq: string;
+  /** The wallet's version after this entry: with createdAt, the claim order (outbox.ts). */
+  walletVersion: Long;
+  /** The database server's clock when the event was written ($currentDate), never the API host's. */
   createdAt: Date;
   publishedAt: Date | null;
   claimedBy: string | null;

@@ -26,6 +26,7 @@ import { collectionsOf, ensureSchema, type Collections } from './collections.js'
 import {
   auditFromDoc,
   auditToDoc,
+  DOC_READ,
   entryFromDoc,
   recordFromDoc,
   toDate,
@@ -100,7 +101,7 @@ export class MongoStore implements LedgerStore {
   }
 
   async ping(): Promise<void> {
-    await this.#run(() => this.#db.command({ ping: 1 }));
+    await this.#run(() => this.#db.command({ ping: 1, maxTimeMS: this.#timeoutMs }));
   }
 
   async createWallet(command: CreateWalletCommand): Promise<WriteOutcome> {
@@ -122,14 +123,14 @@ export class MongoStore implements LedgerStore {
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
     const doc = await this.#run(() =>
-      this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? walletFromDoc(doc) : null;
   }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
     const doc = await this.#run(() =>
-      this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? walletFromDoc(doc) : null;
   }
@@ -138,7 +139,7 @@ export class MongoStore implements LedgerStore {
     assertLimit(limit);
     const docs = await this.#run(() =>
       this.#collections.wallets
-        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit, maxTimeMS: this.#timeoutMs })
+        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit, maxTimeMS: this.#timeoutMs, ...DOC_READ })
         .toArray(),
     );
     return docs.map(walletFromDoc);
@@ -146,7 +147,7 @@ export class MongoStore implements LedgerStore {
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
     const doc = await this.#run(() =>
-      this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? recordFromDoc(doc) : null;
   }
@@ -174,14 +175,14 @@ export class MongoStore implements LedgerStore {
       page.beforeSeq === undefined ? { walletId } : { walletId, seq: { $lt: toLong(page.beforeSeq, 'beforeSeq') } };
     const docs = await this.#run(() =>
       this.#collections.entries
-        .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs })
+        .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs, ...DOC_READ })
         .toArray(),
     );
     return docs.map(entryFromDoc);
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {
-    await this.#run(() => this.#collections.audit.insertOne(auditToDoc(event)));
+    await this.#run(() => this.#collections.audit.insertOne(auditToDoc(event), { maxTimeMS: this.#timeoutMs }));
   }
 
   async listAudit(page: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {
@@ -192,7 +193,7 @@ export class MongoStore implements LedgerStore {
       before && at ? { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: before.id } }] } : {};
     const docs = await this.#run(() =>
       this.#collections.audit
-        .find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs })
+        .find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs, ...DOC_READ })
         .toArray(),
     );
     return docs.map(auditFromDoc);
@@ -211,7 +212,7 @@ export class MongoStore implements LedgerStore {
   }
 
   async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
-    await this.#run(() => this.#collections.webhooks.insertOne(webhookToDoc(endpoint)));
+    await this.#run(() => this.#collections.webhooks.insertOne(webhookToDoc(endpoint), { maxTimeMS: this.#timeoutMs }));
   }
 
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
@@ -309,10 +310,13 @@ export class MongoStore implements LedgerStore {
   async #write(context: WriteContext, body: (tx: Tx) => Promise<WriteOutcome>): Promise<WriteOutcome> {
     try {
       return await this.#run(() =>
-        runTransaction(this.#client, this.#timeoutMs, (session) => body({ collections: this.#collections, session })),
+        runTransaction(this.#client, this.#timeoutMs, (session) =>
+          body({ collections: this.#collections, session, options: { session, maxTimeMS: this.#timeoutMs } }),
+        ),
       );
     } catch (error) {
-      if (error instanceof KeyTaken) return this.#run(() => existingAfterRace(this.#collections, context));
+      if (error instanceof KeyTaken)
+        return this.#run(() => existingAfterRace(this.#collections, context, this.#timeoutMs));
       throw error;
     }
   }
