@@ -137,7 +137,7 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
 
 t.test('Redis healthy: the re-relay finds retrying jobs queued and adds no duplicate', async (t) => {
   const schema = newSchema(t);
-  const config = testConfig({ WEBHOOK_RERELAY_AFTER_MS: HORIZON_MS, WEBHOOK_BACKOFF_MS: '400', WEBHOOK_ATTEMPTS: '8' });
+  const config = testConfig({ WEBHOOK_RERELAY_AFTER_MS: HORIZON_MS, WEBHOOK_BACKOFF_MS: '800', WEBHOOK_ATTEMPTS: '8' });
   cleanRedisPrefix(t, config.REDIS_PREFIX);
   const store = await writerStore(t, schema);
   const failuresBeforeSuccess = 3;
@@ -162,7 +162,8 @@ t.test('Redis healthy: the re-relay finds retrying jobs queued and adds no dupli
   const eventIds = await creditMany(t, store, user, 10);
   const [goneEvent] = await creditMany(t, store, goneUser, 1);
 
-  // Retries wait 200-400, 400-800 and 800-1600 ms: the 2xx comes after the 1 s horizon.
+  // Retries wait 400-800, 800-1600 and 1600-3200 ms: the 2xx comes at least 2.8 s after the
+  // relay, past the 1 s horizon plus one 1 s re-relay poll, so a re-relay round sees every job queued.
   t.ok(await waitFor(() => new Set(okIds(answers)).size === 10, 30_000, 100), 'all ten delivered');
   await sleep(2500); // two more horizons: a duplicate job would deliver again here
   t.ok((await rechecks(worker, 'queued')) > 0, 'the re-relay looked at deliveries whose jobs were still retrying');
