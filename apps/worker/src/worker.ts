@@ -81,7 +81,7 @@ interface WorkerParts {
 
 /** Builds the worker process's parts. No side effects until start(). */
 export function buildWorker(options: BuildWorkerOptions): WalletWorker {
-  const parts = connectParts(options);
+  const parts = createParts(options);
   const relay = buildRelay(parts, options);
   const resender = new DeliveryResender({
     store: parts.store,
@@ -124,7 +124,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
 }
 
 /** Redis connections and queues. Producers fail fast (the relay must notice Redis down); BullMQ workers wait. */
-function connectParts(options: BuildWorkerOptions): WorkerParts {
+function createParts(options: BuildWorkerOptions): WorkerParts {
   const { config, store } = options;
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL });
   const instance = randomUUID();
