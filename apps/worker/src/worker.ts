@@ -41,6 +41,8 @@ const ENQUEUE_TIMEOUT_MS = 5000;
 const RELAY_FAILURE_PAUSE_MAX_MS = 5000;
 /** Outbox lease: an event claimed but not published by then is claimed again. */
 const OUTBOX_LEASE_MS = 30_000;
+/** How often the maintenance job schedulers are checked for, so a Redis that came back empty gets them back. */
+const SCHEDULER_CHECK_MS = 60_000;
 
 export interface BuildWorkerOptions {
   config: Config;
@@ -51,6 +53,8 @@ export interface BuildWorkerOptions {
   owner?: string;
   /** Outbox lease; default 30 000 ms. Tests shorten it to see Redis outages heal quickly. */
   outboxLeaseMs?: number;
+  /** Check for lost maintenance schedulers this often; default 60 000 ms. */
+  schedulerCheckMs?: number;
 }
 
 export interface WalletWorker {
@@ -106,19 +110,21 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     parts.metrics,
   );
 
+  const schedulerCheckMs = options.schedulerCheckMs ?? SCHEDULER_CHECK_MS;
+  const running: Running = { workers, relay, resender, server, schedulerCheckMs };
   return {
     metrics: parts.metrics,
     queues: parts.queues,
     relay,
     resender,
     async start() {
-      const port = await startAll(parts, { workers, relay, resender, server });
+      const port = await startAll(parts, running);
       accepting = true;
       return { port };
     },
     async close() {
       accepting = false;
-      await closeAll(parts, { workers, relay, resender, server });
+      await closeAll(parts, running);
     },
   };
 }
@@ -215,21 +221,36 @@ interface Running {
   relay: OutboxRelay;
   resender: DeliveryResender;
   server: FastifyInstance;
+  schedulerCheckMs: number;
+  schedulerTimer?: NodeJS.Timeout;
+}
+
+/** The maintenance schedules: `upsertJobScheduler` makes any number of workers produce one run each. */
+function schedules(config: Config) {
+  return [
+    { id: JOB_NAMES.reconcile, every: config.RECONCILE_INTERVAL_MS },
+    { id: JOB_NAMES.purgeIdempotency, every: PURGE_INTERVAL_MS },
+  ];
+}
+
+/** Creates (or updates) every scheduler; with `onlyMissing`, only those Redis no longer has (it came back empty). */
+async function ensureSchedulers({ config, queues }: WorkerParts, onlyMissing: boolean): Promise<void> {
+  for (const { id, every } of schedules(config)) {
+    if (onlyMissing && (await queues.maintenance.getJobScheduler(id))) continue;
+    await queues.maintenance.upsertJobScheduler(id, { every }, { name: id, data: {}, opts: MAINTENANCE_JOB_OPTIONS });
+  }
 }
 
 async function startAll(parts: WorkerParts, running: Running): Promise<number> {
-  const { config, store, queues, logger } = parts;
+  const { config, store, logger } = parts;
   await store.ready();
-  await queues.maintenance.upsertJobScheduler(
-    JOB_NAMES.reconcile,
-    { every: config.RECONCILE_INTERVAL_MS },
-    { name: JOB_NAMES.reconcile, data: {}, opts: MAINTENANCE_JOB_OPTIONS },
-  );
-  await queues.maintenance.upsertJobScheduler(
-    JOB_NAMES.purgeIdempotency,
-    { every: PURGE_INTERVAL_MS },
-    { name: JOB_NAMES.purgeIdempotency, data: {}, opts: MAINTENANCE_JOB_OPTIONS },
-  );
+  await ensureSchedulers(parts, false);
+  running.schedulerTimer = setInterval(() => {
+    ensureSchedulers(parts, true).catch((error: unknown) =>
+      logger.warn({ error: errorSummary(error) }, 'maintenance schedulers not checked'),
+    );
+  }, running.schedulerCheckMs);
+  running.schedulerTimer.unref();
   for (const worker of running.workers) {
     worker
       .run()
@@ -245,6 +266,7 @@ async function startAll(parts: WorkerParts, running: Running): Promise<number> {
 }
 
 async function closeAll(parts: WorkerParts, running: Running): Promise<void> {
+  clearInterval(running.schedulerTimer);
   await Promise.all([running.relay.stop(), running.resender.stop()]);
   // Worker.close() waits for active jobs to finish; unfinished ones are picked up again after their lock lapses.
   await Promise.all(running.workers.map((worker) => worker.close()));

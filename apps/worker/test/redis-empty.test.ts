@@ -3,7 +3,8 @@
 // duplicate while Redis is healthy. Method: (1) a private redis-server on a free port, a
 // receiver failing every delivery, 20 credits whose jobs are retrying; Redis SIGKILLed and
 // restarted without data, the receiver then succeeds: every event reaches it with exactly one
-// 2xx per webhook-id, and the database records all 20 as delivered. (2) On the shared Redis,
+// 2xx per webhook-id, the database records all 20 as delivered, and the maintenance job
+// schedulers Redis lost are created again. (2) On the shared Redis,
 // deliveries that keep failing past the re-relay horizon: the re-relay finds their jobs still
 // queued, every event is answered 2xx exactly once after exactly the scheduled attempts, and a
 // dead-lettered delivery is recorded as dead and not sent again.
@@ -12,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test as Tap } from 'tap';
 import { Redis } from 'ioredis';
 import type { DeliveryRecord } from '@wallet/ledger';
-import { generateWebhookSecret } from '@wallet/queue';
+import { JOB_NAMES, generateWebhookSecret } from '@wallet/queue';
 import type { PostgresStore } from '@wallet/store-postgres';
 import {
   callerOf,
@@ -98,7 +99,7 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
   });
   const user = `rhea-${randomUUID()}`;
   const endpointId = await endpointFor(store, user, receiver.url);
-  const worker = await startWorker(t, config, schema, { outboxLeaseMs: 1000 });
+  const worker = await startWorker(t, config, schema, { outboxLeaseMs: 1000, schedulerCheckMs: 500 });
   const eventIds = await creditMany(t, store, user, 20);
   t.equal(eventIds.length, 20);
 
@@ -132,6 +133,12 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
     'the database records every one as delivered',
   );
   t.ok((await rechecks(worker, 'rerelayed')) >= 20, 'the re-relay added the vanished jobs again');
+  const scheduled = async () =>
+    Boolean(
+      (await worker.queues.maintenance.getJobScheduler(JOB_NAMES.reconcile)) &&
+      (await worker.queues.maintenance.getJobScheduler(JOB_NAMES.purgeIdempotency)),
+    );
+  t.ok(await waitFor(scheduled, 10_000, 100), 'the maintenance schedulers Redis lost are back');
   await worker.close();
 });
 
