@@ -54,6 +54,7 @@ function relayFor(store: LedgerStore, deliveries: Queue<DeliveryJob>, metrics = 
     leaseMs: 1000,
     enqueueTimeoutMs: 2000,
     failureBackoffMaxMs: 100,
+    rerelayAfterMs: 60_000,
     policy: POLICY,
     logger: pino({ level: 'silent' }),
     metrics,

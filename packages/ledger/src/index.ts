@@ -10,3 +10,4 @@ export { requestFingerprint } from './fingerprint.js';
 export * from './cursor.js';
 export * from './wallet-list-cursor.js';
 export * from './ledger-service.js';
+export * from './deliveries.js';

@@ -12,6 +12,7 @@ import type {
   WebhookEndpoint,
   WriteOutcome,
 } from './types.js';
+import type { DeliveryKey, DeliveryOutcome, DeliveryRecord, DueDelivery } from './deliveries.js';
 
 /** User ids one webhooksForUsers call accepts: OUTBOX_BATCH_SIZE's ceiling. */
 export const WEBHOOK_READ_USERS_MAX = 1000;
@@ -74,6 +75,29 @@ export interface LedgerStore {
   webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]>;
   getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null>;
   deleteWebhook(userId: string, id: string): Promise<boolean>;
+
+  /**
+   * Delivery bookkeeping (DESIGN §4.5: a delivery counts as done only when the database says
+   * so). The relay records the (event, endpoint) pairs it is about to hand to BullMQ as
+   * `pending`, due for a re-relay `horizonMs` from now on the database clock; a pair already
+   * recorded, in any state, is left unchanged. At most DELIVERY_BATCH_MAX pairs (RangeError
+   * beyond); horizonMs within DELIVERY_HORIZON_MIN_MS..DELIVERY_HORIZON_MAX_MS.
+   */
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void>;
+  /**
+   * The worker's final word on one delivery job (2xx, dead-lettered, or skipped). Creates the
+   * record when missing. `delivered` is final: a later `dead` or `skipped` leaves it as is.
+   */
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void>;
+  /**
+   * Pending deliveries whose due time passed (oldest due first), at most `limit`
+   * (<= DELIVERY_BATCH_MAX), each with its outbox event. Each one returned has its due time
+   * moved `horizonMs` further in the same statement, so concurrent relays take disjoint
+   * sets and one relay sees a pair again only after another horizon.
+   */
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]>;
+  /** The records of these events' deliveries, in no particular order (<= DELIVERY_READ_EVENTS_MAX ids). */
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]>;
 
   /** Streams wallets in id order, a batch at a time, with their entry aggregates. */
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]>;

@@ -1,6 +1,7 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
 import type {
   AuditDoc,
+  DeliveryDoc,
   EntryDoc,
   IdempotencyDoc,
   OutboxDoc,
@@ -20,6 +21,7 @@ export interface Collections {
   webhooks: Collection<WebhookDoc>;
   webhookQuotas: Collection<WebhookQuotaDoc>;
   reports: Collection<ReportDoc>;
+  deliveries: Collection<DeliveryDoc>;
 }
 
 export const COLLECTION_NAMES = {
@@ -31,6 +33,7 @@ export const COLLECTION_NAMES = {
   webhooks: 'webhook_endpoints',
   webhookQuotas: 'webhook_quotas',
   reports: 'reconciliation_reports',
+  deliveries: 'webhook_deliveries',
 } as const satisfies Record<keyof Collections, string>;
 
 export function collectionsOf(db: Db): Collections {
@@ -43,6 +46,7 @@ export function collectionsOf(db: Db): Collections {
     webhooks: db.collection<WebhookDoc>(COLLECTION_NAMES.webhooks),
     webhookQuotas: db.collection<WebhookQuotaDoc>(COLLECTION_NAMES.webhookQuotas),
     reports: db.collection<ReportDoc>(COLLECTION_NAMES.reports),
+    deliveries: db.collection<DeliveryDoc>(COLLECTION_NAMES.deliveries),
   };
 }
 
@@ -71,15 +75,21 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
     { name: 'idempotency_expiry', key: { expiresAt: 1 }, expireAfterSeconds: IDEMPOTENCY_TTL_GRACE_SECONDS },
   ],
   outbox: [
-    { name: 'outbox_pending', key: { publishedAt: 1, claimedUntil: 1, seq: 1 } },
-    // Walks unpublished events in claim order without a sort: the claim and the lag probe.
-    { name: 'outbox_pending_seq', key: { publishedAt: 1, seq: 1 } },
+    // Walks unpublished events in claim order (server time, then wallet and version) without a
+    // sort: the claim and the lag probe. Deployments upgraded from the `seq` order keep their
+    // old `outbox_pending`/`outbox_pending_seq` indexes unused until an operator drops them.
+    { name: 'outbox_pending_order', key: { publishedAt: 1, createdAt: 1, walletId: 1, walletVersion: 1 } },
   ],
   audit: [{ name: 'audit_page', key: { createdAt: -1, _id: -1 } }],
   webhooks: [{ name: 'webhooks_user', key: { userId: 1, createdAt: 1 } }],
   // One document per user, keyed by the user id: nothing else to index.
   webhookQuotas: [],
   reports: [{ name: 'reports_latest', key: { finishedAt: -1 } }],
+  deliveries: [
+    // The re-relay scan: pending pairs by due time (settled pairs are never read by it).
+    { name: 'deliveries_pending_due', key: { state: 1, dueAt: 1 } },
+    { name: 'deliveries_event', key: { eventId: 1 } },
+  ],
 };
 
 /** MongoDB's code when a collection already exists (another process created it first). */

@@ -5,6 +5,10 @@ import {
   WEBHOOK_READ_USERS_MAX,
   WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
+  type DeliveryKey,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DueDelivery,
   type BalanceCommand,
   type CreateWalletCommand,
   type IdempotencyRecord,
@@ -23,6 +27,7 @@ import { collectionsOf, ensureSchema, type Collections } from './collections.js'
 import {
   auditFromDoc,
   auditToDoc,
+  DOC_READ,
   entryFromDoc,
   recordFromDoc,
   toDate,
@@ -33,6 +38,7 @@ import {
 import { translateError } from './mongo-errors.js';
 import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
 import { Reconciliation } from './reconciliation.js';
+import { Deliveries } from './deliveries.js';
 import { runTransaction } from './transaction.js';
 import {
   assertReplicaSet,
@@ -65,6 +71,7 @@ export class MongoStore implements LedgerStore {
   readonly #collections: Collections;
   readonly #timeoutMs: number;
   readonly #reconciliation: Reconciliation;
+  readonly #deliveries: Deliveries;
   #connected = false;
   #closed = false;
 
@@ -75,6 +82,7 @@ export class MongoStore implements LedgerStore {
     this.#db = this.#client.db(databaseNameOf(options));
     this.#collections = collectionsOf(this.#db);
     this.#reconciliation = new Reconciliation(this.#collections, longTimeoutMs(options.operationTimeoutMs));
+    this.#deliveries = new Deliveries(this.#collections, options.operationTimeoutMs);
   }
 
   /** The database name, for tests and tools that reach the collections directly. */
@@ -95,7 +103,7 @@ export class MongoStore implements LedgerStore {
   }
 
   async ping(): Promise<void> {
-    await this.#run(() => this.#db.command({ ping: 1 }));
+    await this.#run(() => this.#db.command({ ping: 1, maxTimeMS: this.#timeoutMs }));
   }
 
   async createWallet(command: CreateWalletCommand): Promise<WriteOutcome> {
@@ -117,14 +125,14 @@ export class MongoStore implements LedgerStore {
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
     const doc = await this.#run(() =>
-      this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? walletFromDoc(doc) : null;
   }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
     const doc = await this.#run(() =>
-      this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? walletFromDoc(doc) : null;
   }
@@ -136,7 +144,7 @@ export class MongoStore implements LedgerStore {
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
     const doc = await this.#run(() =>
-      this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? recordFromDoc(doc) : null;
   }
@@ -164,14 +172,14 @@ export class MongoStore implements LedgerStore {
       page.beforeSeq === undefined ? { walletId } : { walletId, seq: { $lt: toLong(page.beforeSeq, 'beforeSeq') } };
     const docs = await this.#run(() =>
       this.#collections.entries
-        .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs })
+        .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs, ...DOC_READ })
         .toArray(),
     );
     return docs.map(entryFromDoc);
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {
-    await this.#run(() => this.#collections.audit.insertOne(auditToDoc(event)));
+    await this.#run(() => this.#collections.audit.insertOne(auditToDoc(event), { maxTimeMS: this.#timeoutMs }));
   }
 
   async listAudit(page: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {
@@ -182,7 +190,7 @@ export class MongoStore implements LedgerStore {
       before && at ? { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: before.id } }] } : {};
     const docs = await this.#run(() =>
       this.#collections.audit
-        .find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs })
+        .find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs, ...DOC_READ })
         .toArray(),
     );
     return docs.map(auditFromDoc);
@@ -257,6 +265,22 @@ export class MongoStore implements LedgerStore {
     return { client: this.#client, collections: this.#collections, timeoutMs: this.#timeoutMs };
   }
 
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
+    return this.#run(() => this.#deliveries.recordPending(pairs, horizonMs));
+  }
+
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
+    return this.#run(() => this.#deliveries.settle(key, outcome));
+  }
+
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
+    return this.#run(() => this.#deliveries.claimDue(claim));
+  }
+
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
+    return this.#run(() => this.#deliveries.list(eventIds));
+  }
+
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
     return this.#run(() => this.#reconciliation.auditWallets(page));
   }
@@ -284,10 +308,13 @@ export class MongoStore implements LedgerStore {
   async #write(context: WriteContext, body: (tx: Tx) => Promise<WriteOutcome>): Promise<WriteOutcome> {
     try {
       return await this.#run(() =>
-        runTransaction(this.#client, this.#timeoutMs, (session) => body({ collections: this.#collections, session })),
+        runTransaction(this.#client, this.#timeoutMs, (session) =>
+          body({ collections: this.#collections, session, options: { session, maxTimeMS: this.#timeoutMs } }),
+        ),
       );
     } catch (error) {
-      if (error instanceof KeyTaken) return this.#run(() => existingAfterRace(this.#collections, context));
+      if (error instanceof KeyTaken)
+        return this.#run(() => existingAfterRace(this.#collections, context, this.#timeoutMs));
       throw error;
     }
   }

@@ -2,7 +2,7 @@ import type { Filter } from 'mongodb';
 import type { Wallet } from '@wallet/ledger';
 import type { Collections } from './collections.js';
 import type { WalletDoc } from './documents.js';
-import { toDate, walletFromDoc } from './mapping.js';
+import { DOC_READ, toDate, walletFromDoc } from './mapping.js';
 
 /** A page of a user's wallets in (createdAt, _id) order, on the wallets_user_created index. */
 export async function listWallets(
@@ -20,7 +20,7 @@ export async function listWallets(
     };
   }
   const docs = await collections.wallets
-    .find(filter, { sort: { createdAt: 1, _id: 1 }, limit: page.limit, maxTimeMS: timeoutMs })
+    .find(filter, { sort: { createdAt: 1, _id: 1 }, limit: page.limit, maxTimeMS: timeoutMs, ...DOC_READ })
     .toArray();
   return docs.map(walletFromDoc);
 }

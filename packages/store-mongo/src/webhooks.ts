@@ -36,7 +36,7 @@ export async function createWebhookCapped(
   for (let attempt = 1; ; attempt++) {
     try {
       await runTransaction(context.client, context.timeoutMs, (session) =>
-        takeSlotAndInsert(context.collections, session, endpoint, perUserMax),
+        takeSlotAndInsert(context.collections, { session, maxTimeMS: context.timeoutMs }, endpoint, perUserMax),
       );
       return 'created';
     } catch (error) {
@@ -48,34 +48,37 @@ export async function createWebhookCapped(
 
 async function takeSlotAndInsert(
   collections: Collections,
-  session: ClientSession,
+  options: { session: ClientSession; maxTimeMS: number },
   endpoint: WebhookEndpoint,
   perUserMax: number,
 ): Promise<void> {
   const quotas = collections.webhookQuotas;
-  const counter = await quotas.findOne({ _id: endpoint.userId }, { session });
+  const counter = await quotas.findOne({ _id: endpoint.userId }, options);
   if (!counter) {
-    const stored = await collections.webhooks.countDocuments({ userId: endpoint.userId }, { session });
-    await quotas.insertOne({ _id: endpoint.userId, endpoints: stored }, { session });
+    const stored = await collections.webhooks.countDocuments({ userId: endpoint.userId }, options);
+    await quotas.insertOne({ _id: endpoint.userId, endpoints: stored }, options);
   }
   const taken = await quotas.updateOne(
     { _id: endpoint.userId, endpoints: { $lt: perUserMax } },
     { $inc: { endpoints: 1 } },
-    { session },
+    options,
   );
   if (taken.modifiedCount !== 1) throw new LimitReached();
-  await collections.webhooks.insertOne(webhookToDoc(endpoint), { session });
+  await collections.webhooks.insertOne(webhookToDoc(endpoint), options);
 }
 
 /** Deletes the endpoint and gives its slot back, in one transaction. */
 export async function deleteWebhook(context: WebhookStoreContext, userId: string, id: string): Promise<boolean> {
   return runTransaction(context.client, context.timeoutMs, async (session) => {
-    const gone = await context.collections.webhooks.deleteOne({ _id: id, userId }, { session });
+    const gone = await context.collections.webhooks.deleteOne(
+      { _id: id, userId },
+      { session, maxTimeMS: context.timeoutMs },
+    );
     if (gone.deletedCount === 0) return false;
     await context.collections.webhookQuotas.updateOne(
       { _id: userId, endpoints: { $gt: 0 } },
       { $inc: { endpoints: -1 } },
-      { session },
+      { session, maxTimeMS: context.timeoutMs },
     );
     return true;
   });

@@ -4,6 +4,10 @@ import {
   WEBHOOK_READ_USERS_MAX,
   WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
+  type DeliveryKey,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DueDelivery,
   type BalanceCommand,
   type CreateWalletCommand,
   type IdempotencyRecord,
@@ -30,6 +34,7 @@ import { createWebhookCapped, deleteWebhook } from './webhooks.js';
 import { listWallets } from './wallet-list.js';
 
 const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
+import { DeliveryQueries } from './deliveries.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -56,6 +61,7 @@ export class PostgresStore implements LedgerStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
   readonly #reconciliation: ReconciliationQueries;
+  readonly #deliveries: DeliveryQueries;
 
   constructor(options: PostgresStoreOptions) {
     this.#schema = options.schema ?? 'public';
@@ -74,6 +80,7 @@ export class PostgresStore implements LedgerStore {
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.#pool.on('error', () => undefined);
     this.#reconciliation = new ReconciliationQueries(this.#pool);
+    this.#deliveries = new DeliveryQueries(this.#pool);
   }
 
   /** The schema name, for tests and tools that reach the tables directly. */
@@ -254,6 +261,22 @@ export class PostgresStore implements LedgerStore {
 
   deleteWebhook(userId: string, id: string): Promise<boolean> {
     return this.#run(() => deleteWebhook(this.#pool, userId, id));
+  }
+
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
+    return this.#run(() => this.#deliveries.recordPending(pairs, horizonMs));
+  }
+
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
+    return this.#run(() => this.#deliveries.settle(key, outcome));
+  }
+
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
+    return this.#run(() => this.#deliveries.claimDue(claim));
+  }
+
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
+    return this.#run(() => this.#deliveries.list(eventIds));
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {

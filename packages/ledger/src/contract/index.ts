@@ -9,6 +9,7 @@ import { outboxCases } from './outbox-cases.js';
 import { reconciliationCases } from './reconciliation-cases.js';
 import { shapeCases } from './shape-cases.js';
 import { listingCases } from './listing-cases.js';
+import { deliveryCases } from './delivery-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -36,6 +37,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
       outboxCases(t, target);
       reconciliationCases(t, target);
       shapeCases(t, target);
+      deliveryCases(t, target);
     });
   });
 }
