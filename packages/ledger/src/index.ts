@@ -7,4 +7,15 @@ export * from './types.js';
 export * from './store.js';
 export { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
 export { requestFingerprint } from './fingerprint.js';
-export * from './ledger-service.js';
+export {
+  LedgerService,
+  WALLETS_PER_USER_MAX,
+  type BalanceInput,
+  type Caller,
+  type HistoryPage,
+  type LedgerObserver,
+  type LedgerServiceOptions,
+  type TransferInput,
+  type WriteOptions,
+  type WriteResult,
+} from './ledger-service.js';

@@ -21,9 +21,8 @@ import { createWallet } from './create-wallet.js';
 import { transfer } from './transfer.js';
 import { migrate } from './migrate.js';
 import { auditFromRow, entryFromRow, idempotencyFromRow, walletFromRow, webhookFromRow } from './mapping.js';
-import { isUniqueViolation, mapError, typeParsers } from './sql-util.js';
+import { isUniqueViolation, mapError, prepare, typeParsers } from './sql-util.js';
 import { ReconciliationQueries } from './reconciliation.js';
-import { prepare } from './named-sql.js';
 import { auditParams, insertAudit } from './write-common.js';
 
 const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
