@@ -1,7 +1,7 @@
 /**
  * The one registry of error codes a client can see (DESIGN.md §3). A code is never added
- * or dropped silently: apps/api/test/errors-registry.test.ts checks this table against the
- * documented list both ways.
+ * or dropped silently: apps/api/test/errors-registry.test.ts reads the code table of
+ * docs/api.md and checks it against this registry both ways.
  */
 export const ERRORS = {
   unauthorized: { status: 401, title: 'Unauthorized' },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CURRENCY_PATTERN, BALANCE_MAX_MINOR, assertAmount, minor } from './money.js';
 import { ERRORS, LedgerError, StoreUnavailable, invariant, type ErrorCode } from './errors.js';
 import { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
-import { requestFingerprint, sortedMetadata } from './fingerprint.js';
+import { requestFingerprint } from './fingerprint.js';
 import { auditEventFor } from './shapes.js';
 import { CursorCodec } from './cursor.js';
 import { WalletListCursor } from './wallet-list-cursor.js';
@@ -358,4 +358,11 @@ function assertEntry(entry: StoredTransaction): void {
 function publicEntry(entry: StoredTransaction): Transaction {
   const { seq: _seq, ...transaction } = entry;
   return transaction;
+}
+
+/** Metadata with keys in sorted order: stores and replays then render it byte for byte alike. */
+export function sortedMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(metadata ?? {}).sort()) sorted[key] = metadata![key]!;
+  return sorted;
 }
