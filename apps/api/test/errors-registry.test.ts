@@ -30,6 +30,10 @@ const ADDITIONAL: Record<string, number> = {
   not_found: 404, // unknown route
   unsupported_media_type: 415, // a body that is not JSON
   internal_error: 500, // the generic 5xx
+  bad_request: 400, // a request the HTTP layer cannot parse (bad percent-encoding, malformed request line)
+  request_timeout: 408, // the request was not received within REQUEST_TIMEOUT_MS (slow headers or body)
+  uri_too_long: 414, // a path parameter longer than the router allows
+  header_too_large: 431, // request headers over Node's limit
 };
 
 t.test('every documented code is in the registry with its status', async (t) => {
