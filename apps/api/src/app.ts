@@ -9,10 +9,11 @@ import Fastify, {
 } from 'fastify';
 import type { LoggerOptions as PinoLoggerOptions } from 'pino';
 import type { Config } from '@wallet/config';
-import type { LedgerStore } from '@wallet/ledger';
+import { LedgerError, type LedgerStore } from '@wallet/ledger';
 import { createStore } from '@wallet/stores';
 import './fastify-types.js';
 import { validatorCompiler } from './lib/validators.js';
+import { hasNonIntegerNumber } from './lib/json-numbers.js';
 import metricsPlugin from './plugins/external/metrics.js';
 import redisPlugin from './plugins/external/redis.js';
 import securityPlugin from './plugins/external/security.js';
@@ -144,12 +145,30 @@ export const serviceApp = fp<ServiceAppOptions>(
   { name: 'wallet-api' },
 );
 
+/**
+ * Fastify's JSON parser (same body limit, same prototype-poisoning refusals), after a scan
+ * that refuses number literals with a fraction or an exponent: `100.0000000000000001` would
+ * otherwise parse to 100 and be booked as 100.
+ */
+function useIntegerJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (hasNonIntegerNumber(body as string)) {
+      done(new LedgerError('validation_failed', 'body numbers must be integers, without a fraction or an exponent'));
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+}
+
 /** Builds the app without listening; no side effects until the caller calls ready/listen/inject. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(options.config, options.logger));
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text/plain body is answered 415 instead of reaching validation as a string.
   app.removeContentTypeParser('text/plain');
+  useIntegerJson(app);
   const store = options.store ?? (await createStore(options.config));
   await app.register(serviceApp, { ...options, store });
   return app;

@@ -108,3 +108,26 @@ t.test('UUIDs are the same id in any case, on every route that takes one', async
   const balance = await app.inject({ method: 'GET', url: `/api/wallets/${from}`, headers: auth('casey') });
   t.equal(balance.json().data.balance, 995, 'every write landed on the one wallet');
 });
+
+t.test('number literals with a fraction or an exponent are refused before they can round to an integer', async (t) => {
+  const { app, auth, wallet } = await build(t);
+  const walletId = await wallet('exact', 'USD', 0);
+  const credit = (raw: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/wallets/credit',
+      headers: auth('exact', { 'idempotency-key': randomUUID(), 'content-type': 'application/json' }),
+      payload: raw,
+    });
+  for (const amount of ['100.0000000000000001', '100.0', '1e2', '1E2', '100e0', '-1.5']) {
+    const response = await credit(`{"walletId":"${walletId}","amount":${amount}}`);
+    t.equal(response.statusCode, 400, amount);
+    t.equal(problemOf(response).code, 'validation_failed');
+  }
+  const nested = await credit(`{"walletId":"${walletId}","amount":1,"metadata":{"n":"1.5e3 \\" 2.5"}}`);
+  t.equal(nested.statusCode, 200, `numbers inside strings are text: ${nested.body}`);
+  const poisoned = await credit(`{"walletId":"${walletId}","amount":1,"__proto__":{"x":"y"}}`);
+  t.equal(poisoned.statusCode, 400, 'prototype poisoning is still refused');
+  const got = await app.inject({ method: 'GET', url: `/api/wallets/${walletId}`, headers: auth('exact') });
+  t.equal(got.json().data.balance, 1, 'only the integer credit was booked');
+});
