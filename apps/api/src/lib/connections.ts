@@ -24,12 +24,12 @@ interface ConnectionState {
   responses: Set<ServerResponse>;
 }
 
-/** How often the drain looks at the open connections. */
+/** How often the drain looks at the open connections, by default. */
 const SWEEP_MS = 25;
 /** The listener closes once no connection has been accepted for this long (see stopListening)... */
-const ACCEPT_QUIET_MS = 30;
+const ACCEPT_QUIET_MS = 100;
 /** ...or after this long at most, so a steady stream of new connections cannot hold the drain open. */
-const ACCEPT_SETTLE_MS_MAX = 300;
+const ACCEPT_SETTLE_MS_MAX = 1000;
 
 /** What the drain did: connections open when the listener closed, and those cut off at the deadline. */
 export interface DrainReport {
@@ -39,12 +39,19 @@ export interface DrainReport {
 
 export class ConnectionTracker {
   readonly #connections = new Map<net.Socket, ConnectionState>();
+  /** The stop has begun: every reply from now on carries `Connection: close`. */
+  #stopping = false;
+  /** The listener is closed. */
   #stopped = false;
   #lastAcceptAt = 0;
   /** Until then, a connection accepted before the stop that has sent nothing yet is waited for. */
   #freshUntil = 0;
 
-  constructor(private readonly server: Server) {
+  /** `sweepMs`: how often the drain looks at the open connections (default 25 ms; tests widen it). */
+  constructor(
+    private readonly server: Server,
+    private readonly options: { sweepMs?: number } = {},
+  ) {
     server.on('connection', (socket: net.Socket) => {
       this.#lastAcceptAt = Date.now();
       this.#connections.set(socket, {
@@ -58,6 +65,10 @@ export class ConnectionTracker {
       socket.once('close', () => this.#connections.delete(socket));
     });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => this.#track(request, response));
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
   }
 
   get stopped(): boolean {
@@ -87,17 +98,17 @@ export class ConnectionTracker {
    * client may be slower than the kernel that accepted it, and closing it then would reset it.
    */
   async drain(deadlineAt: number, firstRequestWaitMs: number): Promise<DrainReport> {
+    this.#stopping = true;
+    for (const state of this.#connections.values()) for (const response of state.responses) closeAfterReply(response);
     await this.#stopListening();
     this.#stopped = true;
     this.#freshUntil = Date.now() + firstRequestWaitMs;
     const openAtStop = this.#connections.size;
-    for (const [socket, state] of this.#connections) {
-      state.idleAtStop = this.#isIdle(socket, state);
-      for (const response of state.responses) closeAfterReply(response);
-    }
+    for (const [socket, state] of this.#connections) state.idleAtStop = this.#isIdle(socket, state);
     while (this.#connections.size > 0 && Date.now() < deadlineAt) {
       this.#sweep();
-      await sleep(Math.min(SWEEP_MS, Math.max(1, deadlineAt - Date.now())));
+      await sleep(Math.min(this.options.sweepMs ?? SWEEP_MS, Math.max(1, deadlineAt - Date.now())));
+      await afterPoll();
     }
     const destroyedCount = this.#connections.size;
     for (const socket of this.#connections.keys()) socket.destroy();
@@ -110,7 +121,7 @@ export class ConnectionTracker {
     state.activeCount += 1;
     state.idleSightings = 0;
     state.responses.add(response);
-    if (this.#stopped) closeAfterReply(response);
+    if (this.#stopping) closeAfterReply(response);
     response.once('close', () => {
       state.activeCount -= 1;
       state.servedCount += 1;
@@ -148,10 +159,21 @@ export class ConnectionTracker {
    */
   async #stopListening(): Promise<void> {
     const settleUntil = Date.now() + ACCEPT_SETTLE_MS_MAX;
-    await sleep(ACCEPT_QUIET_MS);
-    while (Date.now() - this.#lastAcceptAt < ACCEPT_QUIET_MS && Date.now() < settleUntil) await sleep(ACCEPT_QUIET_MS);
+    do {
+      await sleep(ACCEPT_QUIET_MS);
+      await afterPoll();
+    } while (Date.now() - this.#lastAcceptAt < ACCEPT_QUIET_MS && Date.now() < settleUntil);
     if (this.server.listening) net.Server.prototype.close.call(this.server);
   }
+}
+
+/**
+ * Resolves in the check phase, right after an I/O poll. Timers run before the poll, so after
+ * the process was starved (a loaded host) a timer sees neither the connections nor the bytes
+ * the kernel has been holding; every decision here is taken after the poll has read them.
+ */
+function afterPoll(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The reply ends the connection: the client opens a new one, to another instance. */

@@ -39,7 +39,7 @@ export default fp(
     } satisfies Lifecycle);
     // A root onRequest hook: runs before auth and rate limit, so a turned-away request costs nothing.
     app.addHook('onRequest', async (request, reply) => {
-      if (!connections.stopped) return;
+      if (!connections.stopping) return;
       reply.header('connection', 'close');
       if (!connections.arrivedAfterStop(request.raw)) return;
       throw new LedgerError('service_unavailable', 'the server is shutting down; retry the request', {
