@@ -25,16 +25,16 @@ function get(port: number, path: string, agent: http.Agent): Promise<Reply> {
 }
 
 t.test('kept-alive after the stop: 503; late first request on an accepted connection: served', async (t) => {
-  let tracker: ConnectionTracker | undefined;
+  // The handler runs only once requests come, after `tracker` below is set.
   const server = http.createServer((request, response) => {
-    if (tracker?.arrivedAfterStop(request)) {
+    if (tracker.arrivedAfterStop(request)) {
       response.writeHead(503, { connection: 'close' }).end('draining');
       return;
     }
     const delayMs = request.url === '/slow' ? 400 : 0;
     setTimeout(() => response.end('ok'), delayMs);
   });
-  tracker = new ConnectionTracker(server, { sweepMs: 500 });
+  const tracker = new ConnectionTracker(server, { sweepMs: 500 });
   server.keepAliveTimeout = 10_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
