@@ -123,6 +123,11 @@ t.test('framework and client errors', async (t) => {
     checkProblem(t, reply, 'header_too_large');
   });
 
+  t.test('an unknown route is 404 not_found without the path', async (t) => {
+    const reply = await raw(port, 'GET /nope-<script>-path HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    checkProblem(t, reply, 'not_found', 'nope-<script>-path');
+  });
+
   t.test('bytes that are not HTTP are 400 bad_request', async (t) => {
     const reply = await raw(port, 'HELLO /secret-thing\r\n\r\n');
     checkProblem(t, reply, 'bad_request', 'secret-thing');

@@ -31,7 +31,8 @@ export default fp(
     app.setNotFoundHandler(async (request, reply) =>
       sendProblem(
         reply,
-        { code: 'not_found', detail: `no route ${request.method} ${safePath(request.url)}` },
+        // The URL is not echoed: a reflected path is a gift to whoever crafts it.
+        { code: 'not_found', detail: `no route for ${safeMethod(request.method)} at this path` },
         request.id,
       ),
     );
@@ -62,10 +63,9 @@ function logServerError(request: FastifyRequest, error: unknown, problem: Proble
   );
 }
 
-/** The path without its query string, bounded, for the 404 detail. */
-function safePath(url: string): string {
-  const path = url.split('?')[0] ?? '';
-  return path.length > 100 ? `${path.slice(0, 100)}…` : path;
+/** The method, when it is a plain token (Node accepts only known methods; this keeps it so). */
+function safeMethod(method: string): string {
+  return /^[A-Z]{1,16}$/.test(method) ? method : 'this method';
 }
 
 /**
