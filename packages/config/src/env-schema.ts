@@ -37,6 +37,13 @@ export const EnvSchema = Type.Object({
   JWT_PUBLIC_KEY: Type.Optional(
     Type.String({ minLength: 64, maxLength: 16384, description: 'PEM public key, RS256/ES256' }),
   ),
+  CURSOR_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      maxLength: 4096,
+      description: 'key that signs history/list cursors, >= 32 bytes; required with JWT_PUBLIC_KEY, else derived',
+    }),
+  ),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   CORS_ORIGIN: Type.String({

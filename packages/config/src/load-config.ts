@@ -37,6 +37,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   if (config.JWT_SECRET && Buffer.byteLength(config.JWT_SECRET) < 32) {
     throw new ConfigError('JWT_SECRET: must be at least 32 bytes');
   }
+  // With a public key the JWT material is public: a cursor key derived from it could be forged.
+  if (options.requireJwt && config.JWT_PUBLIC_KEY && !config.CURSOR_SECRET) {
+    throw new ConfigError('CURSOR_SECRET: required (at least 32 bytes) when JWT_PUBLIC_KEY is set');
+  }
+  if (config.CURSOR_SECRET && Buffer.byteLength(config.CURSOR_SECRET) < 32) {
+    throw new ConfigError('CURSOR_SECRET: must be at least 32 bytes');
+  }
   if (config.LEDGER_STORE === 'mongo' && !config.MONGO_URL) {
     throw new ConfigError('MONGO_URL: required when LEDGER_STORE=mongo');
   }

@@ -9,7 +9,6 @@ export { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry
 export { requestFingerprint } from './fingerprint.js';
 export {
   LedgerService,
-  WALLETS_PER_USER_MAX,
   type BalanceInput,
   type Caller,
   type HistoryPage,
