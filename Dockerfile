@@ -18,9 +18,11 @@ COPY packages/async/package.json packages/async/
 COPY packages/config/package.json packages/config/
 COPY packages/ledger/package.json packages/ledger/
 COPY packages/queue/package.json packages/queue/
+COPY packages/webhooks/package.json packages/webhooks/
 COPY packages/store-postgres/package.json packages/store-postgres/
 COPY packages/store-mongo/package.json packages/store-mongo/
 COPY packages/stores/package.json packages/stores/
+COPY packages/client/package.json packages/client/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 

@@ -1,9 +1,11 @@
 // Type-checks and bundles the web console (apps/api/console/src/main.ts) into
 // apps/api/dist/console with esbuild, next to its static index.html and stylesheet; the
 // API serves that folder at /console. esbuild does not type-check, so tsc runs first.
+// A source map is written only for a development build (NODE_ENV=development): production
+// images do not ship the console's sources.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const source = 'apps/api/console';
@@ -20,6 +22,9 @@ try {
   process.exit(1);
 }
 mkdirSync(target, { recursive: true });
+const sourcemap = process.env.NODE_ENV === 'development';
+// A map left by an earlier development build must not survive into a production one.
+if (!sourcemap) rmSync(`${target}/console.js.map`, { force: true });
 await build({
   entryPoints: [`${source}/src/main.ts`],
   outfile: `${target}/console.js`,
@@ -27,7 +32,7 @@ await build({
   format: 'esm',
   target: 'es2022',
   minify: true,
-  sourcemap: true,
+  sourcemap,
   legalComments: 'none',
   logLevel: 'warning',
 });

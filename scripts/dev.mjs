@@ -1,26 +1,74 @@
-// Runs the API and the worker for local use with safe development defaults: PostgreSQL on
-// 127.0.0.1 (database "wallet", created when missing), local Redis, NODE_ENV=development
-// (the console's "mint a token" button), and a random JWT secret unless JWT_SECRET is set.
-// Production never uses this script: it runs apps/*/dist/main.js with a real environment.
-import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+// `npm run start:dev`: runs the API and the worker for local use with safe development
+// defaults: PostgreSQL on 127.0.0.1 (database "wallet", created when missing), local Redis,
+// NODE_ENV=development (the console's "mint a token" button), and a JWT secret kept in
+// .dev/jwt-secret (git-ignored; made on the first start, reused after, read by `npm run
+// token`) unless JWT_SECRET is set. It checks PostgreSQL and Redis first, then builds, starts
+// both apps and prints the URLs once they answer. Production never uses this script.
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { checkServices } from './dev-checks.mjs';
+import { DEV_SECRET_PATH, devSecret } from './dev-secret.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** Building and migrating on a slow laptop takes a few seconds; a minute means something is wrong. */
+const STARTUP_TIMEOUT_MS = 60_000;
+const POLL_MS = 250;
 
 const env = { ...process.env };
 env.NODE_ENV ??= 'development';
 env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/wallet';
 env.REDIS_URL ??= 'redis://127.0.0.1:6379';
 env.WEBHOOK_ALLOW_PRIVATE ??= 'true';
+
+const failures = await checkServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
+if (failures.length > 0) {
+  for (const line of failures) console.error(line);
+  process.exit(1);
+}
 if (!env.JWT_SECRET) {
-  env.JWT_SECRET = randomBytes(32).toString('hex');
-  console.log(`dev: generated JWT_SECRET for this run: ${env.JWT_SECRET}`);
-  console.log('dev: mint a token with  JWT_SECRET=<that secret> npm run token -- --sub alice');
+  const { secret, created } = devSecret();
+  env.JWT_SECRET = secret;
+  const path = DEV_SECRET_PATH.slice(root.length);
+  console.log(created ? `dev: generated a development JWT secret in ${path}` : `dev: using the JWT secret in ${path}`);
 }
 
+if (process.env.DEV_SKIP_BUILD !== 'true') {
+  const build = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 await ensureDatabase(env.DATABASE_URL);
-const child = spawn(process.execPath, ['scripts/start.mjs'], { env, stdio: 'inherit' });
+const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: root, env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+void announceWhenUp(env);
+
+async function announceWhenUp(environment) {
+  const apiBase = `http://localhost:${environment.PORT ?? 3000}`;
+  const workerBase = `http://localhost:${environment.WORKER_PORT ?? 3001}`;
+  const deadlineMs = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadlineMs) {
+    if ((await answers(`${apiBase}/health/live`)) && (await answers(`${workerBase}/health/live`))) {
+      console.log(`dev: API      ${apiBase}/api   (token: npm run -s token -- --sub alice)`);
+      console.log(`dev: console  ${apiBase}/console/`);
+      console.log(`dev: docs     ${apiBase}/docs   (OpenAPI: ${apiBase}/openapi.json)`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  console.error(`dev: the API or the worker did not answer within ${STARTUP_TIMEOUT_MS / 1000} s; see the log above`);
+}
+
+async function answers(url) {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
 
 async function ensureDatabase(databaseUrl) {
   const url = new URL(databaseUrl);

@@ -1,8 +1,10 @@
 // Prints a JWT for local use and tests: `npm run token -- --sub alice [--role admin] [--ttl 3600]`.
-// Signed HS256 with JWT_SECRET (the API's key); `iss`/`aud` are added from JWT_ISSUER and
+// Signed HS256 with JWT_SECRET (the API's key) or, when it is unset, the development secret
+// `npm run start:dev` keeps in .dev/jwt-secret; `iss`/`aud` are added from JWT_ISSUER and
 // JWT_AUDIENCE when set, so the token passes the API's checks. Never prints the secret.
 import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
+import { readDevSecret } from './dev-secret.mjs';
 
 /** Tokens live at most a day: a leaked development token should not outlive the day. */
 const TTL_MAX_S = 86_400;
@@ -26,8 +28,9 @@ try {
   fail(`${error.message}\nusage: npm run token -- --sub alice [--role admin] [--ttl 3600]`);
 }
 
-const secret = process.env.JWT_SECRET;
-if (!secret || Buffer.byteLength(secret) < 32) fail('JWT_SECRET must be set (at least 32 bytes)');
+const secret = process.env.JWT_SECRET || readDevSecret();
+if (!secret) fail('JWT_SECRET is not set and .dev/jwt-secret does not exist: run `npm run start:dev` once, or set it');
+if (Buffer.byteLength(secret) < 32) fail('JWT_SECRET must be at least 32 bytes');
 if (!values.sub || values.sub.length > 255) fail('--sub <user id> is required (1-255 characters)');
 if (!/^\d+$/.test(values.ttl) || Number(values.ttl) < 1 || Number(values.ttl) > TTL_MAX_S)
   fail(`--ttl must be 1-${TTL_MAX_S} seconds`);

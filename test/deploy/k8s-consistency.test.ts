@@ -155,7 +155,7 @@ t.test('the grace period covers preStop and the whole drain', async (t) => {
   }
   const preStop = containerOf(api).lifecycle?.preStop?.sleep?.seconds ?? 0;
   t.ok(preStop >= 3, 'the api waits for endpoint propagation before SIGTERM');
-  t.ok(configOf(apps[0]!).SHUTDOWN_DELAY_MS > 0, 'the api keeps answering 503 for a moment after SIGTERM');
+  t.ok(configOf(apps[0]!).SHUTDOWN_DELAY_MS > 0, 'the api keeps serving, readiness off, for a moment after SIGTERM');
 });
 
 t.test('every pod passes Pod Security "restricted" and has resource bounds', async (t) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerOptions } from 'node:http';
 import fp from 'fastify-plugin';
 import Fastify, {
   LogController,
@@ -8,10 +9,11 @@ import Fastify, {
 } from 'fastify';
 import type { LoggerOptions as PinoLoggerOptions } from 'pino';
 import type { Config } from '@wallet/config';
-import type { LedgerStore } from '@wallet/ledger';
+import { LedgerError, type LedgerStore } from '@wallet/ledger';
 import { createStore } from '@wallet/stores';
 import './fastify-types.js';
 import { validatorCompiler } from './lib/validators.js';
+import { hasNonIntegerNumber } from './lib/json-numbers.js';
 import metricsPlugin from './plugins/external/metrics.js';
 import redisPlugin from './plugins/external/redis.js';
 import securityPlugin from './plugins/external/security.js';
@@ -19,8 +21,9 @@ import rateLimitPlugin from './plugins/external/rate-limit.js';
 import swaggerPlugin from './plugins/external/swagger.js';
 import ledgerPlugin from './plugins/app/ledger.js';
 import lifecyclePlugin from './plugins/app/lifecycle.js';
+import servicesPlugin from './plugins/app/services.js';
 import auditPlugin from './plugins/app/audit.js';
-import errorHandlerPlugin from './plugins/app/error-handler.js';
+import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from './plugins/app/error-handler.js';
 import authPlugin from './plugins/app/auth.js';
 import idempotencyPlugin from './plugins/app/idempotency.js';
 import historyCachePlugin from './plugins/app/history-cache.js';
@@ -44,6 +47,8 @@ export interface BuildAppOptions {
 export const BODY_LIMIT_BYTES = 16 * 1024;
 /** Idle keep-alive sockets are closed after 5 s, below typical load-balancer idle timeouts (60 s). */
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
+/** Node checks request and header deadlines on this period (its default, 30 s, would let a slow body run 30 s over). */
+const TIMEOUT_CHECK_MS_MAX = 1000;
 /** An incoming x-request-id is kept only when it is short and plain; otherwise a UUID is generated. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -58,7 +63,10 @@ export function loggerOptions(config: Config): FastifyLoggerOptions & PinoLogger
   };
 }
 
-export function serverOptions(config: Config, logger?: FastifyServerOptions['logger']): FastifyServerOptions {
+export function serverOptions(
+  config: Config,
+  logger?: FastifyServerOptions['logger'],
+): FastifyServerOptions & { http: ServerOptions } {
   return {
     logger: logger ?? loggerOptions(config),
     genReqId: (request) => {
@@ -72,14 +80,33 @@ export function serverOptions(config: Config, logger?: FastifyServerOptions['log
       disableRequestLogging: (request) => request.url.startsWith('/health/') || request.url === '/metrics',
     }),
     bodyLimit: BODY_LIMIT_BYTES,
-    // requestTimeout bounds receiving a request; connectionTimeout bounds an idle socket.
+    // requestTimeout bounds receiving a request, headers and body; connectionTimeout bounds an idle socket.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: httpServerOptions(config),
     connectionTimeout: config.REQUEST_TIMEOUT_MS * 2,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    // The lifecycle plugin answers requests that arrive while draining with problem+json 503.
+    // The drain is the lifecycle plugin's (lame duck, DESIGN.md §4.6): Fastify must neither
+    // answer 503 on its own nor destroy "idle" sockets whose request is still unread.
     return503OnClosing: false,
-    forceCloseConnections: 'idle',
+    forceCloseConnections: false,
+    // Errors raised before routing or by Node's parser get the same problem+json as the rest.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     routerOptions: { maxParamLength: 100, ignoreTrailingSlash: true },
+  };
+}
+
+/**
+ * Node reads `headersTimeout` and the checking period only when the server is created:
+ * setting `requestTimeout` afterwards (as Fastify does) leaves headers at 60 s and the check
+ * at 30 s, so a slow body ran far past REQUEST_TIMEOUT_MS. Both are set here, at creation.
+ */
+export function httpServerOptions(config: Config): ServerOptions {
+  return {
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    headersTimeout: config.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS_MAX, Math.ceil(config.REQUEST_TIMEOUT_MS / 4)),
   };
 }
 
@@ -102,6 +129,7 @@ export const serviceApp = fp<ServiceAppOptions>(
     });
     await app.register(ledgerPlugin, { store: options.store });
     await app.register(lifecyclePlugin);
+    await app.register(servicesPlugin);
     await app.register(auditPlugin);
     await app.register(errorHandlerPlugin);
     await app.register(authPlugin);
@@ -119,12 +147,30 @@ export const serviceApp = fp<ServiceAppOptions>(
   { name: 'wallet-api' },
 );
 
+/**
+ * Fastify's JSON parser (same body limit, same prototype-poisoning refusals), after a scan
+ * that refuses number literals with a fraction or an exponent: `100.0000000000000001` would
+ * otherwise parse to 100 and be booked as 100.
+ */
+function useIntegerJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (hasNonIntegerNumber(body as string)) {
+      done(new LedgerError('validation_failed', 'body numbers must be integers, without a fraction or an exponent'));
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+}
+
 /** Builds the app without listening; no side effects until the caller calls ready/listen/inject. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(options.config, options.logger));
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text/plain body is answered 415 instead of reaching validation as a string.
   app.removeContentTypeParser('text/plain');
+  useIntegerJson(app);
   const store = options.store ?? (await createStore(options.config));
   await app.register(serviceApp, { ...options, store });
   return app;

@@ -1,7 +1,6 @@
 import type { Config } from '@wallet/config';
 import type { Caller, LedgerService, LedgerStore, Operation } from '@wallet/ledger';
 import type { ApiMetrics } from './plugins/external/metrics.js';
-import type { ApiRedis } from './plugins/external/redis.js';
 import type { HistoryCache } from './plugins/app/history-cache.js';
 import type { IdempotencyState } from './plugins/app/idempotency.js';
 import type { Lifecycle } from './plugins/app/lifecycle.js';
@@ -13,7 +12,6 @@ declare module 'fastify' {
     config: Config;
     store: LedgerStore;
     ledger: LedgerService;
-    apiRedis: ApiRedis;
     metrics: ApiMetrics;
     lifecycle: Lifecycle;
     historyCache: HistoryCache;

@@ -62,6 +62,10 @@ t.test('10 concurrent transfers of 800 from 1000: one succeeds, balances 200 / 8
   t.equal(results.filter((r) => r.body.code === 'insufficient_funds').length, 9);
   t.equal(await balanceOf(harness, 'alice', from), 200);
   t.equal(await balanceOf(harness, 'bob', to), 800);
+  const [sumFrom, sumTo] = [await entrySum(harness, 'alice', from), await entrySum(harness, 'bob', to)];
+  t.equal(sumFrom, 200, 'source balance = sum of its entries (one transfer_out)');
+  t.equal(sumTo, 800, 'destination balance = sum of its entries (one transfer_in)');
+  t.equal(sumFrom + sumTo, 1000, 'money conserved');
 });
 
 t.test(

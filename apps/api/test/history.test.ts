@@ -44,6 +44,7 @@ t.test('cursor pages: immutable, cached by position; no item twice or skipped wh
     });
   for (let i = 1; i <= 7; i++) await credit(i);
   const seen: number[] = [];
+  const landed: Array<{ status: number; id: string }> = [];
   let cursor: string | null = null;
   let pages = 0;
   do {
@@ -52,8 +53,27 @@ t.test('cursor pages: immutable, cached by position; no item twice or skipped wh
     t.equal(page.statusCode, 200);
     seen.push(...page.json().data.map((e: { amount: number }) => e.amount));
     cursor = page.json().nextCursor;
-    await credit(100 + pages); // concurrent inserts land on top, never inside older pages
+    const inserted = await credit(100 + pages); // concurrent inserts land on top, never inside older pages
+    landed.push({ status: inserted.statusCode, id: inserted.json().data?.transactionId });
     pages++;
   } while (cursor && pages < 10);
   t.same(seen, [7, 6, 5, 4, 3, 2, 1], 'each original entry exactly once, newest first');
+  t.same(
+    landed.map((write) => write.status),
+    [200, 200, 200],
+    'a write landed between every two pages',
+  );
+  const fresh = await app.inject({ url: `/api/transactions?walletId=${id}&limit=20`, headers: auth('alice') });
+  t.same(
+    fresh.json().data.map((e: { amount: number }) => e.amount),
+    [102, 101, 100, 7, 6, 5, 4, 3, 2, 1],
+    'the writes made while paging are in the ledger, on top of the paged ones',
+  );
+  t.same(
+    fresh
+      .json()
+      .data.slice(0, 3)
+      .map((e: { id: string }) => e.id),
+    landed.map((write) => write.id).reverse(),
+  );
 });

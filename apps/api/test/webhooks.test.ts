@@ -1,5 +1,6 @@
 // Goal: the webhook endpoint routes keep to the contract — secret shown once, per-user
-// isolation (404 for others), and URLs that could reach private networks refused with 400.
+// isolation (404 for others), URLs that could reach anything but the public internet refused
+// with 400, and the per-user cap of 20 held under 40 parallel registrations.
 // Method: the real app (app.inject) over PostgreSQL and Redis; IP literals avoid real DNS.
 import t from 'tap';
 import { build, problemOf } from './helper.js';
@@ -77,6 +78,22 @@ t.test('bad input is refused with 400 and stores nothing', async (t) => {
     { url: 'http://[fd00::1]/hook' },
     { url: 'http://[fe80::1]/hook' },
     { url: 'http://[::ffff:127.0.0.1]/hook' },
+    { url: 'http://[::127.0.0.1]/hook' },
+    { url: 'http://[::ffff:0:127.0.0.1]/hook' },
+    { url: 'http://[2002:7f00:1::]/hook' },
+    { url: 'http://[2002:a9fe:a9fe::]/latest/meta-data' },
+    { url: 'http://[64:ff9b:1::a9fe:a9fe]/hook' },
+    { url: 'http://[64:ff9b::7f00:1]/hook' },
+    { url: 'http://[fec0::1]/hook' },
+    { url: 'http://[2001::1]/hook' },
+    { url: 'http://192.0.2.1/hook' },
+    { url: 'http://198.51.100.1/hook' },
+    { url: 'http://203.0.113.1/hook' },
+    { url: 'http://198.18.0.1/hook' },
+    { url: 'http://192.88.99.1/hook' },
+    { url: 'http://0.0.0.0/hook' },
+    { url: 'http://240.0.0.1/hook' },
+    { url: 'http://2130706433/hook' },
     { url: 'http://localhost/hook' },
     { url: 'ftp://93.184.216.34/hook' },
     { url: 'not a url' },
@@ -127,8 +144,33 @@ t.test('at most 20 endpoints per user', async (t) => {
     headers: auth('carol'),
     payload: { url: PUBLIC_URL },
   });
-  t.equal(over.statusCode, 400);
+  t.equal(over.statusCode, 409);
+  t.equal(problemOf(over).code, 'webhook_limit_reached');
   t.match(problemOf(over).detail, /at most 20/);
+});
+
+t.test('the cap holds under a race: 40 parallel registrations store exactly 20', async (t) => {
+  const { app, auth } = await build(t);
+  const responses = await Promise.all(
+    Array.from({ length: 40 }, (_, index) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/webhooks',
+        headers: auth('racer'),
+        payload: { url: `${PUBLIC_URL}/${index}` },
+      }),
+    ),
+  );
+  const statuses = responses.map((response) => response.statusCode);
+  t.equal(statuses.filter((status) => status === 201).length, 20, '20 created');
+  const refused = responses.filter((response) => response.statusCode !== 201);
+  t.equal(refused.length, 20);
+  for (const response of refused) {
+    t.equal(response.statusCode, 409);
+    t.equal(problemOf(response).code, 'webhook_limit_reached');
+  }
+  const list = await app.inject({ method: 'GET', url: '/api/webhooks', headers: auth('racer') });
+  t.equal(list.json().data.length, 20, 'exactly 20 stored');
 });
 
 t.test('WEBHOOK_ALLOW_PRIVATE=true accepts loopback endpoints (local use, tests)', async (t) => {

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import type { OutboxEvent, WebhookEndpoint } from '@wallet/ledger';
+import type { DeliveryKey, OutboxEvent, WebhookEndpoint } from '@wallet/ledger';
 import { JOB_NAMES, deliveryJobId, deliveryJobOptions, type DeliveryJob, type DeliveryPolicy } from '@wallet/queue';
 
 /** An endpoint receives the event types it lists; an empty list means all of them. */
@@ -11,6 +11,21 @@ export interface PlannedDelivery {
   data: DeliveryJob;
   opts: JobsOptions;
 }
+
+/** The one delivery job of an event and an endpoint: job id `<eventId>.<endpointId>`, the policy's options. */
+export function deliveryJobFor(event: OutboxEvent, endpointId: string, policy: DeliveryPolicy): PlannedDelivery {
+  return {
+    name: JOB_NAMES.delivery,
+    data: { endpointId, event },
+    opts: deliveryJobOptions(deliveryJobId(event.id, endpointId), policy),
+  };
+}
+
+/** The (event, endpoint) pair a planned job delivers, as the store records it. */
+export const deliveryKeyOf = (job: PlannedDelivery): DeliveryKey => ({
+  eventId: job.data.event.id,
+  endpointId: job.data.endpointId,
+});
 
 /**
  * The delivery jobs of a claimed outbox batch: one per event and endpoint of the event's
@@ -31,12 +46,7 @@ export function planDeliveries(
   const jobs: PlannedDelivery[] = [];
   for (const event of events) {
     for (const endpoint of byUser.get(event.userId) ?? []) {
-      if (!endpointWants(endpoint, event)) continue;
-      jobs.push({
-        name: JOB_NAMES.delivery,
-        data: { endpointId: endpoint.id, event },
-        opts: deliveryJobOptions(deliveryJobId(event.id, endpoint.id), policy),
-      });
+      if (endpointWants(endpoint, event)) jobs.push(deliveryJobFor(event, endpoint.id, policy));
     }
   }
   return jobs;

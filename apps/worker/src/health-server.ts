@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { settlesWithin } from '@wallet/async';
 import type { WorkerMetrics } from './metrics.js';
 
 export interface HealthChecks {
@@ -12,17 +13,9 @@ export interface HealthChecks {
 const CHECK_TIMEOUT_MS = 1000;
 
 async function probe(check: () => Promise<void>): Promise<'ok' | 'down'> {
-  try {
-    await Promise.race([
-      check(),
-      new Promise((_resolve, reject) =>
-        setTimeout(() => reject(new Error('check timed out')), CHECK_TIMEOUT_MS).unref(),
-      ),
-    ]);
-    return 'ok';
-  } catch {
-    return 'down';
-  }
+  // A check that throws synchronously is as down as one that rejects.
+  const running = Promise.resolve().then(check);
+  return (await settlesWithin(running, CHECK_TIMEOUT_MS)) ? 'ok' : 'down';
 }
 
 /**

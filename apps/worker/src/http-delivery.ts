@@ -2,7 +2,7 @@ import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupAddress, LookupOneOptions, LookupAllOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { hostOf, isPrivateAddress, parseWebhookUrl, resolvePublicAddresses, type Resolver } from '@wallet/queue';
+import { hostOf, isPrivateAddress, parseWebhookUrl, resolvePublicAddresses, type Resolver } from '@wallet/webhooks';
 
 /** Response bytes read (and thrown away) before the socket is closed: receivers answer with little. */
 const RESPONSE_BYTES_MAX = 64 * 1024;

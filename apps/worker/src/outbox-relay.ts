@@ -1,11 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
-import type { LedgerStore } from '@wallet/ledger';
+import { sleep, withTimeout } from '@wallet/async';
+import { DELIVERY_BATCH_MAX, type LedgerStore } from '@wallet/ledger';
 import type { DeliveryJob, DeliveryPolicy } from '@wallet/queue';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics.js';
 import { errorSummary } from './error-summary.js';
-import { planDeliveries, type PlannedDelivery } from './delivery-plan.js';
+import { deliveryKeyOf, planDeliveries, type PlannedDelivery } from './delivery-plan.js';
 
 /**
  * Delivery jobs per addBulk call: one MULTI of this many Lua calls keeps Redis responsive
@@ -28,6 +28,8 @@ export interface OutboxRelayOptions {
   enqueueTimeoutMs: number;
   /** Longest pause after consecutive failures. Default 5000 ms. */
   failureBackoffMaxMs: number;
+  /** WEBHOOK_RERELAY_AFTER_MS: when a recorded delivery that is still pending comes due for a re-relay. */
+  rerelayAfterMs: number;
   policy: DeliveryPolicy;
   logger: Logger;
   metrics: WorkerMetrics;
@@ -39,7 +41,10 @@ export interface OutboxRelayOptions {
  * endpoints of the batch's users in one query, adds one delivery job per event and matching
  * endpoint with job id `<eventId>.<endpointId>` (BullMQ ignores a second add of an id it
  * still holds, so a re-sent event is harmless), and marks the batch published only after
- * Redis accepted every job. Events without a matching endpoint cost no Redis work at all.
+ * Redis accepted every job. Before the jobs go to Redis, their (event, endpoint) pairs are
+ * recorded in the database as pending: the worker settles each one, and DeliveryResender
+ * relays again those still pending after the horizon (their job may have vanished with an
+ * empty Redis). Events without a matching endpoint cost no Redis work at all.
  * When Redis is down the batch stays unpublished, its lease expires and a later round
  * sends it again.
  */
@@ -73,7 +78,10 @@ export class OutboxRelay {
     if (claimed.length === 0) return 0;
     const endpoints = await store.webhooksForUsers([...new Set(claimed.map((event) => event.userId))]);
     const jobs = planDeliveries(claimed, endpoints, policy);
-    if (jobs.length > 0) await withTimeout(addInChunks(deliveries, jobs), this.#options.enqueueTimeoutMs);
+    if (jobs.length > 0) {
+      await recordPending(store, jobs, this.#options.rerelayAfterMs);
+      await withTimeout(addInChunks(deliveries, jobs), this.#options.enqueueTimeoutMs, 'enqueue timed out');
+    }
     await store.markOutboxPublished(
       claimed.map((event) => event.id),
       owner,
@@ -99,7 +107,7 @@ export class OutboxRelay {
         );
       }
       if (relayed === this.#options.batchSize) continue; // A full batch: more are probably waiting.
-      await sleep(this.#pauseMs(), undefined, { signal }).catch(() => undefined);
+      await sleep(this.#pauseMs(), signal);
     }
   }
 
@@ -110,22 +118,15 @@ export class OutboxRelay {
   }
 }
 
-async function addInChunks(queue: Queue<DeliveryJob>, jobs: PlannedDelivery[]): Promise<void> {
-  for (let start = 0; start < jobs.length; start += ADD_BULK_CHUNK) {
-    await queue.addBulk(jobs.slice(start, start + ADD_BULK_CHUNK));
+/** The pairs go to the database before their jobs go to Redis, so no job exists that the database does not know. */
+async function recordPending(store: LedgerStore, jobs: PlannedDelivery[], horizonMs: number): Promise<void> {
+  for (let start = 0; start < jobs.length; start += DELIVERY_BATCH_MAX) {
+    await store.recordPendingDeliveries(jobs.slice(start, start + DELIVERY_BATCH_MAX).map(deliveryKeyOf), horizonMs);
   }
 }
 
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([
-      work,
-      sleep(timeoutMs, undefined, { signal: timer.signal }).then(() => {
-        throw new Error(`enqueue took longer than ${timeoutMs} ms`);
-      }),
-    ]);
-  } finally {
-    timer.abort();
+async function addInChunks(queue: Queue<DeliveryJob>, jobs: PlannedDelivery[]): Promise<void> {
+  for (let start = 0; start < jobs.length; start += ADD_BULK_CHUNK) {
+    await queue.addBulk(jobs.slice(start, start + ADD_BULK_CHUNK));
   }
 }

@@ -6,7 +6,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { deadLetterSources, generateWebhookSecret, listDeadLetters, retryDeadLetter } from '@wallet/queue';
+import { deadLetterSources, listDeadLetters, retryDeadLetter } from '@wallet/queue';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import type { OutboxEventType } from '@wallet/ledger';
 import {
   REDIS_URL,

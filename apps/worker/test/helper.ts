@@ -120,7 +120,7 @@ export async function startWorker(
   t: Teardown,
   config: Config,
   schema: string,
-  extra: { outboxLeaseMs?: number } = {},
+  extra: { outboxLeaseMs?: number; schedulerCheckMs?: number } = {},
 ): Promise<WalletWorker & { port: number }> {
   const worker = buildWorker({ config, store: newStore(schema), logger: pino({ level: 'silent' }), ...extra });
   let closed = false;

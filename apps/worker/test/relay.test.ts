@@ -8,14 +8,8 @@ import t from 'tap';
 import pino from 'pino';
 import { Queue } from 'bullmq';
 import { minor, type LedgerStore, type OutboxEvent, type OutboxEventType, type WebhookEndpoint } from '@wallet/ledger';
-import {
-  createProducerRedis,
-  deliveryJobId,
-  generateWebhookSecret,
-  queueNaming,
-  type DeliveryJob,
-  type DeliveryPolicy,
-} from '@wallet/queue';
+import { createProducerRedis, deliveryJobId, queueNaming, type DeliveryJob, type DeliveryPolicy } from '@wallet/queue';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import { OutboxRelay } from '../src/outbox-relay.js';
 import { WorkerMetrics } from '../src/metrics.js';
 import { planDeliveries } from '../src/delivery-plan.js';
@@ -60,6 +54,7 @@ function relayFor(store: LedgerStore, deliveries: Queue<DeliveryJob>, metrics = 
     leaseMs: 1000,
     enqueueTimeoutMs: 2000,
     failureBackoffMaxMs: 100,
+    rerelayAfterMs: 60_000,
     policy: POLICY,
     logger: pino({ level: 'silent' }),
     metrics,

@@ -1,12 +1,13 @@
 // Goal: two workers running at once (and a relay that runs twice) deliver each event id
-// once. Method: two workers over one PostgreSQL schema and one Redis prefix with small
-// relay batches; then every outbox row is made unpublished again so both relays re-send
-// everything, which BullMQ must ignore (job id = <eventId>.<endpointId>).
+// once, and both take part (each relays and delivers some). Method: two workers over one
+// PostgreSQL schema and one Redis prefix with small relay batches; then every outbox row is
+// made unpublished again so both relays re-send everything, which BullMQ must ignore
+// (job id = <eventId>.<endpointId>).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import t from 'tap';
-import { generateWebhookSecret } from '@wallet/queue';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import {
   DATABASE_URL,
   callerOf,
@@ -57,12 +58,19 @@ t.test('two workers deliver each event id exactly once', async (t) => {
   t.equal(ids.length, 30, 'no duplicates');
   t.equal(new Set(ids).size, 30, 'thirty distinct event ids');
 
-  const relayed = async (worker: typeof first) =>
-    Number(
-      (await worker.metrics.registry.getSingleMetric('wallet_worker_outbox_relayed_total')!.get()).values[0]?.value ??
-        0,
-    );
-  t.equal((await relayed(first)) + (await relayed(second)), 30, 'each event relayed by exactly one worker');
+  const metric = async (worker: typeof first, pattern: RegExp) => {
+    const text = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+    return Number(pattern.exec(text)?.[1] ?? 0);
+  };
+  const relayed = (worker: typeof first) => metric(worker, /^wallet_worker_outbox_relayed_total (\d+)$/m);
+  const delivered = (worker: typeof first) =>
+    metric(worker, /^wallet_worker_jobs_total\{queue="webhook-deliveries",outcome="completed"\} (\d+)$/m);
+  const [relayedFirst, relayedSecond] = [await relayed(first), await relayed(second)];
+  const [deliveredFirst, deliveredSecond] = [await delivered(first), await delivered(second)];
+  t.equal(relayedFirst + relayedSecond, 30, 'each event relayed by exactly one worker');
+  t.equal(deliveredFirst + deliveredSecond, 30, 'each delivery job completed by exactly one worker');
+  t.ok(relayedFirst > 0 && relayedSecond > 0, `both workers relayed (${relayedFirst} + ${relayedSecond})`);
+  t.ok(deliveredFirst > 0 && deliveredSecond > 0, `both workers delivered (${deliveredFirst} + ${deliveredSecond})`);
 
   // Force a second relay of every event, as after a crash between enqueue and mark-published.
   const client = new pg.Client({ connectionString: DATABASE_URL });

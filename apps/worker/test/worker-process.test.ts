@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { generateWebhookSecret, queueNaming } from '@wallet/queue';
+import { queueNaming } from '@wallet/queue';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import {
   DATABASE_URL,
   REDIS_URL,
@@ -100,50 +101,112 @@ t.test('probes and metrics; close() lets the active delivery finish', async (t) 
   t.equal(await deliveries.getActiveCount(), 0);
 });
 
-t.test('the built worker exits 0 on SIGTERM and 1 on a bad configuration', async (t) => {
-  const schema = newSchema(t);
-  const prefix = `t-${randomUUID()}`;
-  cleanRedisPrefix(t, prefix);
-  const port = await freePort();
-  const env = {
-    PATH: process.env.PATH ?? '',
-    DATABASE_URL,
-    DATABASE_SCHEMA: schema,
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    WORKER_PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-  };
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const up = await waitFor(
-    async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    20_000,
-    100,
-  );
-  t.ok(up, 'ready');
-  child.kill('SIGTERM');
-  const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
-  t.equal(code, 0, 'exit 0 after SIGTERM');
+t.test(
+  'the built worker exits 0 on SIGTERM with a delivery in flight, which completes; 1 on a bad configuration',
+  async (t) => {
+    const schema = newSchema(t);
+    const prefix = `t-${randomUUID()}`;
+    cleanRedisPrefix(t, prefix);
+    const store = await writerStore(t, schema);
+    const ledger = ledgerFor(store);
+    // A slow receiver: the delivery is still running when SIGTERM arrives.
+    const receiver = await startReceiver(t, () => 200);
+    const finished: string[] = [];
+    receiver.server.removeAllListeners('request');
+    receiver.server.on('request', (request, response) => {
+      request.resume();
+      request.on('end', () => {
+        receiver.requests.push({ headers: request.headers, body: '', atMs: Date.now() });
+        setTimeout(() => {
+          response.end();
+          finished.push(String(request.headers['webhook-id']));
+        }, 1500);
+      });
+    });
+    const user = `sigterm-${randomUUID()}`;
+    await store.createWebhook({
+      id: randomUUID(),
+      userId: user,
+      url: receiver.url,
+      events: [],
+      secret: generateWebhookSecret(),
+      createdAt: new Date().toISOString(),
+    });
+    const wallet = await newWallet(ledger, user);
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      WORKER_PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_TIMEOUT_MS: '5000',
+      OUTBOX_POLL_MS: '50',
+    };
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    t.teardown(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const up = await waitFor(
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      100,
+    );
+    t.ok(up, 'ready');
+    const credited = await ledger.credit(
+      callerOf(user),
+      { walletId: wallet, amount: 5 },
+      { idempotencyKey: 'in-flight' },
+    );
+    const eventId = (credited.body as { data: { transactionId: string } }).data.transactionId;
+    t.ok(await waitFor(() => receiver.requests.length === 1, 15_000), 'the delivery reached the slow receiver');
+    t.same(finished, [], 'and is still in flight');
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
+    t.equal(code, 0, 'exit 0 after SIGTERM');
 
-  const bad = spawn(process.execPath, [MAIN], {
-    env: { ...env, WORKER_CONCURRENCY: 'lots' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  bad.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const badCode = await new Promise<number | null>((resolve) => bad.once('exit', (exitCode) => resolve(exitCode)));
-  t.equal(badCode, 1);
-  t.match(stderr, /WORKER_CONCURRENCY/);
-  t.equal(stderr.trim().split('\n').length, 1, 'one line');
-});
+    // The job either completed before the exit or was handed back to the queue; a later worker then delivers it.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const deliveries = new Queue(queueNaming(prefix).deliveries, { connection: redis, prefix });
+    t.teardown(async () => {
+      await deliveries.close();
+      await redis.quit();
+    });
+    if ((await deliveries.getCompletedCount()) === 0) {
+      t.comment('the in-flight job was returned to the queue; a new worker must deliver it');
+      await startWorker(t, testConfig({ REDIS_PREFIX: prefix }), schema);
+      t.ok(await waitFor(async () => (await deliveries.getCompletedCount()) === 1, 20_000), 'delivered later');
+    } else {
+      t.same(finished, [eventId], 'the delivery finished before the worker exited');
+    }
+    t.equal(await deliveries.getCompletedCount(), 1, 'the delivery job completed exactly once');
+    t.equal(await deliveries.getActiveCount(), 0, 'nothing left active (no stalled job)');
+    t.equal(await deliveries.getFailedCount(), 0, 'not failed');
+    t.ok(
+      receiver.requests.every((request) => request.headers['webhook-id'] === eventId),
+      'every attempt carried the event id (a retry, never another event)',
+    );
+
+    const bad = spawn(process.execPath, [MAIN], {
+      env: { ...env, WORKER_CONCURRENCY: 'lots' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    bad.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const badCode = await new Promise<number | null>((resolve) => bad.once('exit', (exitCode) => resolve(exitCode)));
+    t.equal(badCode, 1);
+    t.match(stderr, /WORKER_CONCURRENCY/);
+    t.equal(stderr.trim().split('\n').length, 1, 'one line');
+  },
+);

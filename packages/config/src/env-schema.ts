@@ -37,6 +37,13 @@ export const EnvSchema = Type.Object({
   JWT_PUBLIC_KEY: Type.Optional(
     Type.String({ minLength: 64, maxLength: 16384, description: 'PEM public key, RS256/ES256' }),
   ),
+  CURSOR_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      maxLength: 4096,
+      description: 'key that signs history/list cursors, >= 32 bytes; required with JWT_PUBLIC_KEY, else derived',
+    }),
+  ),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   CORS_ORIGIN: Type.String({
@@ -65,6 +72,12 @@ export const EnvSchema = Type.Object({
   WEBHOOK_TIMEOUT_MS: Int(5000, 100, 60_000, 'one delivery attempt'),
   WEBHOOK_ATTEMPTS: Int(8, 1, 50, 'delivery attempts before the dead-letter set'),
   WEBHOOK_BACKOFF_MS: Int(1000, 10, 3_600_000, 'base of the exponential delivery backoff'),
+  WEBHOOK_RERELAY_AFTER_MS: Int(
+    300_000,
+    1000,
+    86_400_000,
+    'a delivery neither delivered nor dead-lettered this long after its relay has its job added again if it vanished',
+  ),
   RECONCILE_INTERVAL_MS: Int(300_000, 1000, 86_400_000, 'reconciliation schedule'),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),

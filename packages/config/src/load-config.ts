@@ -37,11 +37,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   if (config.JWT_SECRET && Buffer.byteLength(config.JWT_SECRET) < 32) {
     throw new ConfigError('JWT_SECRET: must be at least 32 bytes');
   }
+  if (config.HOLD_DEFAULT_TTL_SECONDS > config.HOLD_MAX_TTL_SECONDS) {
+    throw new ConfigError('HOLD_DEFAULT_TTL_SECONDS: must not exceed HOLD_MAX_TTL_SECONDS');
+  }
+  // With a public key the JWT material is public: a cursor key derived from it could be forged.
+  if (options.requireJwt && config.JWT_PUBLIC_KEY && !config.CURSOR_SECRET) {
+    throw new ConfigError('CURSOR_SECRET: required (at least 32 bytes) when JWT_PUBLIC_KEY is set');
+  }
+  if (config.CURSOR_SECRET && Buffer.byteLength(config.CURSOR_SECRET) < 32) {
+    throw new ConfigError('CURSOR_SECRET: must be at least 32 bytes');
+  }
   if (config.LEDGER_STORE === 'mongo' && !config.MONGO_URL) {
     throw new ConfigError('MONGO_URL: required when LEDGER_STORE=mongo');
   }
+  if (
+    config.WEBHOOK_ATTEMPTS >= 2 &&
+    config.WEBHOOK_BACKOFF_MS * 2 ** (config.WEBHOOK_ATTEMPTS - 2) > WEBHOOK_BACKOFF_WAIT_MAX_MS
+  ) {
+    throw new ConfigError('WEBHOOK_ATTEMPTS: with this WEBHOOK_BACKOFF_MS the last retry would wait over 6 h');
+  }
   return config;
 }
+
+/**
+ * Longest wait between two delivery attempts (@wallet/queue's WEBHOOK_BACKOFF_MAX_MS): BullMQ's
+ * exponential backoff has no cap, so a schedule that would need one is refused here.
+ */
+const WEBHOOK_BACKOFF_WAIT_MAX_MS = 6 * 3600 * 1000;
 
 function convert(name: string, value: string, type: string | undefined): unknown {
   if (type === 'integer') {

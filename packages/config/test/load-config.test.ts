@@ -78,12 +78,33 @@ for (const [env, message] of bad) {
 t.test('the API refuses to start without a JWT key', async (t) => {
   t.throws(() => loadConfig({}, { requireJwt: true }), { message: /^JWT_SECRET: required/ });
   t.doesNotThrow(() => loadConfig({}));
-  t.doesNotThrow(() =>
-    loadConfig(
-      { JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\n' + 'A'.repeat(80) + '\n-----END PUBLIC KEY-----' },
-      { requireJwt: true },
-    ),
-  );
+  t.doesNotThrow(() => loadConfig({ JWT_PUBLIC_KEY: PUBLIC_KEY, CURSOR_SECRET: 'c'.repeat(32) }, { requireJwt: true }));
+});
+
+const PUBLIC_KEY = '-----BEGIN PUBLIC KEY-----\n' + 'A'.repeat(80) + '\n-----END PUBLIC KEY-----';
+
+t.test('CURSOR_SECRET: required with JWT_PUBLIC_KEY, at least 32 bytes, optional with JWT_SECRET', async (t) => {
+  t.throws(() => loadConfig({ JWT_PUBLIC_KEY: PUBLIC_KEY }, { requireJwt: true }), {
+    name: 'ConfigError',
+    message: /^CURSOR_SECRET: required/,
+  });
+  t.doesNotThrow(() => loadConfig({ JWT_PUBLIC_KEY: PUBLIC_KEY }), 'the worker signs no cursor');
+  t.throws(() => loadConfig({ JWT_SECRET: 's'.repeat(32), CURSOR_SECRET: 'short' }), {
+    message: /^CURSOR_SECRET: /,
+  });
+  // 11 three-byte characters: 33 bytes but 11 UTF-16 units, refused by the schema's length.
+  t.throws(() => loadConfig({ JWT_SECRET: 's'.repeat(32), CURSOR_SECRET: '€'.repeat(11) }), {
+    message: /^CURSOR_SECRET: /,
+  });
+  const config = loadConfig({ JWT_SECRET: 's'.repeat(32) }, { requireJwt: true });
+  t.equal(config.CURSOR_SECRET, undefined, 'derived from JWT_SECRET when unset');
+  const both = loadConfig({ JWT_PUBLIC_KEY: PUBLIC_KEY, CURSOR_SECRET: 'c'.repeat(40) }, { requireJwt: true });
+  t.equal(both.CURSOR_SECRET, 'c'.repeat(40));
+  try {
+    loadConfig({ JWT_SECRET: 's'.repeat(32), CURSOR_SECRET: 'tiny-secret-value' });
+  } catch (error) {
+    t.notMatch((error as Error).message, 'tiny-secret-value', 'the value is not echoed');
+  }
 });
 
 t.test('every variable has a description-worthy bound', async (t) => {
@@ -93,4 +114,12 @@ t.test('every variable has a description-worthy bound', async (t) => {
     if (s.type === 'string')
       t.ok(s.maxLength !== undefined || (s as { pattern?: string }).pattern, `${name} has a length bound`);
   }
+});
+
+t.test('a hold default lifetime above the maximum is refused', async (t) => {
+  t.throws(() => loadConfig({ HOLD_DEFAULT_TTL_SECONDS: '100', HOLD_MAX_TTL_SECONDS: '50' }), {
+    name: 'ConfigError',
+    message: 'HOLD_DEFAULT_TTL_SECONDS: must not exceed HOLD_MAX_TTL_SECONDS',
+  });
+  t.match(loadConfig({ HOLD_DEFAULT_TTL_SECONDS: '50', HOLD_MAX_TTL_SECONDS: '50' }), { HOLD_DEFAULT_TTL_SECONDS: 50 });
 });

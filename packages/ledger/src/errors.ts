@@ -1,12 +1,13 @@
 /**
  * The one registry of error codes a client can see (DESIGN.md §3). A code is never added
- * or dropped silently: apps/api/test/errors-registry.test.ts checks this table against the
- * documented list both ways.
+ * or dropped silently: apps/api/test/errors-registry.test.ts reads the code table of
+ * docs/api.md and checks it against this registry both ways.
  */
 export const ERRORS = {
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
   validation_failed: { status: 400, title: 'Validation failed' },
+  bad_request: { status: 400, title: 'Bad request' },
   idempotency_key_required: { status: 400, title: 'Idempotency-Key header required' },
   idempotency_key_invalid: { status: 400, title: 'Idempotency-Key header invalid' },
   not_found: { status: 404, title: 'Not found' },
@@ -14,13 +15,16 @@ export const ERRORS = {
   hold_not_found: { status: 404, title: 'Hold not found' },
   transaction_not_found: { status: 404, title: 'Transaction not found' },
   wallet_exists: { status: 409, title: 'Wallet already exists' },
+  webhook_limit_reached: { status: 409, title: 'Webhook endpoint limit reached' },
   insufficient_funds: { status: 409, title: 'Insufficient funds' },
   concurrent_modification: { status: 409, title: 'Concurrent modification' },
   idempotency_key_in_flight: { status: 409, title: 'Request with this Idempotency-Key in flight' },
   hold_not_active: { status: 409, title: 'Hold is no longer active' },
   hold_expired: { status: 409, title: 'Hold has expired' },
+  request_timeout: { status: 408, title: 'Request timeout' },
   version_mismatch: { status: 412, title: 'Version mismatch' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
   currency_mismatch: { status: 422, title: 'Currency mismatch' },
@@ -30,6 +34,7 @@ export const ERRORS = {
   not_reversible: { status: 422, title: 'Transaction is not reversible' },
   reversal_exceeds_original: { status: 422, title: 'Reversal exceeds the original' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  header_too_large: { status: 431, title: 'Request header fields too large' },
   internal_error: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -42,10 +42,3 @@ export function requestFingerprint(operation: Operation, input: object, expected
     .update(`${operation}\n${canonicalJson(fields)}\n${expectedVersion ?? ''}`)
     .digest('base64url');
 }
-
-/** Metadata with keys in sorted order: stores and replays then render it byte for byte alike. */
-export function sortedMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
-  const sorted: Record<string, string> = {};
-  for (const key of Object.keys(metadata ?? {}).sort()) sorted[key] = metadata![key]!;
-  return sorted;
-}

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type Minor, CURRENCY_PATTERN, BALANCE_MAX_MINOR, assertAmount, minor } from './money.js';
 import { ERRORS, LedgerError, StoreUnavailable, invariant, type ErrorCode } from './errors.js';
 import { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
-import { requestFingerprint, sortedMetadata } from './fingerprint.js';
+import { requestFingerprint } from './fingerprint.js';
 import { auditEventFor } from './shapes.js';
 import { CursorCodec } from './cursor.js';
+import { WalletListCursor } from './wallet-list-cursor.js';
 import type { LedgerStore } from './store.js';
 import type {
   Hold,
@@ -123,7 +124,13 @@ export interface HistoryPage {
   nextCursor: string | null;
 }
 
-export const WALLETS_PER_USER_MAX = 100;
+/** Largest page of a user's wallets, and the default (DESIGN.md §3: `limit` 1–100, default 100). */
+export const WALLET_PAGE_MAX = 100;
+
+export interface WalletPage {
+  items: Wallet[];
+  nextCursor: string | null;
+}
 
 const UUID_PATTERN = /^[0-9a-fA-F-]{36}$/;
 
@@ -138,6 +145,7 @@ export class LedgerService {
   readonly #options: LedgerServiceOptions;
   readonly #cursors: CursorCodec;
   readonly #holdCursors: CursorCodec;
+  readonly #walletCursors: WalletListCursor;
   readonly #clock: () => Date;
 
   constructor(store: LedgerStore, options: LedgerServiceOptions) {
@@ -145,6 +153,7 @@ export class LedgerService {
     this.#options = options;
     this.#cursors = new CursorCodec(options.cursorSecret);
     this.#holdCursors = new CursorCodec(options.cursorSecret, 'holds');
+    this.#walletCursors = new WalletListCursor(options.cursorSecret);
     this.#clock = options.clock ?? (() => new Date());
   }
 
@@ -240,10 +249,17 @@ export class LedgerService {
     return wallet;
   }
 
-  async listWallets(userId: string): Promise<Wallet[]> {
-    const wallets = await this.#store.listWallets(userId, WALLETS_PER_USER_MAX);
+  /** The caller's wallets, oldest first, a page at a time; a cursor page never repeats or skips one. */
+  async listWallets(userId: string, page: { limit?: number; cursor?: string } = {}): Promise<WalletPage> {
+    const limit = page.limit ?? WALLET_PAGE_MAX;
+    invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= WALLET_PAGE_MAX, 'wallet page limit out of range');
+    const after = page.cursor === undefined ? undefined : this.#walletCursors.decode(userId, page.cursor);
+    const wallets = await this.#store.listWallets(userId, { limit: limit + 1, after });
     wallets.forEach(assertWallet);
-    return wallets;
+    const items = wallets.slice(0, limit);
+    const last = items.at(-1);
+    const nextCursor = wallets.length > limit && last ? this.#walletCursors.encode(userId, last) : null;
+    return { items, nextCursor };
   }
 
   /**
@@ -271,7 +287,38 @@ export class LedgerService {
   }
 
   /** Reserves part of the available balance: 201 {hold, wallet}, or a remembered insufficient_funds. */
-  async createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
+  createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.create', input, () => this.#createHold(caller, input, options));
+  }
+
+  /** Captures a hold once (all of it, or less and the rest is released), optionally into another wallet. */
+  captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.capture', input, () => this.#captureHold(caller, holdId, input, options));
+  }
+
+  /** Releases an active hold: 200 {hold, wallet}. */
+  voidHold(
+    caller: Caller,
+    holdId: string,
+    input: { metadata?: Metadata },
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.void', input, () => this.#voidHold(caller, holdId, input, options));
+  }
+
+  /** Gives back part or all of an entry, as reversal entries on both sides: 200 {reversal, original, wallet}. */
+  reverseTransaction(
+    caller: Caller,
+    transactionId: string,
+    input: ReverseInput,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.#audited(caller, 'transaction.reverse', input, () =>
+      this.#reverseTransaction(caller, transactionId, input, options),
+    );
+  }
+
+  async #createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
     const amount = input.amount;
     assertAmount(amount, this.#options.maxAmountMinor);
     const ttlSeconds = this.#holdTtlSeconds(input.expiresInSeconds);
@@ -295,8 +342,10 @@ export class LedgerService {
     );
   }
 
-  /** Captures a hold once (all of it, or less and the rest is released), optionally into another wallet. */
-  async captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions): Promise<WriteResult> {
+  async #captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions) {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
+    if (input.toWalletId !== undefined && !UUID_PATTERN.test(input.toWalletId))
+      throw new LedgerError('wallet_not_found', 'no such destination wallet');
     const amount = input.amount;
     if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
@@ -315,21 +364,16 @@ export class LedgerService {
     );
   }
 
-  /** Releases an active hold: 200 {hold, wallet}. */
-  async voidHold(caller: Caller, holdId: string, input: { metadata?: Metadata }, options: WriteOptions) {
+  async #voidHold(caller: Caller, holdId: string, input: { metadata?: Metadata }, options: WriteOptions) {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
     const metadata = sortedMetadata(input.metadata);
     return this.#write(caller, 'hold.void', { holdId, metadata }, this.#requireKey(options), (context) =>
       this.#store.voidHold({ ...context, holdId, metadata, eventId: randomUUID() }),
     );
   }
 
-  /** Gives back part or all of an entry, as reversal entries on both sides: 200 {reversal, original, wallet}. */
-  async reverseTransaction(
-    caller: Caller,
-    transactionId: string,
-    input: ReverseInput,
-    options: WriteOptions,
-  ): Promise<WriteResult> {
+  async #reverseTransaction(caller: Caller, transactionId: string, input: ReverseInput, options: WriteOptions) {
+    if (!UUID_PATTERN.test(transactionId)) throw new LedgerError('transaction_not_found', 'no such transaction');
     const amount = input.amount;
     if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
@@ -348,6 +392,7 @@ export class LedgerService {
   }
 
   async getHold(userId: string, holdId: string): Promise<Hold> {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
     const hold = await this.#store.getHold(holdId);
     if (!hold || hold.userId !== userId) throw new LedgerError('hold_not_found', 'no such hold');
     assertHold(hold);
@@ -551,4 +596,11 @@ function publicHold(hold: StoredHold): Hold {
 function publicEntry(entry: StoredTransaction): Transaction {
   const { seq: _seq, ...transaction } = entry;
   return transaction;
+}
+
+/** Metadata with keys in sorted order: stores and replays then render it byte for byte alike. */
+export function sortedMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(metadata ?? {}).sort()) sorted[key] = metadata![key]!;
+  return sorted;
 }

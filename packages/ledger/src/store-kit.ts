@@ -2,6 +2,7 @@
 // shape a write leaves behind. Not part of the service API.
 export * from './rules.js';
 export * from './shapes.js';
-export { canonicalJson, sortedMetadata } from './fingerprint.js';
+export { canonicalJson } from './fingerprint.js';
+export { sortedMetadata } from './ledger-service.js';
 export { conflictBackoffMs } from './retry.js';
 export * from './hold-rules.js';

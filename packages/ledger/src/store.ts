@@ -21,9 +21,13 @@ import type {
   WebhookEndpoint,
   WriteOutcome,
 } from './types.js';
+import type { DeliveryKey, DeliveryOutcome, DeliveryRecord, DueDelivery } from './deliveries.js';
 
 /** User ids one webhooksForUsers call accepts: OUTBOX_BATCH_SIZE's ceiling. */
 export const WEBHOOK_READ_USERS_MAX = 1000;
+
+/** Endpoints per user (createWebhook's default cap): each event fans out to all of them. */
+export const WEBHOOKS_PER_USER_MAX = 20;
 
 /**
  * The port every store adapter implements (PostgreSQL, MongoDB). No driver type crosses
@@ -42,7 +46,8 @@ export interface LedgerStore {
   createWallet(command: CreateWalletCommand): Promise<WriteOutcome>;
   /** The wallet when it exists and belongs to userId; null otherwise. */
   getWallet(userId: string, walletId: string): Promise<Wallet | null>;
-  listWallets(userId: string, limit: number): Promise<Wallet[]>;
+  /** Oldest first by (createdAt, id); `after` pages on past that position (wallet-list.ts in each adapter). */
+  listWallets(userId: string, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<Wallet[]>;
   /** Any wallet, for the transfer recipient's currency and the worker; null when absent. */
   findWallet(walletId: string): Promise<Wallet | null>;
 
@@ -83,7 +88,11 @@ export interface LedgerStore {
   /** Seconds since the oldest unpublished event was written (0 when none). */
   outboxLagSeconds(): Promise<number>;
 
-  createWebhook(endpoint: WebhookEndpoint): Promise<void>;
+  /**
+   * Stores the endpoint unless its user already has `perUserMax` (default
+   * WEBHOOKS_PER_USER_MAX); atomic per user, so racing registrations never pass the cap together.
+   */
+  createWebhook(endpoint: WebhookEndpoint, perUserMax?: number): Promise<'created' | 'limit_reached'>;
   listWebhooks(userId: string): Promise<WebhookEndpoint[]>;
   /**
    * The endpoints of any of these users (the outbox relay's one read per claimed batch), at
@@ -93,6 +102,29 @@ export interface LedgerStore {
   webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]>;
   getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null>;
   deleteWebhook(userId: string, id: string): Promise<boolean>;
+
+  /**
+   * Delivery bookkeeping (DESIGN §4.5: a delivery counts as done only when the database says
+   * so). The relay records the (event, endpoint) pairs it is about to hand to BullMQ as
+   * `pending`, due for a re-relay `horizonMs` from now on the database clock; a pair already
+   * recorded, in any state, is left unchanged. At most DELIVERY_BATCH_MAX pairs (RangeError
+   * beyond); horizonMs within DELIVERY_HORIZON_MIN_MS..DELIVERY_HORIZON_MAX_MS.
+   */
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void>;
+  /**
+   * The worker's final word on one delivery job (2xx, dead-lettered, or skipped). Creates the
+   * record when missing. `delivered` is final: a later `dead` or `skipped` leaves it as is.
+   */
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void>;
+  /**
+   * Pending deliveries whose due time passed (oldest due first), at most `limit`
+   * (<= DELIVERY_BATCH_MAX), each with its outbox event. Each one returned has its due time
+   * moved `horizonMs` further in the same statement, so concurrent relays take disjoint
+   * sets and one relay sees a pair again only after another horizon.
+   */
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]>;
+  /** The records of these events' deliveries, in no particular order (<= DELIVERY_READ_EVENTS_MAX ids). */
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]>;
 
   /** Streams wallets in id order, a batch at a time, with their entry aggregates. */
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]>;

@@ -3,7 +3,9 @@
 // tampered, foreign, re-signed and malformed strings.
 import { createHmac } from 'node:crypto';
 import t from 'tap';
-import { CursorCodec, LedgerError } from '../src/index.js';
+import { LedgerError } from '../src/index.js';
+import { CursorCodec } from '../src/cursor.js';
+import { OpaqueCursor } from '../src/opaque-cursor.js';
 
 const codec = new CursorCodec('unit-test-secret');
 const owner = { userId: 'alice', walletId: 'w-1' };
@@ -95,4 +97,37 @@ t.test('a validly signed payload must still hold a well-formed position', async 
       `payload ${JSON.stringify(body)}`,
     );
   }
+});
+
+t.test('a signature is compared canonically: other spellings of the same bytes are refused', async (t) => {
+  const cursor = codec.encode({ ...owner, seq: 5 });
+  const [payload, signature] = cursor.split('.') as [string, string];
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  // 16 bytes take 22 characters; the last one carries 4 unused bits, so flipping its lowest
+  // bit spells the same bytes differently. A trailing "=" is ignored by the decoder too.
+  const last = alphabet.indexOf(signature.at(-1)!);
+  const spellings = {
+    'unused bits set': `${signature.slice(0, -1)}${alphabet[last ^ 1]}`,
+    'padding appended': `${signature}=`,
+  };
+  for (const [label, spelling] of Object.entries(spellings)) {
+    t.ok(Buffer.from(spelling, 'base64url').equals(Buffer.from(signature, 'base64url')), `${label}: same bytes`);
+    t.equal(
+      codeOf(() => codec.decode(`${payload}.${spelling}`, owner)),
+      'validation_failed',
+      `${label}: refused`,
+    );
+  }
+});
+
+t.test('unsigned opaque cursors (audit, dead letters) round-trip and refuse a signature segment', async (t) => {
+  const plain = new OpaqueCursor({ purpose: 'test' });
+  const cursor = plain.encode([1, 'a']);
+  t.match(cursor, /^[A-Za-z0-9_-]+$/, 'base64url payload only');
+  t.same(plain.decode(cursor, 2), [1, 'a']);
+  t.equal(plain.decode(cursor, 3), null, 'another length');
+  t.equal(plain.decode(`${cursor}.sig`, 2), null, 'a signature it never issues');
+  t.equal(plain.decode('', 2), null, 'empty');
+  t.equal(plain.decode('%%%', 2), null, 'not base64url JSON');
+  t.equal(plain.decode('a'.repeat(600), 2), null, 'too long');
 });

@@ -1,39 +1,40 @@
-/** Name of the custom BullMQ backoff strategy the worker registers. */
-export const WEBHOOK_BACKOFF_TYPE = 'webhook-jitter';
+import { Backoffs, type BackoffOptions, type BackoffStrategy } from 'bullmq';
 
-/** Longest single wait between two delivery attempts: 6 h keeps 8 attempts within ~a day. */
+/**
+ * Longest single wait between two delivery attempts: 6 h. BullMQ's exponential backoff has no
+ * cap of its own, so the configuration keeps every schedule under it instead (see
+ * longestBackoffCeilingMs and @wallet/config's check of WEBHOOK_ATTEMPTS x WEBHOOK_BACKOFF_MS).
+ */
 export const WEBHOOK_BACKOFF_MAX_MS = 6 * 3600 * 1000;
 
 /**
- * "Equal jitter" exponential backoff: retry n (1-based) waits a random time in
- * [ceiling/2, ceiling) with ceiling = baseMs * 2^(n-1), capped. Waits therefore never shrink
- * from one retry to the next (the lower bound of one is the upper bound of the previous),
- * while the jitter spreads the retries of many deliveries that failed together.
+ * BullMQ's jitter share: with 0.5 its exponential strategy waits a random time in
+ * [ceiling/2, ceiling) with ceiling = base * 2^(n-1) for retry n ("equal jitter"). Waits
+ * therefore never shrink from one retry to the next (the lower bound of one is the upper bound
+ * of the previous), while the jitter spreads the retries of many deliveries that failed together.
  */
-export function webhookBackoffMs(attemptsMade: number, baseMs: number, random: () => number = Math.random): number {
-  const exponent = Math.min(Math.max(attemptsMade, 1) - 1, 40); // 2^40 already passes any cap.
-  const ceilingMs = Math.min(WEBHOOK_BACKOFF_MAX_MS, baseMs * 2 ** exponent);
-  const halfMs = ceilingMs / 2;
-  return Math.floor(halfMs + random() * halfMs);
+export const WEBHOOK_BACKOFF_JITTER = 0.5;
+
+/** The delivery jobs' backoff: BullMQ's built-in exponential strategy with equal jitter. */
+export function webhookBackoff(baseMs: number): BackoffOptions {
+  return { type: 'exponential', delay: baseMs, jitter: WEBHOOK_BACKOFF_JITTER };
+}
+
+/** Upper bound of the longest wait of a schedule: the last retry is attempt `attempts`, retry n = attempts - 1. */
+export function longestBackoffCeilingMs(attempts: number, baseMs: number): number {
+  return attempts < 2 ? 0 : baseMs * 2 ** (attempts - 2);
 }
 
 /**
- * The strategy in BullMQ's shape (`settings.backoffStrategy` of a Worker). It reads the base
- * from the job's own `backoff.delay`, so a job keeps the policy it was added with; other
- * backoff types fall back to BullMQ's built-ins (returning undefined is not allowed, so
- * they are not used with this worker).
+ * Name of the custom strategy of versions before this one. Jobs they added (still delayed or
+ * retrying in Redis after an upgrade) carry this type; legacyBackoffStrategy gives them the
+ * same schedule through BullMQ's built-in function, so they neither fail nor change pace.
  */
-export function webhookBackoffStrategy(
-  defaultBaseMs: number,
-): (
-  attemptsMade: number,
-  type?: string,
-  error?: Error,
-  job?: { opts?: { backoff?: number | { delay?: number } } },
-) => number {
-  return (attemptsMade, _type, _error, job) => {
-    const backoff = job?.opts?.backoff;
-    const baseMs = typeof backoff === 'object' && typeof backoff.delay === 'number' ? backoff.delay : defaultBaseMs;
-    return webhookBackoffMs(attemptsMade, baseMs);
-  };
-}
+export const LEGACY_WEBHOOK_BACKOFF_TYPE = 'webhook-jitter';
+
+/** The Worker's `settings.backoffStrategy`, consulted by BullMQ only for non-built-in types. */
+export const legacyBackoffStrategy: BackoffStrategy = (attemptsMade, _type, _error, job) => {
+  const backoff = job?.opts.backoff;
+  const baseMs = typeof backoff === 'object' && typeof backoff.delay === 'number' ? backoff.delay : 1000;
+  return Backoffs.builtinStrategies.exponential!(baseMs, WEBHOOK_BACKOFF_JITTER)(attemptsMade);
+};

@@ -1,12 +1,12 @@
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { OpaqueCursor } from '@wallet/ledger/opaque-cursor';
 
 /** Largest dead-letter page. */
 export const DEAD_LETTER_PAGE_MAX = 100;
 /** Jobs failing in the same millisecond that one page walks past; beyond it a page may skip some. */
 const SAME_MS_TIES_MAX = 1000;
 const REASON_CHARS_MAX = 200;
-const CURSOR_CHARS_MAX = 512;
 
 /** Queues whose failed sets are dead letters: only webhook deliveries carry work that can fail. */
 export type DeadLetterQueueKind = 'deliveries';
@@ -119,23 +119,17 @@ function comparePositions(a: Position, b: Position): number {
   return 0;
 }
 
+/** Dead-letter cursors: opaque cursors of [score, kind, id]; operator-only, so not signed. */
+const cursors = new OpaqueCursor({ purpose: 'dead-letters' });
+
 function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify([position.score, position.kind, position.id])).toString('base64url');
+  return cursors.encode([position.score, position.kind, position.id]);
 }
 
 function decodeCursor(cursor: string): Position {
-  const invalid = () => new DeadLetterCursorError('cursor is malformed');
-  if (cursor.length > CURSOR_CHARS_MAX) throw invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
-  const [score, kind, id] = parsed as unknown[];
+  const [score, kind, id] = cursors.decode(cursor, 3) ?? [];
   if (typeof score !== 'number' || !Number.isSafeInteger(score) || typeof kind !== 'string' || typeof id !== 'string')
-    throw invalid();
+    throw new DeadLetterCursorError('cursor is malformed');
   return { score, kind, id };
 }
 

@@ -2,8 +2,6 @@ export * from './names.js';
 export * from './job-schemas.js';
 export * from './job-options.js';
 export * from './backoff.js';
-export * from './signature.js';
-export * from './webhook-url.js';
 export * from './dead-letters.js';
 export * from './redis-connection.js';
 export * from './queues.js';

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { WEBHOOK_BACKOFF_TYPE } from './backoff.js';
+import { webhookBackoff } from './backoff.js';
 
 /**
  * Completed jobs are kept for a day: while a job id exists BullMQ ignores a second add with
@@ -29,7 +29,7 @@ export function deliveryJobOptions(jobId: string, policy: DeliveryPolicy): JobsO
   return {
     jobId,
     attempts: policy.attempts,
-    backoff: { type: WEBHOOK_BACKOFF_TYPE, delay: policy.backoffMs },
+    backoff: webhookBackoff(policy.backoffMs),
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   };

@@ -1,38 +1,65 @@
-// Goal: delivery backoff grows exponentially with bounded jitter and never shrinks between
-// retries. Method: the pure function at the extremes of its random input, and the BullMQ
-// strategy reading the job's own base delay.
+// Goal: delivery jobs use BullMQ's built-in exponential backoff with a schedule equal to the
+// former custom "equal jitter" one: retry n waits in [base*2^(n-1)/2, base*2^(n-1)), never
+// shrinking, jittered. Method: BullMQ's own Backoffs.calculate on the options the relay adds,
+// sampled many times per retry; the legacy strategy for jobs of the previous version likewise.
 import t from 'tap';
-import { WEBHOOK_BACKOFF_MAX_MS, webhookBackoffMs, webhookBackoffStrategy } from '../src/backoff.js';
+import { Backoffs, type BackoffOptions, type MinimalJob } from 'bullmq';
+import { loadConfig } from '@wallet/config';
+import {
+  LEGACY_WEBHOOK_BACKOFF_TYPE,
+  WEBHOOK_BACKOFF_MAX_MS,
+  legacyBackoffStrategy,
+  longestBackoffCeilingMs,
+} from '../src/backoff.js';
+import { deliveryJobOptions } from '../src/job-options.js';
 
-t.test('equal jitter: retry n waits in [base*2^(n-1)/2, base*2^(n-1))', async (t) => {
-  for (let attempt = 1; attempt <= 8; attempt++) {
-    const ceilingMs = 1000 * 2 ** (attempt - 1);
-    t.equal(
-      webhookBackoffMs(attempt, 1000, () => 0),
-      ceilingMs / 2,
-      `lowest wait of retry ${attempt}`,
-    );
-    t.ok(webhookBackoffMs(attempt, 1000, () => 0.999999) < ceilingMs, `highest wait of retry ${attempt}`);
-    t.ok(
-      webhookBackoffMs(attempt + 1, 1000, () => 0) >= webhookBackoffMs(attempt, 1000, () => 0.999999),
-      'never shrinks',
-    );
+const SAMPLES = 200;
+const noJob = {} as MinimalJob;
+
+async function waits(backoff: BackoffOptions, attempt: number, job = noJob): Promise<number[]> {
+  const samples: number[] = [];
+  for (let index = 0; index < SAMPLES; index++) {
+    samples.push(Number(await Backoffs.calculate(backoff, attempt, new Error('x'), job, legacyBackoffStrategy)));
   }
-  const cappedMs = webhookBackoffMs(60, 1000, () => 0.999999);
-  t.ok(cappedMs < WEBHOOK_BACKOFF_MAX_MS && cappedMs >= WEBHOOK_BACKOFF_MAX_MS / 2, 'capped');
-  t.equal(
-    webhookBackoffMs(0, 1000, () => 0),
-    500,
-    'attempt 0 treated as the first retry',
-  );
-  const samples = new Set(Array.from({ length: 50 }, () => webhookBackoffMs(3, 1000)));
-  t.ok(samples.size > 10, 'jittered');
+  return samples;
+}
+
+t.test('built-in exponential with jitter 0.5: retry n waits in [c/2, c), c = base*2^(n-1)', async (t) => {
+  const backoff = deliveryJobOptions('e.p', { attempts: 8, backoffMs: 1000 }).backoff as BackoffOptions;
+  t.equal(backoff.type, 'exponential', 'a built-in type: no custom strategy needed');
+  let previousMaxMs = 0;
+  for (let attempt = 1; attempt <= 7; attempt++) {
+    const ceilingMs = 1000 * 2 ** (attempt - 1);
+    const samples = await waits(backoff, attempt);
+    const lowMs = Math.min(...samples);
+    const highMs = Math.max(...samples);
+    t.ok(lowMs >= ceilingMs / 2 && highMs < ceilingMs, `retry ${attempt} within [${ceilingMs / 2}, ${ceilingMs})`);
+    t.ok(lowMs >= previousMaxMs, `retry ${attempt} never waits less than the one before`);
+    t.ok(new Set(samples).size > SAMPLES / 4, `retry ${attempt} is jittered`);
+    t.ok(highMs - lowMs > ceilingMs / 4, `retry ${attempt} spreads over the window`);
+    previousMaxMs = highMs;
+  }
 });
 
-t.test('the BullMQ strategy uses the job base delay, else the default', async (t) => {
-  const strategy = webhookBackoffStrategy(1000);
-  const withJobBase = strategy(2, 'webhook-jitter', undefined, { opts: { backoff: { delay: 10 } } });
-  t.ok(withJobBase >= 10 && withJobBase < 20);
-  const withDefault = strategy(2, 'webhook-jitter');
-  t.ok(withDefault >= 1000 && withDefault < 2000);
+t.test('jobs of the previous version keep their schedule through the legacy strategy', async (t) => {
+  const legacy = { type: LEGACY_WEBHOOK_BACKOFF_TYPE, delay: 10 };
+  const job = { opts: { backoff: legacy } } as unknown as MinimalJob;
+  const samples = await waits(legacy, 3, job);
+  t.ok(
+    samples.every((waitMs) => waitMs >= 20 && waitMs < 40),
+    'retry 3 of base 10 waits in [20, 40)',
+  );
+});
+
+t.test('every accepted configuration stays under the 6 h wait; beyond it is refused', async (t) => {
+  t.equal(longestBackoffCeilingMs(8, 1000), 64_000, 'defaults: the last retry waits under 64 s');
+  t.equal(longestBackoffCeilingMs(1, 1000), 0, 'one attempt: no retry');
+  t.ok(longestBackoffCeilingMs(16, 1000) <= WEBHOOK_BACKOFF_MAX_MS);
+  t.ok(loadConfig({ WEBHOOK_ATTEMPTS: '16', WEBHOOK_BACKOFF_MS: '1000' }), '16 x 1 s: under 6 h, accepted');
+  t.throws(
+    () => loadConfig({ WEBHOOK_ATTEMPTS: '17', WEBHOOK_BACKOFF_MS: '1000' }),
+    /WEBHOOK_ATTEMPTS/,
+    '17 x 1 s would wait 9 h: refused, naming the variable',
+  );
+  t.throws(() => loadConfig({ WEBHOOK_ATTEMPTS: '50' }), /WEBHOOK_ATTEMPTS/);
 });

@@ -2,6 +2,7 @@ import type { Collection, Db, IndexDescription } from 'mongodb';
 import { Long } from 'mongodb';
 import type {
   AuditDoc,
+  DeliveryDoc,
   EntryDoc,
   HoldDoc,
   IdempotencyDoc,
@@ -9,6 +10,7 @@ import type {
   ReportDoc,
   WalletDoc,
   WebhookDoc,
+  WebhookQuotaDoc,
 } from './documents.js';
 
 /** Typed handles on every collection the store uses. */
@@ -20,7 +22,9 @@ export interface Collections {
   outbox: Collection<OutboxDoc>;
   audit: Collection<AuditDoc>;
   webhooks: Collection<WebhookDoc>;
+  webhookQuotas: Collection<WebhookQuotaDoc>;
   reports: Collection<ReportDoc>;
+  deliveries: Collection<DeliveryDoc>;
 }
 
 export const COLLECTION_NAMES = {
@@ -31,7 +35,9 @@ export const COLLECTION_NAMES = {
   outbox: 'outbox',
   audit: 'audit_events',
   webhooks: 'webhook_endpoints',
+  webhookQuotas: 'webhook_quotas',
   reports: 'reconciliation_reports',
+  deliveries: 'webhook_deliveries',
 } as const satisfies Record<keyof Collections, string>;
 
 export function collectionsOf(db: Db): Collections {
@@ -43,7 +49,9 @@ export function collectionsOf(db: Db): Collections {
     outbox: db.collection<OutboxDoc>(COLLECTION_NAMES.outbox),
     audit: db.collection<AuditDoc>(COLLECTION_NAMES.audit),
     webhooks: db.collection<WebhookDoc>(COLLECTION_NAMES.webhooks),
+    webhookQuotas: db.collection<WebhookQuotaDoc>(COLLECTION_NAMES.webhookQuotas),
     reports: db.collection<ReportDoc>(COLLECTION_NAMES.reports),
+    deliveries: db.collection<DeliveryDoc>(COLLECTION_NAMES.deliveries),
   };
 }
 
@@ -81,13 +89,21 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
     { name: 'idempotency_expiry', key: { expiresAt: 1 }, expireAfterSeconds: IDEMPOTENCY_TTL_GRACE_SECONDS },
   ],
   outbox: [
-    { name: 'outbox_pending', key: { publishedAt: 1, claimedUntil: 1, seq: 1 } },
-    // Walks unpublished events in claim order without a sort: the claim and the lag probe.
-    { name: 'outbox_pending_seq', key: { publishedAt: 1, seq: 1 } },
+    // Walks unpublished events in claim order (server time, then wallet and version) without a
+    // sort: the claim and the lag probe. Deployments upgraded from the `seq` order keep their
+    // old `outbox_pending`/`outbox_pending_seq` indexes unused until an operator drops them.
+    { name: 'outbox_pending_order', key: { publishedAt: 1, createdAt: 1, walletId: 1, walletVersion: 1 } },
   ],
   audit: [{ name: 'audit_page', key: { createdAt: -1, _id: -1 } }],
   webhooks: [{ name: 'webhooks_user', key: { userId: 1, createdAt: 1 } }],
+  // One document per user, keyed by the user id: nothing else to index.
+  webhookQuotas: [],
   reports: [{ name: 'reports_latest', key: { finishedAt: -1 } }],
+  deliveries: [
+    // The re-relay scan: pending pairs by due time (settled pairs are never read by it).
+    { name: 'deliveries_pending_due', key: { state: 1, dueAt: 1 } },
+    { name: 'deliveries_event', key: { eventId: 1 } },
+  ],
 };
 
 /**
@@ -128,6 +144,7 @@ export async function ensureSchema(db: Db, collections: Collections, timeoutMs: 
     { maxTimeMS: timeoutMs },
   );
   for (const [collection, indexes] of Object.entries(INDEXES) as Array<[keyof Collections, IndexDescription[]]>) {
+    if (indexes.length === 0) continue; // createIndexes refuses an empty list.
     await collections[collection].createIndexes(indexes, { maxTimeMS: timeoutMs });
   }
 }

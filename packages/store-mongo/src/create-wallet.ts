@@ -30,7 +30,7 @@ export async function createWallet(tx: Tx, command: CreateWalletCommand): Promis
     updatedAt: command.now,
   };
   try {
-    await tx.collections.wallets.insertOne(walletToDoc(wallet), { session: tx.session });
+    await tx.collections.wallets.insertOne(walletToDoc(wallet), tx.options);
   } catch (error) {
     if (isDuplicateKey(error)) throw new WalletTaken('wallet exists', { cause: error });
     throw error;

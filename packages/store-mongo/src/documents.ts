@@ -98,14 +98,28 @@ export interface OutboxDoc {
   amount: Long;
   balanceAfter: Long;
   occurredAt: Date;
-  /** Claim order: fixed-width ISO time of the entry, then its id (see mapping.outboxSeq). */
-  seq: string;
+  /** The wallet's version after this entry: with createdAt, the claim order (outbox.ts). */
+  walletVersion: Long;
+  /** The database server's clock when the event was written ($currentDate), never the API host's. */
   createdAt: Date;
   publishedAt: Date | null;
   claimedBy: string | null;
   /** Unique per claim call, so a relay reads back exactly the events it has just won. */
   claimToken: string | null;
   claimedUntil: Date | null;
+}
+
+/** One delivery (event, endpoint); `_id` is the delivery job id `<eventId>.<endpointId>`. */
+export interface DeliveryDoc {
+  _id: string;
+  eventId: string;
+  endpointId: string;
+  state: 'pending' | 'delivered' | 'dead' | 'skipped';
+  /** Server clock; set only while pending. */
+  dueAt: Date | null;
+  /** Unique per claimDueDeliveries call, so a relay reads back exactly the pairs it won. */
+  claimToken: string | null;
+  updatedAt: Date;
 }
 
 export interface AuditDoc {
@@ -118,6 +132,12 @@ export interface AuditDoc {
   outcome: string;
   requestId: string;
   createdAt: Date;
+}
+
+/** A user's endpoint counter: the document the endpoint cap is checked and taken on (webhooks.ts). */
+export interface WebhookQuotaDoc {
+  _id: string;
+  endpoints: number;
 }
 
 export interface WebhookDoc {

@@ -3,7 +3,8 @@ import type { ClientSession, MongoClient } from 'mongodb';
 import { invariant, type ExpireHoldsCommand, type Hold, type HoldStatus, type StoredHold } from '@wallet/ledger';
 import { auditEventFor, holdEventFor } from '@wallet/ledger/store-kit';
 import type { Collections } from './collections.js';
-import { auditToDoc, holdFromDoc, outboxToDoc, publicHold, toDate, toLong } from './mapping.js';
+import { auditToDoc, holdFromDoc, publicHold, toDate, toLong } from './mapping.js';
+import { insertOutboxEvent } from './outbox.js';
 import { updateHeld } from './holds.js';
 import { runTransaction } from './transaction.js';
 
@@ -55,7 +56,9 @@ export async function expireHolds(
     .toArray();
   const released: Hold[] = [];
   for (const { _id } of due) {
-    const hold = await runTransaction(client, timeoutMs, (session) => expireOne(collections, session, _id, command));
+    const hold = await runTransaction(client, timeoutMs, (session) =>
+      expireOne(collections, session, _id, command, timeoutMs),
+    );
     if (hold) released.push(hold);
   }
   return released;
@@ -66,28 +69,27 @@ async function expireOne(
   session: ClientSession,
   holdId: string,
   command: ExpireHoldsCommand,
+  timeoutMs: number,
 ): Promise<Hold | null> {
+  const tx = { collections, session, options: { session, maxTimeMS: timeoutMs } };
   const doc = await collections.holds.findOneAndUpdate(
     { _id: holdId, ...DUE },
     { $set: { status: 'expired', updatedAt: toDate(command.now, 'now') } },
-    { session, returnDocument: 'after' },
+    { ...tx.options, returnDocument: 'after' },
   );
   if (!doc) return null;
   const hold = publicHold(holdFromDoc(doc));
-  const { holdCount: _count, ...wallet } = await updateHeld({ collections, session }, hold.walletId, {
+  const { holdCount: _count, ...wallet } = await updateHeld(tx, hold.walletId, {
     heldDelta: -hold.amount,
     now: command.now,
   });
-  await collections.outbox.insertOne(
-    outboxToDoc(holdEventFor('hold.expired', randomUUID(), hold, wallet, command.now)),
-    { session },
-  );
+  await insertOutboxEvent(tx, holdEventFor('hold.expired', randomUUID(), hold, wallet, command.now), wallet.version);
   const context = { userId: 'system', requestId: command.requestId, ip: '-', now: command.now };
   const audit = auditEventFor(context, 'hold.expire', 'ok', {
     id: randomUUID(),
     walletId: hold.walletId,
     amount: hold.amount,
   });
-  await collections.audit.insertOne(auditToDoc(audit), { session });
+  await collections.audit.insertOne(auditToDoc(audit), tx.options);
   return hold;
 }

@@ -25,7 +25,8 @@ import {
   type Verdict,
 } from '@wallet/ledger/store-kit';
 import type { HoldDoc } from './documents.js';
-import { fromLong, holdFromDoc, holdToDoc, outboxToDoc, publicHold, toDate, toLong, walletFromDoc } from './mapping.js';
+import { fromLong, holdFromDoc, holdToDoc, publicHold, toDate, toLong, walletFromDoc } from './mapping.js';
+import { insertOutboxEvent } from './outbox.js';
 import { recordRefusal } from './refusal.js';
 import { insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
 
@@ -62,7 +63,7 @@ export async function updateHeld(
         ...(change.balance ? { balance: toLong(change.balance.after, 'wallet.balance') } : {}),
       },
     },
-    { session: tx.session, returnDocument: 'after' },
+    { ...tx.options, returnDocument: 'after' },
   );
   if (!doc) throw new VersionConflict(`wallet ${walletId} moved on before its held amount changed`);
   return { ...walletFromDoc(doc), holdCount: fromLong(doc.holdCount, 'wallet.holdCount') };
@@ -73,7 +74,7 @@ export async function readHold(tx: Tx, holdId: string): Promise<{ hold: StoredHo
   const [doc] = await tx.collections.holds
     .aggregate<HoldDoc & { expiredNow: boolean }>(
       [{ $match: { _id: holdId } }, { $addFields: { expiredNow: { $lte: ['$expiresAt', '$$NOW'] } } }],
-      { session: tx.session },
+      tx.options,
     )
     .toArray();
   if (!doc) return { hold: null, expired: false };
@@ -99,7 +100,7 @@ async function settle(
   const result = await tx.collections.holds.updateOne(
     { _id: hold.id, status: 'active', ...NOT_EXPIRED },
     { $set: { status, capturedAmount, metadata: pairs, updatedAt } },
-    { session: tx.session },
+    tx.options,
   );
   if (result.matchedCount === 0) throw new VersionConflict(`hold ${hold.id} was settled or expired meanwhile`);
   return settled;
@@ -142,18 +143,15 @@ export async function createHold(tx: Tx, command: CreateHoldCommand): Promise<Wr
     userId: wallet.userId,
     seq: holdCount,
   };
-  await tx.collections.holds.insertOne(holdToDoc(draft), { session: tx.session });
+  await tx.collections.holds.insertOne(holdToDoc(draft), tx.options);
   const ttlMs = toLong(command.ttlSeconds * 1000, 'ttlMs');
   const doc = await tx.collections.holds.findOneAndUpdate(
     { _id: command.holdId },
     [{ $set: { expiresAt: { $add: ['$$NOW', ttlMs] } } }],
-    { session: tx.session, returnDocument: 'after' },
+    { ...tx.options, returnDocument: 'after' },
   );
   const hold = publicHold(holdFromDoc(doc!));
-  await tx.collections.outbox.insertOne(
-    outboxToDoc(holdEventFor('hold.created', command.eventId, hold, wallet, command.now)),
-    { session: tx.session },
-  );
+  await insertOutboxEvent(tx, holdEventFor('hold.created', command.eventId, hold, wallet, command.now), wallet.version);
   const outcome = await storeOutcome(tx, command, 'hold.create', holdCreatedReply(hold, wallet));
   await insertAudit(tx, command, 'hold.create', 'ok', fields);
   return outcome;
@@ -231,9 +229,10 @@ export async function voidHold(tx: Tx, command: VoidHoldCommand): Promise<WriteO
     now: command.now,
   });
   const publicView = publicHold(settled);
-  await tx.collections.outbox.insertOne(
-    outboxToDoc(holdEventFor('hold.voided', command.eventId, publicView, wallet, command.now)),
-    { session: tx.session },
+  await insertOutboxEvent(
+    tx,
+    holdEventFor('hold.voided', command.eventId, publicView, wallet, command.now),
+    wallet.version,
   );
   const outcome = await storeOutcome(tx, command, 'hold.void', holdVoidedReply(publicView, wallet));
   await insertAudit(tx, command, 'hold.void', 'ok', fields);

@@ -1,4 +1,4 @@
-import { Long } from 'mongodb';
+import { Int32, Long } from 'mongodb';
 import { invariant, minor, type Minor } from '@wallet/ledger';
 import type {
   AuditEvent,
@@ -42,8 +42,18 @@ export function toLong(value: number, field: string): Long {
 }
 
 /**
- * A stored integer as a number. Accepts int64 (`Long`) and int32 (aggregation counts come
- * back as plain numbers) only when the value is a safe integer, so money never rounds.
+ * Options of every read of stored documents: int32 and double values come back as their BSON
+ * wrappers (`Int32`, `Double`) instead of plain numbers, so fromLong can refuse a double that
+ * was written by hand. (Client-wide this would also change the driver's write results, whose
+ * counts the store compares with plain numbers; hence per read.)
+ */
+export const DOC_READ = { promoteValues: false } as const;
+
+/**
+ * A stored integer as a number: int64 (`Long`, how money is written) or int32 (`Int32`, what
+ * aggregation counts come back as), and only within the safe integer range. Anything else is
+ * refused — a BSON double (even 100.0, which a hand-written update or a shell script makes),
+ * a plain number (a read without DOC_READ cannot say whether it was a double), a string.
  */
 export function fromLong(value: unknown, field: string): number {
   if (Long.isLong(value)) {
@@ -53,8 +63,15 @@ export function fromLong(value: unknown, field: string): number {
     );
     return value.toNumber();
   }
-  invariant(typeof value === 'number' && Number.isSafeInteger(value), `${field} is not a stored integer`);
-  return value;
+  invariant(value instanceof Int32, `${field} is not a stored integer (int64 or int32)`);
+  return value.value;
+}
+
+/** An HTTP status kept with an idempotency record: not money, so any integer encoding is accepted. */
+function statusFromDoc(value: unknown): number {
+  const status = typeof value === 'number' ? value : fromLong(value, 'idempotency.statusCode');
+  invariant(Number.isInteger(status) && status >= 100 && status <= 599, 'idempotency.statusCode is not a status');
+  return status;
 }
 
 export function toDate(iso: string, field: string): Date {
@@ -174,7 +191,7 @@ export function recordFromDoc(doc: IdempotencyDoc): IdempotencyRecord {
     key: doc.key,
     operation: doc.operation,
     fingerprint: doc.fingerprint,
-    statusCode: doc.statusCode,
+    statusCode: statusFromDoc(doc.statusCode),
     body,
     requestId: doc.requestId,
     createdAt: fromDate(doc.createdAt, 'idempotency.createdAt'),
@@ -183,13 +200,11 @@ export function recordFromDoc(doc: IdempotencyDoc): IdempotencyRecord {
 }
 
 /**
- * Claim order of outbox events. `toISOString` is fixed width (until year 10000), so the
- * string sorts by time, then by id; the two legs of a transfer share a time.
+ * An outbox event as stored, without `createdAt`: the insert takes that from the server's
+ * clock (outbox.ts insertOutboxEvent), so relays on any host agree on the claim order.
  */
-export const outboxSeq = (occurredAt: string, id: string): string => `${occurredAt}|${id}`;
-
-export function outboxToDoc(event: OutboxEvent): OutboxDoc {
-  const doc: OutboxDoc = {
+export function outboxToDoc(event: OutboxEvent, walletVersion: number): Omit<OutboxDoc, 'createdAt'> {
+  const doc: Omit<OutboxDoc, 'createdAt'> = {
     _id: event.id,
     type: event.type,
     userId: event.userId,
@@ -198,8 +213,7 @@ export function outboxToDoc(event: OutboxEvent): OutboxDoc {
     amount: toLong(event.amount, 'outbox.amount'),
     balanceAfter: toLong(event.balanceAfter, 'outbox.balanceAfter'),
     occurredAt: toDate(event.occurredAt, 'outbox.occurredAt'),
-    seq: outboxSeq(event.occurredAt, event.id),
-    createdAt: toDate(event.occurredAt, 'outbox.createdAt'),
+    walletVersion: toLong(walletVersion, 'outbox.walletVersion'),
     publishedAt: null,
     claimedBy: null,
     claimToken: null,

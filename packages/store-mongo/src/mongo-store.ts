@@ -3,7 +3,12 @@ import {
   invariant,
   StoreUnavailable,
   WEBHOOK_READ_USERS_MAX,
+  WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
+  type DeliveryKey,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DueDelivery,
   type BalanceCommand,
   type CaptureHoldCommand,
   type CreateHoldCommand,
@@ -31,17 +36,18 @@ import { collectionsOf, ensureSchema, type Collections } from './collections.js'
 import {
   auditFromDoc,
   auditToDoc,
+  DOC_READ,
   entryFromDoc,
   recordFromDoc,
   toDate,
   toLong,
   walletFromDoc,
   webhookFromDoc,
-  webhookToDoc,
 } from './mapping.js';
 import { translateError } from './mongo-errors.js';
 import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
 import { Reconciliation } from './reconciliation.js';
+import { Deliveries } from './deliveries.js';
 import { runTransaction } from './transaction.js';
 import {
   assertReplicaSet,
@@ -58,11 +64,13 @@ import { expireHolds, getHold, listHolds } from './hold-queries.js';
 import { reverseTransaction } from './reversal.js';
 import { transfer } from './transfer.js';
 import { createWallet, WalletTaken, recordWalletExists } from './create-wallet.js';
+import { createWebhookCapped, deleteWebhook, type WebhookStoreContext } from './webhooks.js';
+import { listWallets } from './wallet-list.js';
 
 /** Largest page any list read returns; callers ask for less (history pages stop at 101). */
 const PAGE_MAX = 1000;
 /** A user's webhook endpoints listed at most (matches the PostgreSQL store). */
-const WEBHOOKS_PER_USER_MAX = 100;
+const WEBHOOKS_LISTED_MAX = 100;
 
 /**
  * The MongoDB adapter of the ledger port (official driver). Money moves only inside
@@ -75,6 +83,7 @@ export class MongoStore implements LedgerStore {
   readonly #collections: Collections;
   readonly #timeoutMs: number;
   readonly #reconciliation: Reconciliation;
+  readonly #deliveries: Deliveries;
   #connected = false;
   #closed = false;
 
@@ -85,6 +94,7 @@ export class MongoStore implements LedgerStore {
     this.#db = this.#client.db(databaseNameOf(options));
     this.#collections = collectionsOf(this.#db);
     this.#reconciliation = new Reconciliation(this.#collections, longTimeoutMs(options.operationTimeoutMs));
+    this.#deliveries = new Deliveries(this.#collections, options.operationTimeoutMs);
   }
 
   /** The database name, for tests and tools that reach the collections directly. */
@@ -105,7 +115,7 @@ export class MongoStore implements LedgerStore {
   }
 
   async ping(): Promise<void> {
-    await this.#run(() => this.#db.command({ ping: 1 }));
+    await this.#run(() => this.#db.command({ ping: 1, maxTimeMS: this.#timeoutMs }));
   }
 
   async createWallet(command: CreateWalletCommand): Promise<WriteOutcome> {
@@ -156,31 +166,26 @@ export class MongoStore implements LedgerStore {
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
     const doc = await this.#run(() =>
-      this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.wallets.findOne({ _id: walletId, userId }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? walletFromDoc(doc) : null;
   }
 
   async findWallet(walletId: string): Promise<Wallet | null> {
     const doc = await this.#run(() =>
-      this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.wallets.findOne({ _id: walletId }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? walletFromDoc(doc) : null;
   }
 
-  async listWallets(userId: string, limit: number): Promise<Wallet[]> {
-    assertLimit(limit);
-    const docs = await this.#run(() =>
-      this.#collections.wallets
-        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit, maxTimeMS: this.#timeoutMs })
-        .toArray(),
-    );
-    return docs.map(walletFromDoc);
+  listWallets(userId: string, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<Wallet[]> {
+    assertLimit(page.limit);
+    return this.#run(() => listWallets(this.#collections, userId, page, this.#timeoutMs));
   }
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
     const doc = await this.#run(() =>
-      this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs }),
+      this.#collections.idempotency.findOne({ userId, key }, { maxTimeMS: this.#timeoutMs, ...DOC_READ }),
     );
     return doc ? recordFromDoc(doc) : null;
   }
@@ -208,14 +213,14 @@ export class MongoStore implements LedgerStore {
       page.beforeSeq === undefined ? { walletId } : { walletId, seq: { $lt: toLong(page.beforeSeq, 'beforeSeq') } };
     const docs = await this.#run(() =>
       this.#collections.entries
-        .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs })
+        .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs, ...DOC_READ })
         .toArray(),
     );
     return docs.map(entryFromDoc);
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {
-    await this.#run(() => this.#collections.audit.insertOne(auditToDoc(event)));
+    await this.#run(() => this.#collections.audit.insertOne(auditToDoc(event), { maxTimeMS: this.#timeoutMs }));
   }
 
   async listAudit(page: { limit: number; before?: { createdAt: string; id: string } }): Promise<AuditEvent[]> {
@@ -226,7 +231,7 @@ export class MongoStore implements LedgerStore {
       before && at ? { $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: before.id } }] } : {};
     const docs = await this.#run(() =>
       this.#collections.audit
-        .find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs })
+        .find(filter, { sort: { createdAt: -1, _id: -1 }, limit: page.limit, maxTimeMS: this.#timeoutMs, ...DOC_READ })
         .toArray(),
     );
     return docs.map(auditFromDoc);
@@ -244,14 +249,14 @@ export class MongoStore implements LedgerStore {
     return this.#run(() => outboxLagSeconds(this.#collections, this.#timeoutMs));
   }
 
-  async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
-    await this.#run(() => this.#collections.webhooks.insertOne(webhookToDoc(endpoint)));
+  createWebhook(endpoint: WebhookEndpoint, perUserMax = WEBHOOKS_PER_USER_MAX): Promise<'created' | 'limit_reached'> {
+    return this.#run(() => createWebhookCapped(this.#webhookContext(), endpoint, perUserMax));
   }
 
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
     const docs = await this.#run(() =>
       this.#collections.webhooks
-        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_PER_USER_MAX, maxTimeMS: this.#timeoutMs })
+        .find({ userId }, { sort: { createdAt: 1, _id: 1 }, limit: WEBHOOKS_LISTED_MAX, maxTimeMS: this.#timeoutMs })
         .toArray(),
     );
     return docs.map(webhookFromDoc);
@@ -270,7 +275,7 @@ export class MongoStore implements LedgerStore {
           { userId: { $in: users } },
           {
             sort: { userId: 1, createdAt: 1, _id: 1 },
-            limit: users.length * WEBHOOKS_PER_USER_MAX,
+            limit: users.length * WEBHOOKS_LISTED_MAX,
             maxTimeMS: this.#timeoutMs,
           },
         )
@@ -281,7 +286,7 @@ export class MongoStore implements LedgerStore {
       .filter((doc) => {
         const seen = (perUser.get(doc.userId) ?? 0) + 1;
         perUser.set(doc.userId, seen);
-        return seen <= WEBHOOKS_PER_USER_MAX;
+        return seen <= WEBHOOKS_LISTED_MAX;
       })
       .map(webhookFromDoc);
   }
@@ -293,11 +298,28 @@ export class MongoStore implements LedgerStore {
     return doc ? webhookFromDoc(doc) : null;
   }
 
-  async deleteWebhook(userId: string, id: string): Promise<boolean> {
-    const result = await this.#run(() =>
-      this.#collections.webhooks.deleteOne({ _id: id, userId }, { maxTimeMS: this.#timeoutMs }),
-    );
-    return result.deletedCount > 0;
+  deleteWebhook(userId: string, id: string): Promise<boolean> {
+    return this.#run(() => deleteWebhook(this.#webhookContext(), userId, id));
+  }
+
+  #webhookContext(): WebhookStoreContext {
+    return { client: this.#client, collections: this.#collections, timeoutMs: this.#timeoutMs };
+  }
+
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
+    return this.#run(() => this.#deliveries.recordPending(pairs, horizonMs));
+  }
+
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
+    return this.#run(() => this.#deliveries.settle(key, outcome));
+  }
+
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
+    return this.#run(() => this.#deliveries.claimDue(claim));
+  }
+
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
+    return this.#run(() => this.#deliveries.list(eventIds));
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
@@ -331,10 +353,13 @@ export class MongoStore implements LedgerStore {
   async #write(context: WriteContext, body: (tx: Tx) => Promise<WriteOutcome>): Promise<WriteOutcome> {
     try {
       return await this.#run(() =>
-        runTransaction(this.#client, this.#timeoutMs, (session) => body({ collections: this.#collections, session })),
+        runTransaction(this.#client, this.#timeoutMs, (session) =>
+          body({ collections: this.#collections, session, options: { session, maxTimeMS: this.#timeoutMs } }),
+        ),
       );
     } catch (error) {
-      if (error instanceof KeyTaken) return this.#run(() => existingAfterRace(this.#collections, context));
+      if (error instanceof KeyTaken)
+        return this.#run(() => existingAfterRace(this.#collections, context, this.#timeoutMs));
       throw error;
     }
   }

@@ -1,25 +1,52 @@
 import { randomUUID } from 'node:crypto';
-import type { Filter } from 'mongodb';
+import type { ClientSession, Document, Filter, Sort } from 'mongodb';
 import { invariant, type OutboxEvent } from '@wallet/ledger';
 import type { Collections } from './collections.js';
 import type { OutboxDoc } from './documents.js';
-import { outboxFromDoc } from './mapping.js';
+import { DOC_READ, outboxFromDoc, outboxToDoc } from './mapping.js';
 
 /** Most events one claim or one publish call may touch: a relay batch, never a table scan. */
 export const OUTBOX_BATCH_MAX = 1000;
 /** Longest lease a relay may take on its events (one hour), so a dead relay's events come back. */
 export const OUTBOX_LEASE_MAX_MS = 3_600_000;
 
-const claimable = (now: Date): Filter<OutboxDoc> => ({
+/**
+ * Claim order, as PostgreSQL's bigserial gives it: the server's clock at insert, then, for
+ * events of one wallet written in the same millisecond, the wallet's version (a wallet's
+ * writes are serialised by its compare-and-swap, so its later event is never written first).
+ * The `outbox_pending_order` index serves it, with `publishedAt` in front.
+ */
+export const OUTBOX_ORDER: Sort = { createdAt: 1, walletId: 1, walletVersion: 1 };
+
+/** Unpublished, with a lease that is free or lapsed on the server's clock ($$NOW). */
+const CLAIMABLE: Filter<OutboxDoc> = {
   publishedAt: null,
-  $or: [{ claimedUntil: null }, { claimedUntil: { $lt: now } }],
-});
+  $or: [{ claimedUntil: null }, { $expr: { $lt: ['$claimedUntil', '$$NOW'] } }],
+};
+
+/**
+ * Writes the outbox event of a ledger entry inside the write's transaction. An upsert that
+ * only inserts, so `$currentDate` can stamp `createdAt` with the server's clock.
+ */
+export async function insertOutboxEvent(
+  tx: { collections: Collections; options: { session: ClientSession; maxTimeMS: number } },
+  event: OutboxEvent,
+  walletVersion: number,
+): Promise<void> {
+  const { _id, ...fields } = outboxToDoc(event, walletVersion);
+  await tx.collections.outbox.updateOne(
+    { _id },
+    { $setOnInsert: fields, $currentDate: { createdAt: true } },
+    { ...tx.options, upsert: true },
+  );
+}
 
 /**
  * Claims up to `limit` unpublished events, oldest first, for `leaseMs`. Three steps, each
  * safe under concurrent relays: pick candidates; claim them with one update whose filter is
  * re-checked per document atomically (so two relays never both win one event) and which
- * stamps a token unique to this call; read back exactly the events carrying that token.
+ * stamps a token unique to this call and a lease end computed by the server ($$NOW); read
+ * back exactly the events carrying that token.
  */
 export async function claimOutbox(
   collections: Collections,
@@ -34,25 +61,29 @@ export async function claimOutbox(
     Number.isSafeInteger(claim.leaseMs) && claim.leaseMs >= 1 && claim.leaseMs <= OUTBOX_LEASE_MAX_MS,
     'outbox lease out of range',
   );
-  const now = new Date();
   const candidates = await collections.outbox
-    .find(claimable(now), { projection: { _id: 1 }, sort: { seq: 1 }, limit: claim.limit, maxTimeMS: timeoutMs })
+    .find(CLAIMABLE, { projection: { _id: 1 }, sort: OUTBOX_ORDER, limit: claim.limit, maxTimeMS: timeoutMs })
     .toArray();
   if (candidates.length === 0) return [];
   const ids = candidates.map((doc) => doc._id);
   const token = randomUUID();
-  await collections.outbox.updateMany(
-    { _id: { $in: ids }, ...claimable(now) },
-    { $set: { claimedBy: claim.owner, claimToken: token, claimedUntil: new Date(now.getTime() + claim.leaseMs) } },
-    { maxTimeMS: timeoutMs },
-  );
+  const lease: Document[] = [
+    {
+      $set: {
+        claimedBy: { $literal: claim.owner },
+        claimToken: token,
+        claimedUntil: { $add: ['$$NOW', claim.leaseMs] },
+      },
+    },
+  ];
+  await collections.outbox.updateMany({ _id: { $in: ids }, ...CLAIMABLE }, lease, { maxTimeMS: timeoutMs });
   const won = await collections.outbox
-    .find({ _id: { $in: ids }, claimToken: token }, { sort: { seq: 1 }, maxTimeMS: timeoutMs })
+    .find({ _id: { $in: ids }, claimToken: token }, { sort: OUTBOX_ORDER, maxTimeMS: timeoutMs, ...DOC_READ })
     .toArray();
   return won.map(outboxFromDoc);
 }
 
-/** Marks events published, only those `owner` still holds (a lapsed lease may have moved on). */
+/** Marks events published (server clock), only those `owner` still holds (a lapsed lease may have moved on). */
 export async function markOutboxPublished(
   collections: Collections,
   ids: string[],
@@ -63,16 +94,24 @@ export async function markOutboxPublished(
   invariant(ids.length <= OUTBOX_BATCH_MAX, 'too many outbox ids in one call');
   await collections.outbox.updateMany(
     { _id: { $in: ids }, claimedBy: owner, publishedAt: null },
-    { $set: { publishedAt: new Date() } },
+    [{ $set: { publishedAt: '$$NOW' } }],
     { maxTimeMS: timeoutMs },
   );
 }
 
+/** Age of the oldest unpublished event, measured on the server's clock like its createdAt. */
 export async function outboxLagSeconds(collections: Collections, timeoutMs: number): Promise<number> {
-  const oldest = await collections.outbox.findOne(
-    { publishedAt: null },
-    { sort: { seq: 1 }, projection: { createdAt: 1 }, maxTimeMS: timeoutMs },
-  );
-  if (!oldest) return 0;
-  return Math.max(0, (Date.now() - oldest.createdAt.getTime()) / 1000);
+  const [oldest] = await collections.outbox
+    .aggregate<{ lagMs: unknown }>(
+      [
+        { $match: { publishedAt: null } },
+        { $sort: OUTBOX_ORDER },
+        { $limit: 1 },
+        { $project: { _id: 0, lagMs: { $toDouble: { $subtract: ['$$NOW', '$createdAt'] } } } },
+      ],
+      { maxTimeMS: timeoutMs },
+    )
+    .toArray();
+  const lagMs = Number(oldest?.lagMs ?? 0);
+  return Number.isFinite(lagMs) ? Math.max(0, lagMs / 1000) : 0;
 }

@@ -1,9 +1,11 @@
 import { invariant, type ReconciliationReport, type ReversalAudit, type WalletAudit } from '@wallet/ledger';
 import { COLLECTION_NAMES, type Collections } from './collections.js';
-import { fromLong, reportFromDoc, reportToDoc } from './mapping.js';
+import { DOC_READ, fromLong, reportFromDoc, reportToDoc } from './mapping.js';
 
 /** Largest page of wallets or transfers one reconciliation call reads. */
 export const RECONCILE_PAGE_MAX = 10_000;
+/** Ledger entries one transfer aggregation groups at most (about 2 500 transfers). */
+export const TRANSFER_CHUNK_ENTRIES = 5000;
 
 interface WalletAuditRow {
   _id: string;
@@ -22,6 +24,9 @@ interface TransferRow {
   outSum: unknown;
   inSum: unknown;
 }
+
+/** Both legs' sums, checked within the safe integer range by fromLong, then compared exactly. */
+const sameAmount = (row: TransferRow): boolean => fromLong(row.outSum, 'outSum') === fromLong(row.inSum, 'inSum');
 
 /** Signed effect of an entry on its wallet, as an aggregation expression (int64 stays int64). */
 const SIGNED_AMOUNT = {
@@ -94,7 +99,7 @@ export class Reconciliation {
           },
           { $project: { balance: 1, version: 1, heldBalance: 1, totals: 1, last: 1, held: 1 } },
         ],
-        { maxTimeMS: this.#timeoutMs },
+        { maxTimeMS: this.#timeoutMs, ...DOC_READ },
       )
       .toArray();
     return rows.map((row) => {
@@ -113,40 +118,24 @@ export class Reconciliation {
     });
   }
 
-  /** Transfers without exactly one leg each way, or whose legs' amounts differ. */
+  /** Transfers without exactly one leg each way, or whose legs' amounts differ; the first `limit` by id. */
   async unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>> {
     invariant(
       Number.isSafeInteger(limit) && limit >= 1 && limit <= RECONCILE_PAGE_MAX,
       'transfer page limit out of range',
     );
-    const isOut = { $eq: ['$type', 'transfer_out'] };
-    const isIn = { $eq: ['$type', 'transfer_in'] };
-    const rows = await this.#collections.entries
-      .aggregate<TransferRow>(
-        [
-          { $match: { transferId: { $exists: true } } },
-          {
-            $group: {
-              _id: '$transferId',
-              outs: { $sum: { $cond: [isOut, 1, 0] } },
-              ins: { $sum: { $cond: [isIn, 1, 0] } },
-              outSum: { $sum: { $cond: [isOut, '$amount', 0] } },
-              inSum: { $sum: { $cond: [isIn, '$amount', 0] } },
-            },
-          },
-          { $match: { $expr: { $or: [{ $ne: ['$outs', 1] }, { $ne: ['$ins', 1] }, { $ne: ['$outSum', '$inSum'] }] } } },
-          { $sort: { _id: 1 } },
-          { $limit: limit },
-        ],
-        { allowDiskUse: true, maxTimeMS: this.#timeoutMs },
-      )
-      .toArray();
-    return rows.map((row) => ({
-      transferId: row._id,
-      detail:
-        `legs out=${fromLong(row.outs, 'outs')} in=${fromLong(row.ins, 'ins')}, ` +
-        `amounts out=${fromLong(row.outSum, 'outSum')} in=${fromLong(row.inSum, 'inSum')}`,
-    }));
+    const unbalanced: Array<{ transferId: string; detail: string }> = [];
+    for await (const row of this.#transfers()) {
+      if (fromLong(row.outs, 'outs') === 1 && fromLong(row.ins, 'ins') === 1 && sameAmount(row)) continue;
+      unbalanced.push({
+        transferId: row._id,
+        detail:
+          `legs out=${fromLong(row.outs, 'outs')} in=${fromLong(row.ins, 'ins')}, ` +
+          `amounts out=${fromLong(row.outSum, 'outSum')} in=${fromLong(row.inSum, 'inSum')}`,
+      });
+      if (unbalanced.length === limit) break;
+    }
+    return unbalanced;
   }
 
   /** Entries whose reversedAmount is not the sum of the reversal entries pointing at them, or exceeds the amount. */
@@ -187,21 +176,64 @@ export class Reconciliation {
   }
 
   async countTransfers(): Promise<number> {
-    const rows = await this.#collections.entries
-      .aggregate<{ n: unknown }>(
-        [{ $match: { transferId: { $exists: true } } }, { $group: { _id: '$transferId' } }, { $count: 'n' }],
-        { allowDiskUse: true, maxTimeMS: this.#timeoutMs },
-      )
-      .toArray();
-    return rows[0] ? fromLong(rows[0].n, 'transfers.count') : 0;
+    let count = 0;
+    for await (const _row of this.#transfers()) count += 1;
+    return count;
+  }
+
+  /**
+   * Every transfer with its legs, in transferId order, read in chunks of at most
+   * TRANSFER_CHUNK_ENTRIES entries along the `entries_transfer` index: each aggregation groups
+   * a bounded number of entries within its own `maxTimeMS`, so a large ledger makes a run
+   * longer, never one statement too big to finish (which would fail every run with
+   * StoreUnavailable). The last group of a full chunk may miss legs, so it is read again at
+   * the start of the next chunk.
+   */
+  async *#transfers(): AsyncGenerator<TransferRow> {
+    const isOut = { $eq: ['$type', 'transfer_out'] };
+    const isIn = { $eq: ['$type', 'transfer_in'] };
+    let after: string | undefined;
+    for (;;) {
+      const rows = await this.#collections.entries
+        .aggregate<TransferRow & { n: unknown }>(
+          [
+            { $match: after === undefined ? { transferId: { $exists: true } } : { transferId: { $gt: after } } },
+            { $sort: { transferId: 1 } },
+            { $limit: TRANSFER_CHUNK_ENTRIES },
+            {
+              $group: {
+                _id: '$transferId',
+                n: { $sum: 1 },
+                outs: { $sum: { $cond: [isOut, 1, 0] } },
+                ins: { $sum: { $cond: [isIn, 1, 0] } },
+                outSum: { $sum: { $cond: [isOut, '$amount', 0] } },
+                inSum: { $sum: { $cond: [isIn, '$amount', 0] } },
+              },
+            },
+            { $sort: { _id: 1 } },
+          ],
+          { maxTimeMS: this.#timeoutMs, ...DOC_READ },
+        )
+        .toArray();
+      const entries = rows.reduce((total, row) => total + fromLong(row.n, 'transfer.legs'), 0);
+      const full = entries >= TRANSFER_CHUNK_ENTRIES;
+      // A full chunk's last transfer may continue in the next one; a chunk of one transfer cannot wait.
+      const complete = full && rows.length > 1 ? rows.slice(0, -1) : rows;
+      yield* complete;
+      if (!full || complete.length === 0) return;
+      after = complete.at(-1)!._id;
+    }
   }
 
   async saveReport(report: ReconciliationReport): Promise<void> {
-    await this.#collections.reports.insertOne(reportToDoc(report));
+    await this.#collections.reports.insertOne(reportToDoc(report), { maxTimeMS: this.#timeoutMs });
   }
 
   async latestReport(): Promise<ReconciliationReport | null> {
-    const doc = await this.#collections.reports.findOne({}, { sort: { finishedAt: -1 }, maxTimeMS: this.#timeoutMs });
+    const doc = await this.#collections.reports.findOne(
+      {},
+      { sort: { finishedAt: -1 }, maxTimeMS: this.#timeoutMs, ...DOC_READ },
+    );
     return doc ? reportFromDoc(doc) : null;
   }
 }

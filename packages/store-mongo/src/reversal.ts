@@ -18,7 +18,7 @@ async function readCounterpart(tx: Tx, original: StoredTransaction): Promise<Sto
   if (type === null) return null;
   const filter =
     original.type === 'transfer_in' ? { transferId: original.transferId, type } : { holdId: original.holdId, type };
-  const doc = await tx.collections.entries.findOne(filter, { session: tx.session });
+  const doc = await tx.collections.entries.findOne(filter, tx.options);
   return doc ? entryFromDoc(doc) : null;
 }
 
@@ -39,7 +39,7 @@ async function bumpReversed(tx: Tx, entry: StoredTransaction, amount: number): P
       ],
     },
     { $inc: { reversedAmount: delta } },
-    { session: tx.session },
+    tx.options,
   );
   if (result.matchedCount === 0) throw new VersionConflict(`entry ${entry.id} was reversed meanwhile`);
 }
@@ -53,7 +53,7 @@ async function bumpReversed(tx: Tx, entry: StoredTransaction, amount: number): P
 export async function reverseTransaction(tx: Tx, command: ReverseCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
-  const doc = await tx.collections.entries.findOne({ _id: command.originalId }, { session: tx.session });
+  const doc = await tx.collections.entries.findOne({ _id: command.originalId }, tx.options);
   const original = doc ? entryFromDoc(doc) : null;
   const wallet = original ? await readWallet(tx, original.walletId) : null;
   const other = original ? await readCounterpart(tx, original) : null;

@@ -13,9 +13,9 @@ import {
 import { auditEventFor, idempotencyRecordFor, outboxEventFor, type Reply } from '@wallet/ledger/store-kit';
 import type { Collections } from './collections.js';
 import {
+  DOC_READ,
   auditToDoc,
   entryToDoc,
-  outboxToDoc,
   recordFromDoc,
   recordToDoc,
   toDate,
@@ -23,11 +23,14 @@ import {
   walletFromDoc,
 } from './mapping.js';
 import { isDuplicateKey } from './mongo-errors.js';
+import { insertOutboxEvent } from './outbox.js';
 
 /** What every step of a money-moving transaction works with. */
 export interface Tx {
   collections: Collections;
   session: ClientSession;
+  /** Every operation of the transaction runs with these: the session and `maxTimeMS`. */
+  options: { session: ClientSession; maxTimeMS: number };
 }
 
 /**
@@ -42,13 +45,13 @@ export async function readRecord(tx: Tx, context: WriteContext): Promise<Idempot
   if (!context.idempotency) return null;
   const doc = await tx.collections.idempotency.findOne(
     { userId: context.userId, key: context.idempotency.key },
-    { session: tx.session },
+    { ...tx.options, ...DOC_READ },
   );
   return doc ? recordFromDoc(doc) : null;
 }
 
 export async function readWallet(tx: Tx, walletId: string): Promise<Wallet | null> {
-  const doc = await tx.collections.wallets.findOne({ _id: walletId }, { session: tx.session });
+  const doc = await tx.collections.wallets.findOne({ _id: walletId }, { ...tx.options, ...DOC_READ });
   return doc ? walletFromDoc(doc) : null;
 }
 
@@ -72,15 +75,15 @@ export async function casWallet(tx: Tx, before: Wallet, after: Wallet): Promise<
       },
       $inc: { version: Long.ONE },
     },
-    { session: tx.session },
+    tx.options,
   );
   if (result.matchedCount === 0) throw new VersionConflict(`wallet ${before.id} moved past version ${before.version}`);
 }
 
 /** One ledger entry with its outbox event; `wallet` is the wallet after the change. */
 export async function insertEntry(tx: Tx, entry: Transaction, wallet: Wallet): Promise<void> {
-  await tx.collections.entries.insertOne(entryToDoc(entry, wallet.version), { session: tx.session });
-  await tx.collections.outbox.insertOne(outboxToDoc(outboxEventFor(entry, wallet)), { session: tx.session });
+  await tx.collections.entries.insertOne(entryToDoc(entry, wallet.version), tx.options);
+  await insertOutboxEvent(tx, outboxEventFor(entry, wallet), wallet.version);
 }
 
 /** Inserts the key's record (when a key was sent); returns the outcome this call stored. */
@@ -93,7 +96,7 @@ export async function storeOutcome(
   if (context.idempotency) {
     const record = idempotencyRecordFor({ ...context, idempotency: context.idempotency }, operation, reply);
     try {
-      await tx.collections.idempotency.insertOne(recordToDoc(record, randomUUID()), { session: tx.session });
+      await tx.collections.idempotency.insertOne(recordToDoc(record, randomUUID()), tx.options);
     } catch (error) {
       if (isDuplicateKey(error)) throw new KeyTaken('idempotency key taken concurrently', { cause: error });
       throw error;
@@ -111,21 +114,25 @@ export async function insertAudit(
   fields: { walletId: string | null; amount: Minor | null },
 ): Promise<void> {
   const event = auditEventFor(context, operation, outcome, { id: randomUUID(), ...fields });
-  await tx.collections.audit.insertOne(auditToDoc(event), { session: tx.session });
+  await tx.collections.audit.insertOne(auditToDoc(event), tx.options);
 }
 
 /**
  * After a KeyTaken: the concurrent request committed its record, so replay it. Read on the
  * primary with majority read concern, so the committed record is visible.
  */
-export async function existingAfterRace(collections: Collections, context: WriteContext): Promise<WriteOutcome> {
+export async function existingAfterRace(
+  collections: Collections,
+  context: WriteContext,
+  timeoutMs: number,
+): Promise<WriteOutcome> {
   const key = context.idempotency?.key;
   const doc =
     key === undefined
       ? null
       : await collections.idempotency.findOne(
           { userId: context.userId, key },
-          { readPreference: 'primary', readConcern: { level: 'majority' } },
+          { readPreference: 'primary', readConcern: { level: 'majority' }, maxTimeMS: timeoutMs, ...DOC_READ },
         );
   // The record vanished (purged in between): retrying the write from the start is safe.
   if (!doc) throw new VersionConflict('idempotency record vanished after a key race');

@@ -1,15 +1,20 @@
 // Goal: MongoStore keeps every promise of the shared store contract (races, idempotency,
 // history, outbox, audit, reconciliation, webhooks). Method: the suite from
 // @wallet/ledger/contract against the real replica set named by MONGO_URL, one fresh
-// database per case, dropped after; without MONGO_URL the run is reported as skipped.
+// database per case, dropped after; without MONGO_URL the run is reported as skipped. A
+// MONGO_URL that cannot be used (no server, not a replica set) fails in seconds with one
+// clear line instead of every case waiting out its own timeout.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
+import { withTimeout } from '@wallet/async';
 import { Long, MongoClient } from 'mongodb';
 import type { LedgerStore } from '@wallet/ledger';
 import { storeContract } from '@wallet/ledger/contract';
 import { MongoStore } from '../src/index.js';
 
 const SKIPPED = 'skipped: MONGO_URL not set';
+/** Bound on the up-front check of MONGO_URL: server selection, hello, the schema. */
+const PROBE_TIMEOUT_MS = 2000;
 const url = process.env.MONGO_URL;
 
 if (!url) {
@@ -17,7 +22,27 @@ if (!url) {
   console.log(SKIPPED);
   t.test(SKIPPED, { skip: 'MONGO_URL not set' }, async () => undefined);
 } else {
-  runContract(url);
+  const unusable = await probe(url);
+  if (unusable) t.fail(`MONGO_URL is set but MongoDB cannot be used: ${unusable}`);
+  else runContract(url);
+}
+
+/** Null when a store on MONGO_URL gets ready; else why not (class name and message, no stack). */
+async function probe(mongoUrl: string): Promise<string | null> {
+  const store = new MongoStore({
+    url: mongoUrl,
+    dbName: `t_probe_${randomUUID().replaceAll('-', '')}`,
+    poolMax: 2,
+    operationTimeoutMs: PROBE_TIMEOUT_MS,
+  });
+  try {
+    await withTimeout(store.ready(), PROBE_TIMEOUT_MS * 2, 'ready()');
+    return null;
+  } catch (error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } finally {
+    await withTimeout(store.close(), PROBE_TIMEOUT_MS, 'close()').catch(() => undefined);
+  }
 }
 
 function runContract(mongoUrl: string): void {
@@ -32,7 +57,14 @@ function runContract(mongoUrl: string): void {
       const dbName = `t_${randomUUID().replaceAll('-', '')}`;
       const store = new MongoStore({ url: mongoUrl, dbName, poolMax: 20, operationTimeoutMs: 5000 });
       databases.set(store, dbName);
-      await store.ready();
+      try {
+        await store.ready();
+      } catch (error) {
+        // Close at once: an open client keeps the process (and tap) waiting for nothing.
+        databases.delete(store);
+        await store.close();
+        throw error;
+      }
       return store;
     },
     async destroy(store) {

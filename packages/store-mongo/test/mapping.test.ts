@@ -1,8 +1,9 @@
 // Goal: documents keep money as exact BSON int64 and map back to the same domain values.
-// Method: round trips through mapping.ts and through real BSON bytes (no server needed),
-// and refusals of every value that is not a safe integer or a valid time.
+// Method: round trips through mapping.ts and through real BSON bytes read with the store's
+// options (no server needed), and refusals of every value that is not a safe int64/int32
+// integer (a hand-written BSON double included) or a valid time.
 import t from 'tap';
-import { BSON, Long } from 'mongodb';
+import { BSON, Double, Int32, Long } from 'mongodb';
 import {
   InvariantViolation,
   minor,
@@ -20,10 +21,10 @@ import {
   auditToDoc,
   entryFromDoc,
   entryToDoc,
+  DOC_READ,
   fromDate,
   fromLong,
   outboxFromDoc,
-  outboxSeq,
   outboxToDoc,
   recordFromDoc,
   recordToDoc,
@@ -63,9 +64,9 @@ const entry: Transaction = {
   createdAt: NOW,
 };
 
-/** Serialises to BSON bytes and reads them back as the store's client does. */
+/** Serialises to BSON bytes and reads them back as the store's reads do (client promoteLongs off, DOC_READ). */
 const throughBson = <T extends object>(doc: T): T =>
-  BSON.deserialize(BSON.serialize(doc), { promoteLongs: false }) as T;
+  BSON.deserialize(BSON.serialize(doc), { promoteLongs: false, ...DOC_READ }) as T;
 
 t.test('toLong takes safe integers only', async (t) => {
   t.ok(toLong(Number.MAX_SAFE_INTEGER, 'x').equals(Long.fromString('9007199254740991')));
@@ -79,12 +80,26 @@ t.test('toLong takes safe integers only', async (t) => {
 t.test('fromLong refuses what would not be an exact number', async (t) => {
   t.equal(fromLong(Long.fromString('9007199254740991'), 'x'), Number.MAX_SAFE_INTEGER);
   t.equal(fromLong(Long.fromString('-9007199254740991'), 'x'), -Number.MAX_SAFE_INTEGER);
-  t.equal(fromLong(42, 'x'), 42, 'an int32 (aggregation count) is accepted');
+  t.equal(fromLong(new Int32(42), 'x'), 42, 'an int32 (aggregation count) is accepted');
   t.throws(() => fromLong(Long.fromString('9007199254740992'), 'balance'), InvariantViolation, '2^53 is refused');
   t.throws(() => fromLong(Long.MAX_VALUE, 'balance'), InvariantViolation);
   t.throws(() => fromLong(Long.fromString('-9007199254740993'), 'balance'), InvariantViolation);
-  for (const bad of [1.5, '12', null, undefined, 2 ** 60, {}])
+  for (const bad of [1.5, '12', null, undefined, 2 ** 60, {}, 100, new Double(100), new Double(1.5)])
     t.throws(() => fromLong(bad, 'balance'), InvariantViolation, `refuses ${String(bad)}`);
+});
+
+t.test('a balance written by hand as a BSON double is refused when read back', async (t) => {
+  const stored = walletToDoc(wallet);
+  const asDouble = throughBson({ ...stored, balance: new Double(100) as unknown as Long });
+  t.type(asDouble.balance, Double, 'the store reads keep the double as a Double');
+  t.throws(() => walletFromDoc(asDouble), InvariantViolation, 'a double balance never becomes money');
+  // The BSON serializer writes a JS integer beyond int32 as a double (as a shell script would).
+  const plainDouble = throughBson({ ...stored, balance: (2 ** 40) as unknown as Long });
+  t.type(plainDouble.balance, Double);
+  t.throws(() => walletFromDoc(plainDouble), InvariantViolation, 'nor does a large JS number stored as a double');
+  const asInt32 = throughBson({ ...stored, version: new Int32(7) as unknown as Long });
+  t.equal(walletFromDoc(asInt32).version, 7, 'an int32 integer is accepted');
+  t.equal(walletFromDoc(throughBson(stored)).balance, wallet.balance, 'the int64 original reads back exactly');
 });
 
 t.test('times are stored as dates and read back as the same ISO strings', async (t) => {
@@ -166,7 +181,7 @@ t.test('an idempotency record keeps its body byte for byte', async (t) => {
   t.throws(() => recordFromDoc({ ...doc, body: '{"other":1}' }), InvariantViolation, 'a malformed body is refused');
 });
 
-t.test('outbox events round-trip and sort by time, then id', async (t) => {
+t.test('outbox events round-trip with their wallet version; createdAt is left to the server', async (t) => {
   const event: OutboxEvent = {
     id: entry.id,
     type: 'transfer.completed',
@@ -180,22 +195,20 @@ t.test('outbox events round-trip and sort by time, then id', async (t) => {
     balanceAfter: minor(1250),
     occurredAt: NOW,
   };
-  const doc = throughBson(outboxToDoc(event));
+  const written = outboxToDoc(event, 8);
+  t.notOk('createdAt' in written, 'no host time: the insert stamps createdAt with $currentDate');
+  t.notOk('seq' in written, 'no host-clock claim key');
+  const doc = throughBson({ ...written, createdAt: new Date() });
   t.equal(doc.publishedAt, null);
   t.equal(doc.claimedUntil, null);
+  t.ok(Long.isLong(doc.walletVersion) && doc.walletVersion.toNumber() === 8, 'the wallet version as int64');
   t.same(outboxFromDoc(doc), event);
   const credited: OutboxEvent = { ...event, type: 'wallet.credited' };
   delete credited.transferId;
   delete credited.direction;
-  const plain = outboxFromDoc(throughBson(outboxToDoc(credited)));
+  const plain = outboxFromDoc(throughBson({ ...outboxToDoc(credited, 1), createdAt: new Date() }));
   t.notOk('transferId' in plain || 'direction' in plain, 'no transfer fields on a credit event');
-  const seqs = [
-    outboxSeq('2030-01-02T00:00:00.010Z', 'b'),
-    outboxSeq('2030-01-02T00:00:00.002Z', 'z'),
-    outboxSeq('2030-01-02T00:00:00.010Z', 'a'),
-    outboxSeq('2031-01-01T00:00:00.000Z', '0'),
-  ];
-  t.same([...seqs].sort(), [seqs[1], seqs[2], seqs[0], seqs[3]], 'time first, id breaks ties');
+  t.throws(() => outboxToDoc(event, 1.5), InvariantViolation, 'a fractional version is refused');
 });
 
 t.test('audit events, webhooks and reports round-trip', async (t) => {

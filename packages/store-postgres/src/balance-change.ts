@@ -9,8 +9,7 @@ import {
   refusalReply,
 } from '@wallet/ledger/store-kit';
 import { idempotencyFromRow, walletFromRow } from './mapping.js';
-import { param, prepare, sql } from './named-sql.js';
-import { ISO_FORMAT, walletJsonSql } from './sql-util.js';
+import { ISO_FORMAT, param, prepare, sql, walletJsonSql } from './sql-util.js';
 import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 import { recordRefusal } from './refusal.js';
 

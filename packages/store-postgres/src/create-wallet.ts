@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { minor, type CreateWalletCommand, type Wallet, type WriteOutcome } from '@wallet/ledger';
 import { auditEventFor, refusalReply, walletCreatedReply, walletExistsDetail } from '@wallet/ledger/store-kit';
 import { idempotencyFromRow } from './mapping.js';
-import { param, prepare, sql } from './named-sql.js';
+import { param, prepare, sql } from './sql-util.js';
 import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 
 const CREATED = 'EXISTS (SELECT 1 FROM created)';

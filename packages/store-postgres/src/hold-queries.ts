@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { ExpireHoldsCommand, Hold, HoldStatus, StoredHold } from '@wallet/ledger';
 import { auditEventFor, holdEventFor, releaseOf } from '@wallet/ledger/store-kit';
 import { holdFromRow, walletFromRow } from './mapping.js';
-import { param, prepare, sql, type Fragment } from './named-sql.js';
+import { param, prepare, sql, type Fragment } from './sql-util.js';
 import { rollbackWith, withTransaction } from './transaction.js';
 import { writeChanges, type Changes } from './write-changes.js';
 

@@ -28,7 +28,7 @@ import {
   type Verdict,
 } from '@wallet/ledger/store-kit';
 import { holdFromRow, idempotencyFromRow, walletFromRow } from './mapping.js';
-import { param, prepare, sql } from './named-sql.js';
+import { param, prepare, sql } from './sql-util.js';
 import { recordRefusal } from './refusal.js';
 import { ISO_FORMAT, holdJsonSql, walletJsonSql } from './sql-util.js';
 import { rollbackWith, withTransaction } from './transaction.js';

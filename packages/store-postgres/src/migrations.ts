@@ -92,6 +92,40 @@ CREATE INDEX reconciliation_reports_latest ON reconciliation_reports (finished_a
   },
   {
     version: 2,
+    name: 'webhook-quotas-and-wallet-pages',
+    // webhook_quotas: one counter row per user, the lock the endpoint cap is checked under
+    // (webhooks.ts); backfilled from the endpoints stored so far. wallets_user_page serves the
+    // paged wallet list (wallet-list.ts).
+    sql: `
+CREATE TABLE webhook_quotas (
+  user_id text PRIMARY KEY,
+  endpoints integer NOT NULL CHECK (endpoints >= 0)
+);
+INSERT INTO webhook_quotas (user_id, endpoints) SELECT user_id, count(*) FROM webhook_endpoints GROUP BY user_id;
+CREATE INDEX wallets_user_page ON wallets (user_id, created_at, id);
+`,
+  },
+  {
+    version: 3,
+    name: 'webhook-deliveries',
+    // One row per (event, endpoint) the relay handed to BullMQ: pending until the worker
+    // records its outcome. Pending rows whose due time passed are relayed again (their job
+    // may have vanished with an empty Redis); the partial index keeps that scan to them.
+    sql: `
+CREATE TABLE webhook_deliveries (
+  event_id uuid NOT NULL,
+  endpoint_id uuid NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'delivered', 'dead', 'skipped')),
+  due_at timestamptz,
+  updated_at timestamptz NOT NULL,
+  PRIMARY KEY (event_id, endpoint_id),
+  CONSTRAINT webhook_deliveries_due CHECK ((state = 'pending') = (due_at IS NOT NULL))
+);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (due_at) WHERE state = 'pending';
+`,
+  },
+  {
+    version: 4,
     name: 'holds and reversals',
     sql: `
 ALTER TABLE wallets

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
   WEBHOOK_READ_USERS_MAX,
+  WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
+  type DeliveryKey,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DueDelivery,
   type BalanceCommand,
   type CaptureHoldCommand,
   type CreateHoldCommand,
@@ -33,12 +38,14 @@ import { createWallet } from './create-wallet.js';
 import { transfer } from './transfer.js';
 import { migrate } from './migrate.js';
 import { auditFromRow, entryFromRow, idempotencyFromRow, walletFromRow, webhookFromRow } from './mapping.js';
-import { isUniqueViolation, mapError, typeParsers } from './sql-util.js';
+import { isUniqueViolation, mapError, prepare, typeParsers } from './sql-util.js';
 import { ReconciliationQueries } from './reconciliation.js';
-import { prepare } from './named-sql.js';
 import { auditParams, insertAudit } from './write-common.js';
+import { createWebhookCapped, deleteWebhook } from './webhooks.js';
+import { listWallets } from './wallet-list.js';
 
 const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
+import { DeliveryQueries } from './deliveries.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -65,6 +72,7 @@ export class PostgresStore implements LedgerStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
   readonly #reconciliation: ReconciliationQueries;
+  readonly #deliveries: DeliveryQueries;
 
   constructor(options: PostgresStoreOptions) {
     this.#schema = options.schema ?? 'public';
@@ -83,6 +91,7 @@ export class PostgresStore implements LedgerStore {
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.#pool.on('error', () => undefined);
     this.#reconciliation = new ReconciliationQueries(this.#pool);
+    this.#deliveries = new DeliveryQueries(this.#pool);
   }
 
   /** The schema name, for tests and tools that reach the tables directly. */
@@ -162,11 +171,8 @@ export class PostgresStore implements LedgerStore {
     return rows[0] ? walletFromRow(rows[0]) : null;
   }
 
-  async listWallets(userId: string, limit: number): Promise<Wallet[]> {
-    const { rows } = await this.#run(() =>
-      this.#pool.query('SELECT * FROM wallets WHERE user_id = $1 ORDER BY created_at, id LIMIT $2', [userId, limit]),
-    );
-    return rows.map(walletFromRow);
+  listWallets(userId: string, page: { limit: number; after?: { createdAt: string; id: string } }): Promise<Wallet[]> {
+    return this.#run(() => listWallets(this.#pool, userId, page));
   }
 
   async findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
@@ -256,13 +262,8 @@ export class PostgresStore implements LedgerStore {
     return Math.max(0, Number(rows[0]?.lag ?? 0));
   }
 
-  async createWebhook(endpoint: WebhookEndpoint): Promise<void> {
-    await this.#run(() =>
-      this.#pool.query(
-        'INSERT INTO webhook_endpoints (id, user_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [endpoint.id, endpoint.userId, endpoint.url, endpoint.events, endpoint.secret, endpoint.createdAt],
-      ),
-    );
+  createWebhook(endpoint: WebhookEndpoint, perUserMax = WEBHOOKS_PER_USER_MAX): Promise<'created' | 'limit_reached'> {
+    return this.#run(() => createWebhookCapped(this.#pool, endpoint, perUserMax));
   }
 
   async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
@@ -299,11 +300,24 @@ export class PostgresStore implements LedgerStore {
     return rows[0] ? webhookFromRow(rows[0]) : null;
   }
 
-  async deleteWebhook(userId: string, id: string): Promise<boolean> {
-    const { rowCount } = await this.#run(() =>
-      this.#pool.query('DELETE FROM webhook_endpoints WHERE id = $1 AND user_id = $2', [id, userId]),
-    );
-    return (rowCount ?? 0) > 0;
+  deleteWebhook(userId: string, id: string): Promise<boolean> {
+    return this.#run(() => deleteWebhook(this.#pool, userId, id));
+  }
+
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
+    return this.#run(() => this.#deliveries.recordPending(pairs, horizonMs));
+  }
+
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
+    return this.#run(() => this.#deliveries.settle(key, outcome));
+  }
+
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
+    return this.#run(() => this.#deliveries.claimDue(claim));
+  }
+
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
+    return this.#run(() => this.#deliveries.list(eventIds));
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AuditEvent, Operation, WriteContext, WriteOutcome } from '@wallet/ledger';
 import type { Reply } from '@wallet/ledger/store-kit';
 import { idempotencyFromRow } from './mapping.js';
-import { param, prepare, sql } from './named-sql.js';
+import { param, prepare, sql } from './sql-util.js';
 import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 
 /**

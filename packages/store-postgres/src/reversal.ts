@@ -10,7 +10,7 @@ import {
   reversalReply,
 } from '@wallet/ledger/store-kit';
 import { entryFromRow, idempotencyFromRow, walletFromRow } from './mapping.js';
-import { param, prepare, sql } from './named-sql.js';
+import { param, prepare, sql } from './sql-util.js';
 import { recordRefusal } from './refusal.js';
 import { rollbackWith, withTransaction } from './transaction.js';
 import { writeChanges } from './write-changes.js';

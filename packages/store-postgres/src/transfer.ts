@@ -10,7 +10,7 @@ import {
   transferReply,
 } from '@wallet/ledger/store-kit';
 import { idempotencyFromRow, walletFromRow } from './mapping.js';
-import { param, prepare, sql } from './named-sql.js';
+import { param, prepare, sql } from './sql-util.js';
 import { recordRefusal } from './refusal.js';
 import { rollbackWith, withTransaction } from './transaction.js';
 import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AuditEvent, Hold, Operation, OutboxEvent, Transaction, Wallet, WriteContext } from '@wallet/ledger';
 import type { Reply } from '@wallet/ledger/store-kit';
-import { param, prepare, sql } from './named-sql.js';
+import { param, prepare, sql } from './sql-util.js';
 import { insertRecord, recordParams } from './write-common.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { AuditEvent, IdempotencyRecord, Operation, WriteContext } from '@wallet/ledger';
-import { param, sql, type Fragment } from './named-sql.js';
+import { param, sql, type Fragment } from './sql-util.js';
 
 /**
  * The pieces every write statement shares, each written once: the audit insert and the

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import pg from 'pg';
 import { LedgerService, StoreUnavailable } from '@wallet/ledger';
-import { PostgresStore } from '../src/index.js';
+import { MIGRATIONS, PostgresStore } from '../src/index.js';
 
 const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `t_${randomUUID().replaceAll('-', '')}`;
@@ -39,7 +39,11 @@ t.test('migrations run once, also from several processes at once', async (t) => 
   const { rows } = await admin.query(
     `SELECT version, count(*)::int AS n FROM ${schema}.schema_migrations GROUP BY version`,
   );
-  t.ok(rows.length >= 1);
+  t.same(
+    rows.map((row) => Number(row.version)).sort((a, b) => a - b),
+    MIGRATIONS.map((migration) => migration.version),
+    'every migration applied',
+  );
   t.ok(
     rows.every((row) => row.n === 1),
     'each migration recorded exactly once',
@@ -154,21 +158,60 @@ t.test('a dead database answers StoreUnavailable, and the pool recovers by itsel
   const victim = newStore({ poolMax: 2, schema, applicationName });
   await victim.ready();
   await victim.ping();
-  // Kill every connection of this store from the server side.
-  const killed = await admin.query(
-    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-    [applicationName],
-  );
-  t.ok(killed.rowCount! >= 1, 'the store had live connections to kill');
-  let recovered = false;
-  for (let attempt = 0; attempt < 10 && !recovered; attempt++) {
-    try {
-      await victim.ping();
-      recovered = true;
-    } catch (error) {
-      t.type(error, StoreUnavailable, 'a killed connection surfaces as unavailable, not as a driver error');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  const victimLedger = new LedgerService(victim, {
+    maxAmountMinor: 100_000_000_000,
+    retry: { attempts: 1, backoffMs: 1 },
+    idempotencyTtlSeconds: 3600,
+    cursorSecret: 'x'.repeat(32),
+  });
+  const userId = randomUUID();
+  const wallet = (await ledger.createWallet(caller(userId), { currency: 'CHF' })).body as { data: { id: string } };
+  // A credit of the victim waits on a row lock; its connection is killed from the server side while it waits.
+  const holder = await admin.connect();
+  let pending: Promise<unknown>;
+  try {
+    await holder.query('BEGIN');
+    await holder.query(`SELECT * FROM ${schema}.wallets WHERE id = $1 FOR UPDATE`, [wallet.data.id]);
+    pending = victimLedger.credit(
+      caller(userId),
+      { walletId: wallet.data.id, amount: 9 },
+      { idempotencyKey: randomUUID() },
+    );
+    pending.catch(() => undefined);
+    let waiting = 0;
+    for (let attempt = 0; attempt < 100 && waiting === 0; attempt++) {
+      const { rowCount } = await admin.query(
+        `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [applicationName],
+      );
+      waiting = rowCount ?? 0;
+      if (waiting === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    t.equal(waiting, 1, 'the credit is waiting on the lock');
+    const killed = await admin.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    t.ok(killed.rowCount! >= 1, 'the store had live connections to kill');
+    await t.rejects(pending, StoreUnavailable, 'a query on a killed connection is unavailable, not a driver error');
+  } finally {
+    await holder.query('ROLLBACK');
+    holder.release();
+  }
+  let recovered = false;
+  for (let attempt = 0; attempt < 20 && !recovered; attempt++) {
+    recovered = await victim.ping().then(
+      () => true,
+      () => false,
+    );
+    if (!recovered) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   t.ok(recovered, 'the next queries reconnect');
+  t.equal((await victim.getWallet(userId, wallet.data.id))?.balance, 0, 'the killed credit changed nothing');
+  const again = await victimLedger.credit(
+    caller(userId),
+    { walletId: wallet.data.id, amount: 9 },
+    { idempotencyKey: randomUUID() },
+  );
+  t.equal(again.statusCode, 200, 'a write through the same store works again');
 });

@@ -1,9 +1,9 @@
 // History with cursor paging. The API gives only a `nextCursor` (towards older entries),
 // so the view keeps the stack of cursors it used to reach each page: Older pushes,
 // Newer pops, and the first page is the `null` cursor.
-import type { Transaction } from '../../../../packages/ledger/src/types.js';
+import type { Transaction, WalletClient } from '@wallet/client';
 import { byId, el, showMessage, whileBusy } from './dom.js';
-import { describeProblem, type HttpClient } from './http-client.js';
+import { describeProblem, settle } from './api.js';
 import { formatMinor } from './money-format.js';
 import { bindWalletPicker, type WalletStore } from './wallet-store.js';
 
@@ -16,7 +16,7 @@ export interface HistoryView {
   reloadFirstPage(): Promise<void>;
 }
 
-export function mountHistoryView(http: HttpClient, store: WalletStore): HistoryView {
+export function mountHistoryView(client: WalletClient, store: WalletStore): HistoryView {
   const fields = byId('history-fields', HTMLFieldSetElement);
   const picker = byId('history-wallet', HTMLSelectElement);
   const limitInput = byId('history-limit', HTMLInputElement);
@@ -36,18 +36,16 @@ export function mountHistoryView(http: HttpClient, store: WalletStore): HistoryV
     const wallet = store.find(walletId);
     if (!wallet) return showMessage(message, 'error', 'Choose a wallet first.');
     const limit = Math.min(PAGE_SIZE_MAX, Math.max(PAGE_SIZE_MIN, Math.trunc(limitInput.valueAsNumber) || 20));
-    const query = new URLSearchParams({ walletId, limit: String(limit) });
-    const cursor = stack[stack.length - 1] ?? null;
-    if (cursor) query.set('cursor', cursor);
-    const result = await http.request<Transaction[]>('GET', `/api/transactions?${query.toString()}`);
+    const cursor = stack[stack.length - 1] ?? undefined;
+    const result = await settle((options) => client.transactions.list({ walletId, limit, cursor }, options));
     if (!result.ok) return showMessage(message, 'error', describeProblem(result.problem));
     cursors = stack;
     shownWalletId = walletId;
-    nextCursor = result.body.nextCursor ?? null;
-    body.replaceChildren(...result.body.data.map((entry) => historyRow(entry, wallet.currency)));
-    if (result.body.data.length === 0)
+    nextCursor = result.data.nextCursor;
+    body.replaceChildren(...result.data.data.map((entry) => historyRow(entry, wallet.currency)));
+    if (result.data.data.length === 0)
       body.append(el('tr', {}, [el('td', { text: 'No entries.', className: 'muted' })]));
-    pageLabel.textContent = `Page ${stack.length} · ${result.body.data.length} entr${result.body.data.length === 1 ? 'y' : 'ies'}`;
+    pageLabel.textContent = `Page ${stack.length} · ${result.data.data.length} entr${result.data.data.length === 1 ? 'y' : 'ies'}`;
     showMessage(message, 'info', '');
   };
 

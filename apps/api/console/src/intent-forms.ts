@@ -1,25 +1,21 @@
 // Credit, debit and transfer forms. Each form holds one Idempotency-Key per intent: it is
 // drawn when the form is opened or reset, shown, and reused when the same intent is sent
 // again after an answer that may be retried; a final answer starts a new intent.
-import type { BalanceResult, TransferResult } from '../../../../packages/ledger/src/types.js';
+import type { BalanceResult, TransferResult, WalletClient } from '@wallet/client';
 import { showMessage, whileBusy, within } from './dom.js';
-import { describeProblem, type ApiResult, type HttpClient } from './http-client.js';
+import { describeProblem, settle, type ApiResult } from './api.js';
 import { formatMinor, parseMajor } from './money-format.js';
 import { bindWalletPicker, type WalletStore } from './wallet-store.js';
 
 type IntentKind = 'credit' | 'debit' | 'transfer';
 
-/** Answers after which the same request may be sent again with the same key (DESIGN §4.3). */
-const RETRYABLE_CODES = new Set([
-  'idempotency_key_in_flight',
-  'concurrent_modification',
-  'rate_limited',
-  'service_unavailable',
-]);
-
+/**
+ * Answers after which the same request may be sent again with the same key (DESIGN §4.3): the
+ * client's own retries gave up on a retryable error, or the server ran out of CAS attempts.
+ */
 export function isRetryable(result: ApiResult<unknown>): boolean {
   if (result.ok) return false;
-  return result.status === 0 || result.status >= 500 || RETRYABLE_CODES.has(result.problem.code ?? '');
+  return result.problem.retryable || result.problem.code === 'concurrent_modification' || result.status >= 500;
 }
 
 interface IntentParts {
@@ -32,11 +28,11 @@ interface IntentParts {
   message: HTMLParagraphElement;
 }
 
-export function mountIntentForms(http: HttpClient, store: WalletStore, onMoved: () => void): void {
+export function mountIntentForms(client: WalletClient, store: WalletStore, onMoved: () => void): void {
   for (const kind of ['credit', 'debit', 'transfer'] as const) {
     const form = document.getElementById(`${kind}-form`);
     if (!(form instanceof HTMLFormElement)) throw new Error(`console: #${kind}-form is missing`);
-    mountIntentForm(kind, partsOf(form, kind), http, store, onMoved);
+    mountIntentForm(kind, partsOf(form, kind), client, store, onMoved);
   }
 }
 
@@ -55,7 +51,7 @@ function partsOf(form: HTMLFormElement, kind: IntentKind): IntentParts {
 function mountIntentForm(
   kind: IntentKind,
   parts: IntentParts,
-  http: HttpClient,
+  client: WalletClient,
   store: WalletStore,
   onMoved: () => void,
 ): void {
@@ -79,7 +75,7 @@ function mountIntentForm(
       const amount = parseMajor(parts.amount.value, wallet.currency);
       if (!amount.ok) return showMessage(parts.message, 'error', `Amount: ${amount.reason}.`);
       const sentKey = key;
-      const result = await send(kind, http, wallet.id, amount.amountMinor, parts.target?.value.trim() ?? '', sentKey);
+      const result = await send(kind, client, wallet.id, amount.amountMinor, parts.target?.value.trim() ?? '', sentKey);
       if (isRetryable(result)) {
         const problem = result.ok ? '' : describeProblem(result.problem);
         return showMessage(parts.message, 'error', `${problem}. Send again to retry with the same key.`);
@@ -87,11 +83,7 @@ function mountIntentForm(
       resetKey();
       if (!result.ok) return showMessage(parts.message, 'error', describeProblem(result.problem));
       const replay = result.replayed ? ' (replayed: no second effect)' : '';
-      showMessage(
-        parts.message,
-        'ok',
-        `${successText(kind, result.body.data, wallet.currency)}${replay} · key ${sentKey}`,
-      );
+      showMessage(parts.message, 'ok', `${successText(kind, result.data, wallet.currency)}${replay} · key ${sentKey}`);
       onMoved();
     });
   });
@@ -99,7 +91,7 @@ function mountIntentForm(
 
 async function send(
   kind: IntentKind,
-  http: HttpClient,
+  client: WalletClient,
   walletId: string,
   amountMinor: number,
   toWalletId: string,
@@ -107,12 +99,10 @@ async function send(
 ): Promise<ApiResult<BalanceResult | TransferResult>> {
   if (kind === 'transfer') {
     const body = { fromWalletId: walletId, toWalletId, amount: amountMinor };
-    return http.request<TransferResult>('POST', '/api/transfers', { body, idempotencyKey });
+    return settle((options) => client.transfers.create(body, { ...options, idempotencyKey }));
   }
-  return http.request<BalanceResult>('POST', `/api/wallets/${kind}`, {
-    body: { walletId, amount: amountMinor },
-    idempotencyKey,
-  });
+  const body = { walletId, amount: amountMinor };
+  return settle((options) => client.wallets[kind](body, { ...options, idempotencyKey }));
 }
 
 function successText(kind: IntentKind, data: BalanceResult | TransferResult, currency: string): string {

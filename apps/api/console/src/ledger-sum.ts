@@ -1,8 +1,8 @@
 // Recomputes a wallet's balance from its ledger: walks every history page and adds
 // credits and incoming transfers, subtracts debits and outgoing transfers. Bounded, so a
 // huge wallet is reported as "too long to check here" instead of hanging the page.
-import type { Transaction } from '../../../../packages/ledger/src/types.js';
-import type { HttpClient, Problem } from './http-client.js';
+import type { WalletClient } from '@wallet/client';
+import { settle, type Problem } from './api.js';
 
 const PAGE_SIZE = 100;
 /** 50 pages of 100: enough for any demo wallet; beyond it the console does not guess. */
@@ -11,21 +11,20 @@ const PAGES_MAX = 50;
 export type LedgerSum =
   { ok: true; sumMinor: number; entries: number } | { ok: false; reason: string; problem?: Problem };
 
-export async function ledgerSum(http: HttpClient, walletId: string): Promise<LedgerSum> {
+export async function ledgerSum(client: WalletClient, walletId: string): Promise<LedgerSum> {
   let sumMinor = 0;
   let entries = 0;
-  let cursor: string | null = null;
+  let cursor: string | undefined;
   for (let page = 0; page < PAGES_MAX; page += 1) {
-    const query = new URLSearchParams({ walletId, limit: String(PAGE_SIZE) });
-    if (cursor) query.set('cursor', cursor);
-    const result = await http.request<Transaction[]>('GET', `/api/transactions?${query.toString()}`);
+    const query = { walletId, limit: PAGE_SIZE, cursor };
+    const result = await settle((options) => client.transactions.list(query, options));
     if (!result.ok) return { ok: false, reason: 'history could not be read', problem: result.problem };
-    for (const entry of result.body.data) {
+    for (const entry of result.data.data) {
       sumMinor += entry.type === 'credit' || entry.type === 'transfer_in' ? entry.amount : -entry.amount;
       entries += 1;
     }
-    cursor = result.body.nextCursor ?? null;
-    if (cursor === null) return { ok: true, sumMinor, entries };
+    cursor = result.data.nextCursor ?? undefined;
+    if (cursor === undefined) return { ok: true, sumMinor, entries };
   }
   return { ok: false, reason: `more than ${PAGES_MAX * PAGE_SIZE} entries: too long to check here` };
 }

@@ -1,7 +1,7 @@
 // Entry point of the web console bundle: wires the views to one HTTP client, one token
 // session and one wallet store. Runs as a module script, so the DOM is parsed already.
 import { byId, showMessage } from './dom.js';
-import { describeProblem, HttpClient } from './http-client.js';
+import { createClient, describeProblem } from './api.js';
 import { mountHistoryView } from './history-view.js';
 import { mountIntentForms } from './intent-forms.js';
 import { mountRaceDemo } from './race-demo.js';
@@ -12,23 +12,23 @@ import { WalletStore } from './wallet-store.js';
 import { mountWalletsView } from './wallets-view.js';
 
 const session = new TokenSession();
-const http = new HttpClient(session);
-const wallets = new WalletStore(http);
+const client = createClient(session);
+const wallets = new WalletStore(client);
 const app = byId('app', HTMLDivElement);
 const whoami = byId('whoami', HTMLParagraphElement);
 const walletsMessage = byId('wallets-message', HTMLParagraphElement);
 
-mountWalletsView(http, wallets);
-const history = mountHistoryView(http, wallets);
+mountWalletsView(client, wallets);
+const history = mountHistoryView(client, wallets);
 // After money moves, balances and the newest history page are stale: reload both.
 const onMoved = (): void => {
   void wallets.refresh().then(() => history.reloadFirstPage());
 };
-mountIntentForms(http, wallets, onMoved);
-mountRetryDemo(http, wallets, onMoved);
-mountRaceDemo(http, wallets, onMoved);
+mountIntentForms(client, wallets, onMoved);
+mountRetryDemo(client, wallets, onMoved);
+mountRaceDemo(client, wallets, onMoved);
 
-mountSignInView(http, session, {
+mountSignInView(client, session, {
   signedIn: (claims) => {
     whoami.textContent = `Signed in as ${claims.sub ?? '(no sub)'}`;
     app.hidden = false;

@@ -1,15 +1,12 @@
 // Display and input of amounts. The API speaks integer minor units only; this module turns
 // them into text and back with string arithmetic, so no float ever touches an amount.
-import { MINOR_UNIT_EXPONENTS } from '../../../../packages/ledger/src/money.js';
-
-/** ISO 4217 currencies have 2 decimals unless the shared table says otherwise. */
-const EXPONENT_DEFAULT = 2;
+import { minorUnitExponent } from '@wallet/client';
 
 /** Longest whole part accepted in a typed amount: more digits cannot be a safe integer. */
 const WHOLE_DIGITS_MAX = 16;
 
 export function exponentOf(currency: string): number {
-  return MINOR_UNIT_EXPONENTS[currency] ?? EXPONENT_DEFAULT;
+  return minorUnitExponent(currency);
 }
 
 /** 123456 EUR → "1,234.56 EUR"; 1500 JPY → "1,500 JPY"; 1234 KWD → "1.234 KWD". */

@@ -1,9 +1,9 @@
 // Race demo: N debits fired at once at one wallet, each its own intent (own key). It shows
 // which succeeded and which were refused (with the code), then checks that the final
 // balance equals both the start minus the successes and the sum of the wallet's ledger.
-import type { BalanceResult, Wallet } from '../../../../packages/ledger/src/types.js';
+import type { BalanceResult, Wallet, WalletClient } from '@wallet/client';
 import { byId, el, showMessage, whileBusy } from './dom.js';
-import { describeProblem, type ApiResult, type HttpClient } from './http-client.js';
+import { describeProblem, settle, type ApiResult } from './api.js';
 import { ledgerSum } from './ledger-sum.js';
 import { formatMinor, parseMajor } from './money-format.js';
 import { bindWalletPicker, type WalletStore } from './wallet-store.js';
@@ -12,7 +12,7 @@ import { bindWalletPicker, type WalletStore } from './wallet-store.js';
 const RACERS_MIN = 2;
 const RACERS_MAX = 20;
 
-export function mountRaceDemo(http: HttpClient, store: WalletStore, onMoved: () => void): void {
+export function mountRaceDemo(client: WalletClient, store: WalletStore, onMoved: () => void): void {
   const fields = byId('race-fields', HTMLFieldSetElement);
   const picker = byId('race-wallet', HTMLSelectElement);
   const countInput = byId('race-count', HTMLInputElement);
@@ -35,36 +35,34 @@ export function mountRaceDemo(http: HttpClient, store: WalletStore, onMoved: () 
       }
       const amount = parseMajor(amountInput.value, wallet.currency);
       if (!amount.ok) return showMessage(message, 'error', `Amount: ${amount.reason}.`);
-      const before = await http.request<Wallet>('GET', `/api/wallets/${encodeURIComponent(wallet.id)}`);
+      const before = await settle((options) => client.wallets.get(wallet.id, options));
       if (!before.ok) return showMessage(message, 'error', describeProblem(before.problem));
 
       const results = await Promise.all(
         Array.from({ length: racers }, () =>
-          http.request<BalanceResult>('POST', '/api/wallets/debit', {
-            body: { walletId: wallet.id, amount: amount.amountMinor },
-            idempotencyKey: crypto.randomUUID(),
-          }),
+          // Each debit is its own intent: the client draws a fresh key per call.
+          settle((options) => client.wallets.debit({ walletId: wallet.id, amount: amount.amountMinor }, options)),
         ),
       );
       log.append(...results.map((result, index) => racerLine(index + 1, result, wallet.currency)));
 
-      const after = await http.request<Wallet>('GET', `/api/wallets/${encodeURIComponent(wallet.id)}`);
+      const after = await settle((options) => client.wallets.get(wallet.id, options));
       if (!after.ok) return showMessage(message, 'error', describeProblem(after.problem));
-      store.update(after.body.data);
+      store.update(after.data);
       onMoved();
-      const ledger = await ledgerSum(http, wallet.id);
+      const ledger = await ledgerSum(client, wallet.id);
       if (!ledger.ok) {
         const problem = ledger.problem ? `: ${describeProblem(ledger.problem)}` : '';
         return showMessage(message, 'error', `Ledger check skipped, ${ledger.reason}${problem}`);
       }
-      renderSummary(summary, results, before.body.data, after.body.data, ledger.sumMinor, amount.amountMinor);
+      renderSummary(summary, results, before.data, after.data, ledger.sumMinor, amount.amountMinor);
     });
   });
 }
 
 function racerLine(index: number, result: ApiResult<BalanceResult>, currency: string): HTMLLIElement {
   if (result.ok) {
-    const after = formatMinor(result.body.data.transaction.balanceAfter, currency);
+    const after = formatMinor(result.data.transaction.balanceAfter, currency);
     return el('li', { className: 'ok', text: `debit ${index}: succeeded (${result.status}), balance after ${after}` });
   }
   const code = result.problem.code ?? 'no code';

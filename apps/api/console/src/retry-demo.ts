@@ -1,13 +1,13 @@
 // Retry demo: the same credit, with the same Idempotency-Key, sent twice in a row. The
 // first answer applies it; the second must be the same answer marked as a replay, and
 // the balance must have moved once.
-import type { BalanceResult, Wallet } from '../../../../packages/ledger/src/types.js';
+import type { BalanceResult, WalletClient } from '@wallet/client';
 import { byId, el, showMessage, whileBusy } from './dom.js';
-import { describeProblem, type ApiResult, type HttpClient } from './http-client.js';
+import { describeProblem, settle, type ApiResult } from './api.js';
 import { formatMinor, parseMajor } from './money-format.js';
 import { bindWalletPicker, type WalletStore } from './wallet-store.js';
 
-export function mountRetryDemo(http: HttpClient, store: WalletStore, onMoved: () => void): void {
+export function mountRetryDemo(client: WalletClient, store: WalletStore, onMoved: () => void): void {
   const fields = byId('retry-fields', HTMLFieldSetElement);
   const picker = byId('retry-wallet', HTMLSelectElement);
   const amountInput = byId('retry-amount', HTMLInputElement);
@@ -22,27 +22,29 @@ export function mountRetryDemo(http: HttpClient, store: WalletStore, onMoved: ()
       if (!wallet) return showMessage(message, 'error', 'Choose a wallet first.');
       const amount = parseMajor(amountInput.value, wallet.currency);
       if (!amount.ok) return showMessage(message, 'error', `Amount: ${amount.reason}.`);
-      const before = await http.request<Wallet>('GET', `/api/wallets/${encodeURIComponent(wallet.id)}`);
+      const before = await settle((options) => client.wallets.get(wallet.id, options));
       if (!before.ok) return showMessage(message, 'error', describeProblem(before.problem));
-      // One intent, one key: both sends carry it, exactly like a client retrying after a timeout.
+      // One intent, one key: both calls name it explicitly, exactly as the client's own retry
+      // after a lost reply would send it; the second must be answered from the record.
       const idempotencyKey = crypto.randomUUID();
-      const request = { body: { walletId: wallet.id, amount: amount.amountMinor }, idempotencyKey };
-      const first = await http.request<BalanceResult>('POST', '/api/wallets/credit', request);
+      const body = { walletId: wallet.id, amount: amount.amountMinor };
+      const credit = () => settle((options) => client.wallets.credit(body, { ...options, idempotencyKey }));
+      const first = await credit();
       log.append(attemptLine(1, first, wallet.currency));
-      const second = await http.request<BalanceResult>('POST', '/api/wallets/credit', request);
+      const second = await credit();
       log.append(attemptLine(2, second, wallet.currency));
-      const after = await http.request<Wallet>('GET', `/api/wallets/${encodeURIComponent(wallet.id)}`);
+      const after = await settle((options) => client.wallets.get(wallet.id, options));
       if (!after.ok) return showMessage(message, 'error', describeProblem(after.problem));
-      store.update(after.body.data);
+      store.update(after.data);
       onMoved();
-      const movedMinor = after.body.data.balance - before.body.data.balance;
-      const sameTransaction = first.ok && second.ok && first.body.data.transactionId === second.body.data.transactionId;
+      const movedMinor = after.data.balance - before.data.balance;
+      const sameTransaction = first.ok && second.ok && first.data.transactionId === second.data.transactionId;
       const appliedOnce = movedMinor === amount.amountMinor && sameTransaction && second.replayed;
       showMessage(
         message,
         appliedOnce ? 'ok' : 'error',
         `Key ${idempotencyKey}: balance moved by ${formatMinor(movedMinor, wallet.currency)} ` +
-          `(${formatMinor(before.body.data.balance, wallet.currency)} → ${formatMinor(after.body.data.balance, wallet.currency)}); ` +
+          `(${formatMinor(before.data.balance, wallet.currency)} → ${formatMinor(after.data.balance, wallet.currency)}); ` +
           (appliedOnce ? 'applied once, second answer replayed.' : 'NOT applied exactly once.'),
       );
     });
@@ -57,7 +59,7 @@ function attemptLine(attempt: number, result: ApiResult<BalanceResult>, currency
       text: `send ${attempt}: ${result.status} ${replayed} · ${describeProblem(result.problem)}`,
     });
   }
-  const data = result.body.data;
+  const data = result.data;
   return el('li', {
     className: 'ok',
     text: `send ${attempt}: ${result.status} ${replayed} · transaction ${data.transactionId} · balance ${formatMinor(data.wallet.balance, currency)}`,

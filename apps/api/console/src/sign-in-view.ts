@@ -1,7 +1,8 @@
 // Sign-in card: paste a JWT, sign out, and (development only) mint a token through the
 // API's dev route. Signing in or out toggles the rest of the console.
 import { byId, showMessage, whileBusy } from './dom.js';
-import { describeProblem, type HttpClient } from './http-client.js';
+import type { WalletClient } from '@wallet/client';
+import { describeProblem, settle } from './api.js';
 import type { TokenClaims, TokenSession } from './session.js';
 
 export interface SignInHooks {
@@ -9,7 +10,7 @@ export interface SignInHooks {
   signedOut(): void;
 }
 
-export function mountSignInView(http: HttpClient, session: TokenSession, hooks: SignInHooks): void {
+export function mountSignInView(client: WalletClient, session: TokenSession, hooks: SignInHooks): void {
   const fields = byId('sign-in-fields', HTMLFieldSetElement);
   const tokenInput = byId('token-input', HTMLTextAreaElement);
   const message = byId('sign-in-message', HTMLParagraphElement);
@@ -32,16 +33,14 @@ export function mountSignInView(http: HttpClient, session: TokenSession, hooks: 
   byId('dev-mint-button', HTMLButtonElement).addEventListener('click', () => {
     void whileBusy(fields, async () => {
       const sub = subInput.value.trim();
-      const result = await http.request<{ token: string }>('POST', '/console/dev-token', {
-        body: { sub },
-        authenticated: false,
-      });
+      const spec = { method: 'POST', path: '/console/dev-token', body: { sub } } as const;
+      const result = await settle(async (options) => (await client.request<{ token: string }>(spec, options)).data);
       if (!result.ok) {
         const hint =
           result.status === 404 ? ' The token route exists only when the API runs with NODE_ENV=development.' : '';
         return showMessage(message, 'error', `${describeProblem(result.problem)}.${hint}`);
       }
-      signIn(result.body.data.token);
+      signIn(result.data.token);
     });
   });
 

@@ -1,9 +1,12 @@
 // The caller's wallets, loaded once and shared by every view: a refresh re-renders the
 // table and every wallet picker, keeping each picker's current choice.
-import type { Wallet } from '../../../../packages/ledger/src/types.js';
-import type { HttpClient, Problem } from './http-client.js';
+import type { CallOptions, Wallet, WalletClient } from '@wallet/client';
+import { settle, type Problem } from './api.js';
 import { el } from './dom.js';
 import { formatMinor } from './money-format.js';
+
+/** 10 pages of 100 wallets: more than one person has currencies. */
+const WALLET_PAGES_MAX = 10;
 
 type Listener = (wallets: readonly Wallet[]) => void;
 
@@ -11,7 +14,7 @@ export class WalletStore {
   private wallets: Wallet[] = [];
   private readonly listeners: Listener[] = [];
 
-  constructor(private readonly http: HttpClient) {}
+  constructor(private readonly client: WalletClient) {}
 
   list(): readonly Wallet[] {
     return this.wallets;
@@ -28,10 +31,23 @@ export class WalletStore {
 
   /** Reloads from the API; returns the problem when the API refused. */
   async refresh(): Promise<Problem | null> {
-    const result = await this.http.request<Wallet[]>('GET', '/api/wallets');
+    const result = await settle((options) => this.listAll(options));
     if (!result.ok) return result.problem;
-    this.set(result.body.data);
+    this.set(result.data);
     return null;
+  }
+
+  /** Every page of the caller's wallets. */
+  private async listAll(options: CallOptions): Promise<Wallet[]> {
+    const wallets: Wallet[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < WALLET_PAGES_MAX; page += 1) {
+      const result = await this.client.wallets.list({ cursor }, options);
+      wallets.push(...result.data);
+      cursor = result.nextCursor ?? undefined;
+      if (cursor === undefined) break;
+    }
+    return wallets;
   }
 
   /** Takes a wallet the API just returned (after a credit, say) without a round trip. */

@@ -1,12 +1,12 @@
 // The wallets card: the caller's wallets with balances, and the create-wallet form.
 // Creating a wallet is idempotent too: the key belongs to the intent, not the click.
-import type { Wallet } from '../../../../packages/ledger/src/types.js';
+import type { Wallet, WalletClient } from '@wallet/client';
 import { byId, el, showMessage, whileBusy } from './dom.js';
-import { describeProblem, type HttpClient } from './http-client.js';
+import { describeProblem, settle } from './api.js';
 import { formatMinor } from './money-format.js';
 import type { WalletStore } from './wallet-store.js';
 
-export function mountWalletsView(http: HttpClient, store: WalletStore): void {
+export function mountWalletsView(client: WalletClient, store: WalletStore): void {
   const fields = byId('wallets-fields', HTMLFieldSetElement);
   const body = byId('wallets-body', HTMLTableSectionElement);
   const message = byId('wallets-message', HTMLParagraphElement);
@@ -38,17 +38,15 @@ export function mountWalletsView(http: HttpClient, store: WalletStore): void {
         showMessage(message, 'error', 'Currency must be three letters, such as EUR.');
         return;
       }
-      const result = await http.request<Wallet>('POST', '/api/wallets', {
-        body: { currency },
-        idempotencyKey: createKey,
-      });
+      const idempotencyKey = createKey;
+      const result = await settle((options) => client.wallets.create({ currency }, { ...options, idempotencyKey }));
       if (!result.ok) {
         showMessage(message, 'error', describeProblem(result.problem));
         return;
       }
       createKey = crypto.randomUUID();
-      store.update(result.body.data);
-      showMessage(message, 'ok', `Created ${currency} wallet ${result.body.data.id}.`);
+      store.update(result.data);
+      showMessage(message, 'ok', `Created ${currency} wallet ${result.data.id}.`);
     });
   });
 }

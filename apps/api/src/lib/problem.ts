@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { ERRORS, LedgerError, StoreUnavailable, type ErrorCode } from '@wallet/ledger';
 
 /** Problem `type` URIs: one stable, documented page per code (RFC 9457 §3.1.1). */
@@ -48,6 +50,10 @@ export function problemFor(error: unknown): ProblemSpec {
   const candidate = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
   if (Array.isArray(candidate.validation)) return { code: 'validation_failed', detail: validationDetail(candidate) };
   switch (candidate.code) {
+    case 'FST_ERR_BAD_URL':
+      return { code: 'bad_request', detail: 'the URL is not valid (bad percent-encoding)' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { code: 'uri_too_long', detail: 'a path parameter is longer than 100 characters' };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { code: 'payload_too_large', detail: 'request body is larger than 16 KiB' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -60,6 +66,7 @@ export function problemFor(error: unknown): ProblemSpec {
   if (error instanceof SyntaxError && candidate.statusCode === 400)
     return { code: 'validation_failed', detail: 'request body is not valid JSON' };
   const status = typeof candidate.statusCode === 'number' ? candidate.statusCode : 500;
+  if (status === 408) return { code: 'request_timeout', detail: 'the request was not received in time' };
   if (status === 413) return { code: 'payload_too_large', detail: 'request body is too large' };
   if (status === 415) return { code: 'unsupported_media_type', detail: 'send application/json' };
   if (status === 404) return { code: 'not_found', detail: 'no such route' };
@@ -90,4 +97,35 @@ function validationDetail(error: FastifyLikeError): string {
 /** Echo a property name only when it is plain; anything else is summarized. */
 function safeName(name: string): string {
   return /^[A-Za-z0-9_.-]{1,40}$/.test(name) ? name : '(a property with an unsafe name)';
+}
+
+/**
+ * What Node's HTTP parser refuses before a request exists (the server's `clientError`):
+ * the request took longer than REQUEST_TIMEOUT_MS, its headers overflowed, or it is not HTTP.
+ */
+export function clientErrorProblem(error: { code?: unknown }): ProblemSpec {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { code: 'request_timeout', detail: 'the request was not received in time; send it faster' };
+  if (error.code === 'HPE_HEADER_OVERFLOW')
+    return { code: 'header_too_large', detail: 'the request headers are larger than the server accepts' };
+  return { code: 'bad_request', detail: 'the request is not valid HTTP/1.1' };
+}
+
+/**
+ * A complete HTTP/1.1 problem+json response as raw bytes, for the places that own a socket
+ * and no reply (client errors): the same body, the given headers, and `Connection: close`.
+ */
+export function rawProblemResponse(problem: ProblemSpec, headers: Readonly<Record<string, string>>): string {
+  const { status } = ERRORS[problem.code];
+  const requestId = randomUUID();
+  const body = problemJson(problem.code, problem.detail, requestId);
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    `content-type: ${PROBLEM_CONTENT_TYPE}`,
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    `x-request-id: ${requestId}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }

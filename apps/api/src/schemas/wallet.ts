@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Amount, Currency, Metadata, Timestamp, Uuid } from './common.js';
+import { Amount, Currency, Metadata, PageCursor, Timestamp, Uuid } from './common.js';
 import { Transaction } from './transaction.js';
 
 export const Wallet = Type.Object(
@@ -32,6 +32,16 @@ export const BalanceBody = Type.Object(
 export type BalanceBody = Static<typeof BalanceBody>;
 
 export const WalletEnvelope = Type.Object({ data: Wallet }, { additionalProperties: false });
+
+export const WalletListQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, default: 100, description: 'page size, 1-100 (default 100)' }),
+    ),
+    cursor: Type.Optional(PageCursor),
+  },
+  { additionalProperties: false },
+);
 
 export const WalletList = Type.Object(
   { data: Type.Array(Wallet, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) },

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { OUTBOX_EVENT_TYPES } from '@wallet/ledger';
-import { WEBHOOK_URL_CHARS_MAX } from '@wallet/queue';
+import { WEBHOOK_URL_CHARS_MAX } from '@wallet/webhooks';
 import { Timestamp, Uuid } from './common.js';
 
 export const EventType = Type.Union(
@@ -13,7 +13,7 @@ export const CreateWebhookBody = Type.Object(
     url: Type.String({
       minLength: 1,
       maxLength: WEBHOOK_URL_CHARS_MAX,
-      description: 'http(s) URL; private, loopback and link-local addresses are refused',
+      description: 'http(s) URL whose host resolves only to public internet addresses (globally reachable unicast)',
     }),
     events: Type.Optional(
       Type.Array(EventType, {

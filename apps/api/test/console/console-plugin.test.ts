@@ -73,6 +73,19 @@ t.test('anything else under /console is a 404 and never touches the file system'
   }
 });
 
+t.test('the source map is served only under NODE_ENV=development', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'console-map-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'console.js'), 'console.log(1)\n//# sourceMappingURL=console.js.map');
+  writeFileSync(join(dir, 'console.js.map'), '{"version":3,"sources":["main.ts"],"mappings":""}');
+  const production = await build({}, dir);
+  t.equal((await production.inject({ method: 'GET', url: '/console/console.js.map' })).statusCode, 404, 'production');
+  const development = await build({ NODE_ENV: 'development' }, dir);
+  const map = await development.inject({ method: 'GET', url: '/console/console.js.map' });
+  t.equal(map.statusCode, 200, 'development');
+  t.match(map.headers['content-type'], /application\/json/);
+});
+
 t.test('an unbuilt console answers 404 instead of failing start-up', async (t) => {
   const app = await build({}, join(consoleDir, 'missing'));
   const response = await app.inject({ method: 'GET', url: '/console/' });

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { LedgerStore } from '@wallet/ledger';
-import { DeliveryJobSchema, parseJobData, webhookHeaders, type DeliveryJob } from '@wallet/queue';
+import { DeliveryJobSchema, parseJobData, type DeliveryJob } from '@wallet/queue';
+import { webhookHeaders } from '@wallet/webhooks';
 import { postWebhook, type DeliveryResult } from '../http-delivery.js';
 import type { WorkerMetrics } from '../metrics.js';
 import { endpointWants } from '../delivery-plan.js';
@@ -25,14 +26,26 @@ const RETRYABLE_4XX = new Set([408, 429]);
  * endpoint (URL, secret) is read at delivery time. A 2xx completes the job; a 4xx other
  * than 408/429 or a refused address stops retrying (UnrecoverableError → dead-letter set);
  * everything else throws and BullMQ retries with the jittered backoff.
+ *
+ * The job completes only once the database records the outcome (`delivered`, or `skipped`
+ * for a deleted or unsubscribed endpoint): a delivery counts as done when the database says
+ * so (DESIGN §4.5). If that write fails the job fails and is retried, so the receiver may see
+ * the same `webhook-id` again — never no delivery at all. Dead letters are recorded by the
+ * worker's `failed` listener (worker.ts), which also sees jobs failed for stalling.
  */
 export function createDeliverProcessor(dependencies: DeliverDependencies) {
   const clock = dependencies.clock ?? Date.now;
   return async (job: Job<DeliveryJob>): Promise<DeliveryOutcome> => {
     const { endpointId, event } = parseJobData(DeliveryJobSchema, job.data);
-    const endpoint = await dependencies.store.getWebhook(event.userId, endpointId);
-    if (!endpoint) return { delivered: false, skipped: 'endpoint_deleted' };
-    if (!endpointWants(endpoint, event)) return { delivered: false, skipped: 'event_not_subscribed' };
+    const { store } = dependencies;
+    const key = { eventId: event.id, endpointId };
+    const endpoint = await store.getWebhook(event.userId, endpointId);
+    const skip = async (skipped: 'endpoint_deleted' | 'event_not_subscribed'): Promise<DeliveryOutcome> => {
+      await store.settleDelivery(key, 'skipped');
+      return { delivered: false, skipped };
+    };
+    if (!endpoint) return skip('endpoint_deleted');
+    if (!endpointWants(endpoint, event)) return skip('event_not_subscribed');
     // Standard Webhooks payload shape: type, timestamp, data.
     const body = JSON.stringify({ type: event.type, timestamp: event.occurredAt, data: event });
     const timestampSeconds = Math.floor(clock() / 1000);
@@ -47,6 +60,7 @@ export function createDeliverProcessor(dependencies: DeliverDependencies) {
     if (result.kind === 'response' && result.status >= 200 && result.status < 300) {
       const latencySeconds = Math.max(0, (clock() - Date.parse(event.occurredAt)) / 1000);
       dependencies.metrics.deliveryLatency.observe(latencySeconds);
+      await store.settleDelivery(key, 'delivered');
       return { delivered: true, status: result.status };
     }
     throw failureFor(result);

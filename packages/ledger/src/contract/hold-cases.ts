@@ -130,6 +130,8 @@ export function holdCases(t: Test, source: StoreSource): void {
       await voidHold(service, userId, holds[1]!.id);
       await capture(service, userId, holds[3]!.id);
       t.equal(await thrownCode(service.getHold(stranger.userId, holds[0]!.id)), 'hold_not_found');
+      t.equal(await thrownCode(service.getHold(userId, 'not-a-hold-id')), 'hold_not_found', 'a malformed id is absent');
+      t.equal(await thrownCode(voidHold(service, userId, 'not-a-hold-id')), 'hold_not_found');
       t.equal(await thrownCode(capture(service, stranger.userId, holds[0]!.id)), 'hold_not_found');
       t.equal(await thrownCode(voidHold(service, stranger.userId, holds[0]!.id)), 'hold_not_found');
       t.equal(

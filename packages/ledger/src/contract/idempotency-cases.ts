@@ -198,7 +198,7 @@ export function idempotencyCases(t: Test, source: StoreSource): void {
     t.equal(again.replayed, true);
     t.equal(again.statusCode, 201);
     t.same(again.body, first.body);
-    t.equal((await service.listWallets(userId)).length, 1);
+    t.equal((await service.listWallets(userId)).items.length, 1);
     t.equal(
       await thrownCode(service.createWallet(callerOf(userId), { currency: 'CHF' }, { idempotencyKey: key })),
       'idempotency_key_reused',

@@ -12,6 +12,8 @@ import { holdCases } from './hold-cases.js';
 import { reversalCases } from './reversal-cases.js';
 import { shapeCases } from './shape-cases.js';
 import { holdShapeCases } from './hold-shape-cases.js';
+import { listingCases } from './listing-cases.js';
+import { deliveryCases } from './delivery-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -36,12 +38,14 @@ export function storeContract(t: Test, target: ContractTarget): void {
       idempotencyCases(t, source);
       rulesCases(t, source);
       historyCases(t, source);
+      listingCases(t, source);
     });
     t.test('cases reading store-wide state (a fresh store each)', async (t) => {
       outboxCases(t, target);
       reconciliationCases(t, target);
       shapeCases(t, target);
       holdShapeCases(t, target);
+      deliveryCases(t, target);
     });
   });
 }

@@ -160,7 +160,7 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
       const first = newEndpoint(alice, ['wallet.credited', 'transfer.completed']);
       const second = newEndpoint(alice, []);
       const bobs = newEndpoint(bob, ['wallet.debited']);
-      for (const item of [first, second, bobs]) await store.createWebhook(item);
+      for (const item of [first, second, bobs]) await store.createWebhook(item, 20);
 
       const listed = await store.listWebhooks(alice);
       t.same(
@@ -188,7 +188,7 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
       const carols = [newEndpoint(carol, []), newEndpoint(carol, ['wallet.debited'])];
       const dans = [newEndpoint(dan, ['transfer.completed'])];
       const erins = [newEndpoint(erin, [])];
-      for (const item of [...carols, ...dans, ...erins]) await store.createWebhook(item);
+      for (const item of [...carols, ...dans, ...erins]) await store.createWebhook(item, 20);
       const byId = (items: WebhookEndpoint[]) => [...items].sort((x, y) => (x.id < y.id ? -1 : 1));
 
       t.same(
@@ -213,7 +213,7 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
 
       // Past the per-user cap (only a direct write gets there): capped like listWebhooks, and the other user keeps theirs.
       const crowd = Array.from({ length: 101 }, () => newEndpoint(nobody, []));
-      for (const item of crowd) await store.createWebhook(item);
+      for (const item of crowd) await store.createWebhook(item, crowd.length);
       const read = await store.webhooksForUsers([nobody, dan]);
       t.equal(read.filter((item) => item.userId === nobody).length, 100, 'at most 100 per user');
       t.same(

@@ -85,6 +85,7 @@ export function reversalCases(t: Test, source: StoreSource): void {
       const other = await fundedWallet(service, 0);
       const missing = reverse(service, other.userId, '00000000-0000-4000-8000-000000000000');
       t.equal(await thrownCode(missing), 'transaction_not_found');
+      t.equal(await thrownCode(reverse(service, other.userId, 'not-an-entry-id')), 'transaction_not_found');
     },
   );
 

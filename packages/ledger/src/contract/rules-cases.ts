@@ -266,12 +266,12 @@ export function rulesCases(t: Test, source: StoreSource): void {
       const eur = await openWallet(service, userId, 'EUR');
       await openWallet(service, newUser(), 'USD');
 
-      const listed = await service.listWallets(userId);
+      const listed = (await service.listWallets(userId)).items;
       t.same(listed.map((item) => item.currency).sort(), ['EUR', 'JPY', 'USD'], "only the caller's wallets");
       t.same(await service.getWallet(userId, eur.id), eur);
       t.same(await service.store.findWallet(eur.id), eur, 'findWallet sees any wallet');
       t.equal(await service.store.findWallet('00000000-0000-4000-8000-000000000000'), null);
-      t.same(await service.listWallets(newUser()), [], 'a new user has none');
+      t.same(await service.listWallets(newUser()), { items: [], nextCursor: null }, 'a new user has none');
       for (const currency of ['usd', 'US', 'USDD', '']) {
         t.equal(
           await thrownCode(service.createWallet(callerOf(userId), { currency })),

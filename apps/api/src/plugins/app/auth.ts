@@ -22,6 +22,21 @@ const ROLES_MAX = 32;
 const VERIFY_CACHE_SIZE = 10_000;
 const VERIFY_CACHE_TTL_MS = 60_000;
 
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators, and lone surrogates
+ * (invalid UTF-16: `u` mode sees them as code points of category Cs). Such a `sub` would
+ * reach PostgreSQL as a NUL, break `encodeURIComponent` in the rate-limit key, or forge a
+ * log line; it is refused as an unusable token.
+ */
+const UNUSABLE_USER_ID_CHARS = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/** A user id is a non-empty, bounded, well-formed string without control characters. */
+export function usableUserId(sub: unknown): sub is string {
+  return (
+    typeof sub === 'string' && sub.length > 0 && sub.length <= USER_ID_CHARS_MAX && !UNUSABLE_USER_ID_CHARS.test(sub)
+  );
+}
+
 interface Claims {
   sub?: unknown;
   roles?: unknown;
@@ -52,9 +67,7 @@ export default fp(
       } catch (error) {
         throw new LedgerError('unauthorized', reasonFor(error));
       }
-      if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > USER_ID_CHARS_MAX) {
-        throw new LedgerError('unauthorized', 'the token has no usable sub claim');
-      }
+      if (!usableUserId(claims.sub)) throw new LedgerError('unauthorized', 'the token has no usable sub claim');
       const roles = Array.isArray(claims.roles) ? claims.roles.slice(0, ROLES_MAX) : [];
       request.caller = { userId: claims.sub, requestId: request.id, ip: request.ip };
       request.isAdmin = roles.includes('admin');

@@ -33,6 +33,10 @@ const ASSET_TYPES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
+};
+/** The source map (the console's sources, comments included) is served only under NODE_ENV=development. */
+const DEVELOPMENT_ASSET_TYPES: Readonly<Record<string, string>> = {
+  ...ASSET_TYPES,
   'console.js.map': 'application/json; charset=utf-8',
 };
 
@@ -83,7 +87,10 @@ const AssetParams = Type.Object({ file: Type.String({ maxLength: 64 }) }, { addi
 export default async function consolePlugin(fastify: FastifyInstance, options: ConsoleOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const consoleDir = options.consoleDir ?? fileURLToPath(new URL('../../../dist/console/', import.meta.url));
-  const assets = await loadAssets(consoleDir);
+  const assets = await loadAssets(
+    consoleDir,
+    options.config.NODE_ENV === 'development' ? DEVELOPMENT_ASSET_TYPES : ASSET_TYPES,
+  );
   if (assets.size === 0) app.log.warn('console: not built (run npm run build); /console answers 404');
 
   const serve = (name: string, ifNoneMatch: string | undefined, reply: FastifyReply): FastifyReply => {
@@ -150,9 +157,9 @@ function mintDevToken(
   return { data: { token, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() } };
 }
 
-async function loadAssets(consoleDir: string): Promise<Map<string, Asset>> {
+async function loadAssets(consoleDir: string, types: Readonly<Record<string, string>>): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
-  for (const [name, contentType] of Object.entries(ASSET_TYPES)) {
+  for (const [name, contentType] of Object.entries(types)) {
     const body = await readFile(`${consoleDir}/${name}`).catch(() => null);
     if (!body) continue;
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;

@@ -36,7 +36,7 @@ export function historyCacheKey(prefix: string, position: HistoryPosition): stri
 
 export default fp(
   async function historyCachePlugin(app) {
-    const { apiRedis: redis, metrics } = app;
+    const { redisFastPath: redis, redis: client, metrics } = app;
     const ttlSeconds = app.config.HISTORY_CACHE_TTL_SECONDS;
     const cache: HistoryCache = {
       async page(position, load) {
@@ -44,7 +44,7 @@ export default fp(
         const key = historyCacheKey(redis.prefix, position);
         let raw: string | null;
         try {
-          raw = await redis.client.get(key);
+          raw = await client.get(key);
         } catch {
           return bypass(load);
         }
@@ -55,7 +55,7 @@ export default fp(
         metrics.historyCache.inc({ result: 'miss' });
         const body = await load();
         if (body.length <= CACHED_PAGE_BYTES_MAX) {
-          await redis.client
+          await client
             .set(key, body, 'EX', ttlSeconds)
             .catch(() => metrics.redisFallback.inc({ use: 'history_cache' }));
         }

@@ -52,7 +52,7 @@ export default fp(
     app.addHook('preHandler', async (request, reply) => {
       const key = checkedKey(request);
       if (key === undefined) return;
-      const state = newState(request, key, app.apiRedis.prefix);
+      const state = newState(request, key, app.redisFastPath.prefix);
       request.idempotency = state;
       return begin(app, request, reply, state, lockTtlMs);
     });
@@ -98,7 +98,7 @@ async function begin(
   state: IdempotencyState,
   lockTtlMs: number,
 ): Promise<FastifyReply | undefined> {
-  const { apiRedis: redis, metrics } = app;
+  const { redisFastPath: redis, metrics } = app;
   if (!redis.isReady()) {
     metrics.redisFallback.inc({ use: 'idempotency' });
     metrics.idempotency.inc({ result: 'miss' });
@@ -117,7 +117,7 @@ async function begin(
       }
       // A different request under this key (the ledger answers 422) or an unreadable entry:
       // run it under the marker.
-      const taken = await redis.client.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX');
+      const taken = await app.redis.set(state.lockKey, request.id, 'PX', lockTtlMs, 'NX');
       outcome = taken === null ? 'in_flight' : 'acquired';
     }
     if (outcome === 'in_flight') {
@@ -152,7 +152,7 @@ async function finish(
   ttlSeconds: number,
 ): Promise<void> {
   const state = request.idempotency;
-  if (!state || state.fromCache || !app.apiRedis.isReady()) return;
+  if (!state || state.fromCache || !app.redisFastPath.isReady()) return;
   const store = state.remember && typeof payload === 'string';
   if (!store && !state.locked) return;
   const cached: CachedReply | null = store
@@ -167,7 +167,7 @@ async function finish(
   const owner = state.locked ? request.id : '';
   state.locked = false;
   try {
-    await app.apiRedis.scripts.idempotencyFinish(
+    await app.redisFastPath.scripts.idempotencyFinish(
       state.cacheKey,
       state.lockKey,
       owner,
@@ -186,7 +186,7 @@ async function release(app: FastifyInstance, request: FastifyRequest, ttlSeconds
   if (!state?.locked) return;
   state.locked = false;
   try {
-    await app.apiRedis.scripts.idempotencyFinish(state.cacheKey, state.lockKey, request.id, ttlSeconds, null);
+    await app.redisFastPath.scripts.idempotencyFinish(state.cacheKey, state.lockKey, request.id, ttlSeconds, null);
   } catch {
     // The marker expires by itself after lockTtlMs.
     app.metrics.redisFallback.inc({ use: 'idempotency' });

@@ -8,13 +8,14 @@ export interface LedgerPluginOptions {
 }
 
 /**
- * History cursors are HMAC-signed with a key derived from the JWT key material, so one
- * secret is enough to run the API. With JWT_PUBLIC_KEY the input is public: a client could
- * then forge a cursor, but cursors are bound to the caller's own wallet (ownership is
- * checked on every read), so a forged one only pages the caller's own history.
+ * History and list cursors are HMAC-signed with a key derived from CURSOR_SECRET, or, when it
+ * is unset, from JWT_SECRET, so one secret is enough to run the API with HS256. A public key
+ * is never used: anyone could derive the key from it and forge cursors, so config refuses to
+ * start with JWT_PUBLIC_KEY and no CURSOR_SECRET, and this refuses too.
  */
-export function cursorSecretFor(config: Config): Buffer {
-  const material = config.JWT_SECRET ?? config.JWT_PUBLIC_KEY ?? '';
+export function cursorSecretFor(config: Pick<Config, 'CURSOR_SECRET' | 'JWT_SECRET'>): Buffer {
+  const material = config.CURSOR_SECRET ?? config.JWT_SECRET;
+  if (!material) throw new Error('CURSOR_SECRET is required when the JWT key is public');
   return createHmac('sha256', material).update('wallet-api/history-cursor/v1').digest();
 }
 

@@ -19,7 +19,7 @@ export function writeRateLimit(max: number, timeWindowMs: number) {
  */
 export default fp(
   async function rateLimitPlugin(app) {
-    const { apiRedis: redis, config, metrics } = app;
+    const { redisFastPath: redis, config, metrics } = app;
     await app.register(rateLimit, {
       global: true,
       max: config.RATE_LIMIT_MAX,

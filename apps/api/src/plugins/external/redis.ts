@@ -1,16 +1,27 @@
 import fp from 'fastify-plugin';
+import fastifyRedis from '@fastify/redis';
+import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { settlesWithin } from '@wallet/async';
 import { defineApiScripts, type ApiScripts } from '../../lib/redis-scripts.js';
 
-/** The API's Redis: a fast path and a cache, never needed for correctness. */
-export interface ApiRedis {
-  client: Redis;
+/**
+ * What the API adds to the ecosystem's `app.redis` (the ioredis client, decorated by
+ * @fastify/redis): Redis is a fast path and a cache, never needed for correctness.
+ */
+export interface RedisFastPath {
   /** The Lua scripts, called by SHA (rate-limit counter, idempotency begin/finish). */
   scripts: ApiScripts;
   /** Prefix of every key (`REDIS_PREFIX`), so test runs and deployments never collide. */
   prefix: string;
   /** True while the connection is usable; callers skip Redis (and count a fallback) otherwise. */
   isReady(): boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redisFastPath: RedisFastPath;
+  }
 }
 
 export interface RedisPluginOptions {
@@ -38,44 +49,56 @@ export function createApiRedisClient(url: string): Redis {
   });
 }
 
-/** Decorates `app.apiRedis`; closes the client when the app closes. */
+/**
+ * Registers the configured client through @fastify/redis (`app.redis`) and decorates
+ * `app.redisFastPath`. @fastify/redis waits for the client's first `ready` before it calls
+ * back, which with Redis down would hold start-up until Redis returns; the API must start
+ * degraded instead, so the plugin is invoked with a callback that start-up waits for at most
+ * STARTUP_WAIT_MS (the decorator exists from the call on). `closeClient: false`: the client
+ * is closed here, with a bounded QUIT, because a QUIT to a dead server never answers.
+ * (@fastify/redis gives up on a client whose host does not resolve before its first
+ * connection, ENOTFOUND: the API then serves without Redis until it is restarted.)
+ */
 export default fp<RedisPluginOptions>(
   async function redisPlugin(app, options) {
     const client = createApiRedisClient(options.url);
-    let lastState = 'init';
-    // An 'error' listener is mandatory (ioredis re-emits socket errors); log state changes only, without driver text.
-    client.on('error', () => logState('down'));
-    client.on('ready', () => logState('up'));
-    function logState(state: string): void {
-      if (state === lastState) return;
-      lastState = state;
-      if (state === 'up') app.log.info('redis connected');
-      else
-        app.log.warn('redis unavailable: serving without cache, with database idempotency and per-process rate limits');
-    }
-    await waitForFirstConnection(client);
-    const scripts = defineApiScripts(client);
-    app.decorate('apiRedis', {
-      client,
-      scripts,
+    watchState(app, client);
+    // A failed first connect is not fatal: ioredis keeps retrying on retryStrategy's schedule.
+    client.connect().catch(() => undefined);
+    await settlesWithin(registerFastifyRedis(app, client), STARTUP_WAIT_MS);
+    app.decorate('redisFastPath', {
+      scripts: defineApiScripts(client),
       prefix: options.prefix,
       isReady: () => client.status === 'ready',
-    } satisfies ApiRedis);
+    } satisfies RedisFastPath);
     app.addHook('onClose', async () => closeClient(client));
   },
   { name: 'redis' },
 );
 
-async function waitForFirstConnection(client: Redis): Promise<void> {
-  const timer = new Promise<void>((resolve) => setTimeout(resolve, STARTUP_WAIT_MS).unref());
-  await Promise.race([client.connect().catch(() => undefined), timer]);
+function registerFastifyRedis(app: FastifyInstance, client: Redis): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fastifyRedis(app, { client, closeClient: false }, (error?: Error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** An 'error' listener is mandatory (ioredis re-emits socket errors); state changes are logged, without driver text. */
+function watchState(app: FastifyInstance, client: Redis): void {
+  let lastState = 'init';
+  const logState = (state: 'up' | 'down'): void => {
+    if (state === lastState) return;
+    lastState = state;
+    if (state === 'up') app.log.info('redis connected');
+    else
+      app.log.warn('redis unavailable: serving without cache, with database idempotency and per-process rate limits');
+  };
+  client.on('error', () => logState('down'));
+  client.on('ready', () => logState('up'));
 }
 
 /** QUIT lets pending replies arrive; a dead server would make it hang, so disconnect after a bound. */
 export async function closeClient(client: Redis): Promise<void> {
   if (client.status === 'end') return;
-  const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS, 'timeout').unref());
-  const quit = client.status === 'ready' ? client.quit().catch(() => 'failed') : Promise.resolve('skipped');
-  await Promise.race([quit, timer]);
+  if (client.status === 'ready') await settlesWithin(client.quit(), QUIT_TIMEOUT_MS);
   client.disconnect();
 }

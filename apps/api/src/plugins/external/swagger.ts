@@ -2,6 +2,53 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 
+/**
+ * The one table of OpenAPI `operationId`s, keyed by `METHOD /openapi/path`. Generators name
+ * their methods after these ids, so they never change once published; a route missing here
+ * fails `apps/api/test/openapi-operation-ids.test.ts`. Holds and reversals are listed ahead of
+ * their routes so that whoever adds them finds their ids fixed.
+ */
+export const OPERATION_IDS: Readonly<Record<string, string>> = {
+  'POST /api/wallets': 'createWallet',
+  'GET /api/wallets': 'listWallets',
+  'GET /api/wallets/{walletId}': 'getWallet',
+  'POST /api/wallets/credit': 'creditWallet',
+  'POST /api/wallets/debit': 'debitWallet',
+  'POST /api/transfers': 'createTransfer',
+  'GET /api/transactions': 'listTransactions',
+  'POST /api/transactions/{transactionId}/reverse': 'reverseTransaction',
+  'POST /api/holds': 'createHold',
+  'GET /api/holds': 'listHolds',
+  'GET /api/holds/{holdId}': 'getHold',
+  'POST /api/holds/{holdId}/capture': 'captureHold',
+  'POST /api/holds/{holdId}/void': 'voidHold',
+  'POST /api/webhooks': 'createWebhook',
+  'GET /api/webhooks': 'listWebhooks',
+  'GET /api/webhooks/{id}': 'getWebhook',
+  'DELETE /api/webhooks/{id}': 'deleteWebhook',
+  'GET /api/admin/audit': 'listAuditEvents',
+  'GET /api/admin/reconciliation': 'getReconciliationReport',
+  'GET /api/admin/dead-letters': 'listDeadLetters',
+  'POST /api/admin/dead-letters/{id}/retry': 'retryDeadLetter',
+  'GET /health/live': 'getLiveness',
+  'GET /health/ready': 'getReadiness',
+  'GET /metrics': 'getMetrics',
+};
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** Sets each operation's id from OPERATION_IDS (an id already in a route schema wins). */
+export function assignOperationIds<T extends { paths?: object }>(document: T): T {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const operation = (item as Record<string, { operationId?: string } | undefined>)[method];
+      const id = OPERATION_IDS[`${method.toUpperCase()} ${path}`];
+      if (operation && id && operation.operationId === undefined) operation.operationId = id;
+    }
+  }
+  return document;
+}
+
 /** The contract published at /openapi.json and /docs, generated from the route schemas. */
 export function apiDescription(idempotencyTtlSeconds: number): string {
   return [
@@ -38,6 +85,10 @@ export default fp(
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
         security: [{ bearer: [] }],
       },
+      transformObject: (documentObject) =>
+        'openapiObject' in documentObject
+          ? assignOperationIds(documentObject.openapiObject)
+          : documentObject.swaggerObject,
     });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { problems } from '../../../schemas/common.js';
 import { AuditPage, AuditQuery } from '../../../schemas/audit.js';
-import { decodeAuditCursor, encodeAuditCursor } from '../../../lib/audit-cursor.js';
 
 const DEFAULT_PAGE_SIZE = 20;
 
@@ -24,11 +23,8 @@ export default async function auditRoutes(fastify: FastifyInstance): Promise<voi
     },
     async (request) => {
       const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
-      const before = request.query.cursor === undefined ? undefined : decodeAuditCursor(request.query.cursor);
-      const rows = await app.store.listAudit({ limit: limit + 1, before });
-      const data = rows.slice(0, limit);
-      const last = data.at(-1);
-      return { data, nextCursor: rows.length > limit && last ? encodeAuditCursor(last) : null };
+      const page = await app.auditTrail.page({ limit, cursor: request.query.cursor });
+      return { data: page.items, nextCursor: page.nextCursor };
     },
   );
 }

@@ -81,6 +81,6 @@ export default async function operationsRoutes(fastify: FastifyInstance): Promis
         response: { 200: ReconciliationEnvelope, ...problems('forbidden') },
       },
     },
-    async () => ({ data: await app.store.latestReconciliationReport() }),
+    async () => ({ data: await app.reconciliation.latest() }),
   );
 }

@@ -7,6 +7,7 @@ import {
   CreateWalletBody,
   WalletEnvelope,
   WalletList,
+  WalletListQuery,
   WalletParams,
 } from '../../../schemas/wallet.js';
 import { sendWriteResult, writeOptionsOf } from '../../../lib/write-reply.js';
@@ -14,12 +15,31 @@ import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
 
 const tags = ['wallets'];
 
+/** What credit and debit may answer besides 200. */
+const BALANCE_PROBLEMS = problems(
+  'validation_failed',
+  'idempotency_key_required',
+  'idempotency_key_invalid',
+  'wallet_not_found',
+  'insufficient_funds',
+  'concurrent_modification',
+  'idempotency_key_in_flight',
+  'version_mismatch',
+  'payload_too_large',
+  'idempotency_key_reused',
+  'balance_limit_exceeded',
+);
+
 /** Wallets of the caller: create, list, read (with ETag), credit and debit. */
 export default async function walletRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', app.authenticate);
-  const writeLimit = writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS);
+  fastify.addHook('onRequest', fastify.authenticate);
+  await fastify.register(walletResourceRoutes);
+  await fastify.register(balanceRoutes);
+}
 
+/** Create, list (paged) and read. */
+async function walletResourceRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/',
     {
@@ -50,9 +70,17 @@ export default async function walletRoutes(fastify: FastifyInstance): Promise<vo
   app.get(
     '/',
     {
-      schema: { tags, summary: "The caller's wallets", response: { 200: WalletList, ...problems() } },
+      schema: {
+        tags,
+        summary: "The caller's wallets, oldest first, paged",
+        querystring: WalletListQuery,
+        response: { 200: WalletList, ...problems('validation_failed') },
+      },
     },
-    async (request) => ({ data: await app.ledger.listWallets(request.caller.userId), nextCursor: null }),
+    async (request) => {
+      const page = await app.ledger.listWallets(request.caller.userId, request.query);
+      return { data: page.items, nextCursor: page.nextCursor };
+    },
   );
 
   app.get(
@@ -71,40 +99,41 @@ export default async function walletRoutes(fastify: FastifyInstance): Promise<vo
       return { data: wallet };
     },
   );
+}
 
-  for (const kind of ['credit', 'debit'] as const) {
-    app.post(
-      `/${kind}`,
-      {
-        config: { idempotency: 'required', auditAction: `wallet.${kind}`, rateLimit: writeLimit },
-        schema: {
-          tags,
-          summary: kind === 'credit' ? 'Add money to a wallet' : 'Take money from a wallet',
-          headers: WriteHeaders,
-          body: BalanceBody,
-          response: {
-            200: BalanceResult,
-            ...problems(
-              'validation_failed',
-              'idempotency_key_required',
-              'idempotency_key_invalid',
-              'wallet_not_found',
-              'insufficient_funds',
-              'concurrent_modification',
-              'idempotency_key_in_flight',
-              'version_mismatch',
-              'payload_too_large',
-              'idempotency_key_reused',
-              'balance_limit_exceeded',
-            ),
-          },
-        },
-      },
-      async (request, reply) => {
-        const options = writeOptionsOf(request);
-        const result = await app.ledger[kind](request.caller, request.body, options);
-        return sendWriteResult(request, reply, result);
-      },
-    );
-  }
+/** Credit and debit: two routes, each calling its own ledger method. */
+async function balanceRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const rateLimit = writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS);
+  const schemaOf = (summary: string) => ({
+    tags,
+    summary,
+    headers: WriteHeaders,
+    body: BalanceBody,
+    response: { 200: BalanceResult, ...BALANCE_PROBLEMS },
+  });
+
+  app.post(
+    '/credit',
+    {
+      config: { idempotency: 'required', auditAction: 'wallet.credit', rateLimit },
+      schema: schemaOf('Add money to a wallet'),
+    },
+    async (request, reply) => {
+      const result = await app.ledger.credit(request.caller, request.body, writeOptionsOf(request));
+      return sendWriteResult(request, reply, result);
+    },
+  );
+
+  app.post(
+    '/debit',
+    {
+      config: { idempotency: 'required', auditAction: 'wallet.debit', rateLimit },
+      schema: schemaOf('Take money from a wallet'),
+    },
+    async (request, reply) => {
+      const result = await app.ledger.debit(request.caller, request.body, writeOptionsOf(request));
+      return sendWriteResult(request, reply, result);
+    },
+  );
 }

@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { LedgerError, type WebhookEndpoint as Endpoint } from '@wallet/ledger';
-import { checkWebhookUrl, generateWebhookSecret } from '@wallet/queue';
 import { problems } from '../../../schemas/common.js';
 import {
   CreateWebhookBody,
@@ -13,20 +10,19 @@ import {
 } from '../../../schemas/webhooks.js';
 
 const tags = ['webhooks'];
-/** Endpoints per user: each event fans out to all of them, so the count bounds the work per event. */
-export const WEBHOOKS_PER_USER_MAX = 20;
-
-const publicEndpoint = ({ secret: _secret, userId: _userId, ...endpoint }: Endpoint) => endpoint;
 
 /**
- * The caller's webhook endpoints. The URL is checked (http/https, public addresses only
- * unless WEBHOOK_ALLOW_PRIVATE) here and again by the worker before every delivery. The
- * secret is returned by POST only; another user's endpoint answers 404.
+ * The caller's webhook endpoints (app.webhooks: URL guard, per-user cap). The secret is
+ * returned by POST only; another user's endpoint answers 404.
  */
 export default async function webhookRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', app.authenticate);
+  fastify.addHook('onRequest', fastify.authenticate);
+  await fastify.register(writeRoutes);
+  await fastify.register(readRoutes);
+}
 
+async function writeRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/',
     {
@@ -34,30 +30,40 @@ export default async function webhookRoutes(fastify: FastifyInstance): Promise<v
         tags,
         summary: 'Register a webhook endpoint; the signing secret is shown once',
         body: CreateWebhookBody,
-        response: { 201: CreatedWebhookEnvelope, ...problems('validation_failed') },
+        response: {
+          201: CreatedWebhookEnvelope,
+          ...problems('validation_failed', 'webhook_limit_reached', 'concurrent_modification'),
+        },
       },
     },
     async (request, reply) => {
-      const userId = request.caller.userId;
-      const check = await checkWebhookUrl(request.body.url, { allowPrivate: app.config.WEBHOOK_ALLOW_PRIVATE });
-      if (!check.ok) throw new LedgerError('validation_failed', check.reason);
-      const existing = await app.store.listWebhooks(userId);
-      if (existing.length >= WEBHOOKS_PER_USER_MAX) {
-        throw new LedgerError('validation_failed', `at most ${WEBHOOKS_PER_USER_MAX} webhook endpoints per user`);
-      }
-      const endpoint: Endpoint = {
-        id: randomUUID(),
-        userId,
-        url: check.url.href,
-        events: request.body.events ?? [],
-        secret: generateWebhookSecret(),
-        createdAt: new Date().toISOString(),
-      };
-      await app.store.createWebhook(endpoint);
-      return reply.code(201).send({ data: { ...publicEndpoint(endpoint), secret: endpoint.secret } });
+      const endpoint = await app.webhooks.register(request.caller.userId, request.body);
+      return reply.code(201).send({ data: endpoint });
     },
   );
 
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a webhook endpoint; pending deliveries to it are dropped',
+        params: WebhookParams,
+        response: {
+          204: { type: 'null', description: 'deleted' },
+          ...problems('validation_failed', 'not_found', 'concurrent_modification'),
+        },
+      },
+    },
+    async (request, reply) => {
+      await app.webhooks.remove(request.caller.userId, request.params.id);
+      return reply.code(204).send();
+    },
+  );
+}
+
+async function readRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/',
     {
@@ -67,10 +73,7 @@ export default async function webhookRoutes(fastify: FastifyInstance): Promise<v
         response: { 200: WebhookList, ...problems() },
       },
     },
-    async (request) => ({
-      data: (await app.store.listWebhooks(request.caller.userId)).map(publicEndpoint),
-      nextCursor: null,
-    }),
+    async (request) => ({ data: await app.webhooks.list(request.caller.userId), nextCursor: null }),
   );
 
   app.get(
@@ -83,27 +86,6 @@ export default async function webhookRoutes(fastify: FastifyInstance): Promise<v
         response: { 200: WebhookEnvelope, ...problems('validation_failed', 'not_found') },
       },
     },
-    async (request) => {
-      const endpoint = await app.store.getWebhook(request.caller.userId, request.params.id);
-      if (!endpoint) throw new LedgerError('not_found', 'no such webhook endpoint');
-      return { data: publicEndpoint(endpoint) };
-    },
-  );
-
-  app.delete(
-    '/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete a webhook endpoint; pending deliveries to it are dropped',
-        params: WebhookParams,
-        response: { 204: { type: 'null', description: 'deleted' }, ...problems('validation_failed', 'not_found') },
-      },
-    },
-    async (request, reply) => {
-      const deleted = await app.store.deleteWebhook(request.caller.userId, request.params.id);
-      if (!deleted) throw new LedgerError('not_found', 'no such webhook endpoint');
-      return reply.code(204).send();
-    },
+    async (request) => ({ data: await app.webhooks.get(request.caller.userId, request.params.id) }),
   );
 }

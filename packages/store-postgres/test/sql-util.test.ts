@@ -1,7 +1,7 @@
 // Goal: named parameters compile to $n once per name, nested fragments splice in with their
 // parameters, and a call's values line up with the $n order. Method: compile and inspect.
 import t from 'tap';
-import { param, prepare, sql } from '../src/named-sql.js';
+import { param, prepare, sql } from '../src/sql-util.js';
 
 t.test('each distinct name gets one $n, in order of first use; fragments nest', async (t) => {
   const where = sql`user_id = ${param('userId')} AND key = ${param('key')}`;
