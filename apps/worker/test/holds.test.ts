@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import pg from 'pg';
 import pino from 'pino';
-import { generateWebhookSecret } from '@wallet/queue';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import type { OutboxEventType } from '@wallet/ledger';
 import { HoldExpirySweeper } from '../src/processors/hold-expiry.js';
 import { WorkerMetrics } from '../src/metrics.js';
