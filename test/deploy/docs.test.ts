@@ -17,7 +17,11 @@ function declaredNames(): Set<string> {
   const names = new Set<string>();
   for (const module of METRIC_MODULES) {
     const source = readFileSync(join(repoRoot, module), 'utf8');
-    for (const match of source.matchAll(/(?:name:\s*|counter\(\s*)'([a-z_:][a-z0-9_:]*)'/g)) names.add(match[1]!);
+    // Every quoted metric-shaped literal of the module is a declared name (`name: '…'`,
+    // `counter(\n  '…'`, a helper's first argument alike).
+    for (const match of source.matchAll(/'([a-z_:][a-z0-9_:]*)'/g)) {
+      if (new RegExp(`^${METRIC_PATTERN.source}$`).test(match[1]!)) names.add(match[1]!);
+    }
     const prefix = /collectDefaultMetrics\(\{[^}]*prefix:\s*'([a-z_]+)'/.exec(source)?.[1];
     if (prefix) {
       const registry = new Registry();

@@ -133,7 +133,10 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
     records.every((record) => record.endpointId === endpointId && record.state === 'delivered'),
     'the database records every one as delivered',
   );
-  t.ok((await rechecks(worker, 'rerelayed')) >= 20, 'the re-relay added the vanished jobs again');
+  // Nothing but the re-relay can bring a job back into an empty Redis, so the deliveries above
+  // are its work; the counter only has to show it ran (a round cut by the Redis restart may add
+  // jobs and still be counted as failed, so the exact figure depends on timing).
+  t.ok((await rechecks(worker, 'rerelayed')) >= 1, 'the re-relay added the vanished jobs again');
   const scheduled = async () =>
     Boolean(
       (await worker.queues.maintenance.getJobScheduler(JOB_NAMES.reconcile)) &&
