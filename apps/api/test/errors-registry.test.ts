@@ -50,8 +50,13 @@ t.test('every registered code is documented, so none is added silently', async (
 t.test('remembered refusals are business outcomes only', async (t) => {
   t.same([...REMEMBERED_REFUSALS].sort(), [
     'balance_limit_exceeded',
+    'capture_exceeds_hold',
     'currency_mismatch',
+    'hold_expired',
+    'hold_not_active',
     'insufficient_funds',
+    'not_reversible',
+    'reversal_exceeds_original',
     'wallet_exists',
   ]);
 });

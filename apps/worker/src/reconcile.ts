@@ -5,7 +5,7 @@ import { invariant, type LedgerStore, type ReconciliationReport, type WalletAudi
 export const RECONCILE_PAGE_SIZE = 500;
 /** Mismatches kept in one report (the gauge still counts them all). */
 export const REPORT_MISMATCHES_MAX = 1000;
-/** Unbalanced transfers listed per run. */
+/** Unbalanced transfers (and, separately, mismatched reversals) listed per run. */
 const UNBALANCED_TRANSFERS_MAX = 1000;
 
 export type Mismatch = ReconciliationReport['mismatches'][number];
@@ -41,6 +41,20 @@ export function walletMismatches(audit: WalletAudit): Mismatch[] {
       kind: 'version_mismatch',
       walletId,
       detail: `version ${audit.version} but ${audit.entryCount} entries`,
+    });
+  }
+  if (audit.heldBalance !== audit.activeHoldSum) {
+    found.push({
+      kind: 'held_mismatch',
+      walletId,
+      detail: `heldBalance ${audit.heldBalance} but active holds sum to ${audit.activeHoldSum}`,
+    });
+  }
+  if (audit.heldBalance < 0 || audit.heldBalance > audit.balance) {
+    found.push({
+      kind: 'held_out_of_range',
+      walletId,
+      detail: `heldBalance ${audit.heldBalance} outside [0, ${audit.balance}]`,
     });
   }
   const expectedLast = audit.entryCount === 0 ? null : audit.balance;
@@ -84,6 +98,13 @@ export async function runReconciliation(store: LedgerStore, options: ReconcileOp
   }
   for (const transfer of await store.unbalancedTransfers(UNBALANCED_TRANSFERS_MAX)) {
     record({ kind: 'unbalanced_transfer', transferId: transfer.transferId, detail: transfer.detail });
+  }
+  for (const entry of await store.unbalancedReversals(UNBALANCED_TRANSFERS_MAX)) {
+    record({
+      kind: 'reversal_mismatch',
+      transactionId: entry.transactionId,
+      detail: `reversedAmount ${entry.reversedAmount} of ${entry.amount}, reversals sum to ${entry.reversalSum}`,
+    });
   }
   const transfersChecked = await store.countTransfers();
   const report: ReconciliationReport = {

@@ -114,6 +114,9 @@ t.test('each committed entry is delivered once per matching endpoint, verifiably
         debit: 'wallet.debited',
         transfer_in: 'transfer.completed',
         transfer_out: 'transfer.completed',
+        capture: 'hold.captured',
+        capture_in: 'hold.captured',
+        reversal: 'transaction.reversed',
       }[entry.type],
     );
   }

@@ -87,9 +87,30 @@ t.test('clean ledger, then a tampered balance is found (direct run and scheduled
 });
 
 t.test('walletMismatches names each broken invariant', async (t) => {
-  const base = { walletId: 'w', balance: 10, version: 2, entrySum: 10, entryCount: 2, lastBalanceAfter: 10 };
+  const base = {
+    walletId: 'w',
+    balance: 10,
+    version: 2,
+    entrySum: 10,
+    entryCount: 2,
+    lastBalanceAfter: 10,
+    heldBalance: 4,
+    activeHoldSum: 4,
+  };
   t.same(walletMismatches(base), []);
-  t.same(walletMismatches({ ...base, entryCount: 0, version: 0, entrySum: 0, balance: 0, lastBalanceAfter: null }), []);
+  t.same(
+    walletMismatches({
+      ...base,
+      entryCount: 0,
+      version: 0,
+      entrySum: 0,
+      balance: 0,
+      lastBalanceAfter: null,
+      heldBalance: 0,
+      activeHoldSum: 0,
+    }),
+    [],
+  );
   t.same(
     walletMismatches({ ...base, version: 3 }).map((m) => m.kind),
     ['version_mismatch'],
@@ -100,7 +121,15 @@ t.test('walletMismatches names each broken invariant', async (t) => {
   );
   t.same(
     walletMismatches({ ...base, balance: -1 }).map((m) => m.kind),
-    ['negative_balance', 'balance_mismatch', 'last_entry_mismatch'],
+    ['negative_balance', 'balance_mismatch', 'held_out_of_range', 'last_entry_mismatch'],
+  );
+  t.same(
+    walletMismatches({ ...base, activeHoldSum: 5 }).map((m) => m.kind),
+    ['held_mismatch'],
+  );
+  t.same(
+    walletMismatches({ ...base, heldBalance: 11, activeHoldSum: 11 }).map((m) => m.kind),
+    ['held_out_of_range'],
   );
 });
 

@@ -54,6 +54,8 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_MAX: Int(100, 1, 1_000_000, 'requests per window per user (per IP when anonymous)'),
   RATE_LIMIT_WINDOW_MS: Int(60000, 1000, 86_400_000, 'rate-limit window'),
   RATE_LIMIT_WRITE_MAX: Int(30, 1, 1_000_000, 'money-moving requests per window per user'),
+  HOLD_DEFAULT_TTL_SECONDS: Int(604_800, 1, 31_536_000, "a hold's lifetime when the request names none"),
+  HOLD_MAX_TTL_SECONDS: Int(2_592_000, 1, 31_536_000, 'the longest expiresInSeconds a hold may ask for'),
   IDEMPOTENCY_TTL_SECONDS: Int(86400, 60, 30 * 86400, 'how long a key is remembered'),
   HISTORY_CACHE_TTL_SECONDS: Int(30, 1, 86400, 'history page cache'),
   MAX_AMOUNT: Int(100_000_000_000, 1, Number.MAX_SAFE_INTEGER, 'largest single amount, minor units'),

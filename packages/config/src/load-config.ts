@@ -37,6 +37,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   if (config.JWT_SECRET && Buffer.byteLength(config.JWT_SECRET) < 32) {
     throw new ConfigError('JWT_SECRET: must be at least 32 bytes');
   }
+  if (config.HOLD_DEFAULT_TTL_SECONDS > config.HOLD_MAX_TTL_SECONDS) {
+    throw new ConfigError('HOLD_DEFAULT_TTL_SECONDS: must not exceed HOLD_MAX_TTL_SECONDS');
+  }
   // With a public key the JWT material is public: a cursor key derived from it could be forged.
   if (options.requireJwt && config.JWT_PUBLIC_KEY && !config.CURSOR_SECRET) {
     throw new ConfigError('CURSOR_SECRET: required (at least 32 bytes) when JWT_PUBLIC_KEY is set');

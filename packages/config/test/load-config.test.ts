@@ -17,6 +17,8 @@ t.test('defaults are the documented ones', async (t) => {
     RATE_LIMIT_MAX: 100,
     RATE_LIMIT_WINDOW_MS: 60000,
     IDEMPOTENCY_TTL_SECONDS: 86400,
+    HOLD_DEFAULT_TTL_SECONDS: 604_800,
+    HOLD_MAX_TTL_SECONDS: 2_592_000,
     HISTORY_CACHE_TTL_SECONDS: 30,
     MAX_AMOUNT: 100_000_000_000,
     SHUTDOWN_DELAY_MS: 0,
@@ -112,4 +114,12 @@ t.test('every variable has a description-worthy bound', async (t) => {
     if (s.type === 'string')
       t.ok(s.maxLength !== undefined || (s as { pattern?: string }).pattern, `${name} has a length bound`);
   }
+});
+
+t.test('a hold default lifetime above the maximum is refused', async (t) => {
+  t.throws(() => loadConfig({ HOLD_DEFAULT_TTL_SECONDS: '100', HOLD_MAX_TTL_SECONDS: '50' }), {
+    name: 'ConfigError',
+    message: 'HOLD_DEFAULT_TTL_SECONDS: must not exceed HOLD_MAX_TTL_SECONDS',
+  });
+  t.match(loadConfig({ HOLD_DEFAULT_TTL_SECONDS: '50', HOLD_MAX_TTL_SECONDS: '50' }), { HOLD_DEFAULT_TTL_SECONDS: 50 });
 });

@@ -15,8 +15,12 @@ export interface HistoryPosition {
 export class CursorCodec {
   readonly #cursor: OpaqueCursor;
 
-  constructor(secret: string | Buffer) {
-    this.#cursor = new OpaqueCursor({ secret, purpose: 'wallet-history-cursor-v1' });
+  /**
+   * `purpose` separates cursor families: a history cursor never decodes as a holds cursor,
+   * though both name a user, a wallet and a position.
+   */
+  constructor(secret: string | Buffer, purpose: 'history' | 'holds' = 'history') {
+    this.#cursor = new OpaqueCursor({ secret, purpose: `wallet-${purpose}-cursor-v1` });
   }
 
   encode(position: HistoryPosition): string {

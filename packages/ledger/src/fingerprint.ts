@@ -19,6 +19,11 @@ const FINGERPRINTED_FIELDS: Readonly<Record<Operation, readonly string[]>> = {
   'wallet.credit': ['walletId', 'amount', 'metadata'],
   'wallet.debit': ['walletId', 'amount', 'metadata'],
   'transfer.create': ['fromWalletId', 'toWalletId', 'amount', 'metadata'],
+  'hold.create': ['walletId', 'amount', 'expiresInSeconds', 'metadata'],
+  // The path's id is part of the request: input is { holdId, ...body } / { transactionId, ...body }.
+  'hold.capture': ['holdId', 'amount', 'toWalletId', 'metadata'],
+  'hold.void': ['holdId', 'metadata'],
+  'transaction.reverse': ['transactionId', 'amount', 'metadata'],
 };
 
 /**

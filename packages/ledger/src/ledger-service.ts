@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CURRENCY_PATTERN, BALANCE_MAX_MINOR, assertAmount, minor } from './money.js';
+import { type Minor, CURRENCY_PATTERN, BALANCE_MAX_MINOR, assertAmount, minor } from './money.js';
 import { ERRORS, LedgerError, StoreUnavailable, invariant, type ErrorCode } from './errors.js';
 import { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
 import { requestFingerprint } from './fingerprint.js';
@@ -8,7 +8,10 @@ import { CursorCodec } from './cursor.js';
 import { WalletListCursor } from './wallet-list-cursor.js';
 import type { LedgerStore } from './store.js';
 import type {
+  Hold,
+  HoldStatus,
   IdempotencyRecord,
+  StoredHold,
   Metadata,
   Operation,
   StoredBody,
@@ -29,7 +32,18 @@ export interface LedgerServiceOptions {
   cursorSecret: string | Buffer;
   observer?: LedgerObserver;
   clock?: () => Date;
+  /** A hold's lifetime when the request names none. Default 604_800 s (7 days). */
+  holdDefaultTtlSeconds?: number;
+  /** Longest expiresInSeconds a hold may ask for. Default 2_592_000 s (30 days). */
+  holdMaxTtlSeconds?: number;
 }
+
+export const HOLD_DEFAULT_TTL_SECONDS = 604_800;
+export const HOLD_MAX_TTL_SECONDS = 2_592_000;
+/** Most holds one expiry sweep call releases: one bounded batch. */
+export const EXPIRE_BATCH_MAX = 1000;
+/** Holds listed per page at most, like history. */
+export const HOLD_PAGE_MAX = 100;
 
 /** Hooks for metrics; all optional, none may throw. */
 export interface LedgerObserver extends RetryObserver {
@@ -64,6 +78,33 @@ export interface TransferInput {
   toWalletId: string;
   amount: number;
   metadata?: Metadata;
+}
+
+export interface HoldInput {
+  walletId: string;
+  amount: number;
+  /** 1..holdMaxTtlSeconds; default holdDefaultTtlSeconds. */
+  expiresInSeconds?: number;
+  metadata?: Metadata;
+}
+
+export interface CaptureInput {
+  /** Default: the whole hold; less releases the rest. */
+  amount?: number;
+  /** Any wallet of the same currency; it receives a capture_in entry. */
+  toWalletId?: string;
+  metadata?: Metadata;
+}
+
+export interface ReverseInput {
+  /** Default: all that is left to reverse. */
+  amount?: number;
+  metadata?: Metadata;
+}
+
+export interface HoldPage {
+  items: Hold[];
+  nextCursor: string | null;
 }
 
 export interface WriteOptions {
@@ -103,6 +144,7 @@ export class LedgerService {
   readonly #store: LedgerStore;
   readonly #options: LedgerServiceOptions;
   readonly #cursors: CursorCodec;
+  readonly #holdCursors: CursorCodec;
   readonly #walletCursors: WalletListCursor;
   readonly #clock: () => Date;
 
@@ -110,6 +152,7 @@ export class LedgerService {
     this.#store = store;
     this.#options = options;
     this.#cursors = new CursorCodec(options.cursorSecret);
+    this.#holdCursors = new CursorCodec(options.cursorSecret, 'holds');
     this.#walletCursors = new WalletListCursor(options.cursorSecret);
     this.#clock = options.clock ?? (() => new Date());
   }
@@ -243,6 +286,157 @@ export class LedgerService {
     return { items: items.map(publicEntry), nextCursor };
   }
 
+  /** Reserves part of the available balance: 201 {hold, wallet}, or a remembered insufficient_funds. */
+  createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.create', input, () => this.#createHold(caller, input, options));
+  }
+
+  /** Captures a hold once (all of it, or less and the rest is released), optionally into another wallet. */
+  captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.capture', input, () => this.#captureHold(caller, holdId, input, options));
+  }
+
+  /** Releases an active hold: 200 {hold, wallet}. */
+  voidHold(
+    caller: Caller,
+    holdId: string,
+    input: { metadata?: Metadata },
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.#audited(caller, 'hold.void', input, () => this.#voidHold(caller, holdId, input, options));
+  }
+
+  /** Gives back part or all of an entry, as reversal entries on both sides: 200 {reversal, original, wallet}. */
+  reverseTransaction(
+    caller: Caller,
+    transactionId: string,
+    input: ReverseInput,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.#audited(caller, 'transaction.reverse', input, () =>
+      this.#reverseTransaction(caller, transactionId, input, options),
+    );
+  }
+
+  async #createHold(caller: Caller, input: HoldInput, options: WriteOptions): Promise<WriteResult> {
+    const amount = input.amount;
+    assertAmount(amount, this.#options.maxAmountMinor);
+    const ttlSeconds = this.#holdTtlSeconds(input.expiresInSeconds);
+    const metadata = sortedMetadata(input.metadata);
+    const request = {
+      walletId: input.walletId,
+      amount: input.amount,
+      expiresInSeconds: input.expiresInSeconds,
+      metadata,
+    };
+    return this.#write(caller, 'hold.create', request, this.#requireKey(options), (context) =>
+      this.#store.createHold({
+        ...context,
+        holdId: randomUUID(),
+        walletId: input.walletId,
+        amount,
+        metadata,
+        ttlSeconds,
+        eventId: randomUUID(),
+      }),
+    );
+  }
+
+  async #captureHold(caller: Caller, holdId: string, input: CaptureInput, options: WriteOptions) {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
+    if (input.toWalletId !== undefined && !UUID_PATTERN.test(input.toWalletId))
+      throw new LedgerError('wallet_not_found', 'no such destination wallet');
+    const amount = input.amount;
+    if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
+    const metadata = sortedMetadata(input.metadata);
+    const request = { holdId, amount, toWalletId: input.toWalletId, metadata };
+    return this.#write(caller, 'hold.capture', request, this.#requireKey(options), (context) =>
+      this.#store.captureHold({
+        ...context,
+        holdId,
+        amount: amount as Minor | undefined,
+        toWalletId: input.toWalletId,
+        metadata,
+        transactionId: randomUUID(),
+        creditId: randomUUID(),
+        maxBalance: BALANCE_MAX_MINOR,
+      }),
+    );
+  }
+
+  async #voidHold(caller: Caller, holdId: string, input: { metadata?: Metadata }, options: WriteOptions) {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
+    const metadata = sortedMetadata(input.metadata);
+    return this.#write(caller, 'hold.void', { holdId, metadata }, this.#requireKey(options), (context) =>
+      this.#store.voidHold({ ...context, holdId, metadata, eventId: randomUUID() }),
+    );
+  }
+
+  async #reverseTransaction(caller: Caller, transactionId: string, input: ReverseInput, options: WriteOptions) {
+    if (!UUID_PATTERN.test(transactionId)) throw new LedgerError('transaction_not_found', 'no such transaction');
+    const amount = input.amount;
+    if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
+    const metadata = sortedMetadata(input.metadata);
+    const request = { transactionId, amount, metadata };
+    return this.#write(caller, 'transaction.reverse', request, this.#requireKey(options), (context) =>
+      this.#store.reverseTransaction({
+        ...context,
+        originalId: transactionId,
+        amount: amount as Minor | undefined,
+        metadata,
+        reversalId: randomUUID(),
+        counterpartId: randomUUID(),
+        maxBalance: BALANCE_MAX_MINOR,
+      }),
+    );
+  }
+
+  async getHold(userId: string, holdId: string): Promise<Hold> {
+    if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
+    const hold = await this.#store.getHold(holdId);
+    if (!hold || hold.userId !== userId) throw new LedgerError('hold_not_found', 'no such hold');
+    assertHold(hold);
+    return publicHold(hold);
+  }
+
+  /** The holds of one of the caller's wallets, newest first, cursor paged. */
+  async listHolds(
+    userId: string,
+    query: { walletId: string; status?: HoldStatus; limit: number; cursor?: string },
+  ): Promise<HoldPage> {
+    const { walletId, limit } = query;
+    invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= HOLD_PAGE_MAX, 'holds limit out of range');
+    const position =
+      query.cursor === undefined ? undefined : this.#holdCursors.decode(query.cursor, { userId, walletId });
+    await this.getWallet(userId, walletId);
+    const rows = await this.#store.listHolds(walletId, {
+      status: query.status,
+      limit: limit + 1,
+      beforeSeq: position?.seq,
+    });
+    rows.forEach(assertHold);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > limit && last ? this.#holdCursors.encode({ userId, walletId, seq: last.seq }) : null;
+    return { items: items.map(publicHold), nextCursor };
+  }
+
+  /** One sweep batch: releases active holds past expiresAt (the database's clock); returns how many. */
+  async expireHolds(options: { limit: number }): Promise<number> {
+    invariant(
+      Number.isSafeInteger(options.limit) && options.limit >= 1 && options.limit <= EXPIRE_BATCH_MAX,
+      'expire limit out of range',
+    );
+    const released = await this.#store.expireHolds({
+      limit: options.limit,
+      now: this.#clock().toISOString(),
+      requestId: `sweep_${randomUUID()}`,
+    });
+    released.forEach((hold) => invariant(hold.status === 'expired', `hold ${hold.id} was not expired`));
+    return released.length;
+  }
+
   /** The stored outcome of a key, for a caller that lost its reply (Redis down, crash). */
   findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null> {
     return this.#store.findIdempotencyRecord(userId, key);
@@ -267,6 +461,14 @@ export class LedgerService {
         maxBalance: BALANCE_MAX_MINOR,
       }),
     );
+  }
+
+  #holdTtlSeconds(expiresInSeconds: number | undefined): number {
+    const maxSeconds = this.#options.holdMaxTtlSeconds ?? HOLD_MAX_TTL_SECONDS;
+    if (expiresInSeconds === undefined) return this.#options.holdDefaultTtlSeconds ?? HOLD_DEFAULT_TTL_SECONDS;
+    if (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > maxSeconds)
+      throw new LedgerError('validation_failed', `expiresInSeconds must be an integer from 1 to ${maxSeconds}`);
+    return expiresInSeconds;
   }
 
   #requireKey(options: WriteOptions): WriteOptions {
@@ -344,15 +546,51 @@ export class LedgerService {
 /** Checks a wallet read from a store: the invariants hold on this side of the port too. */
 export function assertWallet(wallet: Wallet): void {
   invariant(Number.isSafeInteger(wallet.balance) && wallet.balance >= 0, `wallet ${wallet.id} has an invalid balance`);
+  invariant(
+    Number.isSafeInteger(wallet.heldBalance) &&
+      wallet.heldBalance >= 0 &&
+      wallet.heldBalance <= wallet.balance &&
+      wallet.availableBalance === wallet.balance - wallet.heldBalance,
+    `wallet ${wallet.id} has an invalid held balance`,
+  );
   invariant(Number.isSafeInteger(wallet.version) && wallet.version >= 0, `wallet ${wallet.id} has an invalid version`);
 }
 
+/** Signed effect of an entry on its wallet; a reversal's sign is the opposite of what it reverses. */
+export function entryDelta(entry: Pick<Transaction, 'type' | 'amount' | 'balanceBefore' | 'balanceAfter'>): number {
+  switch (entry.type) {
+    case 'credit':
+    case 'transfer_in':
+    case 'capture_in':
+      return entry.amount;
+    case 'reversal':
+      return entry.balanceAfter > entry.balanceBefore ? entry.amount : -entry.amount;
+    default:
+      return -entry.amount;
+  }
+}
+
 function assertEntry(entry: StoredTransaction): void {
-  const delta = entry.type === 'credit' || entry.type === 'transfer_in' ? entry.amount : -entry.amount;
   invariant(
-    entry.amount > 0 && entry.balanceAfter === entry.balanceBefore + delta,
+    entry.amount > 0 && entry.balanceAfter === entry.balanceBefore + entryDelta(entry),
     `entry ${entry.id} does not add up`,
   );
+  invariant(entry.reversedAmount >= 0 && entry.reversedAmount <= entry.amount, `entry ${entry.id} over-reversed`);
+}
+
+function assertHold(hold: StoredHold): void {
+  invariant(Number.isSafeInteger(hold.amount) && hold.amount > 0, `hold ${hold.id} has an invalid amount`);
+  invariant(
+    hold.capturedAmount >= 0 &&
+      hold.capturedAmount <= hold.amount &&
+      (hold.status === 'captured') === hold.capturedAmount > 0,
+    `hold ${hold.id} has an invalid captured amount`,
+  );
+}
+
+function publicHold(hold: StoredHold): Hold {
+  const { userId: _userId, seq: _seq, ...rest } = hold;
+  return rest;
 }
 
 function publicEntry(entry: StoredTransaction): Transaction {

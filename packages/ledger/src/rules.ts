@@ -17,8 +17,8 @@ export function judgeBalanceChange(wallet: Wallet | null, command: BalanceComman
   if (command.expectedVersion !== undefined && wallet.version !== command.expectedVersion) {
     return refuse('version_mismatch', `wallet is at version ${wallet.version}, not ${command.expectedVersion}`);
   }
-  if (command.kind === 'debit' && wallet.balance < command.amount) {
-    return refuse('insufficient_funds', `balance ${wallet.balance} is less than ${command.amount}`);
+  if (command.kind === 'debit' && wallet.availableBalance < command.amount) {
+    return refuse('insufficient_funds', `available balance ${wallet.availableBalance} is less than ${command.amount}`);
   }
   if (command.kind === 'credit' && wallet.balance + command.amount > command.maxBalance) {
     return refuse('balance_limit_exceeded', `balance would exceed ${command.maxBalance}`);
@@ -36,8 +36,8 @@ export function judgeTransfer(from: Wallet | null, to: Wallet | null, command: T
   if (command.expectedVersion !== undefined && from.version !== command.expectedVersion) {
     return refuse('version_mismatch', `wallet is at version ${from.version}, not ${command.expectedVersion}`);
   }
-  if (from.balance < command.amount) {
-    return refuse('insufficient_funds', `balance ${from.balance} is less than ${command.amount}`);
+  if (from.availableBalance < command.amount) {
+    return refuse('insufficient_funds', `available balance ${from.availableBalance} is less than ${command.amount}`);
   }
   if (to.balance + command.amount > command.maxBalance) {
     return refuse('balance_limit_exceeded', `destination balance would exceed ${command.maxBalance}`);
@@ -55,6 +55,7 @@ export function balanceChangeOf(wallet: Wallet, command: BalanceCommand): { wall
   const after: Wallet = {
     ...wallet,
     balance: minor(wallet.balance + delta),
+    availableBalance: minor(wallet.availableBalance + delta),
     version: wallet.version + 1,
     updatedAt: command.now,
   };
@@ -66,6 +67,7 @@ export function balanceChangeOf(wallet: Wallet, command: BalanceCommand): { wall
     balanceBefore: wallet.balance,
     balanceAfter: after.balance,
     status: 'completed',
+    reversedAmount: minor(0),
     metadata: command.metadata,
     createdAt: command.now,
   };
@@ -86,6 +88,7 @@ export function transferEntries(
     balanceAfter,
     status: 'completed',
     transferId: command.transferId,
+    reversedAmount: minor(0),
     metadata: command.metadata,
     createdAt: command.now,
   });

@@ -3,6 +3,7 @@ import type { Minor } from './money.js';
 import type {
   AuditEvent,
   BalanceCommand,
+  Hold,
   IdempotencyRecord,
   Operation,
   OutboxEvent,
@@ -37,6 +38,27 @@ export const transferReply = (transferId: string, debit: Transaction, credit: Tr
 
 export const walletCreatedReply = (wallet: Wallet): Reply => ({ statusCode: 201, body: { data: wallet } });
 
+export const holdCreatedReply = (hold: Hold, wallet: Wallet): Reply => ({
+  statusCode: 201,
+  body: { data: { hold, wallet } },
+});
+
+export const holdVoidedReply = (hold: Hold, wallet: Wallet): Reply => ({
+  statusCode: 200,
+  body: { data: { hold, wallet } },
+});
+
+/** A capture's reply; `credit` (the capture_in entry) only when captured into another wallet. */
+export const captureReply = (hold: Hold, transaction: Transaction, wallet: Wallet, credit?: Transaction): Reply => ({
+  statusCode: 200,
+  body: { data: credit ? { hold, transaction, wallet, credit } : { hold, transaction, wallet } },
+});
+
+export const reversalReply = (reversal: Transaction, original: Transaction, wallet: Wallet): Reply => ({
+  statusCode: 200,
+  body: { data: { reversal, original, wallet } },
+});
+
 /** A remembered refusal as it is stored and replayed: the registry's status, the code and detail. */
 export function refusalReply(code: RememberedRefusal, detail: string): Reply {
   return { statusCode: ERRORS[code].status, body: { error: { code, detail } } };
@@ -69,7 +91,43 @@ export function outboxEventFor(entry: Transaction, wallet: Pick<Wallet, 'userId'
         transferId: entry.transferId!,
         direction: entry.type === 'transfer_in' ? 'in' : 'out',
       };
+    case 'capture':
+    case 'capture_in':
+      return {
+        ...base,
+        type: 'hold.captured',
+        holdId: entry.holdId!,
+        direction: entry.type === 'capture_in' ? 'in' : 'out',
+      };
+    case 'reversal':
+      return {
+        ...base,
+        type: 'transaction.reversed',
+        reversalOf: entry.reversalOf!,
+        direction: entry.balanceAfter > entry.balanceBefore ? 'in' : 'out',
+      };
   }
+}
+
+/** The outbox event of a hold change that writes no entry: created, voided or expired. */
+export function holdEventFor(
+  type: 'hold.created' | 'hold.voided' | 'hold.expired',
+  eventId: string,
+  hold: Hold,
+  wallet: Pick<Wallet, 'userId' | 'currency' | 'balance'>,
+  occurredAt: string,
+): OutboxEvent {
+  return {
+    id: eventId,
+    type,
+    userId: wallet.userId,
+    walletId: hold.walletId,
+    holdId: hold.id,
+    currency: wallet.currency,
+    amount: hold.amount,
+    balanceAfter: wallet.balance,
+    occurredAt,
+  };
 }
 
 /** The outbox event type of a credit or debit (the SQL statement names it as a parameter). */

@@ -1,7 +1,16 @@
 import type {
   AuditEvent,
   BalanceCommand,
+  CaptureHoldCommand,
+  CreateHoldCommand,
   CreateWalletCommand,
+  ExpireHoldsCommand,
+  Hold,
+  HoldStatus,
+  ReverseCommand,
+  ReversalAudit,
+  StoredHold,
+  VoidHoldCommand,
   IdempotencyRecord,
   OutboxEvent,
   ReconciliationReport,
@@ -44,6 +53,24 @@ export interface LedgerStore {
 
   applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome>;
   transfer(command: TransferCommand): Promise<WriteOutcome>;
+  /**
+   * Holds and reversals: like transfer, each commits its effect, entries, record, outbox
+   * event(s) and audit row in one transaction, and judges its refusals in that same
+   * statement or transaction; a hold's expiry is judged by the database's clock.
+   */
+  createHold(command: CreateHoldCommand): Promise<WriteOutcome>;
+  captureHold(command: CaptureHoldCommand): Promise<WriteOutcome>;
+  voidHold(command: VoidHoldCommand): Promise<WriteOutcome>;
+  reverseTransaction(command: ReverseCommand): Promise<WriteOutcome>;
+  /** Any hold, with its wallet's owner for the ownership check; null when absent. */
+  getHold(holdId: string): Promise<StoredHold | null>;
+  /** Newest first; `beforeSeq` pages back (holds with seq < beforeSeq). */
+  listHolds(walletId: string, page: { status?: HoldStatus; limit: number; beforeSeq?: number }): Promise<StoredHold[]>;
+  /**
+   * Releases up to `limit` active holds whose expiresAt has passed by the database's clock,
+   * each with its hold.expired event and audit row; several sweepers never take the same hold.
+   */
+  expireHolds(command: ExpireHoldsCommand): Promise<Hold[]>;
   findIdempotencyRecord(userId: string, key: string): Promise<IdempotencyRecord | null>;
   /** Deletes records past their expiry; returns how many. */
   purgeExpiredIdempotency(now: string, limit: number): Promise<number>;
@@ -104,6 +131,8 @@ export interface LedgerStore {
   /** Transfers whose two legs do not balance (out ≠ in, or a missing leg). */
   unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>>;
   countTransfers(): Promise<number>;
+  /** Entries whose reversedAmount is not the sum of their reversals (or exceeds their amount). */
+  unbalancedReversals(limit: number): Promise<ReversalAudit[]>;
   saveReconciliationReport(report: ReconciliationReport): Promise<void>;
   latestReconciliationReport(): Promise<ReconciliationReport | null>;
 }

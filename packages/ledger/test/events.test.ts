@@ -10,6 +10,8 @@ const from: Wallet = {
   userId: 'alice',
   currency: 'USD',
   balance: minor(1000),
+  heldBalance: minor(0),
+  availableBalance: minor(1000),
   version: 1,
   createdAt: NOW,
   updatedAt: NOW,
@@ -79,6 +81,7 @@ t.test('credit and debit events', async (t) => {
     balanceBefore: minor(0),
     balanceAfter: minor(7),
     status: 'completed' as const,
+    reversedAmount: minor(0),
     metadata: {},
     createdAt: NOW,
   };

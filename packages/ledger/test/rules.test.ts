@@ -13,16 +13,20 @@ import {
 import { balanceChangeOf, isRemembered, judgeBalanceChange, judgeTransfer, refusalReply } from '../src/store-kit.js';
 
 const NOW = '2030-01-01T00:00:00.000Z';
-const wallet = (overrides: Partial<Wallet> = {}): Wallet => ({
-  id: 'w-a',
-  userId: 'alice',
-  currency: 'USD',
-  balance: minor(1000),
-  version: 3,
-  createdAt: NOW,
-  updatedAt: NOW,
-  ...overrides,
-});
+const wallet = (overrides: Partial<Omit<Wallet, 'availableBalance'>> = {}): Wallet => {
+  const fields = {
+    id: 'w-a',
+    userId: 'alice',
+    currency: 'USD',
+    balance: minor(1000),
+    heldBalance: minor(0),
+    version: 3,
+    createdAt: NOW,
+    updatedAt: NOW,
+    ...overrides,
+  };
+  return { ...fields, availableBalance: minor(fields.balance - fields.heldBalance) };
+};
 const context = { userId: 'alice', requestId: 'r-1', ip: '127.0.0.1', now: '2030-01-02T00:00:00.000Z' };
 const balanceCommand = (overrides: Partial<BalanceCommand> = {}): BalanceCommand => ({
   ...context,
@@ -142,7 +146,13 @@ t.test("remembered refusals are exactly the registry's list", async (t) => {
 
 t.test('balanceChangeOf produces a wallet and an entry that add up', async (t) => {
   const debit = balanceChangeOf(wallet(), balanceCommand());
-  t.same(debit.wallet, { ...wallet(), balance: minor(600), version: 4, updatedAt: context.now });
+  t.same(debit.wallet, {
+    ...wallet(),
+    balance: minor(600),
+    availableBalance: minor(600),
+    version: 4,
+    updatedAt: context.now,
+  });
   t.same(debit.entry, {
     id: 'tx-1',
     walletId: 'w-a',
@@ -151,6 +161,7 @@ t.test('balanceChangeOf produces a wallet and an entry that add up', async (t) =
     balanceBefore: minor(1000),
     balanceAfter: minor(600),
     status: 'completed',
+    reversedAmount: 0,
     metadata: { a: '1' },
     createdAt: context.now,
   });

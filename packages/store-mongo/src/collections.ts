@@ -1,8 +1,10 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
+import { Long } from 'mongodb';
 import type {
   AuditDoc,
   DeliveryDoc,
   EntryDoc,
+  HoldDoc,
   IdempotencyDoc,
   OutboxDoc,
   ReportDoc,
@@ -15,6 +17,7 @@ import type {
 export interface Collections {
   wallets: Collection<WalletDoc>;
   entries: Collection<EntryDoc>;
+  holds: Collection<HoldDoc>;
   idempotency: Collection<IdempotencyDoc>;
   outbox: Collection<OutboxDoc>;
   audit: Collection<AuditDoc>;
@@ -27,6 +30,7 @@ export interface Collections {
 export const COLLECTION_NAMES = {
   wallets: 'wallets',
   entries: 'ledger_entries',
+  holds: 'holds',
   idempotency: 'idempotency_keys',
   outbox: 'outbox',
   audit: 'audit_events',
@@ -40,6 +44,7 @@ export function collectionsOf(db: Db): Collections {
   return {
     wallets: db.collection<WalletDoc>(COLLECTION_NAMES.wallets),
     entries: db.collection<EntryDoc>(COLLECTION_NAMES.entries),
+    holds: db.collection<HoldDoc>(COLLECTION_NAMES.holds),
     idempotency: db.collection<IdempotencyDoc>(COLLECTION_NAMES.idempotency),
     outbox: db.collection<OutboxDoc>(COLLECTION_NAMES.outbox),
     audit: db.collection<AuditDoc>(COLLECTION_NAMES.audit),
@@ -66,6 +71,15 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
     // Uniqueness of the per-wallet sequence, and history pages newest first, in one index.
     { name: 'entries_wallet_seq', key: { walletId: 1, seq: -1 }, unique: true },
     { name: 'entries_transfer', key: { transferId: 1 }, sparse: true },
+    // The other side of a capture (capture / capture_in), found by a reversal.
+    { name: 'entries_hold', key: { holdId: 1 }, sparse: true },
+  ],
+  holds: [
+    // Uniqueness of the per-wallet sequence, and the unfiltered list newest first.
+    { name: 'holds_wallet_seq', key: { walletId: 1, seq: -1 }, unique: true },
+    { name: 'holds_wallet_status_seq', key: { walletId: 1, status: 1, seq: -1 } },
+    // The expiry sweep walks only active holds in expiry order.
+    { name: 'holds_active_expiry', key: { expiresAt: 1 }, partialFilterExpression: { status: 'active' } },
   ],
   idempotency: [
     { name: 'idempotency_user_key', key: { userId: 1, key: 1 }, unique: true },
@@ -92,6 +106,17 @@ export const INDEXES: Readonly<Record<keyof Collections, IndexDescription[]>> = 
   ],
 };
 
+/**
+ * The database's own check of 0 <= heldBalance <= balance (PostgreSQL's CHECK): a write that
+ * would break it fails with DocumentValidationFailure whatever the code above it does. A wallet
+ * without heldBalance (written before holds) passes until the backfill sets it.
+ */
+export const WALLET_VALIDATOR = {
+  $expr: {
+    $and: [{ $gte: [{ $ifNull: ['$heldBalance', 0] }, 0] }, { $lte: [{ $ifNull: ['$heldBalance', 0] }, '$balance'] }],
+  },
+};
+
 /** MongoDB's code when a collection already exists (another process created it first). */
 const NAMESPACE_EXISTS = 48;
 
@@ -111,6 +136,13 @@ export async function ensureSchema(db: Db, collections: Collections, timeoutMs: 
       if ((error as { code?: unknown }).code !== NAMESPACE_EXISTS) throw error;
     }
   }
+  await db.command({ collMod: COLLECTION_NAMES.wallets, validator: WALLET_VALIDATOR, validationLevel: 'strict' });
+  // Wallets written before holds existed hold nothing yet.
+  await collections.wallets.updateMany(
+    { heldBalance: { $exists: false } },
+    { $set: { heldBalance: Long.ZERO, holdCount: Long.ZERO } },
+    { maxTimeMS: timeoutMs },
+  );
   for (const [collection, indexes] of Object.entries(INDEXES) as Array<[keyof Collections, IndexDescription[]]>) {
     if (indexes.length === 0) continue; // createIndexes refuses an empty list.
     await collections[collection].createIndexes(indexes, { maxTimeMS: timeoutMs });

@@ -23,6 +23,8 @@ export async function createWallet(tx: Tx, command: CreateWalletCommand): Promis
     userId: command.userId,
     currency: command.currency,
     balance: minor(0),
+    heldBalance: minor(0),
+    availableBalance: minor(0),
     version: 0,
     createdAt: command.now,
     updatedAt: command.now,

@@ -1,5 +1,5 @@
 import type { Long } from 'mongodb';
-import type { EntryType, Operation, OutboxEventType } from '@wallet/ledger';
+import type { EntryType, HoldStatus, Operation, OutboxEventType } from '@wallet/ledger';
 
 /**
  * The shapes documents have in MongoDB. Money, versions and sequence numbers are BSON
@@ -12,7 +12,28 @@ export interface WalletDoc {
   userId: string;
   currency: string;
   balance: Long;
+  /** Sum of the active holds; 0 <= heldBalance <= balance (guarded updates and the collection validator). */
+  heldBalance: Long;
+  /** Holds ever placed on the wallet: the next hold's seq is holdCount + 1. */
+  holdCount: Long;
   version: Long;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface HoldDoc {
+  _id: string;
+  walletId: string;
+  /** The wallet's owner, copied at creation (owners never change), for the ownership check. */
+  userId: string;
+  /** 1, 2, 3, … per wallet (unique with walletId): lists page on it. */
+  seq: Long;
+  amount: Long;
+  capturedAmount: Long;
+  status: HoldStatus;
+  /** Set from the database's clock ($$NOW) at creation; capture, void and the sweep compare with $$NOW. */
+  expiresAt: Date;
+  metadata: MetadataPair[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -37,6 +58,10 @@ export interface EntryDoc {
   balanceAfter: Long;
   status: 'completed';
   transferId?: string;
+  holdId?: string;
+  reversalOf?: string;
+  /** Absent on entries written before reversals existed: read as 0. */
+  reversedAmount?: Long;
   metadata: MetadataPair[];
   createdAt: Date;
 }
@@ -64,8 +89,10 @@ export interface OutboxDoc {
   type: OutboxEventType;
   userId: string;
   walletId: string;
-  transactionId: string;
+  transactionId?: string;
   transferId?: string;
+  holdId?: string;
+  reversalOf?: string;
   direction?: 'in' | 'out';
   currency: string;
   amount: Long;
@@ -126,6 +153,7 @@ export interface MismatchDoc {
   kind: string;
   walletId?: string;
   transferId?: string;
+  transactionId?: string;
   detail: string;
 }
 

@@ -5,8 +5,10 @@ import type {
   IdempotencyRecord,
   Metadata,
   OutboxEvent,
+  Hold,
   ReconciliationReport,
   StoredBody,
+  StoredHold,
   StoredTransaction,
   Transaction,
   Wallet,
@@ -15,6 +17,7 @@ import type {
 import type {
   AuditDoc,
   EntryDoc,
+  HoldDoc,
   IdempotencyDoc,
   MetadataPair,
   MismatchDoc,
@@ -98,6 +101,8 @@ export function walletToDoc(wallet: Wallet): WalletDoc {
     userId: wallet.userId,
     currency: wallet.currency,
     balance: toLong(wallet.balance, 'wallet.balance'),
+    heldBalance: toLong(wallet.heldBalance, 'wallet.heldBalance'),
+    holdCount: Long.ZERO,
     version: toLong(wallet.version, 'wallet.version'),
     createdAt: toDate(wallet.createdAt, 'wallet.createdAt'),
     updatedAt: toDate(wallet.updatedAt, 'wallet.updatedAt'),
@@ -105,11 +110,15 @@ export function walletToDoc(wallet: Wallet): WalletDoc {
 }
 
 export function walletFromDoc(doc: WalletDoc): Wallet {
+  const balance = minorFromLong(doc.balance, 'wallet.balance');
+  const heldBalance = minorFromLong(doc.heldBalance ?? Long.ZERO, 'wallet.heldBalance');
   return {
     id: doc._id,
     userId: doc.userId,
     currency: doc.currency,
-    balance: minorFromLong(doc.balance, 'wallet.balance'),
+    balance,
+    heldBalance,
+    availableBalance: minor(balance - heldBalance),
     version: fromLong(doc.version, 'wallet.version'),
     createdAt: fromDate(doc.createdAt, 'wallet.createdAt'),
     updatedAt: fromDate(doc.updatedAt, 'wallet.updatedAt'),
@@ -126,10 +135,13 @@ export function entryToDoc(entry: Transaction, seq: number): EntryDoc {
     balanceBefore: toLong(entry.balanceBefore, 'entry.balanceBefore'),
     balanceAfter: toLong(entry.balanceAfter, 'entry.balanceAfter'),
     status: entry.status,
+    reversedAmount: toLong(entry.reversedAmount, 'entry.reversedAmount'),
     metadata: metadataToPairs(entry.metadata),
     createdAt: toDate(entry.createdAt, 'entry.createdAt'),
   };
   if (entry.transferId !== undefined) doc.transferId = entry.transferId;
+  if (entry.holdId !== undefined) doc.holdId = entry.holdId;
+  if (entry.reversalOf !== undefined) doc.reversalOf = entry.reversalOf;
   return doc;
 }
 
@@ -142,11 +154,14 @@ export function entryFromDoc(doc: EntryDoc): StoredTransaction {
     balanceBefore: minorFromLong(doc.balanceBefore, 'entry.balanceBefore'),
     balanceAfter: minorFromLong(doc.balanceAfter, 'entry.balanceAfter'),
     status: doc.status,
+    reversedAmount: minorFromLong(doc.reversedAmount ?? Long.ZERO, 'entry.reversedAmount'),
     metadata: metadataFromPairs(doc.metadata),
     createdAt: fromDate(doc.createdAt, 'entry.createdAt'),
     seq: fromLong(doc.seq, 'entry.seq'),
   };
   if (doc.transferId !== undefined && doc.transferId !== null) entry.transferId = doc.transferId;
+  if (doc.holdId !== undefined && doc.holdId !== null) entry.holdId = doc.holdId;
+  if (doc.reversalOf !== undefined && doc.reversalOf !== null) entry.reversalOf = doc.reversalOf;
   return entry;
 }
 
@@ -194,7 +209,6 @@ export function outboxToDoc(event: OutboxEvent, walletVersion: number): Omit<Out
     type: event.type,
     userId: event.userId,
     walletId: event.walletId,
-    transactionId: event.transactionId,
     currency: event.currency,
     amount: toLong(event.amount, 'outbox.amount'),
     balanceAfter: toLong(event.balanceAfter, 'outbox.balanceAfter'),
@@ -205,7 +219,10 @@ export function outboxToDoc(event: OutboxEvent, walletVersion: number): Omit<Out
     claimToken: null,
     claimedUntil: null,
   };
+  if (event.transactionId !== undefined) doc.transactionId = event.transactionId;
   if (event.transferId !== undefined) doc.transferId = event.transferId;
+  if (event.holdId !== undefined) doc.holdId = event.holdId;
+  if (event.reversalOf !== undefined) doc.reversalOf = event.reversalOf;
   if (event.direction !== undefined) doc.direction = event.direction;
   return doc;
 }
@@ -216,15 +233,55 @@ export function outboxFromDoc(doc: OutboxDoc): OutboxEvent {
     type: doc.type,
     userId: doc.userId,
     walletId: doc.walletId,
-    transactionId: doc.transactionId,
     currency: doc.currency,
     amount: minorFromLong(doc.amount, 'outbox.amount'),
     balanceAfter: minorFromLong(doc.balanceAfter, 'outbox.balanceAfter'),
     occurredAt: fromDate(doc.occurredAt, 'outbox.occurredAt'),
   };
+  if (doc.transactionId !== undefined && doc.transactionId !== null) event.transactionId = doc.transactionId;
   if (doc.transferId !== undefined && doc.transferId !== null) event.transferId = doc.transferId;
+  if (doc.holdId !== undefined && doc.holdId !== null) event.holdId = doc.holdId;
+  if (doc.reversalOf !== undefined && doc.reversalOf !== null) event.reversalOf = doc.reversalOf;
   if (doc.direction !== undefined && doc.direction !== null) event.direction = doc.direction;
   return event;
+}
+
+export function holdToDoc(hold: StoredHold): HoldDoc {
+  return {
+    _id: hold.id,
+    walletId: hold.walletId,
+    userId: hold.userId,
+    seq: toLong(hold.seq, 'hold.seq'),
+    amount: toLong(hold.amount, 'hold.amount'),
+    capturedAmount: toLong(hold.capturedAmount, 'hold.capturedAmount'),
+    status: hold.status,
+    expiresAt: toDate(hold.expiresAt, 'hold.expiresAt'),
+    metadata: metadataToPairs(hold.metadata),
+    createdAt: toDate(hold.createdAt, 'hold.createdAt'),
+    updatedAt: toDate(hold.updatedAt, 'hold.updatedAt'),
+  };
+}
+
+export function holdFromDoc(doc: HoldDoc): StoredHold {
+  return {
+    id: doc._id,
+    walletId: doc.walletId,
+    amount: minorFromLong(doc.amount, 'hold.amount'),
+    capturedAmount: minorFromLong(doc.capturedAmount, 'hold.capturedAmount'),
+    status: doc.status,
+    expiresAt: fromDate(doc.expiresAt, 'hold.expiresAt'),
+    createdAt: fromDate(doc.createdAt, 'hold.createdAt'),
+    updatedAt: fromDate(doc.updatedAt, 'hold.updatedAt'),
+    metadata: metadataFromPairs(doc.metadata),
+    userId: doc.userId,
+    seq: fromLong(doc.seq, 'hold.seq'),
+  };
+}
+
+/** The port's Hold: the stored one without owner and position. */
+export function publicHold(hold: StoredHold): Hold {
+  const { userId: _userId, seq: _seq, ...rest } = hold;
+  return rest;
 }
 
 export function auditToDoc(event: AuditEvent): AuditDoc {
@@ -289,6 +346,7 @@ export function reportToDoc(report: ReconciliationReport): ReportDoc {
       const doc: MismatchDoc = { kind: mismatch.kind, detail: mismatch.detail };
       if (mismatch.walletId !== undefined) doc.walletId = mismatch.walletId;
       if (mismatch.transferId !== undefined) doc.transferId = mismatch.transferId;
+      if (mismatch.transactionId !== undefined) doc.transactionId = mismatch.transactionId;
       return doc;
     }),
   };
@@ -305,6 +363,8 @@ export function reportFromDoc(doc: ReportDoc): ReconciliationReport {
       const copy: ReconciliationReport['mismatches'][number] = { kind: mismatch.kind, detail: mismatch.detail };
       if (mismatch.walletId !== undefined && mismatch.walletId !== null) copy.walletId = mismatch.walletId;
       if (mismatch.transferId !== undefined && mismatch.transferId !== null) copy.transferId = mismatch.transferId;
+      if (mismatch.transactionId !== undefined && mismatch.transactionId !== null)
+        copy.transactionId = mismatch.transactionId;
       return copy;
     }),
   };

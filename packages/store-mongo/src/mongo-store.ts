@@ -10,7 +10,16 @@ import {
   type DeliveryRecord,
   type DueDelivery,
   type BalanceCommand,
+  type CaptureHoldCommand,
+  type CreateHoldCommand,
   type CreateWalletCommand,
+  type ExpireHoldsCommand,
+  type Hold,
+  type HoldStatus,
+  type ReverseCommand,
+  type ReversalAudit,
+  type StoredHold,
+  type VoidHoldCommand,
   type IdempotencyRecord,
   type LedgerStore,
   type OutboxEvent,
@@ -50,6 +59,9 @@ import {
 } from './options.js';
 import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
 import { applyBalanceChange } from './balance-change.js';
+import { captureHold, createHold, voidHold } from './holds.js';
+import { expireHolds, getHold, listHolds } from './hold-queries.js';
+import { reverseTransaction } from './reversal.js';
 import { transfer } from './transfer.js';
 import { createWallet, WalletTaken, recordWalletExists } from './create-wallet.js';
 import { createWebhookCapped, deleteWebhook, type WebhookStoreContext } from './webhooks.js';
@@ -121,6 +133,35 @@ export class MongoStore implements LedgerStore {
 
   transfer(command: TransferCommand): Promise<WriteOutcome> {
     return this.#write(command, (tx) => transfer(tx, command));
+  }
+
+  createHold(command: CreateHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => createHold(tx, command));
+  }
+
+  captureHold(command: CaptureHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => captureHold(tx, command));
+  }
+
+  voidHold(command: VoidHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => voidHold(tx, command));
+  }
+
+  reverseTransaction(command: ReverseCommand): Promise<WriteOutcome> {
+    return this.#write(command, (tx) => reverseTransaction(tx, command));
+  }
+
+  getHold(holdId: string): Promise<StoredHold | null> {
+    return this.#run(() => getHold(this.#collections, holdId, this.#timeoutMs));
+  }
+
+  listHolds(walletId: string, page: { status?: HoldStatus; limit: number; beforeSeq?: number }): Promise<StoredHold[]> {
+    assertLimit(page.limit);
+    return this.#run(() => listHolds(this.#collections, walletId, page, this.#timeoutMs));
+  }
+
+  expireHolds(command: ExpireHoldsCommand): Promise<Hold[]> {
+    return this.#run(() => expireHolds(this.#client, this.#collections, command, this.#timeoutMs));
   }
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
@@ -291,6 +332,10 @@ export class MongoStore implements LedgerStore {
 
   countTransfers(): Promise<number> {
     return this.#run(() => this.#reconciliation.countTransfers());
+  }
+
+  unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
+    return this.#run(() => this.#reconciliation.unbalancedReversals(limit));
   }
 
   saveReconciliationReport(report: ReconciliationReport): Promise<void> {

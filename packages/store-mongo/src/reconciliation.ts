@@ -1,4 +1,5 @@
-import { invariant, type ReconciliationReport, type WalletAudit } from '@wallet/ledger';
+import { Long } from 'mongodb';
+import { invariant, type ReconciliationReport, type ReversalAudit, type WalletAudit } from '@wallet/ledger';
 import { COLLECTION_NAMES, type Collections } from './collections.js';
 import { DOC_READ, fromLong, reportFromDoc, reportToDoc } from './mapping.js';
 
@@ -11,8 +12,10 @@ interface WalletAuditRow {
   _id: string;
   balance: unknown;
   version: unknown;
+  heldBalance?: unknown;
   totals: Array<{ sum: unknown; count: unknown }>;
   last: Array<{ balanceAfter: unknown }>;
+  held: Array<{ sum: unknown }>;
 }
 
 interface TransferRow {
@@ -28,7 +31,19 @@ const sameAmount = (row: TransferRow): boolean => fromLong(row.outSum, 'outSum')
 
 /** Signed effect of an entry on its wallet, as an aggregation expression (int64 stays int64). */
 const SIGNED_AMOUNT = {
-  $cond: [{ $in: ['$type', ['credit', 'transfer_in']] }, '$amount', { $subtract: [0, '$amount'] }],
+  $switch: {
+    branches: [
+      { case: { $in: ['$type', ['credit', 'transfer_in', 'capture_in']] }, then: '$amount' },
+      // A reversal's sign is the direction its balances moved.
+      {
+        case: { $eq: ['$type', 'reversal'] },
+        then: {
+          $cond: [{ $gt: ['$balanceAfter', '$balanceBefore'] }, '$amount', { $subtract: [0, '$amount'] }],
+        },
+      },
+    ],
+    default: { $subtract: [0, '$amount'] },
+  },
 };
 
 /**
@@ -74,7 +89,16 @@ export class Reconciliation {
               pipeline: [{ $sort: { seq: -1 } }, { $limit: 1 }, { $project: { _id: 0, balanceAfter: 1 } }],
             },
           },
-          { $project: { balance: 1, version: 1, totals: 1, last: 1 } },
+          {
+            $lookup: {
+              from: COLLECTION_NAMES.holds,
+              localField: '_id',
+              foreignField: 'walletId',
+              as: 'held',
+              pipeline: [{ $match: { status: 'active' } }, { $group: { _id: null, sum: { $sum: '$amount' } } }],
+            },
+          },
+          { $project: { balance: 1, version: 1, heldBalance: 1, totals: 1, last: 1, held: 1 } },
         ],
         { maxTimeMS: this.#timeoutMs, ...DOC_READ },
       )
@@ -89,6 +113,8 @@ export class Reconciliation {
         entrySum: totals ? fromLong(totals.sum, 'entries.sum') : 0,
         entryCount: totals ? fromLong(totals.count, 'entries.count') : 0,
         lastBalanceAfter: last ? fromLong(last.balanceAfter, 'entry.balanceAfter') : null,
+        heldBalance: fromLong(row.heldBalance ?? Long.ZERO, 'wallet.heldBalance'),
+        activeHoldSum: row.held[0] ? fromLong(row.held[0].sum, 'holds.sum') : 0,
       };
     });
   }
@@ -111,6 +137,43 @@ export class Reconciliation {
       if (unbalanced.length === limit) break;
     }
     return unbalanced;
+  }
+
+  /** Entries whose reversedAmount is not the sum of the reversal entries pointing at them, or exceeds the amount. */
+  async unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
+    invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= RECONCILE_PAGE_MAX, 'reversal limit out of range');
+    const rows = await this.#collections.entries
+      .aggregate<{ _id: string; amount: unknown; reversedAmount: unknown; reversalSum: unknown }>(
+        [
+          { $match: { $or: [{ reversedAmount: { $gt: 0 } }, { type: 'reversal' }] } },
+          {
+            $group: {
+              _id: { $cond: [{ $eq: ['$type', 'reversal'] }, '$reversalOf', '$_id'] },
+              amount: { $sum: { $cond: [{ $eq: ['$type', 'reversal'] }, 0, '$amount'] } },
+              reversedAmount: {
+                $sum: { $cond: [{ $eq: ['$type', 'reversal'] }, 0, { $ifNull: ['$reversedAmount', 0] }] },
+              },
+              reversalSum: { $sum: { $cond: [{ $eq: ['$type', 'reversal'] }, '$amount', 0] } },
+              // A reversal entry also carries its own reversedAmount 0; only the original counts.
+            },
+          },
+          {
+            $match: {
+              $expr: { $or: [{ $ne: ['$reversedAmount', '$reversalSum'] }, { $gt: ['$reversedAmount', '$amount'] }] },
+            },
+          },
+          { $sort: { _id: 1 } },
+          { $limit: limit },
+        ],
+        { allowDiskUse: true, maxTimeMS: this.#timeoutMs, ...DOC_READ },
+      )
+      .toArray();
+    return rows.map((row) => ({
+      transactionId: row._id,
+      amount: fromLong(row.amount, 'entry.amount'),
+      reversedAmount: fromLong(row.reversedAmount, 'entry.reversedAmount'),
+      reversalSum: fromLong(row.reversalSum, 'reversals.sum'),
+    }));
   }
 
   async countTransfers(): Promise<number> {

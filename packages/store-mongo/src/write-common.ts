@@ -62,7 +62,12 @@ export async function readWallet(tx: Tx, walletId: string): Promise<Wallet | nul
  */
 export async function casWallet(tx: Tx, before: Wallet, after: Wallet): Promise<void> {
   const result = await tx.collections.wallets.updateOne(
-    { _id: before.id, version: toLong(before.version, 'wallet.version') },
+    {
+      _id: before.id,
+      version: toLong(before.version, 'wallet.version'),
+      // Holds change heldBalance without a new version: the new balance must still cover it.
+      $expr: { $lte: ['$heldBalance', toLong(after.balance, 'wallet.balance')] },
+    },
     {
       $set: {
         balance: toLong(after.balance, 'wallet.balance'),

@@ -82,5 +82,23 @@ function runContract(mongoUrl: string): void {
         .updateOne({ _id: walletId }, { $set: { balance: Long.fromNumber(balance) } });
       if (result.matchedCount !== 1) throw new Error('tamperBalance: no such wallet');
     },
+    async tamperHeld(store, walletId, heldBalance) {
+      const dbName = databases.get(store);
+      if (!dbName) throw new Error('tamperHeld: store not created by this target');
+      const result = await admin
+        .db(dbName)
+        .collection<{ _id: string }>('wallets')
+        .updateOne({ _id: walletId }, { $set: { heldBalance: Long.fromNumber(heldBalance) } });
+      if (result.matchedCount !== 1) throw new Error('tamperHeld: no such wallet');
+    },
+    async tamperReversed(store, entryId, reversedAmount) {
+      const dbName = databases.get(store);
+      if (!dbName) throw new Error('tamperReversed: store not created by this target');
+      const result = await admin
+        .db(dbName)
+        .collection<{ _id: string }>('ledger_entries')
+        .updateOne({ _id: entryId }, { $set: { reversedAmount: Long.fromNumber(reversedAmount) } });
+      if (result.matchedCount !== 1) throw new Error('tamperReversed: no such entry');
+    },
   });
 }

@@ -44,6 +44,8 @@ const wallet: Wallet = {
   userId: 'user_1',
   currency: 'USD',
   balance: minor(Number.MAX_SAFE_INTEGER),
+  heldBalance: minor(5),
+  availableBalance: minor(Number.MAX_SAFE_INTEGER - 5),
   version: 7,
   createdAt: NOW,
   updatedAt: '2030-01-03T00:00:00.000Z',
@@ -57,6 +59,7 @@ const entry: Transaction = {
   balanceAfter: minor(1250),
   status: 'completed',
   transferId: '2d6a5e4f-0c73-4bab-9c65-8e3f4d9a1b32',
+  reversedAmount: minor(100),
   metadata: { 'a.b': 'dotted', order: 'o-1', z: 'last' },
   createdAt: NOW,
 };

@@ -36,10 +36,11 @@ WITH prior AS (
   UPDATE wallets
      SET balance = balance + ${param('delta')}::bigint, version = version + 1, updated_at = ${param('now')}
    WHERE id = ${param('walletId')} AND user_id = ${param('userId')}
-     AND balance + ${param('delta')}::bigint >= 0 AND balance + ${param('delta')}::bigint <= ${param('maxBalance')}::bigint
+     AND balance + ${param('delta')}::bigint >= held_balance
+     AND balance + ${param('delta')}::bigint <= ${param('maxBalance')}::bigint
      AND (${param('expectedVersion')}::bigint IS NULL OR version = ${param('expectedVersion')}::bigint)
      AND NOT EXISTS (SELECT 1 FROM prior)
-  RETURNING id, user_id, currency, balance, version, created_at, updated_at,
+  RETURNING id, user_id, currency, balance, held_balance, version, created_at, updated_at,
             balance - ${param('delta')}::bigint AS balance_before
 ), body AS (
   SELECT json_build_object('data', json_build_object(
@@ -48,7 +49,7 @@ WITH prior AS (
            'transaction', json_build_object(
              'id', ${param('entryId')}::uuid, 'walletId', w.id, 'type', ${param('kind')}::text,
              'amount', ${param('amount')}::bigint, 'balanceBefore', w.balance_before, 'balanceAfter', w.balance,
-             'status', 'completed', 'metadata', ${param('metadata')}::json,
+             'status', 'completed', 'reversedAmount', 0, 'metadata', ${param('metadata')}::json,
              'createdAt', ${NOW_ISO}))) AS body,
          w.*
     FROM w
@@ -70,8 +71,8 @@ WITH prior AS (
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior,
        (SELECT body FROM body) AS body,
-       (SELECT row_to_json(c) FROM (SELECT id, user_id, currency, balance, version, created_at, updated_at
-                                      FROM wallets WHERE id = ${param('walletId')}) c) AS current`,
+       (SELECT row_to_json(c) FROM (SELECT id, user_id, currency, balance, held_balance, version, created_at,
+                                      updated_at FROM wallets WHERE id = ${param('walletId')}) c) AS current`,
 );
 
 export async function applyBalanceChange(

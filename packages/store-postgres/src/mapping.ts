@@ -2,6 +2,7 @@ import {
   minor,
   type AuditEvent,
   type IdempotencyRecord,
+  type StoredHold,
   type StoredTransaction,
   type Wallet,
   type WebhookEndpoint,
@@ -17,6 +18,8 @@ export function walletFromRow(row: Row): Wallet {
     userId: row.user_id as string,
     currency: row.currency as string,
     balance: minor(row.balance as number),
+    heldBalance: minor(row.held_balance as number),
+    availableBalance: minor((row.balance as number) - (row.held_balance as number)),
     version: row.version as number,
     createdAt: toIso(row.created_at as Date),
     updatedAt: toIso(row.updated_at as Date),
@@ -32,12 +35,32 @@ export function entryFromRow(row: Row): StoredTransaction {
     balanceBefore: minor(row.balance_before as number),
     balanceAfter: minor(row.balance_after as number),
     status: 'completed',
+    reversedAmount: minor(row.reversed_amount as number),
     metadata: row.metadata as Record<string, string>,
     createdAt: toIso(row.created_at as Date),
     seq: row.seq as number,
   };
   if (row.transfer_id) entry.transferId = row.transfer_id as string;
+  if (row.hold_id) entry.holdId = row.hold_id as string;
+  if (row.reversal_of) entry.reversalOf = row.reversal_of as string;
   return entry;
+}
+
+/** Rows of holds joined with their wallet's user_id (also through row_to_json, with dates revived). */
+export function holdFromRow(row: Row): StoredHold {
+  return {
+    id: row.id as string,
+    walletId: row.wallet_id as string,
+    amount: minor(Number(row.amount)),
+    capturedAmount: minor(Number(row.captured_amount)),
+    status: row.status as StoredHold['status'],
+    expiresAt: toIso(row.expires_at as Date),
+    createdAt: toIso(row.created_at as Date),
+    updatedAt: toIso(row.updated_at as Date),
+    metadata: row.metadata as Record<string, string>,
+    userId: row.user_id as string,
+    seq: Number(row.seq),
+  };
 }
 
 /** Rows of idempotency_keys, also when they arrive through row_to_json (dates as strings). */

@@ -124,4 +124,53 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (due_at) WHERE state = 'pending';
 `,
   },
+  {
+    version: 4,
+    name: 'holds and reversals',
+    sql: `
+ALTER TABLE wallets
+  ADD COLUMN held_balance bigint NOT NULL DEFAULT 0,
+  ADD COLUMN hold_count bigint NOT NULL DEFAULT 0,
+  ADD CONSTRAINT wallets_held_range CHECK (held_balance >= 0 AND held_balance <= balance),
+  ADD CONSTRAINT wallets_hold_count_range CHECK (hold_count >= 0);
+CREATE TABLE holds (
+  id uuid PRIMARY KEY,
+  wallet_id uuid NOT NULL REFERENCES wallets (id),
+  seq bigint NOT NULL,
+  amount bigint NOT NULL CHECK (amount > 0),
+  captured_amount bigint NOT NULL DEFAULT 0,
+  status text NOT NULL CHECK (status IN ('active', 'captured', 'voided', 'expired')),
+  expires_at timestamptz NOT NULL,
+  metadata json NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  CONSTRAINT holds_wallet_seq UNIQUE (wallet_id, seq),
+  CONSTRAINT holds_captured_range CHECK (captured_amount >= 0 AND captured_amount <= amount),
+  CONSTRAINT holds_captured_status CHECK ((status = 'captured') = (captured_amount > 0))
+);
+-- Lists by status, newest first, page on seq; the unique (wallet_id, seq) serves the unfiltered list.
+CREATE INDEX holds_wallet_status_seq ON holds (wallet_id, status, seq DESC);
+-- The expiry sweep walks only active holds in expiry order.
+CREATE INDEX holds_active_expiry ON holds (expires_at) WHERE status = 'active';
+ALTER TABLE ledger_entries
+  DROP CONSTRAINT ledger_entries_type_check,
+  ADD CONSTRAINT ledger_entries_type_check
+    CHECK (type IN ('credit', 'debit', 'transfer_in', 'transfer_out', 'capture', 'capture_in', 'reversal')),
+  DROP CONSTRAINT ledger_entries_adds_up,
+  ADD CONSTRAINT ledger_entries_adds_up CHECK (CASE
+    WHEN type = 'reversal' THEN abs(balance_after - balance_before) = amount
+    ELSE balance_after = balance_before
+      + CASE WHEN type IN ('credit', 'transfer_in', 'capture_in') THEN amount ELSE -amount END END),
+  DROP CONSTRAINT ledger_entries_transfer_leg,
+  ADD CONSTRAINT ledger_entries_transfer_leg CHECK ((transfer_id IS NOT NULL) = (type IN ('transfer_in', 'transfer_out'))),
+  ADD COLUMN hold_id uuid REFERENCES holds (id),
+  ADD COLUMN reversal_of uuid REFERENCES ledger_entries (id),
+  ADD COLUMN reversed_amount bigint NOT NULL DEFAULT 0,
+  ADD CONSTRAINT ledger_entries_hold_leg CHECK ((hold_id IS NOT NULL) = (type IN ('capture', 'capture_in'))),
+  ADD CONSTRAINT ledger_entries_reversal_leg CHECK ((reversal_of IS NOT NULL) = (type = 'reversal')),
+  ADD CONSTRAINT ledger_entries_reversed_range CHECK (reversed_amount >= 0 AND reversed_amount <= amount);
+CREATE INDEX ledger_entries_hold ON ledger_entries (hold_id) WHERE hold_id IS NOT NULL;
+CREATE INDEX ledger_entries_reversal_of ON ledger_entries (reversal_of) WHERE reversal_of IS NOT NULL;
+`,
+  },
 ];

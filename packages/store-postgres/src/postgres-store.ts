@@ -9,7 +9,16 @@ import {
   type DeliveryRecord,
   type DueDelivery,
   type BalanceCommand,
+  type CaptureHoldCommand,
+  type CreateHoldCommand,
   type CreateWalletCommand,
+  type ExpireHoldsCommand,
+  type Hold,
+  type HoldStatus,
+  type ReverseCommand,
+  type ReversalAudit,
+  type StoredHold,
+  type VoidHoldCommand,
   type IdempotencyRecord,
   type LedgerStore,
   type OutboxEvent,
@@ -22,6 +31,9 @@ import {
   type WriteOutcome,
 } from '@wallet/ledger';
 import { applyBalanceChange } from './balance-change.js';
+import { captureHold, createHold, voidHold } from './holds.js';
+import { expireHolds, getHold, listHolds } from './hold-queries.js';
+import { reverseTransaction } from './reversal.js';
 import { createWallet } from './create-wallet.js';
 import { transfer } from './transfer.js';
 import { migrate } from './migrate.js';
@@ -111,6 +123,36 @@ export class PostgresStore implements LedgerStore {
 
   transfer(command: TransferCommand): Promise<WriteOutcome> {
     return this.#write(command.userId, command.idempotency?.key, () => transfer(this.#pool, command, randomUUID()));
+  }
+
+  createHold(command: CreateHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command.userId, command.idempotency?.key, () => createHold(this.#pool, command, randomUUID()));
+  }
+
+  captureHold(command: CaptureHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command.userId, command.idempotency?.key, () => captureHold(this.#pool, command, randomUUID()));
+  }
+
+  voidHold(command: VoidHoldCommand): Promise<WriteOutcome> {
+    return this.#write(command.userId, command.idempotency?.key, () => voidHold(this.#pool, command, randomUUID()));
+  }
+
+  reverseTransaction(command: ReverseCommand): Promise<WriteOutcome> {
+    return this.#write(command.userId, command.idempotency?.key, () =>
+      reverseTransaction(this.#pool, command, randomUUID()),
+    );
+  }
+
+  getHold(holdId: string): Promise<StoredHold | null> {
+    return this.#run(() => getHold(this.#pool, holdId));
+  }
+
+  listHolds(walletId: string, page: { status?: HoldStatus; limit: number; beforeSeq?: number }): Promise<StoredHold[]> {
+    return this.#run(() => listHolds(this.#pool, walletId, page));
+  }
+
+  expireHolds(command: ExpireHoldsCommand): Promise<Hold[]> {
+    return this.#run(() => expireHolds(this.#pool, command));
   }
 
   async getWallet(userId: string, walletId: string): Promise<Wallet | null> {
@@ -288,6 +330,10 @@ export class PostgresStore implements LedgerStore {
 
   countTransfers(): Promise<number> {
     return this.#run(() => this.#reconciliation.countTransfers());
+  }
+
+  unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
+    return this.#run(() => this.#reconciliation.unbalancedReversals(limit));
   }
 
   saveReconciliationReport(report: ReconciliationReport): Promise<void> {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ReconciliationReport, WalletAudit } from '@wallet/ledger';
+import type { ReconciliationReport, ReversalAudit, WalletAudit } from '@wallet/ledger';
 
 /** Read-only aggregates for the reconciliation job, paged so nothing loads every wallet. */
 export class ReconciliationQueries {
@@ -11,14 +11,18 @@ export class ReconciliationQueries {
 
   async auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
     const { rows } = await this.#pool.query(
-      `SELECT w.id, w.balance, w.version,
+      `SELECT w.id, w.balance, w.version, w.held_balance,
               COALESCE(agg.entry_sum, 0)::bigint AS entry_sum, COALESCE(agg.entry_count, 0)::bigint AS entry_count,
-              last.balance_after AS last_balance_after
+              last.balance_after AS last_balance_after, COALESCE(held.total, 0)::bigint AS active_hold_sum
          FROM (SELECT * FROM wallets WHERE $1::uuid IS NULL OR id > $1 ORDER BY id LIMIT $2) w
          LEFT JOIN LATERAL (
-           SELECT sum(CASE WHEN type IN ('credit', 'transfer_in') THEN amount ELSE -amount END) AS entry_sum,
+           SELECT sum(CASE WHEN type IN ('credit', 'transfer_in', 'capture_in') THEN amount
+                           WHEN type = 'reversal' THEN sign(balance_after - balance_before) * amount
+                           ELSE -amount END) AS entry_sum,
                   count(*) AS entry_count
              FROM ledger_entries e WHERE e.wallet_id = w.id) agg ON true
+         LEFT JOIN LATERAL (
+           SELECT sum(amount) AS total FROM holds h WHERE h.wallet_id = w.id AND h.status = 'active') held ON true
          LEFT JOIN LATERAL (
            SELECT balance_after FROM ledger_entries e WHERE e.wallet_id = w.id ORDER BY seq DESC LIMIT 1) last ON true
         ORDER BY w.id`,
@@ -31,6 +35,8 @@ export class ReconciliationQueries {
       entrySum: row.entry_sum as number,
       entryCount: row.entry_count as number,
       lastBalanceAfter: (row.last_balance_after as number | null) ?? null,
+      heldBalance: row.held_balance as number,
+      activeHoldSum: row.active_hold_sum as number,
     }));
   }
 
@@ -50,6 +56,25 @@ export class ReconciliationQueries {
     return rows.map((row) => ({
       transferId: row.transfer_id as string,
       detail: `legs out=${row.outs} in=${row.ins}, amounts out=${row.out_sum} in=${row.in_sum}`,
+    }));
+  }
+
+  /** Entries whose reversedAmount is not the sum of the reversal entries pointing at them. */
+  async unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
+    const { rows } = await this.#pool.query(
+      `SELECT e.id, e.amount, e.reversed_amount, COALESCE(r.total, 0)::bigint AS reversal_sum
+         FROM ledger_entries e
+         LEFT JOIN (SELECT reversal_of, sum(amount) AS total FROM ledger_entries
+                     WHERE reversal_of IS NOT NULL GROUP BY reversal_of) r ON r.reversal_of = e.id
+        WHERE e.reversed_amount <> COALESCE(r.total, 0) OR e.reversed_amount > e.amount
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      transactionId: row.id as string,
+      amount: row.amount as number,
+      reversedAmount: row.reversed_amount as number,
+      reversalSum: row.reversal_sum as number,
     }));
   }
 

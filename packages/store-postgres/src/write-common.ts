@@ -18,16 +18,21 @@ type AuditParam =
   | 'auditRequestId'
   | 'auditCreatedAt';
 
-/** INSERT of one audit row from auditParams, when `condition` (SQL) holds; `outcome` may be SQL. */
+/**
+ * INSERT of one audit row from auditParams, when `condition` (SQL) holds; `outcome` may be SQL,
+ * and so may the wallet and amount when only the statement knows them (`from` names their rows).
+ */
 export const insertAudit = <K extends string = never>(
   condition: string | Fragment<K>,
   outcome?: string,
+  known?: { walletId: string; amount: string; from: string },
 ): Fragment<AuditParam | K> => sql<AuditParam | K>`
   INSERT INTO audit_events (id, actor, ip, action, wallet_id, amount, outcome, request_id, created_at)
   SELECT ${param('auditId')}::uuid, ${param('auditActor')}::text, ${param('auditIp')}::text,
-         ${param('auditAction')}::text, ${param('auditWalletId')}::uuid, ${param('auditAmount')}::bigint,
+         ${param('auditAction')}::text, ${known?.walletId ?? sql`${param('auditWalletId')}::uuid`},
+         ${known?.amount ?? sql`${param('auditAmount')}::bigint`},
          ${outcome ?? sql`${param('auditOutcome')}::text`}, ${param('auditRequestId')}::text, ${param('auditCreatedAt')}::timestamptz
-   WHERE ${condition}`;
+   ${known ? `FROM ${known.from}` : ''} WHERE ${condition}`;
 
 export const auditParams = (event: AuditEvent): Record<AuditParam, unknown> => ({
   auditId: event.id,

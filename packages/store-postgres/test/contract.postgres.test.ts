@@ -35,4 +35,17 @@ storeContract(t, {
     if (!schema) throw new Error('tamperBalance: store not created by this target');
     await admin.query(`UPDATE "${schema}".wallets SET balance = $2 WHERE id = $1`, [walletId, balance]);
   },
+  async tamperHeld(store, walletId, heldBalance) {
+    const schema = schemas.get(store);
+    if (!schema) throw new Error('tamperHeld: store not created by this target');
+    await admin.query(`UPDATE "${schema}".wallets SET held_balance = $2 WHERE id = $1`, [walletId, heldBalance]);
+  },
+  async tamperReversed(store, entryId, reversedAmount) {
+    const schema = schemas.get(store);
+    if (!schema) throw new Error('tamperReversed: store not created by this target');
+    await admin.query(`UPDATE "${schema}".ledger_entries SET reversed_amount = $2 WHERE id = $1`, [
+      entryId,
+      reversedAmount,
+    ]);
+  },
 });

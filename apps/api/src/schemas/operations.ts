@@ -57,6 +57,7 @@ export const Mismatch = Type.Object(
     }),
     walletId: Type.Optional(Type.String()),
     transferId: Type.Optional(Type.String()),
+    transactionId: Type.Optional(Type.String()),
     detail: Type.String(),
   },
   { additionalProperties: false },

@@ -7,7 +7,12 @@ export const Wallet = Type.Object(
     id: Uuid,
     userId: Type.String({ maxLength: 255 }),
     currency: Currency,
-    balance: Type.Integer({ minimum: 0, description: 'minor units' }),
+    balance: Type.Integer({ minimum: 0, description: 'minor units: the sum of the wallet entries' }),
+    heldBalance: Type.Integer({ minimum: 0, description: 'minor units reserved by active holds (<= balance)' }),
+    availableBalance: Type.Integer({
+      minimum: 0,
+      description: 'balance - heldBalance: what debits, transfers out and new holds may spend',
+    }),
     version: Type.Integer({ minimum: 0, description: 'bumped by every balance change; sent as ETag' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,

@@ -2,9 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
 import { LedgerError, type ErrorCode } from '../errors.js';
 import { AMOUNT_MAX_MINOR_DEFAULT } from '../money.js';
-import { LedgerService, type Caller, type LedgerServiceOptions, type WriteResult } from '../ledger-service.js';
+import {
+  LedgerService,
+  entryDelta,
+  type Caller,
+  type LedgerServiceOptions,
+  type WriteResult,
+} from '../ledger-service.js';
 import type { LedgerStore } from '../store.js';
-import type { BalanceResult, StoredTransaction, TransferResult, Wallet } from '../types.js';
+import type { BalanceResult, StoredHold, StoredTransaction, Transaction, TransferResult, Wallet } from '../types.js';
 
 /** One store implementation under test: how to make a fresh one, drop it, and corrupt it. */
 export interface ContractTarget {
@@ -15,6 +21,10 @@ export interface ContractTarget {
   destroy(store: LedgerStore): Promise<void>;
   /** Direct DB write, for reconciliation tests. */
   tamperBalance(store: LedgerStore, walletId: string, balance: number): Promise<void>;
+  /** Direct DB write of heldBalance (within [0, balance], which the database enforces). */
+  tamperHeld(store: LedgerStore, walletId: string, heldBalance: number): Promise<void>;
+  /** Direct DB write of an entry's reversedAmount (within [0, amount]). */
+  tamperReversed(store: LedgerStore, entryId: string, reversedAmount: number): Promise<void>;
 }
 
 export interface Fixture {
@@ -149,9 +159,40 @@ export async function allEntries(store: LedgerStore, walletId: string): Promise<
   throw new Error(`history of ${walletId} is longer than the contract suite reads`);
 }
 
-/** Signed effect of an entry on its wallet's balance. */
-export function signedAmount(entry: { type: string; amount: number }): number {
-  return entry.type === 'credit' || entry.type === 'transfer_in' ? entry.amount : -entry.amount;
+/** Signed effect of an entry on its wallet's balance (a reversal's sign is read from its balances). */
+export function signedAmount(entry: Pick<Transaction, 'type' | 'amount' | 'balanceBefore' | 'balanceAfter'>): number {
+  return entryDelta(entry);
+}
+
+/** Every hold of a wallet, newest first, read through the port page by page. */
+export async function allHolds(store: LedgerStore, walletId: string): Promise<StoredHold[]> {
+  const holds: StoredHold[] = [];
+  let beforeSeq: number | undefined;
+  for (let page = 0; page < HISTORY_PAGES_MAX; page++) {
+    const rows = await store.listHolds(walletId, { limit: HISTORY_PAGE_LIMIT, beforeSeq });
+    holds.push(...rows);
+    if (rows.length < HISTORY_PAGE_LIMIT) return holds;
+    beforeSeq = rows.at(-1)!.seq;
+  }
+  throw new Error(`holds of ${walletId} are more than the contract suite reads`);
+}
+
+/** heldBalance is the sum of the active holds, within [0, balance], and available = balance - held. */
+export async function holdViolations(store: LedgerStore, wallet: Wallet): Promise<string[]> {
+  const holds = await allHolds(store, wallet.id);
+  const violations: string[] = [];
+  const active = holds.filter((hold) => hold.status === 'active').reduce((sum, hold) => sum + hold.amount, 0);
+  if (wallet.heldBalance !== active)
+    violations.push(`heldBalance ${wallet.heldBalance} but active holds sum to ${active}`);
+  if (wallet.heldBalance < 0 || wallet.heldBalance > wallet.balance)
+    violations.push(`heldBalance ${wallet.heldBalance} outside [0, ${wallet.balance}]`);
+  if (wallet.availableBalance !== wallet.balance - wallet.heldBalance)
+    violations.push(`availableBalance ${wallet.availableBalance} is not balance - heldBalance`);
+  holds.forEach((hold, index) => {
+    if (hold.seq !== holds.length - index) violations.push(`hold ${hold.id} has seq ${hold.seq}`);
+    if (hold.walletId !== wallet.id || hold.userId !== wallet.userId) violations.push(`hold ${hold.id} misfiled`);
+  });
+  return violations;
 }
 
 /**
@@ -166,6 +207,7 @@ export async function ledgerViolations(
   const entries = await allEntries(store, wallet.id);
   const violations: string[] = [];
   const sum = entries.reduce((total, entry) => total + signedAmount(entry), 0);
+  violations.push(...(await holdViolations(store, wallet)));
   if (sum !== wallet.balance) violations.push(`balance ${wallet.balance} but entries sum to ${sum}`);
   if (entries.length !== wallet.version) violations.push(`version ${wallet.version} but ${entries.length} entries`);
   if (wallet.balance < 0) violations.push(`negative balance ${wallet.balance}`);
@@ -177,6 +219,8 @@ export async function ledgerViolations(
     if (entry.balanceAfter !== entry.balanceBefore + signedAmount(entry))
       violations.push(`entry ${entry.id} does not add up`);
     if (entry.balanceAfter < 0 || entry.amount <= 0) violations.push(`entry ${entry.id} is negative or empty`);
+    if (entry.reversedAmount < 0 || entry.reversedAmount > entry.amount)
+      violations.push(`entry ${entry.id} reversed ${entry.reversedAmount} of ${entry.amount}`);
     const previousAfter = older ? older.balanceAfter : 0;
     if (entry.balanceBefore !== previousAfter)
       violations.push(`entry seq ${entry.seq} starts at ${entry.balanceBefore}, previous ended at ${previousAfter}`);

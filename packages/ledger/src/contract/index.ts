@@ -7,7 +7,11 @@ import { rulesCases } from './rules-cases.js';
 import { historyCases } from './history-cases.js';
 import { outboxCases } from './outbox-cases.js';
 import { reconciliationCases } from './reconciliation-cases.js';
+import { holdRaceCases } from './hold-race-cases.js';
+import { holdCases } from './hold-cases.js';
+import { reversalCases } from './reversal-cases.js';
 import { shapeCases } from './shape-cases.js';
+import { holdShapeCases } from './hold-shape-cases.js';
 import { listingCases } from './listing-cases.js';
 import { deliveryCases } from './delivery-cases.js';
 
@@ -27,6 +31,9 @@ export function storeContract(t: Test, target: ContractTarget): void {
       t.teardown(() => target.destroy(store));
       const source = { shared: { store, service: newService(store), target } };
       raceCases(t, source);
+      holdRaceCases(t, source);
+      holdCases(t, source);
+      reversalCases(t, source);
       propertyCases(t, source);
       idempotencyCases(t, source);
       rulesCases(t, source);
@@ -37,6 +44,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
       outboxCases(t, target);
       reconciliationCases(t, target);
       shapeCases(t, target);
+      holdShapeCases(t, target);
       deliveryCases(t, target);
     });
   });

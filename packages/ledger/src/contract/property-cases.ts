@@ -4,6 +4,18 @@ import type { LedgerService, WriteResult } from '../ledger-service.js';
 import type { LedgerStore } from '../store.js';
 import type { BalanceResult, Transaction, TransferResult, Wallet } from '../types.js';
 import {
+  checkHoldModel,
+  holdAllowedLabels,
+  holdOpArbitrary,
+  holdOpEntries,
+  placeSetupHolds,
+  sendHoldOp,
+  setupHoldsArbitrary,
+  type HoldOp,
+  type HoldWorld,
+  type SetupHoldSpec,
+} from './property-holds.js';
+import {
   callerOf,
   credit,
   ledgerViolations,
@@ -22,7 +34,7 @@ import {
 const PROPERTY_RUNS = 20;
 const USERS = 3;
 
-interface Op {
+interface MoneyOp {
   kind: 'credit' | 'debit' | 'transfer';
   wallet: number;
   to: number;
@@ -31,16 +43,22 @@ interface Op {
   foreign: boolean;
 }
 
+type Op = MoneyOp | HoldOp;
+
+const isMoneyOp = (op: Op): op is MoneyOp => op.kind === 'credit' || op.kind === 'debit' || op.kind === 'transfer';
+
 interface Scenario {
   /** A fourth wallet in EUR, owned by user 0, so some transfers hit currency_mismatch. */
   withEur: boolean;
   initial: number[];
+  /** Holds placed before the batch (some with a one-second lifetime, due when the batch starts). */
+  holds: SetupHoldSpec[];
   ops: Op[];
   /** Ops sent twice at once with the same key and request. */
   duplicates: number[];
 }
 
-const opArbitrary: fc.Arbitrary<Op> = fc.record({
+const moneyOpArbitrary: fc.Arbitrary<MoneyOp> = fc.record({
   kind: fc.constantFrom('credit', 'debit', 'transfer', 'transfer'),
   wallet: fc.nat(3),
   to: fc.nat(3),
@@ -51,14 +69,12 @@ const opArbitrary: fc.Arbitrary<Op> = fc.record({
 const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
   withEur: fc.boolean(),
   initial: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 4, maxLength: 4 }),
-  ops: fc.array(opArbitrary, { minLength: 4, maxLength: 14 }),
+  holds: setupHoldsArbitrary,
+  ops: fc.array(fc.oneof(moneyOpArbitrary, holdOpArbitrary), { minLength: 4, maxLength: 14 }),
   duplicates: fc.uniqueArray(fc.nat(13), { maxLength: 3 }),
 });
 
-interface World {
-  users: string[];
-  wallets: Wallet[];
-  ownerOf: number[];
+interface World extends HoldWorld {
   initialIds: Array<Set<string>>;
 }
 
@@ -67,19 +83,22 @@ async function buildWorld(service: LedgerService, scenario: Scenario): Promise<W
   const ownerOf = scenario.withEur ? [0, 1, 2, 0] : [0, 1, 2];
   const wallets: Wallet[] = [];
   const initialIds: Array<Set<string>> = [];
+  const credits: World['credits'] = [];
   for (const [index, owner] of ownerOf.entries()) {
     const wallet = await openWallet(service, users[owner]!, index === 3 ? 'EUR' : 'USD');
     const amount = scenario.initial[index]!;
-    initialIds.push(
-      new Set(amount > 0 ? [(await credit(service, users[owner]!, wallet.id, amount)).transactionId] : []),
-    );
+    const id = amount > 0 ? (await credit(service, users[owner]!, wallet.id, amount)).transactionId : null;
+    initialIds.push(new Set(id ? [id] : []));
+    if (id) credits.push({ id, wallet: index, amount });
     wallets.push(wallet);
   }
-  return { users, wallets, ownerOf, initialIds };
+  const base = { users, wallets, ownerOf, credits };
+  return { ...base, initialIds, holds: await placeSetupHolds(service, base, scenario.holds, scenario.initial) };
 }
 
 /** The outcomes an op may have, whatever order the batch ran in. */
 function allowedLabels(world: World, op: Op): string[] {
+  if (!isMoneyOp(op)) return holdAllowedLabels(world, op);
   const count = world.wallets.length;
   const from = op.wallet % count;
   const to = op.to % count;
@@ -94,6 +113,7 @@ function allowedLabels(world: World, op: Op): string[] {
 }
 
 function send(service: LedgerService, world: World, op: Op, key: string): Promise<WriteResult> {
+  if (!isMoneyOp(op)) return sendHoldOp(service, world, op, key);
   const count = world.wallets.length;
   const from = world.wallets[op.wallet % count]!;
   const owner = world.ownerOf[op.wallet % count]!;
@@ -114,10 +134,26 @@ function reportedEntries(outcomes: Settled[]): Map<string, Transaction> {
   for (const outcome of outcomes) {
     if (outcome.label !== 'ok') continue;
     const data = (outcome.result!.body as { data: BalanceResult | TransferResult }).data;
-    const legs = 'transferId' in data ? [data.debit, data.credit] : [data.transaction];
+    const legs =
+      'transferId' in data
+        ? [data.debit, data.credit]
+        : 'transactionId' in data
+          ? [data.transaction]
+          : holdOpEntries(data);
     for (const leg of legs) entries.set(leg.id, leg);
   }
   return entries;
+}
+
+/**
+ * Entries that bring money into or out of the ledger: credits, debits, reversals of credits,
+ * and captures with no capture_in beside them. Transfer legs and capture / capture_in pairs
+ * only move money between wallets, so they must cancel out.
+ */
+function isExternal(entry: Transaction, reported: Map<string, Transaction>): boolean {
+  if (entry.type === 'credit' || entry.type === 'debit' || entry.type === 'reversal') return true;
+  if (entry.type !== 'capture') return false;
+  return ![...reported.values()].some((other) => other.type === 'capture_in' && other.holdId === entry.holdId);
 }
 
 /** Compares the store after a batch with what the answers say happened; returns what is broken. */
@@ -137,7 +173,8 @@ async function checkBatch(
   for (const [index, key] of keys.entries()) {
     const twin = keys.indexOf(key);
     const [mine, first] = [outcomes[index]!.result, outcomes[twin]!.result];
-    if (twin !== index && mine && first && JSON.stringify(mine.body) !== JSON.stringify(first.body))
+    const sweep = scenario.ops[index]!.kind === 'expire'; // keyless: each sweep answers for itself
+    if (!sweep && twin !== index && mine && first && JSON.stringify(mine.body) !== JSON.stringify(first.body))
       violations.push(`key ${key} answered two different bodies`);
   }
   const reported = reportedEntries(outcomes);
@@ -172,17 +209,17 @@ async function checkBatch(
     total.stored += wallet.balance;
     total.expected +=
       scenario.initial[index]! +
-      mine
-        .filter((entry) => entry.type === 'credit' || entry.type === 'debit')
-        .reduce((sum, entry) => sum + signedAmount(entry), 0);
+      mine.filter((entry) => isExternal(entry, reported)).reduce((sum, entry) => sum + signedAmount(entry), 0);
     totals.set(wallet.currency, total);
   }
   for (const [currency, total] of totals) {
     if (total.stored !== total.expected)
       violations.push(
-        `${currency}: ${total.stored} held, credits - debits = ${total.expected}: transfers did not conserve money`,
+        `${currency}: ${total.stored} in wallets, money in - out = ${total.expected}: ` +
+          'transfers or captures into wallets did not conserve money',
       );
   }
+  violations.push(...(await checkHoldModel(store, world, scenario.ops, outcomes)));
   return violations;
 }
 
@@ -196,7 +233,7 @@ async function checkReplays(
 ): Promise<string[]> {
   const violations: string[] = [];
   for (const [index, outcome] of outcomes.entries()) {
-    if (!outcome.result || index !== keys.indexOf(keys[index]!)) continue;
+    if (!outcome.result || index !== keys.indexOf(keys[index]!) || scenario.ops[index]!.kind === 'expire') continue;
     const replay = await send(service, world, scenario.ops[index]!, keys[index]!);
     if (!replay.replayed || JSON.stringify(replay.body) !== JSON.stringify(outcome.result.body))
       violations.push(`replay of op ${index} differs`);
@@ -204,7 +241,11 @@ async function checkReplays(
   return violations;
 }
 
-/** Random concurrent credit/debit/transfer batches against a model of what the answers imply. */
+/**
+ * Random concurrent batches of credits, debits, transfers, holds, captures (whole, partial,
+ * into another wallet), voids, expiry sweeps and reversals, against a model of what the
+ * answers imply.
+ */
 export function propertyCases(t: Test, source: StoreSource): void {
   withStore(
     t,

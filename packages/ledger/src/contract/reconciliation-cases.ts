@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
 import { WEBHOOK_READ_USERS_MAX, type LedgerStore } from '../store.js';
 import type { ReconciliationReport, WalletAudit, WebhookEndpoint } from '../types.js';
+import { capture, captureOf, placeHold, reverse } from './hold-harness.js';
 import {
   callerOf,
   credit,
@@ -22,6 +23,8 @@ const newEndpoint = (userId: string, events: WebhookEndpoint['events']): Webhook
   secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
   createdAt: new Date().toISOString(),
 });
+
+const idleHolds = { heldBalance: 0, activeHoldSum: 0 };
 
 /** Reads every wallet aggregate in pages of `limit`, as the reconciliation job does; bounded. */
 async function auditAll(store: LedgerStore, limit: number): Promise<WalletAudit[]> {
@@ -60,9 +63,9 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
         'every wallet once, in id order, across pages',
       );
       const expected: Record<string, Omit<WalletAudit, 'walletId'>> = {
-        [a.wallet.id]: { balance: 650, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
-        [b.wallet.id]: { balance: 355, version: 4, entrySum: 355, entryCount: 4, lastBalanceAfter: 355 },
-        [idle.wallet.id]: { balance: 0, version: 0, entrySum: 0, entryCount: 0, lastBalanceAfter: null },
+        [a.wallet.id]: { ...idleHolds, balance: 650, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
+        [b.wallet.id]: { ...idleHolds, balance: 355, version: 4, entrySum: 355, entryCount: 4, lastBalanceAfter: 355 },
+        [idle.wallet.id]: { ...idleHolds, balance: 0, version: 0, entrySum: 0, entryCount: 0, lastBalanceAfter: null },
       };
       for (const row of rows)
         t.same(row, { walletId: row.walletId, ...expected[row.walletId] }, `aggregate of ${row.walletId}`);
@@ -73,9 +76,56 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
       const tampered = (await auditAll(store, 10)).find((row) => row.walletId === a.wallet.id);
       t.same(
         tampered,
-        { walletId: a.wallet.id, balance: 651, version: 3, entrySum: 650, entryCount: 3, lastBalanceAfter: 650 },
+        {
+          ...idleHolds,
+          walletId: a.wallet.id,
+          balance: 651,
+          version: 3,
+          entrySum: 650,
+          entryCount: 3,
+          lastBalanceAfter: 650,
+        },
         'the stored balance no longer matches its entries',
       );
+    },
+  );
+
+  withStore(
+    t,
+    target,
+    'reconciliation: held = active holds and reversedAmount = reversals, and a tampered one shows',
+    async ({ store, service, target }, t) => {
+      const payer = await fundedWallet(service, 1000);
+      const payee = await fundedWallet(service, 0);
+      const kept = await placeHold(service, payer.userId, payer.wallet.id, 300);
+      const { hold } = await placeHold(service, payer.userId, payer.wallet.id, 200);
+      const captured = captureOf(
+        await capture(service, payer.userId, hold.id, { amount: 150, toWalletId: payee.wallet.id }),
+      );
+      await reverse(service, payee.userId, captured.credit!.id, 40);
+      const rows = await auditAll(store, 10);
+      const payerRow = rows.find((row) => row.walletId === payer.wallet.id)!;
+      t.match(
+        payerRow,
+        { balance: 890, entrySum: 890, heldBalance: 300, activeHoldSum: 300 },
+        'held = the active hold',
+      );
+      t.match(
+        rows.find((row) => row.walletId === payee.wallet.id),
+        { balance: 110, heldBalance: 0, activeHoldSum: 0 },
+      );
+      t.same(await store.unbalancedReversals(100), [], 'both sides of the capture say 40 is back');
+
+      await target.tamperHeld(store, payer.wallet.id, 299);
+      const tampered = (await auditAll(store, 10)).find((row) => row.walletId === payer.wallet.id);
+      t.match(tampered, { heldBalance: 299, activeHoldSum: 300 }, 'the stored held amount no longer matches its holds');
+      await target.tamperReversed(store, captured.credit!.id, 41);
+      t.same(
+        await store.unbalancedReversals(100),
+        [{ transactionId: captured.credit!.id, amount: 150, reversedAmount: 41, reversalSum: 40 }],
+        'a reversedAmount that is not the sum of its reversals is reported',
+      );
+      t.ok(kept.hold.id, 'the kept hold stays active');
     },
   );
 

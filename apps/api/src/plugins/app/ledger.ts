@@ -28,6 +28,8 @@ export default fp<LedgerPluginOptions>(
       maxAmountMinor: config.MAX_AMOUNT,
       retry: { attempts: config.LEDGER_RETRY_ATTEMPTS, backoffMs: config.LEDGER_RETRY_BASE_MS },
       idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+      holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
+      holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
       cursorSecret: cursorSecretFor(config),
       observer: app.metrics.observer,
     });
