@@ -3,7 +3,7 @@ import type { ClientSession, MongoClient } from 'mongodb';
 import { invariant, type ExpireHoldsCommand, type Hold, type HoldStatus, type StoredHold } from '@wallet/ledger';
 import { auditEventFor, holdEventFor } from '@wallet/ledger/store-kit';
 import type { Collections } from './collections.js';
-import { auditToDoc, holdFromDoc, publicHold, toDate, toLong } from './mapping.js';
+import { DOC_READ, auditToDoc, holdFromDoc, publicHold, toDate, toLong } from './mapping.js';
 import { insertOutboxEvent } from './outbox.js';
 import { updateHeld } from './holds.js';
 import { runTransaction } from './transaction.js';
@@ -12,7 +12,7 @@ import { runTransaction } from './transaction.js';
 export const EXPIRE_BATCH_MAX = 1000;
 
 export async function getHold(collections: Collections, holdId: string, timeoutMs: number): Promise<StoredHold | null> {
-  const doc = await collections.holds.findOne({ _id: holdId }, { maxTimeMS: timeoutMs });
+  const doc = await collections.holds.findOne({ _id: holdId }, { maxTimeMS: timeoutMs, ...DOC_READ });
   return doc ? holdFromDoc(doc) : null;
 }
 
@@ -29,7 +29,7 @@ export async function listHolds(
     ...(page.beforeSeq === undefined ? {} : { seq: { $lt: toLong(page.beforeSeq, 'beforeSeq') } }),
   };
   const docs = await collections.holds
-    .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: timeoutMs })
+    .find(filter, { sort: { seq: -1 }, limit: page.limit, maxTimeMS: timeoutMs, ...DOC_READ })
     .toArray();
   return docs.map(holdFromDoc);
 }
@@ -75,7 +75,7 @@ async function expireOne(
   const doc = await collections.holds.findOneAndUpdate(
     { _id: holdId, ...DUE },
     { $set: { status: 'expired', updatedAt: toDate(command.now, 'now') } },
-    { ...tx.options, returnDocument: 'after' },
+    { ...tx.options, ...DOC_READ, returnDocument: 'after' },
   );
   if (!doc) return null;
   const hold = publicHold(holdFromDoc(doc));

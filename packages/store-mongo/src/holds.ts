@@ -25,7 +25,7 @@ import {
   type Verdict,
 } from '@wallet/ledger/store-kit';
 import type { HoldDoc } from './documents.js';
-import { fromLong, holdFromDoc, holdToDoc, publicHold, toDate, toLong, walletFromDoc } from './mapping.js';
+import { DOC_READ, fromLong, holdFromDoc, holdToDoc, publicHold, toDate, toLong, walletFromDoc } from './mapping.js';
 import { insertOutboxEvent } from './outbox.js';
 import { recordRefusal } from './refusal.js';
 import { insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
@@ -63,7 +63,7 @@ export async function updateHeld(
         ...(change.balance ? { balance: toLong(change.balance.after, 'wallet.balance') } : {}),
       },
     },
-    { ...tx.options, returnDocument: 'after' },
+    { ...tx.options, ...DOC_READ, returnDocument: 'after' },
   );
   if (!doc) throw new VersionConflict(`wallet ${walletId} moved on before its held amount changed`);
   return { ...walletFromDoc(doc), holdCount: fromLong(doc.holdCount, 'wallet.holdCount') };
@@ -74,7 +74,7 @@ export async function readHold(tx: Tx, holdId: string): Promise<{ hold: StoredHo
   const [doc] = await tx.collections.holds
     .aggregate<HoldDoc & { expiredNow: boolean }>(
       [{ $match: { _id: holdId } }, { $addFields: { expiredNow: { $lte: ['$expiresAt', '$$NOW'] } } }],
-      tx.options,
+      { ...tx.options, ...DOC_READ },
     )
     .toArray();
   if (!doc) return { hold: null, expired: false };
@@ -148,7 +148,7 @@ export async function createHold(tx: Tx, command: CreateHoldCommand): Promise<Wr
   const doc = await tx.collections.holds.findOneAndUpdate(
     { _id: command.holdId },
     [{ $set: { expiresAt: { $add: ['$$NOW', ttlMs] } } }],
-    { ...tx.options, returnDocument: 'after' },
+    { ...tx.options, ...DOC_READ, returnDocument: 'after' },
   );
   const hold = publicHold(holdFromDoc(doc!));
   await insertOutboxEvent(tx, holdEventFor('hold.created', command.eventId, hold, wallet, command.now), wallet.version);

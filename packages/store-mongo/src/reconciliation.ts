@@ -1,3 +1,4 @@
+import { Long } from 'mongodb';
 import { invariant, type ReconciliationReport, type ReversalAudit, type WalletAudit } from '@wallet/ledger';
 import { COLLECTION_NAMES, type Collections } from './collections.js';
 import { DOC_READ, fromLong, reportFromDoc, reportToDoc } from './mapping.js';
@@ -112,7 +113,7 @@ export class Reconciliation {
         entrySum: totals ? fromLong(totals.sum, 'entries.sum') : 0,
         entryCount: totals ? fromLong(totals.count, 'entries.count') : 0,
         lastBalanceAfter: last ? fromLong(last.balanceAfter, 'entry.balanceAfter') : null,
-        heldBalance: fromLong(row.heldBalance ?? 0, 'wallet.heldBalance'),
+        heldBalance: fromLong(row.heldBalance ?? Long.ZERO, 'wallet.heldBalance'),
         activeHoldSum: row.held[0] ? fromLong(row.held[0].sum, 'holds.sum') : 0,
       };
     });
@@ -164,7 +165,7 @@ export class Reconciliation {
           { $sort: { _id: 1 } },
           { $limit: limit },
         ],
-        { allowDiskUse: true, maxTimeMS: this.#timeoutMs },
+        { allowDiskUse: true, maxTimeMS: this.#timeoutMs, ...DOC_READ },
       )
       .toArray();
     return rows.map((row) => ({

@@ -9,7 +9,7 @@ import {
 } from '@wallet/ledger';
 import { counterpartType, isRemembered, judgeReversal, reversalReply } from '@wallet/ledger/store-kit';
 import { recordRefusal } from './refusal.js';
-import { entryFromDoc, toLong } from './mapping.js';
+import { DOC_READ, entryFromDoc, toLong } from './mapping.js';
 import { casWallet, insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
 
 /** The entry on the other side of `original` (a transfer's other leg, a capture's capture_in and back). */
@@ -18,7 +18,7 @@ async function readCounterpart(tx: Tx, original: StoredTransaction): Promise<Sto
   if (type === null) return null;
   const filter =
     original.type === 'transfer_in' ? { transferId: original.transferId, type } : { holdId: original.holdId, type };
-  const doc = await tx.collections.entries.findOne(filter, tx.options);
+  const doc = await tx.collections.entries.findOne(filter, { ...tx.options, ...DOC_READ });
   return doc ? entryFromDoc(doc) : null;
 }
 
@@ -53,7 +53,7 @@ async function bumpReversed(tx: Tx, entry: StoredTransaction, amount: number): P
 export async function reverseTransaction(tx: Tx, command: ReverseCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
-  const doc = await tx.collections.entries.findOne({ _id: command.originalId }, tx.options);
+  const doc = await tx.collections.entries.findOne({ _id: command.originalId }, { ...tx.options, ...DOC_READ });
   const original = doc ? entryFromDoc(doc) : null;
   const wallet = original ? await readWallet(tx, original.walletId) : null;
   const other = original ? await readCounterpart(tx, original) : null;

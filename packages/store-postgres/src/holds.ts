@@ -4,35 +4,24 @@ import {
   type AuditEvent,
   type CaptureHoldCommand,
   type CreateHoldCommand,
-  type IdempotencyRecord,
   type Operation,
   type StoredHold,
   type VoidHoldCommand,
-  type Wallet,
   type WriteContext,
   type WriteOutcome,
 } from '@wallet/ledger';
 import {
   auditEventFor,
-  captureOf,
-  captureReply,
-  holdEventFor,
-  holdVoidedReply,
   isRemembered,
   judgeCapture,
   judgeCreateHold,
   judgeVoid,
-  outboxEventFor,
   refusalReply,
-  releaseOf,
   type Verdict,
 } from '@wallet/ledger/store-kit';
 import { holdFromRow, idempotencyFromRow, walletFromRow } from './mapping.js';
-import { param, prepare, sql } from './sql-util.js';
 import { recordRefusal } from './refusal.js';
-import { ISO_FORMAT, holdJsonSql, walletJsonSql } from './sql-util.js';
-import { rollbackWith, withTransaction } from './transaction.js';
-import { writeChanges } from './write-changes.js';
+import { ISO_FORMAT, entryJsonSql, holdJsonSql, param, prepare, sql, walletJsonSql } from './sql-util.js';
 import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 
 type Row = Record<string, unknown>;
@@ -42,7 +31,6 @@ const NOW_ISO = sql`to_char(${param('now')}::timestamptz AT TIME ZONE 'UTC', ${I
 /** The key's earlier record, read first in every statement: a replay changes nothing. */
 const PRIOR = sql`SELECT * FROM idempotency_keys
    WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('userId')} AND key = ${param('recordKey')}`;
-const PRIOR_ROW = sql`SELECT row_to_json(k) FROM (${PRIOR}) k`;
 
 /**
  * A hold in ONE statement (one round trip, like a credit): the wallet UPDATE reserves the
@@ -135,133 +123,188 @@ export async function createHold(pool: pg.Pool, command: CreateHoldCommand, audi
   return explain(pool, command, 'hold.create', judgeCreateHold(wallet, command), audit);
 }
 
+/** The captured amount: the request's, or the whole hold (on the row being updated). */
+const CAPTURED = sql`COALESCE(${param('amount')}::bigint, holds.amount)`;
+
+/** The caller owns the hold's wallet: a subquery per row, re-evaluated on the row a re-check sees. */
+const OWNED = sql`(SELECT o.user_id FROM wallets o WHERE o.id = holds.wallet_id) = ${param('userId')}`;
+
+/** The hold as the statement's snapshot saw it, with its owner and whether the database's clock passed expiresAt. */
+const CURRENT_HOLD = sql`(SELECT json_build_object('hold', row_to_json(x), 'userId', o.user_id,
+                                  'expired', x.expires_at <= clock_timestamp())
+     FROM holds x JOIN wallets o ON o.id = x.wallet_id WHERE x.id = ${param('holdId')}) AS current_hold`;
+
 /**
- * The first statement of a capture or void: locks the hold (with whether the database's clock
- * has reached its expiresAt) and the wallets it touches, and reads the key's record. FOR UPDATE
- * returns the latest committed rows, and holds them until this transaction ends, so of
- * concurrent captures, voids and sweeps of one hold exactly one sees it active. The wallets are
- * named by an array (`= ANY(ARRAY(...))`, computed once), not a join: a row that a concurrent
- * write changed is re-checked against its new version, and a join's re-check can drop it.
+ * A capture in ONE statement (one round trip, like a credit). The hold UPDATE is the guard: it
+ * matches only an active hold of the caller's wallet whose expiresAt is still ahead of the
+ * database's clock, with a fitting amount and destination, so of concurrent captures, voids
+ * and sweeps exactly one changes the row. The wallet UPDATEs name their row and amounts by
+ * scalar subqueries of that result (computed once, like the credit's `prior`), never by a
+ * join with it: a wallet a concurrent write changed is then updated on its latest version,
+ * where PostgreSQL's re-check of a join with a CTE can drop the row (the property test caught
+ * an earlier version doing so). The last column stops the statement, and so all it wrote, if
+ * the parts ever disagree.
  */
-const LOCK_HOLD = prepare(
-  'hold-lock',
+const CAPTURE = prepare(
+  'hold-capture',
   sql`
-WITH hold AS (
-  SELECT h.*, clock_timestamp() >= h.expires_at AS expired FROM holds h WHERE h.id = ${param('holdId')} FOR UPDATE
-), locked AS (
-  SELECT * FROM wallets
-   WHERE id = ANY(ARRAY(SELECT wallet_id FROM holds WHERE id = ${param('holdId')}
-                        UNION ALL SELECT ${param('toWalletId')}::uuid WHERE ${param('toWalletId')}::uuid IS NOT NULL))
-   ORDER BY id FOR UPDATE
+WITH prior AS (${PRIOR}), h AS (
+  UPDATE holds SET status = 'captured', captured_amount = ${CAPTURED}, updated_at = ${param('now')},
+         metadata = CASE WHEN ${param('metadata')}::text = '{}' THEN holds.metadata ELSE ${param('metadata')}::json END
+   WHERE holds.id = ${param('holdId')} AND holds.status = 'active' AND holds.expires_at > clock_timestamp()
+     AND ${OWNED} AND ${CAPTURED} <= holds.amount AND NOT EXISTS (SELECT 1 FROM prior)
+     AND (${param('toWalletId')}::uuid IS NULL OR EXISTS (
+          SELECT 1 FROM wallets d, wallets o WHERE d.id = ${param('toWalletId')}::uuid AND o.id = holds.wallet_id
+             AND d.id <> o.id AND d.currency = o.currency AND d.balance + ${CAPTURED} <= ${param('maxBalance')}::bigint))
+  RETURNING holds.*
+), w AS (
+  UPDATE wallets SET balance = balance - (SELECT captured_amount FROM h),
+         held_balance = held_balance - (SELECT amount FROM h), version = version + 1, updated_at = ${param('now')}
+   WHERE id = (SELECT wallet_id FROM h)
+  RETURNING wallets.*, wallets.balance + (SELECT captured_amount FROM h) AS balance_before
+), d AS (
+  UPDATE wallets SET balance = balance + (SELECT captured_amount FROM h), version = version + 1,
+         updated_at = ${param('now')}
+   WHERE id = ${param('toWalletId')}::uuid AND EXISTS (SELECT 1 FROM h)
+  RETURNING wallets.*, wallets.balance - (SELECT captured_amount FROM h) AS balance_before
+), entries AS (
+  INSERT INTO ledger_entries (id, wallet_id, seq, type, amount, balance_before, balance_after, hold_id, metadata, created_at)
+  SELECT ${param('entryId')}::uuid, w.id, w.version, 'capture', h.captured_amount, w.balance_before, w.balance, h.id,
+         h.metadata, ${param('now')}::timestamptz
+    FROM w, h
+  UNION ALL
+  SELECT ${param('creditId')}::uuid, d.id, d.version, 'capture_in', h.captured_amount, d.balance_before, d.balance,
+         h.id, h.metadata, ${param('now')}::timestamptz
+    FROM d, h
+  RETURNING *
+), body AS (
+  SELECT json_build_object('data', CASE WHEN ci.id IS NULL
+           THEN json_build_object('hold', ${holdJsonSql('h')}, 'transaction', ${entryJsonSql('c')},
+                                  'wallet', ${walletJsonSql('w')})
+           ELSE json_build_object('hold', ${holdJsonSql('h')}, 'transaction', ${entryJsonSql('c')},
+                                  'wallet', ${walletJsonSql('w')}, 'credit', ${entryJsonSql('ci')}) END) AS body
+    FROM h, w, entries c LEFT JOIN entries ci ON ci.type = 'capture_in' WHERE c.type = 'capture'
+), events AS (
+  INSERT INTO outbox (id, type, payload, created_at)
+  SELECT e.id, 'hold.captured', json_build_object('id', e.id, 'type', 'hold.captured', 'userId', x.user_id,
+           'walletId', e.wallet_id, 'transactionId', e.id, 'holdId', e.hold_id,
+           'direction', CASE WHEN e.type = 'capture_in' THEN 'in' ELSE 'out' END, 'currency', x.currency,
+           'amount', e.amount, 'balanceAfter', e.balance_after, 'occurredAt', ${NOW_ISO}), ${param('now')}
+    FROM entries e JOIN (SELECT * FROM w UNION ALL SELECT * FROM d) x ON x.id = e.wallet_id
+), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '200', body: '(SELECT body FROM body)' })}
+), audit AS (${insertAudit('true', undefined, { walletId: 'h.wallet_id', amount: 'h.captured_amount', from: 'h' })}
 )
-SELECT (SELECT row_to_json(hold) FROM hold) AS hold, (SELECT json_agg(row_to_json(locked)) FROM locked) AS wallets,
-       (${PRIOR_ROW}) AS prior`,
+SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body, ${CURRENT_HOLD},
+       (SELECT row_to_json(t) FROM wallets t
+         WHERE t.id = (SELECT wallet_id FROM holds WHERE id = ${param('holdId')})) AS source,
+       (SELECT row_to_json(t) FROM wallets t WHERE t.id = ${param('toWalletId')}::uuid) AS destination,
+       CASE WHEN (SELECT count(*) FROM w) = (SELECT count(*) FROM h)
+             AND (SELECT count(*) FROM d) = (SELECT count(*) FROM h)
+                 * (CASE WHEN ${param('toWalletId')}::uuid IS NULL THEN 0 ELSE 1 END)
+             AND (SELECT count(*) FROM entries) = (SELECT count(*) FROM w) + (SELECT count(*) FROM d)
+            THEN true ELSE 1 / (0 * (SELECT count(*) FROM h)) > 0 END AS consistent`,
 );
 
-interface Locked {
-  prior: IdempotencyRecord | null;
-  hold: StoredHold | null;
+interface HoldSnapshot {
+  hold: Row;
+  userId: string;
   expired: boolean;
-  wallets: Wallet[];
 }
 
-async function lockHold(client: pg.PoolClient, context: WriteContext, holdId: string, toWalletId?: string) {
-  const { rows } = await client.query(
-    LOCK_HOLD.query({
-      holdId,
-      toWalletId: toWalletId ?? null,
-      userId: context.userId,
-      recordKey: context.idempotency?.key ?? null,
+function snapshotHold(current: HoldSnapshot | null): StoredHold | null {
+  return current ? holdFromRow({ ...revive(current.hold), user_id: current.userId }) : null;
+}
+
+export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, auditId: string): Promise<WriteOutcome> {
+  const audit = auditEventFor(command, 'hold.capture', 'ok', { id: auditId, amount: command.amount ?? null });
+  const { rows } = await pool.query(
+    CAPTURE.query({
+      userId: command.userId,
+      holdId: command.holdId,
+      amount: command.amount ?? null,
+      toWalletId: command.toWalletId ?? null,
+      metadata: JSON.stringify(command.metadata),
+      entryId: command.transactionId,
+      creditId: command.creditId,
+      maxBalance: command.maxBalance,
+      now: command.now,
+      ...recordParams(command, 'hold.capture', null),
+      ...auditParams(audit),
     }),
   );
-  const row = rows[0] as { hold: (Row & { expired: boolean }) | null; wallets: Row[] | null; prior: Row | null };
-  const wallets = (row.wallets ?? []).map((wallet) => walletFromRow(revive(wallet)));
-  const owner = row.hold ? wallets.find((wallet) => wallet.id === row.hold!.wallet_id) : undefined;
-  const locked: Locked = {
-    prior: row.prior ? idempotencyFromRow(row.prior) : null,
-    hold: row.hold && owner ? holdFromRow({ ...revive(row.hold), user_id: owner.userId }) : null,
-    expired: row.hold?.expired ?? false,
-    wallets,
+  const row = rows[0] as {
+    prior: Row | null;
+    body: object | null;
+    current_hold: HoldSnapshot | null;
+    source: Row | null;
+    destination: Row | null;
   };
-  return locked;
-}
-
-/** A refusal inside the locked transaction: stored with the key when remembered, else nothing is kept. */
-async function refuse(
-  client: pg.PoolClient,
-  context: WriteContext,
-  operation: Operation,
-  verdict: Verdict & { ok: false },
-  audit: AuditEvent,
-) {
-  if (!isRemembered(verdict.code)) {
-    return rollbackWith<WriteOutcome>({ kind: 'refused', code: verdict.code, detail: verdict.detail });
-  }
-  return recordRefusal(client, context, operation, refusalReply(verdict.code, verdict.detail), {
-    ...audit,
-    outcome: verdict.code,
-  });
+  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
+  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
+  const hold = snapshotHold(row.current_hold);
+  const source = row.source ? walletFromRow(revive(row.source)) : null;
+  const destination = row.destination ? walletFromRow(revive(row.destination)) : null;
+  const verdict = judgeCapture(hold, row.current_hold?.expired ?? false, source, destination, command);
+  return explain(pool, command, 'hold.capture', verdict, { ...audit, walletId: hold?.walletId ?? null });
 }
 
 /**
- * A capture: one transaction of four round trips (BEGIN, lock, write, COMMIT), like a transfer.
- * The locked rows are judged by the shared rules; the new hold, wallets, entries, events and
- * reply are computed by the ledger (captureOf, captureReply) and written in one statement.
+ * A void in ONE statement: the same guard as a capture, then the release of its amount, the
+ * wallet again named by a scalar subquery of the settled hold.
  */
-export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, auditId: string): Promise<WriteOutcome> {
-  return withTransaction(pool, async (client) => {
-    const locked = await lockHold(client, command, command.holdId, command.toWalletId);
-    if (locked.prior) return rollbackWith<WriteOutcome>({ kind: 'existing', record: locked.prior });
-    const source = locked.hold ? (locked.wallets.find((wallet) => wallet.id === locked.hold!.walletId) ?? null) : null;
-    const destination =
-      command.toWalletId === undefined ? null : (locked.wallets.find((w) => w.id === command.toWalletId) ?? null);
-    const verdict = judgeCapture(locked.hold, locked.expired, source, destination, command);
-    const amount = command.amount ?? locked.hold?.amount ?? null;
-    const audit = auditEventFor(command, 'hold.capture', 'ok', {
-      id: auditId,
-      walletId: locked.hold?.walletId,
-      amount,
-    });
-    if (!verdict.ok) return refuse(client, command, 'hold.capture', verdict, audit);
-    const capture = captureOf(locked.hold!, source!, destination, command);
-    const reply = captureReply(capture.hold, capture.debit, capture.source.after, capture.credit);
-    const entries = capture.credit ? [capture.debit, capture.credit] : [capture.debit];
-    const wallets = capture.destination ? [capture.source, capture.destination] : [capture.source];
-    await writeChanges(client, command, 'hold.capture', reply, {
-      holds: [capture.hold],
-      wallets,
-      reversed: [],
-      entries,
-      events: entries.map((entry) => outboxEventFor(entry, entry.walletId === source!.id ? source! : destination!)),
-      audits: [audit],
-    });
-    return { kind: 'stored', ...reply } as WriteOutcome;
-  });
-}
+const VOID = prepare(
+  'hold-void',
+  sql`
+WITH prior AS (${PRIOR}), h AS (
+  UPDATE holds SET status = 'voided', updated_at = ${param('now')},
+         metadata = CASE WHEN ${param('metadata')}::text = '{}' THEN holds.metadata ELSE ${param('metadata')}::json END
+   WHERE holds.id = ${param('holdId')} AND holds.status = 'active' AND holds.expires_at > clock_timestamp()
+     AND ${OWNED} AND NOT EXISTS (SELECT 1 FROM prior)
+  RETURNING holds.*
+), w AS (
+  UPDATE wallets SET held_balance = held_balance - (SELECT amount FROM h), updated_at = ${param('now')}
+   WHERE id = (SELECT wallet_id FROM h)
+  RETURNING wallets.*
+), body AS (
+  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')}))
+         AS body
+    FROM h, w
+), outbox_event AS (
+  INSERT INTO outbox (id, type, payload, created_at)
+  SELECT ${param('eventId')}, 'hold.voided',
+         json_build_object('id', ${param('eventId')}::uuid, 'type', 'hold.voided', 'userId', w.user_id,
+           'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
+           'occurredAt', ${NOW_ISO}), ${param('now')}
+    FROM h, w
+), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '200', body: '(SELECT body FROM body)' })}
+), audit AS (${insertAudit('true', undefined, { walletId: 'h.wallet_id', amount: 'h.amount', from: 'h' })}
+)
+SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body, ${CURRENT_HOLD},
+       CASE WHEN (SELECT count(*) FROM w) = (SELECT count(*) FROM h)
+            THEN true ELSE 1 / (0 * (SELECT count(*) FROM h)) > 0 END AS consistent`,
+);
 
-/** A void: the same locked transaction; the hold's amount goes back to the available balance. */
 export async function voidHold(pool: pg.Pool, command: VoidHoldCommand, auditId: string): Promise<WriteOutcome> {
-  return withTransaction(pool, async (client) => {
-    const locked = await lockHold(client, command, command.holdId);
-    if (locked.prior) return rollbackWith<WriteOutcome>({ kind: 'existing', record: locked.prior });
-    const verdict = judgeVoid(locked.hold, locked.expired, command);
-    const audit = auditEventFor(command, 'hold.void', 'ok', {
-      id: auditId,
-      walletId: locked.hold?.walletId,
-      amount: locked.hold?.amount ?? null,
-    });
-    if (!verdict.ok) return refuse(client, command, 'hold.void', verdict, audit);
-    const before = locked.wallets.find((wallet) => wallet.id === locked.hold!.walletId)!;
-    const released = releaseOf(locked.hold!, before, 'voided', command);
-    const reply = holdVoidedReply(released.hold, released.wallet.after);
-    await writeChanges(client, command, 'hold.void', reply, {
-      holds: [released.hold],
-      wallets: [released.wallet],
-      reversed: [],
-      entries: [],
-      events: [holdEventFor('hold.voided', command.eventId, released.hold, released.wallet.after, command.now)],
-      audits: [audit],
-    });
-    return { kind: 'stored', ...reply } as WriteOutcome;
+  const audit = auditEventFor(command, 'hold.void', 'ok', { id: auditId });
+  const { rows } = await pool.query(
+    VOID.query({
+      userId: command.userId,
+      holdId: command.holdId,
+      metadata: JSON.stringify(command.metadata),
+      eventId: command.eventId,
+      now: command.now,
+      ...recordParams(command, 'hold.void', null),
+      ...auditParams(audit),
+    }),
+  );
+  const row = rows[0] as { prior: Row | null; body: object | null; current_hold: HoldSnapshot | null };
+  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
+  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
+  const hold = snapshotHold(row.current_hold);
+  const verdict = judgeVoid(hold, row.current_hold?.expired ?? false, command);
+  return explain(pool, command, 'hold.void', verdict, {
+    ...audit,
+    walletId: hold?.walletId ?? null,
+    amount: hold?.amount ?? null,
   });
 }

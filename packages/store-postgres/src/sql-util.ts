@@ -21,6 +21,14 @@ export const holdJsonSql = (alias: string): string =>
   `'expiresAt', ${isoSql(`${alias}.expires_at`)}, 'createdAt', ${isoSql(`${alias}.created_at`)}, ` +
   `'updatedAt', ${isoSql(`${alias}.updated_at`)}, 'metadata', ${alias}.metadata)`;
 
+/** JSON of a ledger_entries row in the port's field order; absent ids are left out, not null. */
+export const entryJsonSql = (alias: string): string =>
+  `json_strip_nulls(json_build_object('id', ${alias}.id, 'walletId', ${alias}.wallet_id, 'type', ${alias}.type, ` +
+  `'amount', ${alias}.amount, 'balanceBefore', ${alias}.balance_before, 'balanceAfter', ${alias}.balance_after, ` +
+  `'status', 'completed', 'transferId', ${alias}.transfer_id, 'holdId', ${alias}.hold_id, ` +
+  `'reversalOf', ${alias}.reversal_of, 'reversedAmount', ${alias}.reversed_amount, 'metadata', ${alias}.metadata, ` +
+  `'createdAt', ${isoSql(`${alias}.created_at`)}))`;
+
 /** pg returns bigint as a string; every bigint here is a balance, amount or counter <= 2^53-1. */
 function parseSafeBigint(value: string): number {
   const parsed = Number(value);
