@@ -16,26 +16,38 @@ function once(url, connections, durationSec, scenario, tally, samples) {
     connections,
     duration: durationSec,
     timeout: REQUEST_TIMEOUT_S,
-    requests: [
-      {
-        setupRequest: (request) => ({ ...request, ...scenario.build() }),
-        onResponse: tally
-          ? (status, body) => {
-              if (status < 300) return;
-              let code = 'no_code';
-              try {
-                code = JSON.parse(body)?.code ?? 'no_code';
-              } catch {
-                code = 'not_json';
-              }
-              const key = `${status} ${code}`;
-              tally.set(key, (tally.get(key) ?? 0) + 1);
-              if (!samples.has(key)) samples.set(key, String(body).slice(0, SAMPLE_BODY_CHARS));
+    requests: stepsOf(scenario).map((step) => ({
+      // autocannon passes a per-connection context that lives for one pass over the steps.
+      setupRequest: (request, context) => {
+        const built = step.build(context);
+        return built ? { ...request, ...built } : null;
+      },
+      onResponse:
+        tally || step.onResponse
+          ? (status, body, context) => {
+              step.onResponse?.(status, body, context);
+              if (tally && status >= 300) count(tally, samples, status, body);
             }
           : undefined,
-      },
-    ],
+    })),
   });
+}
+
+/** A one-request scenario has `build`; a chained one (hold, then capture) has `steps`. */
+function stepsOf(scenario) {
+  return scenario.steps ?? [{ build: () => scenario.build() }];
+}
+
+function count(tally, samples, status, body) {
+  let code = 'no_code';
+  try {
+    code = JSON.parse(body)?.code ?? 'no_code';
+  } catch {
+    code = 'not_json';
+  }
+  const key = `${status} ${code}`;
+  tally.set(key, (tally.get(key) ?? 0) + 1);
+  if (!samples.has(key)) samples.set(key, String(body).slice(0, SAMPLE_BODY_CHARS));
 }
 
 /**
@@ -58,12 +70,16 @@ export async function runScenario(url, scenario, { connections, durationSec, war
     .filter(([code]) => code.startsWith('2'))
     .reduce((sum, [, count]) => sum + count, 0);
   const okPerSec = ok / result.duration;
+  const requestsPerOperation = scenario.requestsPerOperation ?? 1;
   return {
     startedAtMs,
     finishedAtMs: Date.now(),
     durationSec: result.duration,
     requests: total,
     okPerSec: round(okPerSec),
+    // Completed operations (e.g. hold + capture = one): what ratios between scenarios compare.
+    requestsPerOperation,
+    operationsPerSec: round(okPerSec / requestsPerOperation),
     reqPerSec: round(total / result.duration),
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     non2xx: result.non2xx,

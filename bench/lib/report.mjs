@@ -56,9 +56,11 @@ const TARGETS = [
   },
 ];
 
+/** Operations per second (a hold + capture pair is one), against the reference's. */
 function ratio(run, id, referenceId) {
-  const measured = run.scenarios[id]?.okPerSec;
-  const reference = run.scenarios[referenceId]?.okPerSec;
+  const perSec = (figures) => figures?.operationsPerSec ?? figures?.okPerSec;
+  const measured = perSec(run.scenarios[id]);
+  const reference = perSec(run.scenarios[referenceId]);
   if (!measured || !reference) return null;
   return Math.round((measured / reference) * 100) / 100;
 }
@@ -88,7 +90,7 @@ const cell = (value, suffix = '') => (value === null || value === undefined ? '�
 /** The whole report as Markdown: scenarios, notification latency, memory, targets. */
 export function renderReport(run, scenarioList) {
   const lines = [
-    `| scenario | req/s | 2xx/s | p50 ms | p99 ms | max ms | non-2xx | 409 c_m | errors | ratio (2xx/s) | vs |`,
+    `| scenario | req/s | 2xx/s | p50 ms | p99 ms | max ms | non-2xx | 409 c_m | errors | ratio (ops/s) | vs |`,
     `|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|`,
   ];
   for (const scenario of scenarioList) {
@@ -99,6 +101,15 @@ export function renderReport(run, scenarioList) {
       `| ${scenario.id}: ${scenario.label} | ${figures.reqPerSec} | ${figures.okPerSec} | ${figures.latencyMs.p50} | ` +
         `${figures.latencyMs.p99} | ${figures.latencyMs.max} | ${figures.non2xx} | ${figures.concurrentModification} | ` +
         `${figures.errors} | ${cell(r, '×')} | ${scenario.reference ?? 'reference'} |`,
+    );
+  }
+  const holdCapture = run.scenarios['hold-capture'];
+  if (holdCapture) {
+    lines.push(
+      '',
+      `hold-capture: ${holdCapture.operationsPerSec} operations/s (a hold and its capture, ${holdCapture.okPerSec} 2xx/s), ` +
+        `${cell(ratio(run, 'hold-capture', 'credit-spread'), '×')} of credit-spread's credits/s ` +
+        '(two writes per operation against one: 0.5× is parity per request).',
     );
   }
   lines.push('', ...renderCpu(run, scenarioList));

@@ -13,6 +13,7 @@ export const SCENARIO_IDS = [
   'credit-spread',
   'debit-hot',
   'transfer-random',
+  'hold-capture',
   'replay',
   'history-first',
   'history-deep',
@@ -97,6 +98,35 @@ export function buildScenarios(data, runId) {
         const body = { fromWalletId: users[from].walletId, toWalletId: users[to].walletId, amount: 1 };
         return writeRequest('/api/transfers', users[from].token, body, nextKey('t'));
       },
+    },
+    {
+      // Two requests per operation on one connection: the hold, then the capture of the hold it created.
+      id: 'hold-capture',
+      label: 'hold then capture (whole), 1,000 wallets',
+      target: 'api',
+      kind: 'write',
+      reference: 'credit-spread',
+      requestsPerOperation: 2,
+      steps: [
+        {
+          build: (context) => {
+            const user = users[randomIndex(users.length)];
+            context.token = user.token;
+            context.holdId = null;
+            return writeRequest('/api/holds', user.token, { walletId: user.walletId, amount: 1 }, nextKey('h'));
+          },
+          onResponse: (status, body, context) => {
+            if (status === 201) context.holdId = JSON.parse(body).data.hold.id;
+          },
+        },
+        {
+          // A refused hold has nothing to capture: a null request makes autocannon start the pair again.
+          build: (context) =>
+            context.holdId
+              ? writeRequest(`/api/holds/${context.holdId}/capture`, context.token, '{}', nextKey('hc'))
+              : null,
+        },
+      ],
     },
     {
       id: 'replay',

@@ -29,6 +29,8 @@ export class WorkerMetrics {
   readonly reconciliationLastRun: Gauge<never>;
   readonly reconciliationWallets: Gauge<never>;
   readonly idempotencyPurged: Counter<never>;
+  readonly holdsExpired: Counter<never>;
+  readonly holdSweepFailures: Counter<never>;
   #sources: ScrapeSources | undefined;
 
   constructor() {
@@ -84,6 +86,14 @@ export class WorkerMetrics {
       'Wallets checked by the last reconciliation',
     );
     this.idempotencyPurged = counter('wallet_idempotency_purged_total', 'Expired idempotency records deleted');
+    this.holdsExpired = counter(
+      'wallet_holds_expired_total',
+      'Holds released by the expiry sweep (status expired, amount back in the available balance)',
+    );
+    this.holdSweepFailures = counter(
+      'wallet_hold_sweep_failures_total',
+      'Hold expiry sweep rounds that failed (database down); the next round retries',
+    );
     this.#registerScrapeGauges();
   }
 

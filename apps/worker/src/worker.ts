@@ -22,6 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import { WorkerMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { DeliveryResender } from './delivery-resend.js';
+import { createHoldExpirySweeper, type HoldExpirySweeper } from './processors/hold-expiry.js';
 import { buildHealthServer } from './health-server.js';
 import { createDeliverProcessor } from './processors/deliver-webhook.js';
 import { createMaintenanceProcessor } from './processors/maintenance.js';
@@ -97,6 +98,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     metrics: parts.metrics,
   });
   const workers = buildProcessors(parts);
+  const holdExpiry = createHoldExpirySweeper(parts.store, parts.config, parts);
   attachScrapeSources(parts);
   let accepting = false;
   const server = buildHealthServer(
@@ -111,7 +113,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
   );
 
   const schedulerCheckMs = options.schedulerCheckMs ?? SCHEDULER_CHECK_MS;
-  const running: Running = { workers, relay, resender, server, schedulerCheckMs };
+  const running: Running = { workers, relay, resender, holdExpiry, server, schedulerCheckMs };
   return {
     metrics: parts.metrics,
     queues: parts.queues,
@@ -220,6 +222,7 @@ interface Running {
   workers: Worker[];
   relay: OutboxRelay;
   resender: DeliveryResender;
+  holdExpiry: HoldExpirySweeper;
   server: FastifyInstance;
   schedulerCheckMs: number;
   schedulerTimer?: NodeJS.Timeout;
@@ -258,6 +261,7 @@ async function startAll(parts: WorkerParts, running: Running): Promise<number> {
   }
   running.relay.start();
   running.resender.start();
+  running.holdExpiry.start();
   await running.server.listen({ port: config.WORKER_PORT, host: config.HOST });
   const address = running.server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.WORKER_PORT;
@@ -267,7 +271,7 @@ async function startAll(parts: WorkerParts, running: Running): Promise<number> {
 
 async function closeAll(parts: WorkerParts, running: Running): Promise<void> {
   clearInterval(running.schedulerTimer);
-  await Promise.all([running.relay.stop(), running.resender.stop()]);
+  await Promise.all([running.relay.stop(), running.resender.stop(), running.holdExpiry.stop()]);
   // Worker.close() waits for active jobs to finish; unfinished ones are picked up again after their lock lapses.
   await Promise.all(running.workers.map((worker) => worker.close()));
   await parts.queues.close();

@@ -69,6 +69,75 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/holds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A wallet's holds, newest first, optionally of one status */
+    get: operations['listHolds'];
+    put?: never;
+    /** Reserve part of a wallet's available balance */
+    post: operations['createHold'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/holds/{holdId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One hold */
+    get: operations['getHold'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/holds/{holdId}/capture': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Capture a hold once (whole or in part; the rest is released), optionally into another wallet */
+    post: operations['captureHold'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/holds/{holdId}/void': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Release a hold without moving money */
+    post: operations['voidHold'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/transactions': {
     parameters: {
       query?: never;
@@ -80,6 +149,23 @@ export interface paths {
     get: operations['listTransactions'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/transactions/{transactionId}/reverse': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reverse (refund) a ledger entry, whole or in part */
+    post: operations['reverseTransaction'];
     delete?: never;
     options?: never;
     head?: never;
@@ -110,7 +196,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller's wallets */
+    /** The caller's wallets, oldest first, paged */
     get: operations['listWallets'];
     put?: never;
     /** Create a wallet (one per user per currency) */
@@ -777,8 +863,9 @@ export interface operations {
               id: string;
               mismatches: {
                 detail: string;
-                /** @description balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, unbalanced_transfer */
+                /** @description balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, held_mismatch, held_out_of_range, unbalanced_transfer, reversal_mismatch */
                 kind: string;
+                transactionId?: string;
                 transferId?: string;
                 walletId?: string;
               }[];
@@ -813,6 +900,1249 @@ export interface operations {
       };
       /** @description forbidden */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description rate_limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description service_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+    };
+  };
+  listHolds: {
+    parameters: {
+      query: {
+        /** @description opaque nextCursor of the previous page */
+        cursor?: string;
+        /** @description page size, 1-100 */
+        limit?: number;
+        /** @description active until captured, voided or expired; each hold leaves active exactly once */
+        status?: 'active' | 'captured' | 'voided' | 'expired';
+        /** @description UUID */
+        walletId: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+              amount: number;
+              /** @description minor units moved by the capture; 0 otherwise */
+              capturedAmount: number;
+              /**
+               * Format: date-time
+               * @description ISO 8601 UTC
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description ISO 8601 UTC
+               */
+              expiresAt: string;
+              /**
+               * Format: uuid
+               * @description UUID
+               */
+              id: string;
+              /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+              metadata: {
+                [key: string]: string;
+              };
+              /** @description active until captured, voided or expired; each hold leaves active exactly once */
+              status: 'active' | 'captured' | 'voided' | 'expired';
+              /**
+               * Format: date-time
+               * @description ISO 8601 UTC
+               */
+              updatedAt: string;
+              /**
+               * Format: uuid
+               * @description UUID
+               */
+              walletId: string;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description wallet_not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description rate_limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description service_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+    };
+  };
+  createHold: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description 1-255 visible ASCII characters; required (400 idempotency_key_required) */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+          amount: number;
+          /** @description lifetime in whole seconds, 1-2592000 (HOLD_MAX_TTL_SECONDS); default HOLD_DEFAULT_TTL_SECONDS */
+          expiresInSeconds?: number;
+          /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+          metadata?: {
+            [key: string]: string;
+          };
+          /**
+           * Format: uuid
+           * @description UUID
+           */
+          walletId: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              hold: {
+                /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+                amount: number;
+                /** @description minor units moved by the capture; 0 otherwise */
+                capturedAmount: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                expiresAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+                metadata: {
+                  [key: string]: string;
+                };
+                /** @description active until captured, voided or expired; each hold leaves active exactly once */
+                status: 'active' | 'captured' | 'voided' | 'expired';
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                updatedAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                walletId: string;
+              };
+              wallet: {
+                /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+                availableBalance: number;
+                /** @description minor units: the sum of the wallet entries */
+                balance: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /** @description ISO 4217 code, 3 capital letters */
+                currency: string;
+                /** @description minor units reserved by active holds (<= balance) */
+                heldBalance: number;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                updatedAt: string;
+                userId: string;
+                /** @description bumped by every balance change; sent as ETag */
+                version: number;
+              };
+            };
+          };
+        };
+      };
+      /** @description validation_failed, idempotency_key_required, idempotency_key_invalid */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description wallet_not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description concurrent_modification, idempotency_key_in_flight, insufficient_funds */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description payload_too_large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description idempotency_key_reused */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description rate_limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description service_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+    };
+  };
+  getHold: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description UUID */
+        holdId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+              amount: number;
+              /** @description minor units moved by the capture; 0 otherwise */
+              capturedAmount: number;
+              /**
+               * Format: date-time
+               * @description ISO 8601 UTC
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description ISO 8601 UTC
+               */
+              expiresAt: string;
+              /**
+               * Format: uuid
+               * @description UUID
+               */
+              id: string;
+              /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+              metadata: {
+                [key: string]: string;
+              };
+              /** @description active until captured, voided or expired; each hold leaves active exactly once */
+              status: 'active' | 'captured' | 'voided' | 'expired';
+              /**
+               * Format: date-time
+               * @description ISO 8601 UTC
+               */
+              updatedAt: string;
+              /**
+               * Format: uuid
+               * @description UUID
+               */
+              walletId: string;
+            };
+          };
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description hold_not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description rate_limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description service_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+    };
+  };
+  captureHold: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description 1-255 visible ASCII characters; required (400 idempotency_key_required) */
+        'idempotency-key'?: string;
+      };
+      path: {
+        /** @description UUID */
+        holdId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description minor units to capture, at most the hold amount; default the whole hold; the rest is released */
+          amount?: number;
+          /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+          metadata?: {
+            [key: string]: string;
+          };
+          /**
+           * Format: uuid
+           * @description UUID
+           */
+          toWalletId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              credit?: {
+                /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+                amount: number;
+                balanceAfter: number;
+                balanceBefore: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                holdId?: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+                metadata: {
+                  [key: string]: string;
+                };
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                reversalOf?: string;
+                /** @description minor units of this entry reversed so far */
+                reversedAmount: number;
+                /** @enum {string} */
+                status: 'completed';
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                transferId?: string;
+                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                walletId: string;
+              };
+              hold: {
+                /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+                amount: number;
+                /** @description minor units moved by the capture; 0 otherwise */
+                capturedAmount: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                expiresAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+                metadata: {
+                  [key: string]: string;
+                };
+                /** @description active until captured, voided or expired; each hold leaves active exactly once */
+                status: 'active' | 'captured' | 'voided' | 'expired';
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                updatedAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                walletId: string;
+              };
+              transaction: {
+                /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+                amount: number;
+                balanceAfter: number;
+                balanceBefore: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                holdId?: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+                metadata: {
+                  [key: string]: string;
+                };
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                reversalOf?: string;
+                /** @description minor units of this entry reversed so far */
+                reversedAmount: number;
+                /** @enum {string} */
+                status: 'completed';
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                transferId?: string;
+                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                walletId: string;
+              };
+              wallet: {
+                /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+                availableBalance: number;
+                /** @description minor units: the sum of the wallet entries */
+                balance: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /** @description ISO 4217 code, 3 capital letters */
+                currency: string;
+                /** @description minor units reserved by active holds (<= balance) */
+                heldBalance: number;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                updatedAt: string;
+                userId: string;
+                /** @description bumped by every balance change; sent as ETag */
+                version: number;
+              };
+            };
+          };
+        };
+      };
+      /** @description validation_failed, idempotency_key_required, idempotency_key_invalid */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description hold_not_found, wallet_not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description concurrent_modification, idempotency_key_in_flight, hold_not_active, hold_expired */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description payload_too_large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description idempotency_key_reused, capture_exceeds_hold, currency_mismatch, balance_limit_exceeded */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description rate_limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description service_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+    };
+  };
+  voidHold: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description 1-255 visible ASCII characters; required (400 idempotency_key_required) */
+        'idempotency-key'?: string;
+      };
+      path: {
+        /** @description UUID */
+        holdId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+          metadata?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              hold: {
+                /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+                amount: number;
+                /** @description minor units moved by the capture; 0 otherwise */
+                capturedAmount: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                expiresAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+                metadata: {
+                  [key: string]: string;
+                };
+                /** @description active until captured, voided or expired; each hold leaves active exactly once */
+                status: 'active' | 'captured' | 'voided' | 'expired';
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                updatedAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                walletId: string;
+              };
+              wallet: {
+                /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+                availableBalance: number;
+                /** @description minor units: the sum of the wallet entries */
+                balance: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /** @description ISO 4217 code, 3 capital letters */
+                currency: string;
+                /** @description minor units reserved by active holds (<= balance) */
+                heldBalance: number;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                updatedAt: string;
+                userId: string;
+                /** @description bumped by every balance change; sent as ETag */
+                version: number;
+              };
+            };
+          };
+        };
+      };
+      /** @description validation_failed, idempotency_key_required, idempotency_key_invalid */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description hold_not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description concurrent_modification, idempotency_key_in_flight, hold_not_active, hold_expired */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description payload_too_large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description idempotency_key_reused */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -922,11 +2252,23 @@ export interface operations {
                * Format: uuid
                * @description UUID
                */
+              holdId?: string;
+              /**
+               * Format: uuid
+               * @description UUID
+               */
               id: string;
               /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
               metadata: {
                 [key: string]: string;
               };
+              /**
+               * Format: uuid
+               * @description UUID
+               */
+              reversalOf?: string;
+              /** @description minor units of this entry reversed so far */
+              reversedAmount: number;
               /** @enum {string} */
               status: 'completed';
               /**
@@ -934,7 +2276,7 @@ export interface operations {
                * @description UUID
                */
               transferId?: string;
-              type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out';
+              type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
               /**
                * Format: uuid
                * @description UUID
@@ -983,6 +2325,326 @@ export interface operations {
       };
       /** @description wallet_not_found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description rate_limited */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description internal_error */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description service_unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+    };
+  };
+  reverseTransaction: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description 1-255 visible ASCII characters; required (400 idempotency_key_required) */
+        'idempotency-key'?: string;
+      };
+      path: {
+        /** @description UUID */
+        transactionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description minor units to move back; default all that is not reversed yet */
+          amount?: number;
+          /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+          metadata?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              original: {
+                /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+                amount: number;
+                balanceAfter: number;
+                balanceBefore: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                holdId?: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+                metadata: {
+                  [key: string]: string;
+                };
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                reversalOf?: string;
+                /** @description minor units of this entry reversed so far */
+                reversedAmount: number;
+                /** @enum {string} */
+                status: 'completed';
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                transferId?: string;
+                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                walletId: string;
+              };
+              reversal: {
+                /** @description minor units (cents): a positive integer, at most MAX_AMOUNT; strings and fractions are refused */
+                amount: number;
+                balanceAfter: number;
+                balanceBefore: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                holdId?: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
+                metadata: {
+                  [key: string]: string;
+                };
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                reversalOf?: string;
+                /** @description minor units of this entry reversed so far */
+                reversedAmount: number;
+                /** @enum {string} */
+                status: 'completed';
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                transferId?: string;
+                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                walletId: string;
+              };
+              wallet: {
+                /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+                availableBalance: number;
+                /** @description minor units: the sum of the wallet entries */
+                balance: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                createdAt: string;
+                /** @description ISO 4217 code, 3 capital letters */
+                currency: string;
+                /** @description minor units reserved by active holds (<= balance) */
+                heldBalance: number;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                updatedAt: string;
+                userId: string;
+                /** @description bumped by every balance change; sent as ETag */
+                version: number;
+              };
+            };
+          };
+        };
+      };
+      /** @description validation_failed, idempotency_key_required, idempotency_key_invalid */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description unauthorized */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description transaction_not_found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description insufficient_funds, concurrent_modification, idempotency_key_in_flight */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description payload_too_large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description idempotency_key_reused, not_reversible, reversal_exceeds_original, balance_limit_exceeded */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -1112,11 +2774,23 @@ export interface operations {
                  * Format: uuid
                  * @description UUID
                  */
+                holdId?: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
                 id: string;
                 /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
                 metadata: {
                   [key: string]: string;
                 };
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                reversalOf?: string;
+                /** @description minor units of this entry reversed so far */
+                reversedAmount: number;
                 /** @enum {string} */
                 status: 'completed';
                 /**
@@ -1124,7 +2798,7 @@ export interface operations {
                  * @description UUID
                  */
                 transferId?: string;
-                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out';
+                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
                 /**
                  * Format: uuid
                  * @description UUID
@@ -1145,11 +2819,23 @@ export interface operations {
                  * Format: uuid
                  * @description UUID
                  */
+                holdId?: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
                 id: string;
                 /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
                 metadata: {
                   [key: string]: string;
                 };
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                reversalOf?: string;
+                /** @description minor units of this entry reversed so far */
+                reversedAmount: number;
                 /** @enum {string} */
                 status: 'completed';
                 /**
@@ -1157,7 +2843,7 @@ export interface operations {
                  * @description UUID
                  */
                 transferId?: string;
-                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out';
+                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
                 /**
                  * Format: uuid
                  * @description UUID
@@ -1357,7 +3043,12 @@ export interface operations {
   };
   listWallets: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description opaque nextCursor of the previous page */
+        cursor?: string;
+        /** @description page size, 1-100 (default 100) */
+        limit?: number;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -1372,7 +3063,9 @@ export interface operations {
         content: {
           'application/json': {
             data: {
-              /** @description minor units */
+              /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+              availableBalance: number;
+              /** @description minor units: the sum of the wallet entries */
               balance: number;
               /**
                * Format: date-time
@@ -1381,6 +3074,8 @@ export interface operations {
               createdAt: string;
               /** @description ISO 4217 code, 3 capital letters */
               currency: string;
+              /** @description minor units reserved by active holds (<= balance) */
+              heldBalance: number;
               /**
                * Format: uuid
                * @description UUID
@@ -1396,6 +3091,24 @@ export interface operations {
               version: number;
             }[];
             nextCursor: string | null;
+          };
+        };
+      };
+      /** @description validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
           };
         };
       };
@@ -1502,7 +3215,9 @@ export interface operations {
         content: {
           'application/json': {
             data: {
-              /** @description minor units */
+              /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+              availableBalance: number;
+              /** @description minor units: the sum of the wallet entries */
               balance: number;
               /**
                * Format: date-time
@@ -1511,6 +3226,8 @@ export interface operations {
               createdAt: string;
               /** @description ISO 4217 code, 3 capital letters */
               currency: string;
+              /** @description minor units reserved by active holds (<= balance) */
+              heldBalance: number;
               /**
                * Format: uuid
                * @description UUID
@@ -1676,7 +3393,9 @@ export interface operations {
         content: {
           'application/json': {
             data: {
-              /** @description minor units */
+              /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+              availableBalance: number;
+              /** @description minor units: the sum of the wallet entries */
               balance: number;
               /**
                * Format: date-time
@@ -1685,6 +3404,8 @@ export interface operations {
               createdAt: string;
               /** @description ISO 4217 code, 3 capital letters */
               currency: string;
+              /** @description minor units reserved by active holds (<= balance) */
+              heldBalance: number;
               /**
                * Format: uuid
                * @description UUID
@@ -1864,11 +3585,23 @@ export interface operations {
                  * Format: uuid
                  * @description UUID
                  */
+                holdId?: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
                 id: string;
                 /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
                 metadata: {
                   [key: string]: string;
                 };
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                reversalOf?: string;
+                /** @description minor units of this entry reversed so far */
+                reversedAmount: number;
                 /** @enum {string} */
                 status: 'completed';
                 /**
@@ -1876,7 +3609,7 @@ export interface operations {
                  * @description UUID
                  */
                 transferId?: string;
-                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out';
+                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
                 /**
                  * Format: uuid
                  * @description UUID
@@ -1889,7 +3622,9 @@ export interface operations {
                */
               transactionId: string;
               wallet: {
-                /** @description minor units */
+                /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+                availableBalance: number;
+                /** @description minor units: the sum of the wallet entries */
                 balance: number;
                 /**
                  * Format: date-time
@@ -1898,6 +3633,8 @@ export interface operations {
                 createdAt: string;
                 /** @description ISO 4217 code, 3 capital letters */
                 currency: string;
+                /** @description minor units reserved by active holds (<= balance) */
+                heldBalance: number;
                 /**
                  * Format: uuid
                  * @description UUID
@@ -2150,11 +3887,23 @@ export interface operations {
                  * Format: uuid
                  * @description UUID
                  */
+                holdId?: string;
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
                 id: string;
                 /** @description flat object of string values (at most 20 keys, values up to 500 chars) */
                 metadata: {
                   [key: string]: string;
                 };
+                /**
+                 * Format: uuid
+                 * @description UUID
+                 */
+                reversalOf?: string;
+                /** @description minor units of this entry reversed so far */
+                reversedAmount: number;
                 /** @enum {string} */
                 status: 'completed';
                 /**
@@ -2162,7 +3911,7 @@ export interface operations {
                  * @description UUID
                  */
                 transferId?: string;
-                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out';
+                type: 'credit' | 'debit' | 'transfer_in' | 'transfer_out' | 'capture' | 'capture_in' | 'reversal';
                 /**
                  * Format: uuid
                  * @description UUID
@@ -2175,7 +3924,9 @@ export interface operations {
                */
               transactionId: string;
               wallet: {
-                /** @description minor units */
+                /** @description balance - heldBalance: what debits, transfers out and new holds may spend */
+                availableBalance: number;
+                /** @description minor units: the sum of the wallet entries */
                 balance: number;
                 /**
                  * Format: date-time
@@ -2184,6 +3935,8 @@ export interface operations {
                 createdAt: string;
                 /** @description ISO 4217 code, 3 capital letters */
                 currency: string;
+                /** @description minor units reserved by active holds (<= balance) */
+                heldBalance: number;
                 /**
                  * Format: uuid
                  * @description UUID
@@ -2406,7 +4159,16 @@ export interface operations {
                * @description ISO 8601 UTC
                */
               createdAt: string;
-              events: ('wallet.credited' | 'wallet.debited' | 'transfer.completed')[];
+              events: (
+                | 'wallet.credited'
+                | 'wallet.debited'
+                | 'transfer.completed'
+                | 'hold.created'
+                | 'hold.captured'
+                | 'hold.voided'
+                | 'hold.expired'
+                | 'transaction.reversed'
+              )[];
               /**
                * Format: uuid
                * @description UUID
@@ -2503,8 +4265,17 @@ export interface operations {
       content: {
         'application/json': {
           /** @description event types to deliver; empty or absent = all */
-          events?: ('wallet.credited' | 'wallet.debited' | 'transfer.completed')[];
-          /** @description http(s) URL; private, loopback and link-local addresses are refused */
+          events?: (
+            | 'wallet.credited'
+            | 'wallet.debited'
+            | 'transfer.completed'
+            | 'hold.created'
+            | 'hold.captured'
+            | 'hold.voided'
+            | 'hold.expired'
+            | 'transaction.reversed'
+          )[];
+          /** @description http(s) URL whose host resolves only to public internet addresses (globally reachable unicast) */
           url: string;
         };
       };
@@ -2523,7 +4294,16 @@ export interface operations {
                * @description ISO 8601 UTC
                */
               createdAt: string;
-              events: ('wallet.credited' | 'wallet.debited' | 'transfer.completed')[];
+              events: (
+                | 'wallet.credited'
+                | 'wallet.debited'
+                | 'transfer.completed'
+                | 'hold.created'
+                | 'hold.captured'
+                | 'hold.voided'
+                | 'hold.expired'
+                | 'transaction.reversed'
+              )[];
               /**
                * Format: uuid
                * @description UUID
@@ -2556,6 +4336,24 @@ export interface operations {
       };
       /** @description unauthorized */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description webhook_limit_reached, concurrent_modification */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -2653,7 +4451,16 @@ export interface operations {
                * @description ISO 8601 UTC
                */
               createdAt: string;
-              events: ('wallet.credited' | 'wallet.debited' | 'transfer.completed')[];
+              events: (
+                | 'wallet.credited'
+                | 'wallet.debited'
+                | 'transfer.completed'
+                | 'hold.created'
+                | 'hold.captured'
+                | 'hold.voided'
+                | 'hold.expired'
+                | 'transaction.reversed'
+              )[];
               /**
                * Format: uuid
                * @description UUID
@@ -2831,6 +4638,24 @@ export interface operations {
       };
       /** @description not_found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description stable snake_case error code */
+            code: string;
+            detail: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** @description https://wallet.example/problems/<code> */
+            type: string;
+          };
+        };
+      };
+      /** @description concurrent_modification */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -4,6 +4,7 @@
 import type { Transaction, WalletClient } from '@wallet/client';
 import { byId, el, showMessage, whileBusy } from './dom.js';
 import { describeProblem, settle } from './api.js';
+import { signedAmountMinor } from './entry-sign.js';
 import { formatMinor } from './money-format.js';
 import { bindWalletPicker, type WalletStore } from './wallet-store.js';
 
@@ -83,8 +84,7 @@ export function mountHistoryView(client: WalletClient, store: WalletStore): Hist
 }
 
 function historyRow(entry: Transaction, currency: string): HTMLTableRowElement {
-  const outgoing = entry.type === 'debit' || entry.type === 'transfer_out';
-  const signed = formatMinor(outgoing ? -entry.amount : entry.amount, currency);
+  const signed = formatMinor(signedAmountMinor(entry), currency);
   return el('tr', {}, [
     el('td', { text: new Date(entry.createdAt).toLocaleString() }),
     el('td', { text: entry.type.replace('_', ' ') }),

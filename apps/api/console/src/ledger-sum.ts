@@ -1,8 +1,10 @@
-// Recomputes a wallet's balance from its ledger: walks every history page and adds
-// credits and incoming transfers, subtracts debits and outgoing transfers. Bounded, so a
-// huge wallet is reported as "too long to check here" instead of hanging the page.
+// Recomputes a wallet's balance from its ledger: walks every history page and adds each
+// entry's signed effect (credits, incoming transfers and captures in; debits, outgoing
+// transfers and captures out; reversals by their own direction). Bounded, so a huge wallet
+// is reported as "too long to check here" instead of hanging the page.
 import type { WalletClient } from '@wallet/client';
 import { settle, type Problem } from './api.js';
+import { signedAmountMinor } from './entry-sign.js';
 
 const PAGE_SIZE = 100;
 /** 50 pages of 100: enough for any demo wallet; beyond it the console does not guess. */
@@ -20,7 +22,7 @@ export async function ledgerSum(client: WalletClient, walletId: string): Promise
     const result = await settle((options) => client.transactions.list(query, options));
     if (!result.ok) return { ok: false, reason: 'history could not be read', problem: result.problem };
     for (const entry of result.data.data) {
-      sumMinor += entry.type === 'credit' || entry.type === 'transfer_in' ? entry.amount : -entry.amount;
+      sumMinor += signedAmountMinor(entry);
       entries += 1;
     }
     cursor = result.data.nextCursor ?? undefined;

@@ -2,7 +2,9 @@
 // session and one wallet store. Runs as a module script, so the DOM is parsed already.
 import { byId, showMessage } from './dom.js';
 import { createClient, describeProblem } from './api.js';
+import { mountCaptureRaceDemo } from './capture-race-demo.js';
 import { mountHistoryView } from './history-view.js';
+import { mountHoldsView } from './holds-view.js';
 import { mountIntentForms } from './intent-forms.js';
 import { mountRaceDemo } from './race-demo.js';
 import { mountRetryDemo } from './retry-demo.js';
@@ -20,13 +22,15 @@ const walletsMessage = byId('wallets-message', HTMLParagraphElement);
 
 mountWalletsView(client, wallets);
 const history = mountHistoryView(client, wallets);
-// After money moves, balances and the newest history page are stale: reload both.
+// After money moves, balances, the newest history page and the holds are stale: reload them.
 const onMoved = (): void => {
-  void wallets.refresh().then(() => history.reloadFirstPage());
+  void wallets.refresh().then(() => Promise.all([history.reloadFirstPage(), holds.reload()]));
 };
+const holds = mountHoldsView(client, wallets, onMoved);
 mountIntentForms(client, wallets, onMoved);
 mountRetryDemo(client, wallets, onMoved);
 mountRaceDemo(client, wallets, onMoved);
+mountCaptureRaceDemo(client, wallets, onMoved);
 
 mountSignInView(client, session, {
   signedIn: (claims) => {

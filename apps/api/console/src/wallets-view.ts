@@ -55,6 +55,8 @@ function walletRow(wallet: Wallet): HTMLTableRowElement {
   const row = el('tr', {}, [
     el('td', { text: wallet.currency }),
     el('td', { text: formatMinor(wallet.balance, wallet.currency), className: 'num' }),
+    el('td', { text: formatMinor(wallet.heldBalance, wallet.currency), className: 'num' }),
+    el('td', { text: formatMinor(wallet.availableBalance, wallet.currency), className: 'num' }),
     el('td', { text: String(wallet.version), className: 'num' }),
     el('td', { text: wallet.id, className: 'id' }),
   ]);

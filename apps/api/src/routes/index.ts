@@ -4,6 +4,8 @@ import metricsRoutes from './metrics.js';
 import walletRoutes from './api/wallets/index.js';
 import transferRoutes from './api/transfers/index.js';
 import transactionRoutes from './api/transactions/index.js';
+import reverseRoutes from './api/transactions/reverse.js';
+import holdRoutes from './api/holds/index.js';
 import auditRoutes from './api/admin/audit.js';
 import webhookRoutes from './api/webhooks/index.js';
 import operationsRoutes from './api/admin/operations.js';
@@ -20,6 +22,8 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(walletRoutes, { prefix: '/api/wallets' });
   await app.register(transferRoutes, { prefix: '/api/transfers' });
   await app.register(transactionRoutes, { prefix: '/api/transactions' });
+  await app.register(reverseRoutes, { prefix: '/api/transactions' });
+  await app.register(holdRoutes, { prefix: '/api/holds' });
   await app.register(auditRoutes, { prefix: '/api/admin' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
   await app.register(operationsRoutes, { prefix: '/api/admin' });

@@ -53,7 +53,9 @@ export const DeadLetterEnvelope = Type.Object({ data: DeadLetter }, { additional
 export const Mismatch = Type.Object(
   {
     kind: Type.String({
-      description: 'balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, unbalanced_transfer',
+      description:
+        'balance_mismatch, negative_balance, version_mismatch, last_entry_mismatch, held_mismatch, ' +
+        'held_out_of_range, unbalanced_transfer, reversal_mismatch',
     }),
     walletId: Type.Optional(Type.String()),
     transferId: Type.Optional(Type.String()),

@@ -1,7 +1,7 @@
 // Drives the web console in Debian's Chromium (playwright-core) against the real API on
 // PostgreSQL and Redis, listening on a real port: sign-in with the dev token button, wallets,
-// a credit, refusals, history paging and both demos, asserting on what the page shows and
-// cross-checking balances through the API itself.
+// a credit, refusals, history paging, the holds panel and the three demos, asserting on what
+// the page shows and cross-checking balances through the API itself.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -248,6 +248,73 @@ async function runConsoleE2e(t: Test): Promise<void> {
       '1 succeeded, 4 refused. Final balance 2.00 GBP; ledger sum 2.00 GBP; start minus successes 2.00 GBP: consistent.',
     );
     t.equal(((await api.get(`/api/wallets/${gbp}`)) as { balance: number }).balance, 200);
+  });
+
+  await t.test('holds panel: place, capture a part, void; the list shows status and expiry', async (t) => {
+    const gbp = await walletId(page, 'GBP');
+    const credit = page.locator('#credit-form');
+    await credit.locator('select').selectOption(gbp);
+    await credit.locator('input[name=amount]').fill('20');
+    await credit.locator('button[type=submit]').click();
+    await credit.locator('.message.ok', { hasText: 'balance now 22.00 GBP' }).waitFor();
+
+    await page.selectOption('#hold-wallet', gbp);
+    await page.fill('#hold-amount', '5.00');
+    await page.fill('#hold-ttl', '600');
+    await page.click('#hold-place');
+    await page
+      .locator('#holds-message.ok', { hasText: 'Held 5.00 GBP; held now 5.00 GBP, available 17.00 GBP.' })
+      .waitFor();
+    await page.fill('#hold-amount', '25.00');
+    await page.click('#hold-place');
+    await page.locator('#holds-message.error', { hasText: 'insufficient_funds' }).waitFor();
+    await page.fill('#hold-amount', '2.50');
+    await page.click('#hold-place');
+    await page.locator('#holds-message.ok', { hasText: 'Held 2.50 GBP' }).waitFor();
+    await page.locator('#holds-body tr[data-status=active]').nth(1).waitFor();
+    const rows = page.locator('#holds-body tr');
+    t.same(await rows.locator('td:nth-child(2)').allTextContents(), ['2.50 GBP', '5.00 GBP'], 'newest first');
+    t.same(await rows.locator('td:nth-child(4)').allTextContents(), ['active', 'active']);
+    const [small, big] = (await api.get(`/api/holds?walletId=${gbp}`)) as { id: string; expiresAt: string }[];
+    const expiresInS = (Date.parse(big!.expiresAt) - Date.now()) / 1000;
+    t.ok(expiresInS > 590 && expiresInS <= 600, `expires in about 600 s (${expiresInS})`);
+    t.equal(await rows.nth(1).locator('td:nth-child(5)').getAttribute('title'), big!.expiresAt, 'expiry shown');
+
+    const bigRow = page.locator(`#holds-body tr[data-hold-id="${big!.id}"]`);
+    await bigRow.locator('input.capture-amount').fill('3.00');
+    await bigRow.locator('button.capture').click();
+    await page
+      .locator('#holds-message.ok', { hasText: 'Captured 3.00 GBP, released 2.00 GBP; balance now 19.00 GBP.' })
+      .waitFor();
+    await page.locator(`#holds-body tr[data-hold-id="${big!.id}"][data-status=captured]`).waitFor();
+    t.equal(await page.locator(`#holds-body tr[data-hold-id="${big!.id}"] button`).count(), 0, 'settled: no actions');
+
+    await page.locator(`#holds-body tr[data-hold-id="${small!.id}"] button.void`).click();
+    await page.locator('#holds-message.ok', { hasText: 'Voided; 2.50 GBP available again (19.00 GBP).' }).waitFor();
+    await page.selectOption('#holds-status', 'voided');
+    await page.locator('#holds-body tr[data-status=voided]').waitFor();
+    t.equal(await page.locator('#holds-body tr').count(), 1, 'filtered by status');
+    t.match(await api.get(`/api/wallets/${gbp}`), { balance: 1900, heldBalance: 0, availableBalance: 1900 });
+    await page.selectOption('#holds-status', '');
+  });
+
+  await t.test('capture race demo: one capture wins, the books stay consistent', async (t) => {
+    const gbp = await walletId(page, 'GBP');
+    await page.selectOption('#capture-race-wallet', gbp);
+    await page.fill('#capture-race-count', '6');
+    await page.fill('#capture-race-amount', '4.00');
+    await page.click('#capture-race-run');
+    await page.locator('#capture-race-summary.ok').waitFor();
+    const lines = await page.locator('#capture-race-log li').allTextContents();
+    t.equal(lines.length, 6);
+    t.equal(lines.filter((line) => /succeeded \(200\), captured 4\.00 GBP/.test(line)).length, 1, lines.join(' | '));
+    t.equal(lines.filter((line) => /refused hold_not_active \(409\)/.test(line)).length, 5);
+    t.equal(
+      await page.textContent('#capture-race-summary'),
+      '1 captured, 5 refused; hold captured. Balance 19.00 GBP → 15.00 GBP; held 4.00 GBP → 0.00 GBP; ' +
+        'ledger sum 15.00 GBP: consistent.',
+    );
+    t.match(await api.get(`/api/wallets/${gbp}`), { balance: 1500, heldBalance: 0 });
   });
 
   await t.test('the page looks right and raised no errors (CSP included)', async (t) => {

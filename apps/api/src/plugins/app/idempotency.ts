@@ -201,12 +201,20 @@ function newState(request: FastifyRequest, key: string, prefix: string): Idempot
   return {
     key,
     remember: false,
-    fingerprint: requestFingerprint(operation, request.body ?? {}, expectedVersionOf(request)),
+    // The path's ids are part of the request (one key on /holds/A/capture and /holds/B/capture is a reuse).
+    fingerprint: requestFingerprint(operation, requestInput(request), expectedVersionOf(request)),
     cacheKey: `${prefix}:idem:${scope}`,
     lockKey: `${prefix}:idem-lock:${scope}`,
     locked: false,
     fromCache: false,
   };
+}
+
+/** The body's fields and the path's (holdId, transactionId), as the ledger fingerprints them. */
+function requestInput(request: FastifyRequest): object {
+  const body = typeof request.body === 'object' && request.body !== null ? request.body : {};
+  const params = typeof request.params === 'object' && request.params !== null ? request.params : {};
+  return { ...body, ...params };
 }
 
 function parseCached(raw: string | null): CachedReply | null {

@@ -1,0 +1,176 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { problems } from '../../../schemas/common.js';
+import {
+  CaptureBody,
+  CaptureResult,
+  HoldEnvelope,
+  HoldListQuery,
+  HoldPage,
+  HoldParams,
+  HoldResult,
+  HoldWriteHeaders,
+  VoidBody,
+  createHoldBody,
+} from '../../../schemas/hold.js';
+import { sendWriteResult } from '../../../lib/write-reply.js';
+import { absentBodyAsEmptyObject, keyedOptionsOf } from '../../../lib/keyed-write.js';
+import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
+
+const tags = ['holds'];
+const DEFAULT_PAGE_SIZE = 20;
+
+/** The refusals every keyed write of a hold can answer with, besides its own. */
+const KEYED_WRITE_CODES = [
+  'validation_failed',
+  'idempotency_key_required',
+  'idempotency_key_invalid',
+  'concurrent_modification',
+  'idempotency_key_in_flight',
+  'payload_too_large',
+  'idempotency_key_reused',
+] as const;
+
+/** A Fastify instance with the TypeBox type provider, as the route helpers below receive it. */
+const typed = (fastify: FastifyInstance) => fastify.withTypeProvider<TypeBoxTypeProvider>();
+type TypedApp = ReturnType<typeof typed>;
+type WriteLimit = ReturnType<typeof writeRateLimit>;
+
+/**
+ * Holds: reserve part of a wallet's available balance, then capture it (once, whole or in
+ * part, optionally into another wallet) or void it; expiry is the worker's (hold-expiry.ts).
+ */
+export default async function holdRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = typed(fastify);
+  app.addHook('onRequest', app.authenticate);
+  const writeLimit = writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS);
+  createRoute(app, writeLimit);
+  readRoutes(app);
+  captureRoute(app, writeLimit);
+  voidRoute(app, writeLimit);
+}
+
+function createRoute(app: TypedApp, writeLimit: WriteLimit): void {
+  app.post(
+    '/',
+    {
+      config: { idempotency: 'required', auditAction: 'hold.create', rateLimit: writeLimit },
+      schema: {
+        tags,
+        summary: "Reserve part of a wallet's available balance",
+        headers: HoldWriteHeaders,
+        body: createHoldBody(app.config.HOLD_MAX_TTL_SECONDS),
+        response: {
+          201: HoldResult,
+          ...problems(...KEYED_WRITE_CODES, 'wallet_not_found', 'insufficient_funds'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await app.ledger.createHold(request.caller, request.body, keyedOptionsOf(request));
+      return sendWriteResult(request, reply, result);
+    },
+  );
+}
+
+function readRoutes(app: TypedApp): void {
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: "A wallet's holds, newest first, optionally of one status",
+        querystring: HoldListQuery,
+        response: { 200: HoldPage, ...problems('validation_failed', 'wallet_not_found') },
+      },
+    },
+    async (request) => {
+      const { walletId, status, cursor } = request.query;
+      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const page = await app.ledger.listHolds(request.caller.userId, { walletId, status, limit, cursor });
+      return { data: page.items, nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/:holdId',
+    {
+      schema: {
+        tags,
+        summary: 'One hold',
+        params: HoldParams,
+        response: { 200: HoldEnvelope, ...problems('validation_failed', 'hold_not_found') },
+      },
+    },
+    async (request) => ({ data: await app.ledger.getHold(request.caller.userId, request.params.holdId) }),
+  );
+}
+
+function captureRoute(app: TypedApp, writeLimit: WriteLimit): void {
+  app.post(
+    '/:holdId/capture',
+    {
+      preValidation: absentBodyAsEmptyObject,
+      config: { idempotency: 'required', auditAction: 'hold.capture', rateLimit: writeLimit },
+      schema: {
+        tags,
+        summary: 'Capture a hold once (whole or in part; the rest is released), optionally into another wallet',
+        headers: HoldWriteHeaders,
+        params: HoldParams,
+        body: CaptureBody,
+        response: {
+          200: CaptureResult,
+          ...problems(
+            ...KEYED_WRITE_CODES,
+            'hold_not_found',
+            'wallet_not_found',
+            'hold_not_active',
+            'hold_expired',
+            'capture_exceeds_hold',
+            'currency_mismatch',
+            'balance_limit_exceeded',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await app.ledger.captureHold(
+        request.caller,
+        request.params.holdId,
+        request.body,
+        keyedOptionsOf(request),
+      );
+      return sendWriteResult(request, reply, result);
+    },
+  );
+}
+
+function voidRoute(app: TypedApp, writeLimit: WriteLimit): void {
+  app.post(
+    '/:holdId/void',
+    {
+      preValidation: absentBodyAsEmptyObject,
+      config: { idempotency: 'required', auditAction: 'hold.void', rateLimit: writeLimit },
+      schema: {
+        tags,
+        summary: 'Release a hold without moving money',
+        headers: HoldWriteHeaders,
+        params: HoldParams,
+        body: VoidBody,
+        response: {
+          200: HoldResult,
+          ...problems(...KEYED_WRITE_CODES, 'hold_not_found', 'hold_not_active', 'hold_expired'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await app.ledger.voidHold(
+        request.caller,
+        request.params.holdId,
+        request.body,
+        keyedOptionsOf(request),
+      );
+      return sendWriteResult(request, reply, result);
+    },
+  );
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { problems } from '../../../schemas/common.js';
+import { HoldWriteHeaders, ReverseBody, ReverseResult, TransactionParams } from '../../../schemas/hold.js';
+import { sendWriteResult } from '../../../lib/write-reply.js';
+import { absentBodyAsEmptyObject, keyedOptionsOf } from '../../../lib/keyed-write.js';
+import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
+
+/**
+ * Reversals (refunds): move part or all of a ledger entry back as a `reversal` entry, never
+ * more than the entry in total. Who may reverse what is the ledger's rule (DESIGN.md §3).
+ */
+export default async function reverseRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onRequest', app.authenticate);
+
+  app.post(
+    '/:transactionId/reverse',
+    {
+      preValidation: absentBodyAsEmptyObject,
+      config: {
+        idempotency: 'required',
+        auditAction: 'transaction.reverse',
+        rateLimit: writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS),
+      },
+      schema: {
+        tags: ['transactions'],
+        summary: 'Reverse (refund) a ledger entry, whole or in part',
+        headers: HoldWriteHeaders,
+        params: TransactionParams,
+        body: ReverseBody,
+        response: {
+          200: ReverseResult,
+          ...problems(
+            'validation_failed',
+            'idempotency_key_required',
+            'idempotency_key_invalid',
+            'transaction_not_found',
+            'insufficient_funds',
+            'concurrent_modification',
+            'idempotency_key_in_flight',
+            'payload_too_large',
+            'idempotency_key_reused',
+            'not_reversible',
+            'reversal_exceeds_original',
+            'balance_limit_exceeded',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await app.ledger.reverseTransaction(
+        request.caller,
+        request.params.transactionId,
+        request.body,
+        keyedOptionsOf(request),
+      );
+      return sendWriteResult(request, reply, result);
+    },
+  );
+}
