@@ -8,19 +8,15 @@ import t from 'tap';
 import { Redis } from 'ioredis';
 import { deadLetterSources, listDeadLetters, retryDeadLetter } from '@wallet/queue';
 import { generateWebhookSecret } from '@wallet/webhooks';
-import type { OutboxEventType } from '@wallet/ledger';
 import {
   REDIS_URL,
+  addEndpoint,
   callerOf,
-  cleanRedisPrefix,
-  ledgerFor,
-  newSchema,
   newWallet,
   startReceiver,
   startWorker,
-  testConfig,
   waitFor,
-  writerStore,
+  workerFixture,
   type ReceivedRequest,
 } from './helper.js';
 
@@ -30,30 +26,8 @@ function expectedSignature(secret: string, request: ReceivedRequest): string {
   return 'v1,' + createHmac('sha256', key).update(content).digest('base64');
 }
 
-async function addEndpoint(
-  store: Awaited<ReturnType<typeof writerStore>>,
-  userId: string,
-  url: string,
-  events: OutboxEventType[] = [],
-) {
-  const endpoint = {
-    id: randomUUID(),
-    userId,
-    url,
-    events,
-    secret: generateWebhookSecret(),
-    createdAt: new Date().toISOString(),
-  };
-  await store.createWebhook(endpoint);
-  return endpoint;
-}
-
 t.test('each committed entry is delivered once per matching endpoint, verifiably signed', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig();
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, config, store, ledger } = await workerFixture(t);
   const receiver = await startReceiver(t);
   const alice = `alice-${randomUUID()}`;
   const bob = `bob-${randomUUID()}`;
@@ -126,11 +100,10 @@ t.test('each committed entry is delivered once per matching endpoint, verifiably
 });
 
 t.test('a receiver failing the first 3 attempts is retried with growing delays, then delivered', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig({ WEBHOOK_BACKOFF_MS: '200', WEBHOOK_ATTEMPTS: '5' });
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, config, store, ledger } = await workerFixture(t, {
+    WEBHOOK_BACKOFF_MS: '200',
+    WEBHOOK_ATTEMPTS: '5',
+  });
   const receiver = await startReceiver(t, (_request, index) => (index < 3 ? 503 : 200));
   const user = `carol-${randomUUID()}`;
   await addEndpoint(store, user, receiver.url);
@@ -157,11 +130,7 @@ t.test('a receiver failing the first 3 attempts is retried with growing delays, 
 });
 
 t.test('a 410 stops retrying: the job lands in the dead-letter set and can be re-driven', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig({ WEBHOOK_ATTEMPTS: '5' });
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, config, store, ledger } = await workerFixture(t, { WEBHOOK_ATTEMPTS: '5' });
   let answer = 410;
   const receiver = await startReceiver(t, () => answer);
   const user = `dave-${randomUUID()}`;

@@ -9,7 +9,8 @@ import pg from 'pg';
 import pino from 'pino';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@wallet/config';
-import { LedgerService, type Caller } from '@wallet/ledger';
+import { LedgerService, type Caller, type OutboxEventType, type WebhookEndpoint } from '@wallet/ledger';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import { PostgresStore } from '@wallet/store-postgres';
 import { buildWorker, type WalletWorker } from '../src/worker.js';
 
@@ -69,6 +70,59 @@ export function ledgerFor(store: PostgresStore): LedgerService {
     idempotencyTtlSeconds: 3600,
     cursorSecret: 'test-cursor-secret-at-least-32-bytes-long',
   });
+}
+
+export interface Fixture {
+  schema: string;
+  /** The test's own store for writes (the worker owns and closes its own). */
+  store: PostgresStore;
+  ledger: LedgerService;
+}
+
+/** A fresh schema, a writer store on it and a LedgerService over that store. */
+export async function ledgerFixture(t: Teardown): Promise<Fixture> {
+  const schema = newSchema(t);
+  const store = await writerStore(t, schema);
+  return { schema, store, ledger: ledgerFor(store) };
+}
+
+/**
+ * ledgerFixture plus a test config (with `overrides`) whose Redis prefix is cleaned at teardown;
+ * a test that points REDIS_URL at its own redis-server has nothing to clean on the shared one.
+ */
+export async function workerFixture(
+  t: Teardown,
+  overrides: Record<string, string> = {},
+): Promise<Fixture & { config: Config }> {
+  const config = testConfig(overrides);
+  if (overrides.REDIS_URL === undefined) cleanRedisPrefix(t, config.REDIS_PREFIX);
+  return { ...(await ledgerFixture(t)), config };
+}
+
+/** An endpoint for userId (every event type unless `events` narrows it), not yet stored. */
+export const endpointOf = (
+  userId: string,
+  events: OutboxEventType[] = [],
+  url = 'http://127.0.0.1:9/hook',
+): WebhookEndpoint => ({
+  id: randomUUID(),
+  userId,
+  url,
+  events,
+  secret: generateWebhookSecret(),
+  createdAt: new Date().toISOString(),
+});
+
+/** Stores a new endpoint for userId at url and returns it. */
+export async function addEndpoint(
+  store: PostgresStore,
+  userId: string,
+  url: string,
+  events: OutboxEventType[] = [],
+): Promise<WebhookEndpoint> {
+  const endpoint = endpointOf(userId, events, url);
+  await store.createWebhook(endpoint);
+  return endpoint;
 }
 
 export const callerOf = (userId: string): Caller => ({ userId, requestId: randomUUID(), ip: '127.0.0.1' });
@@ -222,4 +276,28 @@ export async function stopRedisServer(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   await exited;
+}
+
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  /** SIGKILLs the server (nothing is persisted). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  restart(): Promise<void>;
+}
+
+/** A private redis-server on a free port, killed at teardown. */
+export async function privateRedis(t: Teardown): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child = await startRedisServer(port);
+  t.teardown(() => stopRedisServer(child));
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => stopRedisServer(child),
+    restart: async () => {
+      child = await startRedisServer(port);
+    },
+  };
 }

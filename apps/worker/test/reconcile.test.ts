@@ -8,21 +8,17 @@ import {
   DATABASE_URL,
   callerOf,
   cleanRedisPrefix,
-  ledgerFor,
-  newSchema,
+  ledgerFixture,
   newWallet,
   startWorker,
   testConfig,
   waitFor,
-  writerStore,
 } from './helper.js';
 import { runReconciliation, walletMismatches } from '../src/reconcile.js';
 import { purgeExpiredIdempotency } from '../src/processors/maintenance.js';
 
 t.test('clean ledger, then a tampered balance is found (direct run and scheduled job)', async (t) => {
-  const schema = newSchema(t);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, store, ledger } = await ledgerFixture(t);
   const users = [0, 1, 2, 3, 4].map((index) => `u${index}-${randomUUID()}`);
   const wallets: string[] = [];
   for (const user of users) {
@@ -105,9 +101,7 @@ t.test('walletMismatches names each broken invariant', async (t) => {
 });
 
 t.test('the purge deletes expired idempotency records only', async (t) => {
-  const schema = newSchema(t);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { store, ledger } = await ledgerFixture(t);
   const user = `p-${randomUUID()}`;
   const wallet = await newWallet(ledger, user);
   await ledger.credit(callerOf(user), { walletId: wallet, amount: 5 }, { idempotencyKey: 'keep' });

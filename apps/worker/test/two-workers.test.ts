@@ -7,39 +7,24 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import t from 'tap';
-import { generateWebhookSecret } from '@wallet/webhooks';
 import {
   DATABASE_URL,
+  addEndpoint,
   callerOf,
-  cleanRedisPrefix,
-  ledgerFor,
-  newSchema,
   newWallet,
   startReceiver,
   startWorker,
-  testConfig,
   waitFor,
-  writerStore,
+  workerFixture,
 } from './helper.js';
 
 t.test('two workers deliver each event id exactly once', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig({ OUTBOX_BATCH_SIZE: '3', WORKER_CONCURRENCY: '4' });
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, config, store, ledger } = await workerFixture(t, { OUTBOX_BATCH_SIZE: '3', WORKER_CONCURRENCY: '4' });
   const receiver = await startReceiver(t);
   const users = [0, 1, 2].map((index) => `user${index}-${randomUUID()}`);
   const wallets: string[] = [];
   for (const user of users) {
-    await store.createWebhook({
-      id: randomUUID(),
-      userId: user,
-      url: receiver.url,
-      events: [],
-      secret: generateWebhookSecret(),
-      createdAt: new Date().toISOString(),
-    });
+    await addEndpoint(store, user, receiver.url);
     wallets.push(await newWallet(ledger, user));
   }
   const write = (round: number) =>

@@ -10,10 +10,10 @@ import t from 'tap';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueNaming } from '@wallet/queue';
-import { generateWebhookSecret } from '@wallet/webhooks';
 import {
   DATABASE_URL,
   REDIS_URL,
+  addEndpoint,
   callerOf,
   cleanRedisPrefix,
   freePort,
@@ -24,17 +24,14 @@ import {
   startWorker,
   testConfig,
   waitFor,
+  workerFixture,
   writerStore,
 } from './helper.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 t.test('probes and metrics; close() lets the active delivery finish', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig();
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, config, store, ledger } = await workerFixture(t);
   const receiver = await startReceiver(t, () => 200);
   let slowMs = 0;
   receiver.server.removeAllListeners('request');
@@ -46,14 +43,7 @@ t.test('probes and metrics; close() lets the active delivery finish', async (t) 
     });
   });
   const user = `ops-${randomUUID()}`;
-  await store.createWebhook({
-    id: randomUUID(),
-    userId: user,
-    url: receiver.url,
-    events: [],
-    secret: generateWebhookSecret(),
-    createdAt: new Date().toISOString(),
-  });
+  await addEndpoint(store, user, receiver.url);
   const wallet = await newWallet(ledger, user);
   const worker = await startWorker(t, config, schema);
   const base = `http://127.0.0.1:${worker.port}`;
@@ -124,14 +114,7 @@ t.test(
       });
     });
     const user = `sigterm-${randomUUID()}`;
-    await store.createWebhook({
-      id: randomUUID(),
-      userId: user,
-      url: receiver.url,
-      events: [],
-      secret: generateWebhookSecret(),
-      createdAt: new Date().toISOString(),
-    });
+    await addEndpoint(store, user, receiver.url);
     const wallet = await newWallet(ledger, user);
     const port = await freePort();
     const env = {
