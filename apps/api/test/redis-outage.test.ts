@@ -1,48 +1,8 @@
 // Redis is never needed for correctness (DESIGN.md §4.7): with a private redis-server killed mid-test, writes succeed once, replays come byte-identical from the database, history is served, readiness stays 200 (degraded), rate limiting falls back per process; when Redis returns the fast paths are used again.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { Redis } from 'ioredis';
 import { build, freePort } from './helper.js';
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    const ok = await probe
-      .connect()
-      .then(() => probe.ping())
-      .then(
-        () => true,
-        () => false,
-      );
-    probe.disconnect();
-    if (ok) return child;
-    await sleep(100);
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return false;
-}
+import { startRedis, stopRedis, waitFor } from './redis-server.js';
 
 function metric(body: string, pattern: RegExp): number {
   const match = body.match(pattern);
