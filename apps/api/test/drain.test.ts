@@ -17,67 +17,12 @@ import {
   mintToken,
   newSchemaName,
 } from './helper.js';
+import { collect, heldCredit, send, waitUntilReady, type Reply } from './http-client.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const AMOUNT = 10;
 const SHUTDOWN_TIMEOUT_MS = 8000;
 const START_WAIT_MS = 20_000;
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function collect(req: http.ClientRequest): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-  });
-}
-
-/** One request on a fresh connection (`agent: false`), or on the given keep-alive agent. */
-function send(
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-  agent: http.Agent | false = false,
-): Promise<Reply> {
-  const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent, timeout: 10_000 });
-  req.on('timeout', () => req.destroy(new Error('client timeout')));
-  const reply = collect(req);
-  req.end(body);
-  return reply;
-}
-
-/** A credit the server has routed (it sent 100 Continue) whose body is still withheld: surely in flight. */
-async function heldCredit(port: number, headers: Record<string, string>, body: string) {
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    method: 'POST',
-    path: '/api/wallets/credit',
-    agent: false,
-    headers: {
-      ...headers,
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      expect: '100-continue',
-    },
-  });
-  const reply = collect(req);
-  reply.catch(() => undefined);
-  req.flushHeaders();
-  await once(req, 'continue');
-  return { release: () => req.end(body), reply };
-}
 
 interface Api {
   port: number;
@@ -120,16 +65,7 @@ async function startApi(t: Test, shutdownDelayMs: number): Promise<Api> {
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  const deadline = Date.now() + START_WAIT_MS;
-  while (
-    (await send(port, 'GET', '/health/ready').then(
-      (r) => r.status,
-      () => 0,
-    )) !== 200
-  ) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`api did not start: ${stderr}`);
-    await sleep(100);
-  }
+  await waitUntilReady(port, child, START_WAIT_MS, () => stderr);
   return { port, schema, exited, kill: (signal) => child.kill(signal), stderr: () => stderr };
 }
 
