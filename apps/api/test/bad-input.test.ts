@@ -3,7 +3,7 @@ import { randomUUID, generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import { createSigner } from 'fast-jwt';
 import pg from 'pg';
-import { build, mintToken, problemOf, TEST_DATABASE_URL } from './helper.js';
+import { build, post, TEST_DATABASE_URL, mintToken, problemOf } from './helper.js';
 
 interface BadCase {
   name: string;
@@ -144,25 +144,17 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
   t.match(after.json().data, { balance: 1000, version: 1 }, 'no bad request moved money');
   const history = await app.inject({ method: 'GET', url: `/api/transactions?walletId=${id}`, headers: auth('alice') });
   t.equal(history.json().data.length, 1);
-  const credit = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice', { 'idempotency-key': randomUUID() }),
-    payload: { walletId: id, amount: '100' },
+  const credit = await post(app, '/api/wallets/credit', auth('alice', { 'idempotency-key': randomUUID() }), {
+    walletId: id,
+    amount: '100',
   });
   t.equal(credit.statusCode, 400, 'no coercion on credit either');
-  const wallet2 = await app.inject({
-    method: 'POST',
-    url: '/api/wallets',
-    headers: auth('alice'),
-    payload: { currency: 'usd' },
-  });
+  const wallet2 = await post(app, '/api/wallets', auth('alice'), { currency: 'usd' });
   t.equal(problemOf(wallet2).code, 'validation_failed');
-  const transfer = await app.inject({
-    method: 'POST',
-    url: '/api/transfers',
-    headers: auth('alice', { 'idempotency-key': randomUUID() }),
-    payload: { fromWalletId: id, toWalletId: id, amount: -1 },
+  const transfer = await post(app, '/api/transfers', auth('alice', { 'idempotency-key': randomUUID() }), {
+    fromWalletId: id,
+    toWalletId: id,
+    amount: -1,
   });
   t.equal(problemOf(transfer).code, 'validation_failed');
 });
@@ -198,12 +190,12 @@ t.test(
       'numeric sub': `Bearer ${mintToken('x', { claims: { sub: 42 } })}`,
     };
     for (const [name, authorization] of Object.entries(tokens)) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/wallets/debit',
-        headers: { ...(authorization ? { authorization } : {}), 'idempotency-key': randomUUID() },
-        payload: { walletId: id, amount: 10 },
-      });
+      const res = await post(
+        app,
+        '/api/wallets/debit',
+        { ...(authorization ? { authorization } : {}), 'idempotency-key': randomUUID() },
+        { walletId: id, amount: 10 },
+      );
       t.equal(res.statusCode, 401, `${name}: 401`);
       t.equal(problemOf(res).code, 'unauthorized', name);
       t.match(res.headers['www-authenticate'], /^Bearer/, `${name}: WWW-Authenticate`);

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { createSigner } from 'fast-jwt';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+
+type InjectPayload = InjectOptions['payload'];
 import { loadConfig, type Config } from '@wallet/config';
 import { PostgresStore } from '@wallet/store-postgres';
 import { buildApp } from '../src/app.js';
@@ -133,6 +135,16 @@ export async function build(t: TeardownHost, options: BuildOptions = {}): Promis
     return id;
   };
   return { app, config, schema, prefix, token, auth, wallet };
+}
+
+/** A JSON POST through app.inject (the payload is serialised by light-my-request). */
+export function post(
+  app: FastifyInstance,
+  url: string,
+  headers: Record<string, string>,
+  payload: InjectPayload,
+): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'POST', url, headers, payload });
 }
 
 /** The parsed problem body of an error response. */
