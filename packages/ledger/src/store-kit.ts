@@ -5,3 +5,4 @@ export * from './shapes.js';
 export { canonicalJson } from './fingerprint.js';
 export { sortedMetadata } from './ledger-service.js';
 export { conflictBackoffMs } from './retry.js';
+export { createdWallet } from './created-wallet.js';

@@ -1,6 +1,12 @@
 import type pg from 'pg';
-import { minor, type CreateWalletCommand, type Wallet, type WriteOutcome } from '@wallet/ledger';
-import { auditEventFor, refusalReply, walletCreatedReply, walletExistsDetail } from '@wallet/ledger/store-kit';
+import type { CreateWalletCommand, WriteOutcome } from '@wallet/ledger';
+import {
+  auditEventFor,
+  createdWallet,
+  refusalReply,
+  walletCreatedReply,
+  walletExistsDetail,
+} from '@wallet/ledger/store-kit';
 import { idempotencyFromRow } from './mapping.js';
 import { param, prepare, sql } from './sql-util.js';
 import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
@@ -42,15 +48,7 @@ export async function createWallet(
   command: CreateWalletCommand,
   auditId: string,
 ): Promise<WriteOutcome> {
-  const wallet: Wallet = {
-    id: command.walletId,
-    userId: command.userId,
-    currency: command.currency,
-    balance: minor(0),
-    version: 0,
-    createdAt: command.now,
-    updatedAt: command.now,
-  };
+  const wallet = createdWallet(command);
   const created = walletCreatedReply(wallet);
   const detail = walletExistsDetail(command.currency);
   const refusal = refusalReply('wallet_exists', detail);
