@@ -77,26 +77,33 @@ export interface Fixture {
   /** The test's own store for writes (the worker owns and closes its own). */
   store: PostgresStore;
   ledger: LedgerService;
+  /** newWallet on this fixture's ledger. */
+  openWallet(userId: string, currency?: string): Promise<string>;
 }
 
 /** A fresh schema, a writer store on it and a LedgerService over that store. */
 export async function ledgerFixture(t: Teardown): Promise<Fixture> {
   const schema = newSchema(t);
   const store = await writerStore(t, schema);
-  return { schema, store, ledger: ledgerFor(store) };
+  const ledger = ledgerFor(store);
+  return { schema, store, ledger, openWallet: (userId, currency) => newWallet(ledger, userId, currency) };
+}
+
+export interface WorkerFixture extends Fixture {
+  config: Config;
+  /** startWorker with this fixture's config and schema. */
+  launchWorker(extra?: WorkerExtras): ReturnType<typeof startWorker>;
 }
 
 /**
  * ledgerFixture plus a test config (with `overrides`) whose Redis prefix is cleaned at teardown;
  * a test that points REDIS_URL at its own redis-server has nothing to clean on the shared one.
  */
-export async function workerFixture(
-  t: Teardown,
-  overrides: Record<string, string> = {},
-): Promise<Fixture & { config: Config }> {
+export async function workerFixture(t: Teardown, overrides: Record<string, string> = {}): Promise<WorkerFixture> {
   const config = testConfig(overrides);
   if (overrides.REDIS_URL === undefined) cleanRedisPrefix(t, config.REDIS_PREFIX);
-  return { ...(await ledgerFixture(t)), config };
+  const fixture = await ledgerFixture(t);
+  return { ...fixture, config, launchWorker: (extra) => startWorker(t, config, fixture.schema, extra) };
 }
 
 /** An endpoint for userId (every event type unless `events` narrows it), not yet stored. */
@@ -169,12 +176,17 @@ export async function startReceiver(
   return { url: `http://127.0.0.1:${port}/hook`, requests, server };
 }
 
+export interface WorkerExtras {
+  outboxLeaseMs?: number;
+  schedulerCheckMs?: number;
+}
+
 /** Builds and starts a worker; closed at teardown unless the test closed it already. */
 export async function startWorker(
   t: Teardown,
   config: Config,
   schema: string,
-  extra: { outboxLeaseMs?: number; schedulerCheckMs?: number } = {},
+  extra: WorkerExtras = {},
 ): Promise<WalletWorker & { port: number }> {
   const worker = buildWorker({ config, store: newStore(schema), logger: pino({ level: 'silent' }), ...extra });
   let closed = false;

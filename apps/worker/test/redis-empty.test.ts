@@ -22,7 +22,6 @@ import {
   newWallet,
   privateRedis,
   startReceiver,
-  startWorker,
   waitFor,
   workerFixture,
 } from './helper.js';
@@ -63,7 +62,7 @@ const statesOf = (records: DeliveryRecord[]): string[] => records.map((record) =
 
 t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, recorded', async (t) => {
   const redis = await privateRedis(t);
-  const { schema, config, store } = await workerFixture(t, {
+  const { store, launchWorker } = await workerFixture(t, {
     REDIS_URL: redis.url,
     WEBHOOK_RERELAY_AFTER_MS: HORIZON_MS,
     WEBHOOK_BACKOFF_MS: '500',
@@ -78,7 +77,7 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
   });
   const user = `rhea-${randomUUID()}`;
   const endpointId = (await addEndpoint(store, user, receiver.url)).id;
-  const worker = await startWorker(t, config, schema, { outboxLeaseMs: 1000, schedulerCheckMs: 500 });
+  const worker = await launchWorker({ outboxLeaseMs: 1000, schedulerCheckMs: 500 });
   const eventIds = await creditMany(t, store, user, 20);
   t.equal(eventIds.length, 20);
 
@@ -122,7 +121,7 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
 });
 
 t.test('Redis healthy: the re-relay finds retrying jobs queued and adds no duplicate', async (t) => {
-  const { schema, config, store } = await workerFixture(t, {
+  const { store, launchWorker } = await workerFixture(t, {
     WEBHOOK_RERELAY_AFTER_MS: HORIZON_MS,
     WEBHOOK_BACKOFF_MS: '800',
     WEBHOOK_ATTEMPTS: '8',
@@ -145,7 +144,7 @@ t.test('Redis healthy: the re-relay finds retrying jobs queued and adds no dupli
   await addEndpoint(store, user, receiver.url);
   const goneUser = `gone-${randomUUID()}`;
   const goneEndpoint = (await addEndpoint(store, goneUser, goneReceiver.url)).id;
-  const worker = await startWorker(t, config, schema);
+  const worker = await launchWorker();
   const eventIds = await creditMany(t, store, user, 10);
   const [goneEvent] = await creditMany(t, store, goneUser, 1);
 

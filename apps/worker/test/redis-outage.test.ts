@@ -4,25 +4,16 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import {
-  addEndpoint,
-  callerOf,
-  newWallet,
-  privateRedis,
-  startReceiver,
-  startWorker,
-  waitFor,
-  workerFixture,
-} from './helper.js';
+import { addEndpoint, callerOf, privateRedis, startReceiver, waitFor, workerFixture } from './helper.js';
 
 t.test('events written while Redis is down are delivered after it returns', async (t) => {
   const redis = await privateRedis(t);
-  const { schema, config, store, ledger } = await workerFixture(t, { REDIS_URL: redis.url });
+  const { store, ledger, openWallet, launchWorker } = await workerFixture(t, { REDIS_URL: redis.url });
   const receiver = await startReceiver(t);
   const user = `erin-${randomUUID()}`;
   await addEndpoint(store, user, receiver.url);
-  const wallet = await newWallet(ledger, user);
-  const worker = await startWorker(t, config, schema, { outboxLeaseMs: 1000 });
+  const wallet = await openWallet(user);
+  const worker = await launchWorker({ outboxLeaseMs: 1000 });
 
   await ledger.credit(callerOf(user), { walletId: wallet, amount: 1 }, { idempotencyKey: 'before' });
   t.ok(await waitFor(() => receiver.requests.length === 1, 10_000), 'delivered while Redis is up');

@@ -12,7 +12,7 @@ import { createProducerRedis, deliveryJobId, queueNaming, type DeliveryJob, type
 import { OutboxRelay } from '../src/outbox-relay.js';
 import { WorkerMetrics } from '../src/metrics.js';
 import { planDeliveries } from '../src/delivery-plan.js';
-import { REDIS_URL, callerOf, cleanRedisPrefix, endpointOf, ledgerFixture, newWallet, privateRedis } from './helper.js';
+import { REDIS_URL, callerOf, cleanRedisPrefix, endpointOf, ledgerFixture, privateRedis } from './helper.js';
 
 const POLICY: DeliveryPolicy = { attempts: 3, backoffMs: 10 };
 
@@ -52,7 +52,7 @@ function relayFor(store: LedgerStore, deliveries: Queue<DeliveryJob>, metrics = 
 t.test('one endpoint read per batch; jobs only for events with a matching endpoint', async (t) => {
   const naming = queueNaming(`t-${randomUUID()}`);
   cleanRedisPrefix(t, naming.prefix);
-  const { store: writer, ledger } = await ledgerFixture(t);
+  const { store: writer, ledger, openWallet } = await ledgerFixture(t);
   const redis = createProducerRedis(REDIS_URL, 'relay-test');
   const deliveries = new Queue<DeliveryJob>(naming.deliveries, { connection: redis, prefix: naming.prefix });
   t.teardown(async () => {
@@ -66,7 +66,7 @@ t.test('one endpoint read per batch; jobs only for events with a matching endpoi
   const benCredits = endpointOf(ben, ['wallet.credited']);
   for (const endpoint of [annAll, annDebits, benCredits]) await writer.createWebhook(endpoint);
   const wallets = new Map<string, string>();
-  for (const user of [ann, ben, cid]) wallets.set(user, await newWallet(ledger, user));
+  for (const user of [ann, ben, cid]) wallets.set(user, await openWallet(user));
   for (const [index, user] of [ann, ben, cid, cid, cid].entries()) {
     await ledger.credit(callerOf(user), { walletId: wallets.get(user)!, amount: 10 }, { idempotencyKey: `c${index}` });
   }
@@ -146,7 +146,7 @@ t.test('planDeliveries: per event, the endpoints of its own user that want its t
 t.test('Redis down: events with endpoints wait in the outbox, events without are published', async (t) => {
   const server = await privateRedis(t);
   const naming = queueNaming(`t-${randomUUID()}`);
-  const { store: writer, ledger } = await ledgerFixture(t);
+  const { store: writer, ledger, openWallet } = await ledgerFixture(t);
   const redis = createProducerRedis(server.url, 'relay-outage-test');
   redis.on('error', () => undefined);
   const deliveries = new Queue<DeliveryJob>(naming.deliveries, { connection: redis, prefix: naming.prefix });
@@ -159,8 +159,8 @@ t.test('Redis down: events with endpoints wait in the outbox, events without are
   const ignored = `quiet-${randomUUID()}`;
   const hook = endpointOf(listened);
   await writer.createWebhook(hook);
-  const heardWallet = await newWallet(ledger, listened);
-  const quietWallet = await newWallet(ledger, ignored);
+  const heardWallet = await openWallet(listened);
+  const quietWallet = await openWallet(ignored);
   const relay = relayFor(writer, deliveries);
   await deliveries.waitUntilReady();
 
