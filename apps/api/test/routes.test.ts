@@ -107,11 +107,8 @@ t.test(
     const from = await wallet('alice', 'USD', 1000);
     const to = await wallet('bob', 'USD');
     const euros = await wallet('bob', 'EUR');
-    const ok = await post(app, '/api/transfers', auth('alice', key()), {
-      fromWalletId: from,
-      toWalletId: to,
-      amount: 250,
-    });
+    const transfer = (payload: Record<string, unknown>) => post(app, '/api/transfers', auth('alice', key()), payload);
+    const ok = await transfer({ fromWalletId: from, toWalletId: to, amount: 250 });
     t.equal(ok.statusCode, 200);
     const data = ok.json().data;
     t.match(data.debit, {
@@ -129,37 +126,17 @@ t.test(
       transferId: data.transferId,
     });
 
-    const mismatch = await post(app, '/api/transfers', auth('alice', key()), {
-      fromWalletId: from,
-      toWalletId: euros,
-      amount: 1,
-    });
+    const mismatch = await transfer({ fromWalletId: from, toWalletId: euros, amount: 1 });
     t.equal(mismatch.statusCode, 422);
     t.equal(problemOf(mismatch).code, 'currency_mismatch');
-    const same = await post(app, '/api/transfers', auth('alice', key()), {
-      fromWalletId: from,
-      toWalletId: from,
-      amount: 1,
-    });
+    const same = await transfer({ fromWalletId: from, toWalletId: from, amount: 1 });
     t.equal(same.statusCode, 422);
     t.equal(problemOf(same).code, 'same_wallet');
-    const notMine = await post(app, '/api/transfers', auth('alice', key()), {
-      fromWalletId: to,
-      toWalletId: from,
-      amount: 1,
-    });
+    const notMine = await transfer({ fromWalletId: to, toWalletId: from, amount: 1 });
     t.equal(problemOf(notMine).code, 'wallet_not_found');
-    const nowhere = await post(app, '/api/transfers', auth('alice', key()), {
-      fromWalletId: from,
-      toWalletId: randomUUID(),
-      amount: 1,
-    });
+    const nowhere = await transfer({ fromWalletId: from, toWalletId: randomUUID(), amount: 1 });
     t.equal(problemOf(nowhere).code, 'wallet_not_found');
-    const broke = await post(app, '/api/transfers', auth('alice', key()), {
-      fromWalletId: from,
-      toWalletId: to,
-      amount: 751,
-    });
+    const broke = await transfer({ fromWalletId: from, toWalletId: to, amount: 751 });
     t.equal(problemOf(broke).code, 'insufficient_funds');
 
     const bob = await app.inject({ method: 'GET', url: `/api/wallets/${to}`, headers: auth('bob') });
