@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createNetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import pino from 'pino';
@@ -13,6 +12,9 @@ import { LedgerService, type Caller, type OutboxEventType, type WebhookEndpoint 
 import { generateWebhookSecret } from '@wallet/webhooks';
 import { PostgresStore } from '@wallet/store-postgres';
 import { buildWorker, type WalletWorker } from '../src/worker.js';
+import { freePort } from '../../../test/support/free-port.js';
+
+export { freePort };
 
 export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -237,15 +239,6 @@ export async function waitFor(
     await sleep(stepMs);
   }
   return check();
-}
-
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A private redis-server on `port`, without persistence; resolves once it answers PING. */
