@@ -9,7 +9,7 @@ import {
 } from '@wallet/ledger/store-kit';
 import { idempotencyFromRow } from './mapping.js';
 import { param, prepare, sql } from './sql-util.js';
-import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
+import { PRIOR_RECORD, auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 
 const CREATED = 'EXISTS (SELECT 1 FROM created)';
 
@@ -22,9 +22,7 @@ const CREATED = 'EXISTS (SELECT 1 FROM created)';
 const CREATE_WALLET = prepare(
   'wallet-create',
   sql`
-WITH prior AS (
-  SELECT * FROM idempotency_keys
-   WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('recordUserId')} AND key = ${param('recordKey')}
+WITH prior AS (${PRIOR_RECORD}
 ), created AS (
   INSERT INTO wallets (id, user_id, currency, balance, version, created_at, updated_at)
   SELECT ${param('walletId')}, ${param('recordUserId')}, ${param('currency')}, 0, 0, ${param('now')}, ${param('now')}
