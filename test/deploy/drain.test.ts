@@ -16,7 +16,14 @@ import { Redis } from 'ioredis';
 import { createSigner } from 'fast-jwt';
 import { loadManifests, repoRoot, type K8sObject } from './deploy-files.js';
 import { freePort } from '../../apps/api/test/helper.js';
-import { heldCredit, send, waitUntilReady, type Reply } from '../../apps/api/test/http-client.js';
+import {
+  expectAll200,
+  expectConnection,
+  heldCredit,
+  send,
+  waitUntilReady,
+  type Reply,
+} from '../../apps/api/test/http-client.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -143,15 +150,8 @@ t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
   const replies = await Promise.all(
     held.map(({ reply }) => reply.catch((error: Error): Reply => ({ status: 0, headers: {}, body: error.message }))),
   );
-  t.same(
-    replies.map((r) => r.status),
-    replies.map(() => 200),
-    'every in-flight credit completed normally',
-  );
-  t.ok(
-    replies.every((r) => r.headers.connection === 'close'),
-    'their replies carry Connection: close',
-  );
+  expectAll200(t, replies, 'every in-flight credit completed normally');
+  expectConnection(t, replies, 'close', 'their replies carry Connection: close');
   const results = replies
     .filter((r) => r.status === 200)
     .map((r) => JSON.parse(r.body) as { data: { transactionId: string; wallet: { balance: number } } });

@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
+import type { Test } from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Reply {
@@ -88,4 +89,21 @@ export async function waitUntilReady(
     await sleep(100);
   }
   throw new Error(`api never became ready: ${output()}`);
+}
+
+/** Asserts that every reply is a 200 (one assertion over all, so a failure shows each status). */
+export function expectAll200(t: Test, replies: Reply[], message: string): void {
+  t.same(
+    replies.map((reply) => reply.status),
+    replies.map(() => 200),
+    message,
+  );
+}
+
+/** Asserts that every reply carries `Connection: <value>`. */
+export function expectConnection(t: Test, replies: Reply[], value: 'close' | 'keep-alive', message: string): void {
+  t.ok(
+    replies.every((reply) => reply.headers.connection === value),
+    message,
+  );
 }
