@@ -19,6 +19,13 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
   const { app, auth, wallet, schema } = await build(t, { env: { MAX_AMOUNT: '1000000' } });
   const id = await wallet('alice', 'USD', 1000);
   const body = (extra: Record<string, unknown>) => ({ walletId: id, amount: 10, ...extra });
+  const keyCase = (name: string, key: string, code: string): BadCase => ({
+    name,
+    payload: body({}),
+    headers: { 'idempotency-key': key },
+    status: 400,
+    code,
+  });
   const cases: BadCase[] = [
     { name: 'negative amount', payload: body({ amount: -10 }), status: 400, code: 'validation_failed' },
     { name: 'zero amount', payload: body({ amount: 0 }), status: 400, code: 'validation_failed' },
@@ -74,34 +81,10 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
       status: 415,
       code: 'unsupported_media_type',
     },
-    {
-      name: 'missing Idempotency-Key',
-      payload: body({}),
-      headers: { 'idempotency-key': '' },
-      status: 400,
-      code: 'idempotency_key_required',
-    },
-    {
-      name: 'Idempotency-Key with a space',
-      payload: body({}),
-      headers: { 'idempotency-key': 'has space' },
-      status: 400,
-      code: 'idempotency_key_invalid',
-    },
-    {
-      name: 'Idempotency-Key too long',
-      payload: body({}),
-      headers: { 'idempotency-key': 'k'.repeat(256) },
-      status: 400,
-      code: 'idempotency_key_invalid',
-    },
-    {
-      name: 'Idempotency-Key non-ASCII',
-      payload: body({}),
-      headers: { 'idempotency-key': 'clé' },
-      status: 400,
-      code: 'idempotency_key_invalid',
-    },
+    keyCase('missing Idempotency-Key', '', 'idempotency_key_required'),
+    keyCase('Idempotency-Key with a space', 'has space', 'idempotency_key_invalid'),
+    keyCase('Idempotency-Key too long', 'k'.repeat(256), 'idempotency_key_invalid'),
+    keyCase('Idempotency-Key non-ASCII', 'clé', 'idempotency_key_invalid'),
     { name: 'bad wallet id in path', url: '/api/wallets/not-a-uuid', status: 400, code: 'validation_failed' },
   ];
   for (const badCase of cases) {
