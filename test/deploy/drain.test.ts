@@ -6,10 +6,9 @@
 // drain settings scaled down, hold 30 credits in flight (headers accepted, body withheld),
 // send SIGTERM, watch the probes, then release the bodies.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -17,6 +16,14 @@ import { Redis } from 'ioredis';
 import { createSigner } from 'fast-jwt';
 import { loadManifests, repoRoot, type K8sObject } from './deploy-files.js';
 import { freePort } from '../../apps/api/test/helper.js';
+import {
+  expectAll200,
+  expectConnection,
+  heldCredit,
+  send,
+  waitUntilReady,
+  type Reply,
+} from '../../apps/api/test/http-client.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -34,83 +41,9 @@ const SHUTDOWN_DELAY_MS = Math.max(500, Math.round(Number(configMap.SHUTDOWN_DEL
 const SHUTDOWN_TIMEOUT_MS = Math.round(Number(configMap.SHUTDOWN_TIMEOUT_MS) / scale);
 const REQUEST_TIMEOUT_MS = Math.round(Number(configMap.REQUEST_TIMEOUT_MS) / scale);
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** One request on a fresh connection (no keep-alive pool), so "refused" is observable. */
-function request(
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers, timeout: 5000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('timeout', () => req.destroy(new Error('client timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/**
- * A credit whose headers the server has accepted (it answered `100 Continue`, so the request
- * is routed) while its body is still withheld: in flight, for sure.
- */
-async function heldCredit(port: number, headers: Record<string, string>, body: string) {
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    method: 'POST',
-    path: '/api/wallets/credit',
-    agent: false,
-    headers: {
-      ...headers,
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      expect: '100-continue',
-    },
-  });
-  const reply = new Promise<Reply>((resolve, reject) => {
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-  });
-  // A reset is reported where the replies are awaited, not as an unhandled rejection.
-  reply.catch(() => undefined);
-  req.flushHeaders();
-  await Promise.race([
-    once(req, 'continue'),
-    reply.then(() => Promise.reject(new Error('answered before the body was sent'))),
-  ]);
-  return { release: () => req.end(body), reply };
-}
-
-async function waitForReady(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + READY_WAIT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`api exited early with code ${child.exitCode}`);
-    const status = await request(port, 'GET', '/health/ready').then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await sleep(100);
-  }
-  throw new Error('api never became ready');
-}
+const request = (port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+  send(port, method, path, headers, body, false, 5000);
 
 t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
   const schema = 't_' + randomUUID().replaceAll('-', '');
@@ -159,7 +92,7 @@ t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
     await redis.quit();
   });
 
-  await waitForReady(port, child);
+  await waitUntilReady(port, child, READY_WAIT_MS);
   const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256', expiresIn: 120_000 });
   const auth = { authorization: `Bearer ${sign({ sub: `drain-user-${randomUUID()}` })}` };
   const created = await request(
@@ -217,15 +150,8 @@ t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
   const replies = await Promise.all(
     held.map(({ reply }) => reply.catch((error: Error): Reply => ({ status: 0, headers: {}, body: error.message }))),
   );
-  t.same(
-    replies.map((r) => r.status),
-    replies.map(() => 200),
-    'every in-flight credit completed normally',
-  );
-  t.ok(
-    replies.every((r) => r.headers.connection === 'close'),
-    'their replies carry Connection: close',
-  );
+  expectAll200(t, replies, 'every in-flight credit completed normally');
+  expectConnection(t, replies, 'close', 'their replies carry Connection: close');
   const results = replies
     .filter((r) => r.status === 200)
     .map((r) => JSON.parse(r.body) as { data: { transactionId: string; wallet: { balance: number } } });

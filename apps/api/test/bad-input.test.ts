@@ -3,7 +3,7 @@ import { randomUUID, generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import { createSigner } from 'fast-jwt';
 import pg from 'pg';
-import { build, mintToken, problemOf, TEST_DATABASE_URL } from './helper.js';
+import { build, post, TEST_DATABASE_URL, mintToken, problemOf } from './helper.js';
 
 interface BadCase {
   name: string;
@@ -19,6 +19,13 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
   const { app, auth, wallet, schema } = await build(t, { env: { MAX_AMOUNT: '1000000' } });
   const id = await wallet('alice', 'USD', 1000);
   const body = (extra: Record<string, unknown>) => ({ walletId: id, amount: 10, ...extra });
+  const keyCase = (name: string, key: string, code: string): BadCase => ({
+    name,
+    payload: body({}),
+    headers: { 'idempotency-key': key },
+    status: 400,
+    code,
+  });
   const cases: BadCase[] = [
     { name: 'negative amount', payload: body({ amount: -10 }), status: 400, code: 'validation_failed' },
     { name: 'zero amount', payload: body({ amount: 0 }), status: 400, code: 'validation_failed' },
@@ -74,34 +81,10 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
       status: 415,
       code: 'unsupported_media_type',
     },
-    {
-      name: 'missing Idempotency-Key',
-      payload: body({}),
-      headers: { 'idempotency-key': '' },
-      status: 400,
-      code: 'idempotency_key_required',
-    },
-    {
-      name: 'Idempotency-Key with a space',
-      payload: body({}),
-      headers: { 'idempotency-key': 'has space' },
-      status: 400,
-      code: 'idempotency_key_invalid',
-    },
-    {
-      name: 'Idempotency-Key too long',
-      payload: body({}),
-      headers: { 'idempotency-key': 'k'.repeat(256) },
-      status: 400,
-      code: 'idempotency_key_invalid',
-    },
-    {
-      name: 'Idempotency-Key non-ASCII',
-      payload: body({}),
-      headers: { 'idempotency-key': 'clé' },
-      status: 400,
-      code: 'idempotency_key_invalid',
-    },
+    keyCase('missing Idempotency-Key', '', 'idempotency_key_required'),
+    keyCase('Idempotency-Key with a space', 'has space', 'idempotency_key_invalid'),
+    keyCase('Idempotency-Key too long', 'k'.repeat(256), 'idempotency_key_invalid'),
+    keyCase('Idempotency-Key non-ASCII', 'clé', 'idempotency_key_invalid'),
     { name: 'bad wallet id in path', url: '/api/wallets/not-a-uuid', status: 400, code: 'validation_failed' },
   ];
   for (const badCase of cases) {
@@ -144,25 +127,17 @@ t.test('malformed amounts, fields, ids, metadata, bodies and keys: 4xx with a co
   t.match(after.json().data, { balance: 1000, version: 1 }, 'no bad request moved money');
   const history = await app.inject({ method: 'GET', url: `/api/transactions?walletId=${id}`, headers: auth('alice') });
   t.equal(history.json().data.length, 1);
-  const credit = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice', { 'idempotency-key': randomUUID() }),
-    payload: { walletId: id, amount: '100' },
+  const credit = await post(app, '/api/wallets/credit', auth('alice', { 'idempotency-key': randomUUID() }), {
+    walletId: id,
+    amount: '100',
   });
   t.equal(credit.statusCode, 400, 'no coercion on credit either');
-  const wallet2 = await app.inject({
-    method: 'POST',
-    url: '/api/wallets',
-    headers: auth('alice'),
-    payload: { currency: 'usd' },
-  });
+  const wallet2 = await post(app, '/api/wallets', auth('alice'), { currency: 'usd' });
   t.equal(problemOf(wallet2).code, 'validation_failed');
-  const transfer = await app.inject({
-    method: 'POST',
-    url: '/api/transfers',
-    headers: auth('alice', { 'idempotency-key': randomUUID() }),
-    payload: { fromWalletId: id, toWalletId: id, amount: -1 },
+  const transfer = await post(app, '/api/transfers', auth('alice', { 'idempotency-key': randomUUID() }), {
+    fromWalletId: id,
+    toWalletId: id,
+    amount: -1,
   });
   t.equal(problemOf(transfer).code, 'validation_failed');
 });
@@ -198,12 +173,12 @@ t.test(
       'numeric sub': `Bearer ${mintToken('x', { claims: { sub: 42 } })}`,
     };
     for (const [name, authorization] of Object.entries(tokens)) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/wallets/debit',
-        headers: { ...(authorization ? { authorization } : {}), 'idempotency-key': randomUUID() },
-        payload: { walletId: id, amount: 10 },
-      });
+      const res = await post(
+        app,
+        '/api/wallets/debit',
+        { ...(authorization ? { authorization } : {}), 'idempotency-key': randomUUID() },
+        { walletId: id, amount: 10 },
+      );
       t.equal(res.statusCode, 401, `${name}: 401`);
       t.equal(problemOf(res).code, 'unauthorized', name);
       t.match(res.headers['www-authenticate'], /^Bearer/, `${name}: WWW-Authenticate`);

@@ -77,39 +77,22 @@ t.test(
     const address = await harness.app.listen({ port: 0, host: '127.0.0.1' });
     const ops = Array.from({ length: 40 }, (_, i) => {
       const amount = 37 + (i % 7) * 50;
+      const op = (kind: string, wallet: string, sub: string, url: string, payload: Record<string, unknown>) => ({
+        kind,
+        wallet,
+        sub,
+        amount,
+        call: () => post(address, harness, sub, url, payload),
+      });
       switch (i % 4) {
         case 0:
-          return {
-            kind: 'credit',
-            wallet: a,
-            sub: 'alice',
-            amount,
-            call: () => post(address, harness, 'alice', '/api/wallets/credit', { walletId: a, amount }),
-          };
+          return op('credit', a, 'alice', '/api/wallets/credit', { walletId: a, amount });
         case 1:
-          return {
-            kind: 'debit',
-            wallet: b,
-            sub: 'bob',
-            amount,
-            call: () => post(address, harness, 'bob', '/api/wallets/debit', { walletId: b, amount }),
-          };
+          return op('debit', b, 'bob', '/api/wallets/debit', { walletId: b, amount });
         case 2:
-          return {
-            kind: 'a->b',
-            wallet: a,
-            sub: 'alice',
-            amount,
-            call: () => post(address, harness, 'alice', '/api/transfers', { fromWalletId: a, toWalletId: b, amount }),
-          };
+          return op('a->b', a, 'alice', '/api/transfers', { fromWalletId: a, toWalletId: b, amount });
         default:
-          return {
-            kind: 'b->a',
-            wallet: b,
-            sub: 'bob',
-            amount,
-            call: () => post(address, harness, 'bob', '/api/transfers', { fromWalletId: b, toWalletId: a, amount }),
-          };
+          return op('b->a', b, 'bob', '/api/transfers', { fromWalletId: b, toWalletId: a, amount });
       }
     });
     const results = await Promise.all(ops.map((op) => op.call()));

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { build, problemOf, TEST_DATABASE_URL } from './helper.js';
+import { build, post, TEST_DATABASE_URL, problemOf } from './helper.js';
 
 /** A cuttable TCP path to PostgreSQL: `cut()` drops every connection and the listener, `restore()` listens again on the same port. */
 class TcpProxy {
@@ -53,12 +53,7 @@ t.test('database cut: 503 + readiness down; restored: automatic recovery, nothin
   await proxy.cut();
   const started = Date.now();
   const headers = auth('alice', { 'idempotency-key': 'during-db-outage' });
-  const credit = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers,
-    payload: { walletId: id, amount: 5 },
-  });
+  const credit = await post(app, '/api/wallets/credit', headers, { walletId: id, amount: 5 });
   t.equal(credit.statusCode, 503);
   t.equal(problemOf(credit).code, 'service_unavailable');
   t.equal(credit.headers['retry-after'], '1');
@@ -75,19 +70,9 @@ t.test('database cut: 503 + readiness down; restored: automatic recovery, nothin
   const deadline = Date.now() + 10_000;
   while ((await app.inject({ url: '/health/ready' })).statusCode !== 200 && Date.now() < deadline) await sleep(100);
   t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200, 'readiness recovers by itself');
-  const retry = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers,
-    payload: { walletId: id, amount: 5 },
-  });
+  const retry = await post(app, '/api/wallets/credit', headers, { walletId: id, amount: 5 });
   t.equal(retry.statusCode, 200, 'the same key retried after the outage is applied');
-  const again = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers,
-    payload: { walletId: id, amount: 5 },
-  });
+  const again = await post(app, '/api/wallets/credit', headers, { walletId: id, amount: 5 });
   t.equal(again.headers['idempotent-replayed'], 'true');
   const after = await app.inject({ url: `/api/wallets/${id}`, headers: auth('alice') });
   t.equal(after.json().data.balance, 105, 'applied once');

@@ -17,67 +17,20 @@ import {
   mintToken,
   newSchemaName,
 } from './helper.js';
+import {
+  collect,
+  expectAll200,
+  expectConnection,
+  heldCredit,
+  send,
+  waitUntilReady,
+  type Reply,
+} from './http-client.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const AMOUNT = 10;
 const SHUTDOWN_TIMEOUT_MS = 8000;
 const START_WAIT_MS = 20_000;
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function collect(req: http.ClientRequest): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-  });
-}
-
-/** One request on a fresh connection (`agent: false`), or on the given keep-alive agent. */
-function send(
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-  agent: http.Agent | false = false,
-): Promise<Reply> {
-  const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent, timeout: 10_000 });
-  req.on('timeout', () => req.destroy(new Error('client timeout')));
-  const reply = collect(req);
-  req.end(body);
-  return reply;
-}
-
-/** A credit the server has routed (it sent 100 Continue) whose body is still withheld: surely in flight. */
-async function heldCredit(port: number, headers: Record<string, string>, body: string) {
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    method: 'POST',
-    path: '/api/wallets/credit',
-    agent: false,
-    headers: {
-      ...headers,
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      expect: '100-continue',
-    },
-  });
-  const reply = collect(req);
-  reply.catch(() => undefined);
-  req.flushHeaders();
-  await once(req, 'continue');
-  return { release: () => req.end(body), reply };
-}
 
 interface Api {
   port: number;
@@ -120,16 +73,7 @@ async function startApi(t: Test, shutdownDelayMs: number): Promise<Api> {
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  const deadline = Date.now() + START_WAIT_MS;
-  while (
-    (await send(port, 'GET', '/health/ready').then(
-      (r) => r.status,
-      () => 0,
-    )) !== 200
-  ) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`api did not start: ${stderr}`);
-    await sleep(100);
-  }
+  await waitUntilReady(port, child, START_WAIT_MS, () => stderr);
   return { port, schema, exited, kill: (signal) => child.kill(signal), stderr: () => stderr };
 }
 
@@ -272,15 +216,8 @@ t.test('with a delay: served normally while readiness is 503, then received requ
   }
   during.push(...keptAlive);
   t.ok(during.length >= 6, `${during.length} requests during the delay`);
-  t.same(
-    during.map((reply) => reply.status),
-    during.map(() => 200),
-    'every request during the delay is served',
-  );
-  t.ok(
-    keptAlive.every((reply) => reply.headers.connection === 'keep-alive'),
-    'and a kept-alive connection is not pushed off',
-  );
+  expectAll200(t, during, 'every request during the delay is served');
+  expectConnection(t, keptAlive, 'keep-alive', 'and a kept-alive connection is not pushed off');
 
   // Held just before the stop point: received, so answered after it, with Connection: close.
   const held = await Promise.all(
@@ -300,15 +237,8 @@ t.test('with a delay: served normally while readiness is 503, then received requ
   t.equal(refused, 'ECONNREFUSED', 'after SHUTDOWN_DELAY_MS the listener is closed');
   for (const request of held) request.release();
   const replies = await Promise.all(held.map((request) => request.reply));
-  t.same(
-    replies.map((reply) => reply.status),
-    replies.map(() => 200),
-    'every request received before the stop point is answered 200',
-  );
-  t.ok(
-    replies.every((reply) => reply.headers.connection === 'close'),
-    'with Connection: close',
-  );
+  expectAll200(t, replies, 'every request received before the stop point is answered 200');
+  expectConnection(t, replies, 'close', 'with Connection: close');
 
   const [code, signal] = await api.exited;
   t.equal(code, 0, 'exit 0');

@@ -1,12 +1,15 @@
 // Shared test harness: builds the real API against PostgreSQL (a fresh schema per test file) and Redis (a fresh key prefix), and mints tokens.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { createSigner } from 'fast-jwt';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+
+type InjectPayload = InjectOptions['payload'];
 import { loadConfig, type Config } from '@wallet/config';
 import { PostgresStore } from '@wallet/store-postgres';
 import { buildApp } from '../src/app.js';
+
+export { freePort } from '../../../test/support/free-port.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -135,6 +138,16 @@ export async function build(t: TeardownHost, options: BuildOptions = {}): Promis
   return { app, config, schema, prefix, token, auth, wallet };
 }
 
+/** A JSON POST through app.inject (the payload is serialised by light-my-request). */
+export function post(
+  app: FastifyInstance,
+  url: string,
+  headers: Record<string, string>,
+  payload: InjectPayload,
+): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'POST', url, headers, payload });
+}
+
 /** The parsed problem body of an error response. */
 export function problemOf(response: LightMyRequestResponse): {
   code: string;
@@ -145,13 +158,4 @@ export function problemOf(response: LightMyRequestResponse): {
   title: string;
 } {
   return response.json();
-}
-
-/** A TCP port free on 127.0.0.1 right now, for a child process or a private redis-server. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

@@ -2,11 +2,10 @@
 // HTTP with Redis down (an app pointed at a closed port) and with a private redis-server killed in the middle of a
 // burst, so the database's guard on the idempotency record is what decides. One effect per key, every 200 for a key
 // carries the same bytes, the only other answer is 409 idempotency_key_in_flight, and the ledger holds one entry.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
-import { Redis } from 'ioredis';
 import { build, freePort } from './helper.js';
+import { startRedis, stopRedis } from './redis-server.js';
 
 type Harness = Awaited<ReturnType<typeof build>>;
 interface Answer {
@@ -16,36 +15,6 @@ interface Answer {
 }
 
 const env = { RATE_LIMIT_MAX: '100000', RATE_LIMIT_WRITE_MAX: '100000' };
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    const ok = await probe
-      .connect()
-      .then(() => probe.ping())
-      .then(
-        () => true,
-        () => false,
-      );
-    probe.disconnect();
-    if (ok) return child;
-    await sleep(50);
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 async function send(address: string, harness: Harness, key: string, walletId: string, amount: number) {
   const res = await fetch(`${address}/api/wallets/credit`, {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { build, problemOf, TEST_REDIS_URL } from './helper.js';
+import { build, post, TEST_REDIS_URL, problemOf } from './helper.js';
 
 async function balanceOf(app: Awaited<ReturnType<typeof build>>, sub: string, id: string): Promise<number> {
   const res = await app.app.inject({ method: 'GET', url: `/api/wallets/${id}`, headers: app.auth(sub) });
@@ -26,11 +26,10 @@ t.test(
 
     const cachedRaw = await redis.get(`${prefix}:idem:alice:credit-1`);
     t.ok(cachedRaw, 'the reply is cached under <prefix>:idem:<user>:<key>');
-    const fromRedis = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/credit',
-      headers,
-      payload: { metadata: { mid: '3', zeta: '1', alpha: '2' }, amount: 100, walletId: id },
+    const fromRedis = await post(app, '/api/wallets/credit', headers, {
+      metadata: { mid: '3', zeta: '1', alpha: '2' },
+      amount: 100,
+      walletId: id,
     });
     t.equal(fromRedis.statusCode, 200);
     t.equal(fromRedis.headers['idempotent-replayed'], 'true');
@@ -60,26 +59,15 @@ t.test('same key + different request → 422 idempotency_key_reused, nothing app
       .statusCode,
     200,
   );
-  const otherAmount = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/debit',
-    headers,
-    payload: { walletId: id, amount: 101 },
-  });
+  const otherAmount = await post(app, '/api/wallets/debit', headers, { walletId: id, amount: 101 });
   t.equal(otherAmount.statusCode, 422);
   t.equal(problemOf(otherAmount).code, 'idempotency_key_reused');
-  const otherRoute = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers,
-    payload: { walletId: id, amount: 100 },
-  });
+  const otherRoute = await post(app, '/api/wallets/credit', headers, { walletId: id, amount: 100 });
   t.equal(problemOf(otherRoute).code, 'idempotency_key_reused');
-  const otherMetadata = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/debit',
-    headers,
-    payload: { walletId: id, amount: 100, metadata: { a: 'b' } },
+  const otherMetadata = await post(app, '/api/wallets/debit', headers, {
+    walletId: id,
+    amount: 100,
+    metadata: { a: 'b' },
   });
   t.equal(problemOf(otherMetadata).code, 'idempotency_key_reused');
   t.equal(await balanceOf(harness, 'alice', id), 900);
@@ -90,17 +78,13 @@ t.test('keys are scoped per user', async (t) => {
   const { app, auth, wallet } = harness;
   const alice = await wallet('alice');
   const bob = await wallet('bob');
-  const a = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice', { 'idempotency-key': 'shared' }),
-    payload: { walletId: alice, amount: 5 },
+  const a = await post(app, '/api/wallets/credit', auth('alice', { 'idempotency-key': 'shared' }), {
+    walletId: alice,
+    amount: 5,
   });
-  const b = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('bob', { 'idempotency-key': 'shared' }),
-    payload: { walletId: bob, amount: 7 },
+  const b = await post(app, '/api/wallets/credit', auth('bob', { 'idempotency-key': 'shared' }), {
+    walletId: bob,
+    amount: 7,
   });
   t.equal(a.statusCode, 200);
   t.equal(b.statusCode, 200);
@@ -108,18 +92,14 @@ t.test('keys are scoped per user', async (t) => {
   t.equal(await balanceOf(harness, 'bob', bob), 7);
   // "alice" + key "shared:x" and "alice:shared" + key "x" must not share a cache entry: the
   // second user sending alice's exact request would otherwise get alice's reply replayed.
-  const original = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice', { 'idempotency-key': 'shared:x' }),
-    payload: { walletId: alice, amount: 5 },
+  const original = await post(app, '/api/wallets/credit', auth('alice', { 'idempotency-key': 'shared:x' }), {
+    walletId: alice,
+    amount: 5,
   });
   t.equal(original.statusCode, 200);
-  const tricky = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice:shared', { 'idempotency-key': 'x' }),
-    payload: { walletId: alice, amount: 5 },
+  const tricky = await post(app, '/api/wallets/credit', auth('alice:shared', { 'idempotency-key': 'x' }), {
+    walletId: alice,
+    amount: 5,
   });
   t.equal(tricky.statusCode, 404, 'not a replay of alice’s reply');
   t.notOk(tricky.headers['idempotent-replayed']);
@@ -132,51 +112,45 @@ t.test(
     const { app, auth, wallet } = harness;
     const id = await wallet('alice', 'USD', 50);
     const headers = auth('alice', { 'idempotency-key': 'overdraft' });
-    const refused = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: { ...headers, 'x-request-id': 'original-req' },
-      payload: { walletId: id, amount: 999 },
-    });
+    const refused = await post(
+      app,
+      '/api/wallets/debit',
+      { ...headers, 'x-request-id': 'original-req' },
+      { walletId: id, amount: 999 },
+    );
     t.equal(refused.statusCode, 409);
     t.equal(problemOf(refused).code, 'insufficient_funds');
-    await app.inject({
-      method: 'POST',
-      url: '/api/wallets/credit',
-      headers: auth('alice', { 'idempotency-key': 'topup' }),
-      payload: { walletId: id, amount: 5000 },
+    await post(app, '/api/wallets/credit', auth('alice', { 'idempotency-key': 'topup' }), {
+      walletId: id,
+      amount: 5000,
     });
-    const replay = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: { ...headers, 'x-request-id': 'retry-req' },
-      payload: { walletId: id, amount: 999 },
-    });
+    const replay = await post(
+      app,
+      '/api/wallets/debit',
+      { ...headers, 'x-request-id': 'retry-req' },
+      { walletId: id, amount: 999 },
+    );
     t.equal(replay.statusCode, 409, 'the refusal is final for this key even though funds arrived');
     t.equal(replay.body, refused.body, 'byte-identical, original requestId included');
     t.equal(problemOf(replay).requestId, 'original-req');
     t.equal(replay.headers['idempotent-replayed'], 'true');
 
     // Not remembered: validation errors, 404 and 412 — the same key then works for the corrected request.
-    const invalid = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: auth('alice', { 'idempotency-key': 'retry-me' }),
-      payload: { walletId: id, amount: '10' },
+    const invalid = await post(app, '/api/wallets/debit', auth('alice', { 'idempotency-key': 'retry-me' }), {
+      walletId: id,
+      amount: '10',
     });
     t.equal(invalid.statusCode, 400);
-    const stale = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: auth('alice', { 'idempotency-key': 'retry-me', 'if-match': '"0"' }),
-      payload: { walletId: id, amount: 10 },
-    });
+    const stale = await post(
+      app,
+      '/api/wallets/debit',
+      auth('alice', { 'idempotency-key': 'retry-me', 'if-match': '"0"' }),
+      { walletId: id, amount: 10 },
+    );
     t.equal(stale.statusCode, 412);
-    const ok = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: auth('alice', { 'idempotency-key': 'retry-me' }),
-      payload: { walletId: id, amount: 10 },
+    const ok = await post(app, '/api/wallets/debit', auth('alice', { 'idempotency-key': 'retry-me' }), {
+      walletId: id,
+      amount: 10,
     });
     t.equal(ok.statusCode, 200);
     t.notOk(ok.headers['idempotent-replayed']);
@@ -192,12 +166,7 @@ t.test('a running request holds the key: 409 idempotency_key_in_flight with Retr
   const id = await wallet('alice');
   await redis.set(`${prefix}:idem-lock:alice:busy`, 'another-request', 'PX', 5000);
   const headers = auth('alice', { 'idempotency-key': 'busy' });
-  const blocked = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers,
-    payload: { walletId: id, amount: 10 },
-  });
+  const blocked = await post(app, '/api/wallets/credit', headers, { walletId: id, amount: 10 });
   t.equal(blocked.statusCode, 409);
   t.equal(problemOf(blocked).code, 'idempotency_key_in_flight');
   t.equal(blocked.headers['retry-after'], '1');
@@ -211,12 +180,7 @@ t.test('a running request holds the key: 409 idempotency_key_in_flight with Retr
     'the refused attempt is audited',
   );
   await redis.del(`${prefix}:idem-lock:alice:busy`);
-  const later = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers,
-    payload: { walletId: id, amount: 10 },
-  });
+  const later = await post(app, '/api/wallets/credit', headers, { walletId: id, amount: 10 });
   t.equal(later.statusCode, 200, 'the retry after the first finished is served');
   t.notOk(await redis.get(`${prefix}:idem-lock:alice:busy`), 'the marker is released after the reply');
 });
@@ -260,11 +224,6 @@ t.test('wallet creation: key optional; with a key the 201 replays', async (t) =>
   t.equal(second.statusCode, 201);
   t.equal(second.body, first.body);
   t.equal(second.headers['idempotent-replayed'], 'true');
-  const noKey = await app.inject({
-    method: 'POST',
-    url: '/api/wallets',
-    headers: auth('alice'),
-    payload: { currency: 'GBP' },
-  });
+  const noKey = await post(app, '/api/wallets', auth('alice'), { currency: 'GBP' });
   t.equal(noKey.statusCode, 409);
 });

@@ -1,48 +1,8 @@
 // Redis is never needed for correctness (DESIGN.md §4.7): with a private redis-server killed mid-test, writes succeed once, replays come byte-identical from the database, history is served, readiness stays 200 (degraded), rate limiting falls back per process; when Redis returns the fast paths are used again.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { build, freePort } from './helper.js';
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    const ok = await probe
-      .connect()
-      .then(() => probe.ping())
-      .then(
-        () => true,
-        () => false,
-      );
-    probe.disconnect();
-    if (ok) return child;
-    await sleep(100);
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return false;
-}
+import { build, post, freePort } from './helper.js';
+import { startRedis, stopRedis, waitFor } from './redis-server.js';
 
 function metric(body: string, pattern: RegExp): number {
   const match = body.match(pattern);
@@ -61,22 +21,12 @@ t.test('Redis killed mid-test, then restarted', async (t) => {
   await stopRedis(redisServer);
   const started = Date.now();
   const headers = auth('alice', { 'idempotency-key': 'during-outage' });
-  const credit = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers,
-    payload: { walletId: id, amount: 250 },
-  });
+  const credit = await post(app, '/api/wallets/credit', headers, { walletId: id, amount: 250 });
   t.equal(credit.statusCode, 200, 'the write succeeds without Redis');
   t.ok(Date.now() - started < 2000, `and fails over fast (${Date.now() - started} ms)`);
   t.ok(credit.headers['x-ratelimit-remaining'], 'rate limit headers still sent (per-process fallback)');
 
-  const replay = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers,
-    payload: { walletId: id, amount: 250 },
-  });
+  const replay = await post(app, '/api/wallets/credit', headers, { walletId: id, amount: 250 });
   t.equal(replay.statusCode, 200);
   t.equal(replay.headers['idempotent-replayed'], 'true');
   t.equal(replay.body, credit.body, 'byte-identical replay from the database');
@@ -105,11 +55,9 @@ t.test('Redis killed mid-test, then restarted', async (t) => {
     await waitFor(async () => (await app.inject({ url: '/health/ready' })).json().status === 'ok', 8000),
     'readiness reports Redis up again',
   );
-  const after = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice', { 'idempotency-key': 'after-outage' }),
-    payload: { walletId: id, amount: 1 },
+  const after = await post(app, '/api/wallets/credit', auth('alice', { 'idempotency-key': 'after-outage' }), {
+    walletId: id,
+    amount: 1,
   });
   t.equal(after.statusCode, 200);
   const check = new Redis({ port });

@@ -1,29 +1,19 @@
 // Every row of DESIGN.md §3 through app.inject against real PostgreSQL and Redis: the happy path and its documented refusals.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { build, problemOf } from './helper.js';
+import { build, post, problemOf } from './helper.js';
 
 const key = () => ({ 'idempotency-key': randomUUID() });
 
 t.test('wallets: create 201, one per currency (409 wallet_exists), list, read with ETag', async (t) => {
   const { app, auth } = await build(t);
-  const created = await app.inject({
-    method: 'POST',
-    url: '/api/wallets',
-    headers: auth('alice'),
-    payload: { currency: 'EUR' },
-  });
+  const created = await post(app, '/api/wallets', auth('alice'), { currency: 'EUR' });
   t.equal(created.statusCode, 201);
   const wallet = created.json().data;
   t.match(wallet, { userId: 'alice', currency: 'EUR', balance: 0, version: 0 });
   t.match(wallet.id, /^[0-9a-f-]{36}$/);
 
-  const again = await app.inject({
-    method: 'POST',
-    url: '/api/wallets',
-    headers: auth('alice'),
-    payload: { currency: 'EUR' },
-  });
+  const again = await post(app, '/api/wallets', auth('alice'), { currency: 'EUR' });
   t.equal(again.statusCode, 409);
   t.equal(again.headers['content-type'], 'application/problem+json; charset=utf-8');
   t.match(problemOf(again), {
@@ -67,11 +57,10 @@ t.test(
   async (t) => {
     const { app, auth, wallet } = await build(t);
     const id = await wallet('alice');
-    const credit = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/credit',
-      headers: auth('alice', key()),
-      payload: { walletId: id, amount: 1000, metadata: { ref: 'order-456' } },
+    const credit = await post(app, '/api/wallets/credit', auth('alice', key()), {
+      walletId: id,
+      amount: 1000,
+      metadata: { ref: 'order-456' },
     });
     t.equal(credit.statusCode, 200);
     const body = credit.json().data;
@@ -88,12 +77,7 @@ t.test(
     });
     t.notOk('transferId' in body.transaction);
 
-    const debit = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: auth('alice', key()),
-      payload: { walletId: id, amount: 300 },
-    });
+    const debit = await post(app, '/api/wallets/debit', auth('alice', key()), { walletId: id, amount: 300 });
     t.equal(debit.statusCode, 200);
     t.match(debit.json().data.transaction, {
       type: 'debit',
@@ -103,21 +87,11 @@ t.test(
       metadata: {},
     });
 
-    const overdraw = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: auth('alice', key()),
-      payload: { walletId: id, amount: 701 },
-    });
+    const overdraw = await post(app, '/api/wallets/debit', auth('alice', key()), { walletId: id, amount: 701 });
     t.equal(overdraw.statusCode, 409);
     t.match(problemOf(overdraw), { code: 'insufficient_funds', title: 'Insufficient funds' });
 
-    const stranger = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/debit',
-      headers: auth('mallory', key()),
-      payload: { walletId: id, amount: 1 },
-    });
+    const stranger = await post(app, '/api/wallets/debit', auth('mallory', key()), { walletId: id, amount: 1 });
     t.equal(stranger.statusCode, 404);
     t.equal(problemOf(stranger).code, 'wallet_not_found');
 
@@ -133,12 +107,8 @@ t.test(
     const from = await wallet('alice', 'USD', 1000);
     const to = await wallet('bob', 'USD');
     const euros = await wallet('bob', 'EUR');
-    const ok = await app.inject({
-      method: 'POST',
-      url: '/api/transfers',
-      headers: auth('alice', key()),
-      payload: { fromWalletId: from, toWalletId: to, amount: 250 },
-    });
+    const transfer = (payload: Record<string, unknown>) => post(app, '/api/transfers', auth('alice', key()), payload);
+    const ok = await transfer({ fromWalletId: from, toWalletId: to, amount: 250 });
     t.equal(ok.statusCode, 200);
     const data = ok.json().data;
     t.match(data.debit, {
@@ -156,42 +126,17 @@ t.test(
       transferId: data.transferId,
     });
 
-    const mismatch = await app.inject({
-      method: 'POST',
-      url: '/api/transfers',
-      headers: auth('alice', key()),
-      payload: { fromWalletId: from, toWalletId: euros, amount: 1 },
-    });
+    const mismatch = await transfer({ fromWalletId: from, toWalletId: euros, amount: 1 });
     t.equal(mismatch.statusCode, 422);
     t.equal(problemOf(mismatch).code, 'currency_mismatch');
-    const same = await app.inject({
-      method: 'POST',
-      url: '/api/transfers',
-      headers: auth('alice', key()),
-      payload: { fromWalletId: from, toWalletId: from, amount: 1 },
-    });
+    const same = await transfer({ fromWalletId: from, toWalletId: from, amount: 1 });
     t.equal(same.statusCode, 422);
     t.equal(problemOf(same).code, 'same_wallet');
-    const notMine = await app.inject({
-      method: 'POST',
-      url: '/api/transfers',
-      headers: auth('alice', key()),
-      payload: { fromWalletId: to, toWalletId: from, amount: 1 },
-    });
+    const notMine = await transfer({ fromWalletId: to, toWalletId: from, amount: 1 });
     t.equal(problemOf(notMine).code, 'wallet_not_found');
-    const nowhere = await app.inject({
-      method: 'POST',
-      url: '/api/transfers',
-      headers: auth('alice', key()),
-      payload: { fromWalletId: from, toWalletId: randomUUID(), amount: 1 },
-    });
+    const nowhere = await transfer({ fromWalletId: from, toWalletId: randomUUID(), amount: 1 });
     t.equal(problemOf(nowhere).code, 'wallet_not_found');
-    const broke = await app.inject({
-      method: 'POST',
-      url: '/api/transfers',
-      headers: auth('alice', key()),
-      payload: { fromWalletId: from, toWalletId: to, amount: 751 },
-    });
+    const broke = await transfer({ fromWalletId: from, toWalletId: to, amount: 751 });
     t.equal(problemOf(broke).code, 'insufficient_funds');
 
     const bob = await app.inject({ method: 'GET', url: `/api/wallets/${to}`, headers: auth('bob') });
@@ -204,20 +149,10 @@ t.test(
 t.test('balance_limit_exceeded: a balance never passes Number.MAX_SAFE_INTEGER', async (t) => {
   const { app, auth, wallet } = await build(t, { env: { MAX_AMOUNT: String(Number.MAX_SAFE_INTEGER) } });
   const id = await wallet('alice', 'USD', Number.MAX_SAFE_INTEGER - 5);
-  const over = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice', key()),
-    payload: { walletId: id, amount: 6 },
-  });
+  const over = await post(app, '/api/wallets/credit', auth('alice', key()), { walletId: id, amount: 6 });
   t.equal(over.statusCode, 422);
   t.equal(problemOf(over).code, 'balance_limit_exceeded');
-  const exact = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice', key()),
-    payload: { walletId: id, amount: 5 },
-  });
+  const exact = await post(app, '/api/wallets/credit', auth('alice', key()), { walletId: id, amount: 5 });
   t.equal(exact.json().data.wallet.balance, Number.MAX_SAFE_INTEGER);
 });
 
@@ -229,50 +164,40 @@ t.test('If-Match: client compare-and-swap, 412 version_mismatch, malformed 400',
   const etag = read.headers.etag as string;
   t.equal(etag, '"1"');
 
-  const stale = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/debit',
-    headers: auth('alice', { ...key(), 'if-match': '"0"' }),
-    payload: { walletId: id, amount: 1 },
+  const stale = await post(app, '/api/wallets/debit', auth('alice', { ...key(), 'if-match': '"0"' }), {
+    walletId: id,
+    amount: 1,
   });
   t.equal(stale.statusCode, 412);
   t.equal(problemOf(stale).code, 'version_mismatch');
-  const staleTransfer = await app.inject({
-    method: 'POST',
-    url: '/api/transfers',
-    headers: auth('alice', { ...key(), 'if-match': '"7"' }),
-    payload: { fromWalletId: id, toWalletId: other, amount: 1 },
+  const staleTransfer = await post(app, '/api/transfers', auth('alice', { ...key(), 'if-match': '"7"' }), {
+    fromWalletId: id,
+    toWalletId: other,
+    amount: 1,
   });
   t.equal(staleTransfer.statusCode, 412);
 
-  const fresh = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/debit',
-    headers: auth('alice', { ...key(), 'if-match': etag }),
-    payload: { walletId: id, amount: 100 },
+  const fresh = await post(app, '/api/wallets/debit', auth('alice', { ...key(), 'if-match': etag }), {
+    walletId: id,
+    amount: 100,
   });
   t.equal(fresh.statusCode, 200);
-  const reused = await app.inject({
-    method: 'POST',
-    url: '/api/wallets/credit',
-    headers: auth('alice', { ...key(), 'if-match': etag }),
-    payload: { walletId: id, amount: 100 },
+  const reused = await post(app, '/api/wallets/credit', auth('alice', { ...key(), 'if-match': etag }), {
+    walletId: id,
+    amount: 100,
   });
   t.equal(reused.statusCode, 412, 'the ETag is spent once the wallet moved');
-  const transfer = await app.inject({
-    method: 'POST',
-    url: '/api/transfers',
-    headers: auth('alice', { ...key(), 'if-match': '"2"' }),
-    payload: { fromWalletId: id, toWalletId: other, amount: 100 },
+  const transfer = await post(app, '/api/transfers', auth('alice', { ...key(), 'if-match': '"2"' }), {
+    fromWalletId: id,
+    toWalletId: other,
+    amount: 100,
   });
   t.equal(transfer.statusCode, 200);
 
   for (const bad of ['1', 'W/"2"', '*', '"-1"', '"01"', '"abc"']) {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/wallets/credit',
-      headers: auth('alice', { ...key(), 'if-match': bad }),
-      payload: { walletId: id, amount: 1 },
+    const res = await post(app, '/api/wallets/credit', auth('alice', { ...key(), 'if-match': bad }), {
+      walletId: id,
+      amount: 1,
     });
     t.equal(res.statusCode, 400, `If-Match ${bad}`);
     t.equal(problemOf(res).code, 'validation_failed');
@@ -285,12 +210,7 @@ t.test('transactions: newest first, pages with opaque cursors, forged cursors re
   const { app, auth, wallet } = await build(t);
   const id = await wallet('alice');
   for (let i = 1; i <= 5; i++) {
-    await app.inject({
-      method: 'POST',
-      url: '/api/wallets/credit',
-      headers: auth('alice', key()),
-      payload: { walletId: id, amount: i },
-    });
+    await post(app, '/api/wallets/credit', auth('alice', key()), { walletId: id, amount: i });
   }
   const first = await app.inject({
     method: 'GET',
@@ -362,24 +282,9 @@ t.test('transactions: newest first, pages with opaque cursors, forged cursors re
 t.test('admin audit: 401 anonymous, 403 without the role, paginated trail with refusals for admins', async (t) => {
   const { app, auth, wallet } = await build(t);
   const id = await wallet('alice', 'USD', 100);
-  await app.inject({
-    method: 'POST',
-    url: '/api/wallets/debit',
-    headers: auth('alice', key()),
-    payload: { walletId: id, amount: 1000 },
-  });
-  await app.inject({
-    method: 'POST',
-    url: '/api/wallets/debit',
-    headers: auth('alice'),
-    payload: { walletId: id, amount: 1 },
-  });
-  await app.inject({
-    method: 'POST',
-    url: '/api/wallets/debit',
-    headers: auth('alice', key()),
-    payload: { walletId: id, amount: '1' },
-  });
+  await post(app, '/api/wallets/debit', auth('alice', key()), { walletId: id, amount: 1000 });
+  await post(app, '/api/wallets/debit', auth('alice'), { walletId: id, amount: 1 });
+  await post(app, '/api/wallets/debit', auth('alice', key()), { walletId: id, amount: '1' });
 
   t.equal((await app.inject({ method: 'GET', url: '/api/admin/audit' })).statusCode, 401);
   const forbidden = await app.inject({ method: 'GET', url: '/api/admin/audit', headers: auth('alice') });

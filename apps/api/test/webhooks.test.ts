@@ -3,18 +3,13 @@
 // with 400, and the per-user cap of 20 held under 40 parallel registrations.
 // Method: the real app (app.inject) over PostgreSQL and Redis; IP literals avoid real DNS.
 import t from 'tap';
-import { build, problemOf } from './helper.js';
+import { build, post, problemOf } from './helper.js';
 
 const PUBLIC_URL = 'https://93.184.216.34/hooks/wallet';
 
 t.test('create, list, read and delete an endpoint', async (t) => {
   const { app, auth } = await build(t);
-  const created = await app.inject({
-    method: 'POST',
-    url: '/api/webhooks',
-    headers: auth('alice'),
-    payload: { url: PUBLIC_URL, events: ['wallet.credited'] },
-  });
+  const created = await post(app, '/api/webhooks', auth('alice'), { url: PUBLIC_URL, events: ['wallet.credited'] });
   t.equal(created.statusCode, 201, created.body);
   const endpoint = created.json().data;
   t.match(endpoint, { url: PUBLIC_URL, events: ['wallet.credited'] });
@@ -23,12 +18,7 @@ t.test('create, list, read and delete an endpoint', async (t) => {
   t.ok(keyBytes >= 24 && keyBytes <= 64, `secret holds ${keyBytes} bytes`);
   t.notOk('userId' in endpoint, 'no user id echoed');
 
-  const all = await app.inject({
-    method: 'POST',
-    url: '/api/webhooks',
-    headers: auth('alice'),
-    payload: { url: PUBLIC_URL },
-  });
+  const all = await post(app, '/api/webhooks', auth('alice'), { url: PUBLIC_URL });
   t.equal(all.statusCode, 201);
   t.same(all.json().data.events, [], 'no events = all events');
   t.not(all.json().data.secret, endpoint.secret, 'each endpoint has its own secret');
@@ -130,20 +120,10 @@ t.test('bad input is refused with 400 and stores nothing', async (t) => {
 t.test('at most 20 endpoints per user', async (t) => {
   const { app, auth } = await build(t);
   for (let index = 0; index < 20; index++) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/webhooks',
-      headers: auth('carol'),
-      payload: { url: `${PUBLIC_URL}/${index}` },
-    });
+    const response = await post(app, '/api/webhooks', auth('carol'), { url: `${PUBLIC_URL}/${index}` });
     t.equal(response.statusCode, 201);
   }
-  const over = await app.inject({
-    method: 'POST',
-    url: '/api/webhooks',
-    headers: auth('carol'),
-    payload: { url: PUBLIC_URL },
-  });
+  const over = await post(app, '/api/webhooks', auth('carol'), { url: PUBLIC_URL });
   t.equal(over.statusCode, 409);
   t.equal(problemOf(over).code, 'webhook_limit_reached');
   t.match(problemOf(over).detail, /at most 20/);
@@ -153,12 +133,7 @@ t.test('the cap holds under a race: 40 parallel registrations store exactly 20',
   const { app, auth } = await build(t);
   const responses = await Promise.all(
     Array.from({ length: 40 }, (_, index) =>
-      app.inject({
-        method: 'POST',
-        url: '/api/webhooks',
-        headers: auth('racer'),
-        payload: { url: `${PUBLIC_URL}/${index}` },
-      }),
+      post(app, '/api/webhooks', auth('racer'), { url: `${PUBLIC_URL}/${index}` }),
     ),
   );
   const statuses = responses.map((response) => response.statusCode);
@@ -175,18 +150,8 @@ t.test('the cap holds under a race: 40 parallel registrations store exactly 20',
 
 t.test('WEBHOOK_ALLOW_PRIVATE=true accepts loopback endpoints (local use, tests)', async (t) => {
   const { app, auth } = await build(t, { env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/webhooks',
-    headers: auth('dave'),
-    payload: { url: 'http://127.0.0.1:9/hook' },
-  });
+  const response = await post(app, '/api/webhooks', auth('dave'), { url: 'http://127.0.0.1:9/hook' });
   t.equal(response.statusCode, 201, response.body);
-  const ftp = await app.inject({
-    method: 'POST',
-    url: '/api/webhooks',
-    headers: auth('dave'),
-    payload: { url: 'ftp://127.0.0.1/hook' },
-  });
+  const ftp = await post(app, '/api/webhooks', auth('dave'), { url: 'ftp://127.0.0.1/hook' });
   t.equal(ftp.statusCode, 400, 'the scheme is still checked');
 });

@@ -1,11 +1,12 @@
 import type { Queue } from 'bullmq';
-import { sleep, withTimeout } from '@wallet/async';
+import { withTimeout } from '@wallet/async';
 import type { DeliveryOutcome, DueDelivery, LedgerStore } from '@wallet/ledger';
 import { deliveryJobId, type DeliveryJob, type DeliveryPolicy } from '@wallet/queue';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics.js';
 import { errorSummary } from './error-summary.js';
 import { deliveryJobFor } from './delivery-plan.js';
+import { RoundLoop } from './round-loop.js';
 
 /** Due deliveries looked at per round; a full round goes again at once. */
 export const RESEND_BATCH = 500;
@@ -38,26 +39,12 @@ const QUEUED_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'w
  *   so a race with the outbox relay still gives one job;
  * - failed or completed but never recorded (the worker's write was lost): recorded now.
  */
-export class DeliveryResender {
+export class DeliveryResender extends RoundLoop {
   readonly #options: DeliveryResenderOptions;
-  #stopping = new AbortController();
-  #loop: Promise<void> | undefined;
 
   constructor(options: DeliveryResenderOptions) {
+    super();
     this.#options = options;
-  }
-
-  start(): void {
-    if (this.#loop) return;
-    this.#stopping = new AbortController();
-    this.#loop = this.#run();
-  }
-
-  /** Stops after the current round. */
-  async stop(): Promise<void> {
-    this.#stopping.abort();
-    await this.#loop;
-    this.#loop = undefined;
   }
 
   /** One round: returns how many due deliveries were looked at. */
@@ -67,6 +54,22 @@ export class DeliveryResender {
     if (due.length === 0) return 0;
     await withTimeout(this.#resolve(due), redisTimeoutMs, 'resend round timed out');
     return due.length;
+  }
+
+  protected async round(): Promise<boolean> {
+    return (await this.resendOnce()) === RESEND_BATCH;
+  }
+
+  protected roundFailed(error: unknown): void {
+    this.#options.metrics.relayFailures.inc();
+    this.#options.logger.warn(
+      { error: errorSummary(error) },
+      'delivery re-relay round failed; its deliveries are looked at again after the horizon',
+    );
+  }
+
+  protected pauseMs(): number {
+    return Math.min(this.#options.horizonMs, RESEND_POLL_MAX_MS);
   }
 
   async #resolve(due: DueDelivery[]): Promise<void> {
@@ -98,24 +101,5 @@ export class DeliveryResender {
     }
     await store.settleDelivery({ eventId: item.event.id, endpointId: item.endpointId }, outcome);
     metrics.deliveryRechecks.inc({ result: 'settled' });
-  }
-
-  async #run(): Promise<void> {
-    const signal = this.#stopping.signal;
-    const pauseMs = Math.min(this.#options.horizonMs, RESEND_POLL_MAX_MS);
-    while (!signal.aborted) {
-      let looked = 0;
-      try {
-        looked = await this.resendOnce();
-      } catch (error) {
-        this.#options.metrics.relayFailures.inc();
-        this.#options.logger.warn(
-          { error: errorSummary(error) },
-          'delivery re-relay round failed; its deliveries are looked at again after the horizon',
-        );
-      }
-      if (looked === RESEND_BATCH) continue;
-      await sleep(pauseMs, signal);
-    }
   }
 }

@@ -1,11 +1,12 @@
 import type { Queue } from 'bullmq';
-import { sleep, withTimeout } from '@wallet/async';
+import { withTimeout } from '@wallet/async';
 import { DELIVERY_BATCH_MAX, type LedgerStore } from '@wallet/ledger';
 import type { DeliveryJob, DeliveryPolicy } from '@wallet/queue';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics.js';
 import { errorSummary } from './error-summary.js';
 import { deliveryKeyOf, planDeliveries, type PlannedDelivery } from './delivery-plan.js';
+import { RoundLoop } from './round-loop.js';
 
 /**
  * Delivery jobs per addBulk call: one MULTI of this many Lua calls keeps Redis responsive
@@ -48,27 +49,13 @@ export interface OutboxRelayOptions {
  * When Redis is down the batch stays unpublished, its lease expires and a later round
  * sends it again.
  */
-export class OutboxRelay {
+export class OutboxRelay extends RoundLoop {
   readonly #options: OutboxRelayOptions;
-  #stopping = new AbortController();
-  #loop: Promise<void> | undefined;
   #consecutiveFailures = 0;
 
   constructor(options: OutboxRelayOptions) {
+    super();
     this.#options = options;
-  }
-
-  start(): void {
-    if (this.#loop) return;
-    this.#stopping = new AbortController();
-    this.#loop = this.#run();
-  }
-
-  /** Stops after the current round; resolves once no round is running. */
-  async stop(): Promise<void> {
-    this.#stopping.abort();
-    await this.#loop;
-    this.#loop = undefined;
   }
 
   /** One round: returns how many events were claimed and published. */
@@ -91,27 +78,22 @@ export class OutboxRelay {
     return claimed.length;
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#stopping.signal;
-    while (!signal.aborted) {
-      let relayed = 0;
-      try {
-        relayed = await this.relayOnce();
-        this.#consecutiveFailures = 0;
-      } catch (error) {
-        this.#consecutiveFailures += 1;
-        this.#options.metrics.relayFailures.inc();
-        this.#options.logger.warn(
-          { error: errorSummary(error), failures: this.#consecutiveFailures },
-          'outbox relay round failed; events stay in the outbox',
-        );
-      }
-      if (relayed === this.#options.batchSize) continue; // A full batch: more are probably waiting.
-      await sleep(this.#pauseMs(), signal);
-    }
+  protected async round(): Promise<boolean> {
+    const relayed = await this.relayOnce();
+    this.#consecutiveFailures = 0;
+    return relayed === this.#options.batchSize; // A full batch: more are probably waiting.
   }
 
-  #pauseMs(): number {
+  protected roundFailed(error: unknown): void {
+    this.#consecutiveFailures += 1;
+    this.#options.metrics.relayFailures.inc();
+    this.#options.logger.warn(
+      { error: errorSummary(error), failures: this.#consecutiveFailures },
+      'outbox relay round failed; events stay in the outbox',
+    );
+  }
+
+  protected pauseMs(): number {
     const { pollMs, failureBackoffMaxMs } = this.#options;
     if (this.#consecutiveFailures === 0) return pollMs;
     return Math.min(failureBackoffMaxMs, pollMs * 2 ** Math.min(this.#consecutiveFailures, 10));

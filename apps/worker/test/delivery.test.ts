@@ -8,19 +8,13 @@ import t from 'tap';
 import { Redis } from 'ioredis';
 import { deadLetterSources, listDeadLetters, retryDeadLetter } from '@wallet/queue';
 import { generateWebhookSecret } from '@wallet/webhooks';
-import type { OutboxEventType } from '@wallet/ledger';
 import {
   REDIS_URL,
+  addEndpoint,
   callerOf,
-  cleanRedisPrefix,
-  ledgerFor,
-  newSchema,
-  newWallet,
   startReceiver,
-  startWorker,
-  testConfig,
   waitFor,
-  writerStore,
+  workerFixture,
   type ReceivedRequest,
 } from './helper.js';
 
@@ -30,30 +24,8 @@ function expectedSignature(secret: string, request: ReceivedRequest): string {
   return 'v1,' + createHmac('sha256', key).update(content).digest('base64');
 }
 
-async function addEndpoint(
-  store: Awaited<ReturnType<typeof writerStore>>,
-  userId: string,
-  url: string,
-  events: OutboxEventType[] = [],
-) {
-  const endpoint = {
-    id: randomUUID(),
-    userId,
-    url,
-    events,
-    secret: generateWebhookSecret(),
-    createdAt: new Date().toISOString(),
-  };
-  await store.createWebhook(endpoint);
-  return endpoint;
-}
-
 t.test('each committed entry is delivered once per matching endpoint, verifiably signed', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig();
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { store, ledger, openWallet, launchWorker } = await workerFixture(t);
   const receiver = await startReceiver(t);
   const alice = `alice-${randomUUID()}`;
   const bob = `bob-${randomUUID()}`;
@@ -61,8 +33,8 @@ t.test('each committed entry is delivered once per matching endpoint, verifiably
   const bobHook = await addEndpoint(store, bob, receiver.url + '?bob', ['transfer.completed']);
   await addEndpoint(store, bob, receiver.url + '?bob-debits', ['wallet.debited']); // bob is never debited
 
-  const aliceWallet = await newWallet(ledger, alice);
-  const bobWallet = await newWallet(ledger, bob);
+  const aliceWallet = await openWallet(alice);
+  const bobWallet = await openWallet(bob);
   for (let index = 0; index < 3; index++) {
     await ledger.credit(callerOf(alice), { walletId: aliceWallet, amount: 1000 }, { idempotencyKey: `c-${index}` });
   }
@@ -80,7 +52,7 @@ t.test('each committed entry is delivered once per matching endpoint, verifiably
   t.equal(bobEntries.length, 1);
   const entries = new Map([...aliceEntries, ...bobEntries].map((entry) => [entry.id, entry]));
 
-  await startWorker(t, config, schema);
+  await launchWorker();
   t.ok(await waitFor(() => receiver.requests.length >= 6, 15_000), 'six deliveries arrive');
   await sleep(500); // room for a duplicate to show up
   t.equal(receiver.requests.length, 6, 'no duplicate delivery');
@@ -129,18 +101,17 @@ t.test('each committed entry is delivered once per matching endpoint, verifiably
 });
 
 t.test('a receiver failing the first 3 attempts is retried with growing delays, then delivered', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig({ WEBHOOK_BACKOFF_MS: '200', WEBHOOK_ATTEMPTS: '5' });
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { store, ledger, openWallet, launchWorker } = await workerFixture(t, {
+    WEBHOOK_BACKOFF_MS: '200',
+    WEBHOOK_ATTEMPTS: '5',
+  });
   const receiver = await startReceiver(t, (_request, index) => (index < 3 ? 503 : 200));
   const user = `carol-${randomUUID()}`;
   await addEndpoint(store, user, receiver.url);
-  const wallet = await newWallet(ledger, user);
+  const wallet = await openWallet(user);
   await ledger.credit(callerOf(user), { walletId: wallet, amount: 42 }, { idempotencyKey: 'only' });
 
-  const worker = await startWorker(t, config, schema);
+  const worker = await launchWorker();
   t.ok(await waitFor(() => receiver.requests.length >= 4, 15_000), 'fourth attempt arrives');
   await sleep(300);
   t.equal(receiver.requests.length, 4, 'no attempt after the success');
@@ -160,20 +131,16 @@ t.test('a receiver failing the first 3 attempts is retried with growing delays, 
 });
 
 t.test('a 410 stops retrying: the job lands in the dead-letter set and can be re-driven', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig({ WEBHOOK_ATTEMPTS: '5' });
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { store, ledger, openWallet, launchWorker } = await workerFixture(t, { WEBHOOK_ATTEMPTS: '5' });
   let answer = 410;
   const receiver = await startReceiver(t, () => answer);
   const user = `dave-${randomUUID()}`;
   const hook = await addEndpoint(store, user, receiver.url);
-  const wallet = await newWallet(ledger, user);
+  const wallet = await openWallet(user);
   await ledger.credit(callerOf(user), { walletId: wallet, amount: 7 }, { idempotencyKey: 'k' });
   const [entry] = await store.listTransactions(wallet, { limit: 1 });
 
-  const worker = await startWorker(t, config, schema);
+  const worker = await launchWorker();
   t.ok(await waitFor(async () => (await worker.queues.deliveries.getFailedCount()) === 1, 15_000), 'delivery failed');
   await sleep(200);
   t.equal(receiver.requests.length, 1, 'a 410 is not retried');

@@ -3,15 +3,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createNetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import pino from 'pino';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@wallet/config';
-import { LedgerService, type Caller } from '@wallet/ledger';
+import { LedgerService, type Caller, type OutboxEventType, type WebhookEndpoint } from '@wallet/ledger';
+import { generateWebhookSecret } from '@wallet/webhooks';
 import { PostgresStore } from '@wallet/store-postgres';
 import { buildWorker, type WalletWorker } from '../src/worker.js';
+import { freePort } from '../../../test/support/free-port.js';
+
+export { freePort };
 
 export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -71,6 +74,66 @@ export function ledgerFor(store: PostgresStore): LedgerService {
   });
 }
 
+export interface Fixture {
+  schema: string;
+  /** The test's own store for writes (the worker owns and closes its own). */
+  store: PostgresStore;
+  ledger: LedgerService;
+  /** newWallet on this fixture's ledger. */
+  openWallet(userId: string, currency?: string): Promise<string>;
+}
+
+/** A fresh schema, a writer store on it and a LedgerService over that store. */
+export async function ledgerFixture(t: Teardown): Promise<Fixture> {
+  const schema = newSchema(t);
+  const store = await writerStore(t, schema);
+  const ledger = ledgerFor(store);
+  return { schema, store, ledger, openWallet: (userId, currency) => newWallet(ledger, userId, currency) };
+}
+
+export interface WorkerFixture extends Fixture {
+  config: Config;
+  /** startWorker with this fixture's config and schema. */
+  launchWorker(extra?: WorkerExtras): ReturnType<typeof startWorker>;
+}
+
+/**
+ * ledgerFixture plus a test config (with `overrides`) whose Redis prefix is cleaned at teardown;
+ * a test that points REDIS_URL at its own redis-server has nothing to clean on the shared one.
+ */
+export async function workerFixture(t: Teardown, overrides: Record<string, string> = {}): Promise<WorkerFixture> {
+  const config = testConfig(overrides);
+  if (overrides.REDIS_URL === undefined) cleanRedisPrefix(t, config.REDIS_PREFIX);
+  const fixture = await ledgerFixture(t);
+  return { ...fixture, config, launchWorker: (extra) => startWorker(t, config, fixture.schema, extra) };
+}
+
+/** An endpoint for userId (every event type unless `events` narrows it), not yet stored. */
+export const endpointOf = (
+  userId: string,
+  events: OutboxEventType[] = [],
+  url = 'http://127.0.0.1:9/hook',
+): WebhookEndpoint => ({
+  id: randomUUID(),
+  userId,
+  url,
+  events,
+  secret: generateWebhookSecret(),
+  createdAt: new Date().toISOString(),
+});
+
+/** Stores a new endpoint for userId at url and returns it. */
+export async function addEndpoint(
+  store: PostgresStore,
+  userId: string,
+  url: string,
+  events: OutboxEventType[] = [],
+): Promise<WebhookEndpoint> {
+  const endpoint = endpointOf(userId, events, url);
+  await store.createWebhook(endpoint);
+  return endpoint;
+}
+
 export const callerOf = (userId: string): Caller => ({ userId, requestId: randomUUID(), ip: '127.0.0.1' });
 
 /** Creates a wallet for userId and returns its id. */
@@ -115,12 +178,17 @@ export async function startReceiver(
   return { url: `http://127.0.0.1:${port}/hook`, requests, server };
 }
 
+export interface WorkerExtras {
+  outboxLeaseMs?: number;
+  schedulerCheckMs?: number;
+}
+
 /** Builds and starts a worker; closed at teardown unless the test closed it already. */
 export async function startWorker(
   t: Teardown,
   config: Config,
   schema: string,
-  extra: { outboxLeaseMs?: number; schedulerCheckMs?: number } = {},
+  extra: WorkerExtras = {},
 ): Promise<WalletWorker & { port: number }> {
   const worker = buildWorker({ config, store: newStore(schema), logger: pino({ level: 'silent' }), ...extra });
   let closed = false;
@@ -173,15 +241,6 @@ export async function waitFor(
   return check();
 }
 
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** A private redis-server on `port`, without persistence; resolves once it answers PING. */
 export async function startRedisServer(port: number): Promise<ChildProcess> {
   const child = spawn(
@@ -222,4 +281,28 @@ export async function stopRedisServer(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   await exited;
+}
+
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  /** SIGKILLs the server (nothing is persisted). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  restart(): Promise<void>;
+}
+
+/** A private redis-server on a free port, killed at teardown. */
+export async function privateRedis(t: Teardown): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child = await startRedisServer(port);
+  t.teardown(() => stopRedisServer(child));
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => stopRedisServer(child),
+    restart: async () => {
+      child = await startRedisServer(port);
+    },
+  };
 }

@@ -4,29 +4,16 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
-import {
-  DATABASE_URL,
-  callerOf,
-  cleanRedisPrefix,
-  ledgerFor,
-  newSchema,
-  newWallet,
-  startWorker,
-  testConfig,
-  waitFor,
-  writerStore,
-} from './helper.js';
+import { DATABASE_URL, callerOf, cleanRedisPrefix, ledgerFixture, startWorker, testConfig, waitFor } from './helper.js';
 import { runReconciliation, walletMismatches } from '../src/reconcile.js';
 import { purgeExpiredIdempotency } from '../src/processors/maintenance.js';
 
 t.test('clean ledger, then a tampered balance is found (direct run and scheduled job)', async (t) => {
-  const schema = newSchema(t);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, store, ledger, openWallet } = await ledgerFixture(t);
   const users = [0, 1, 2, 3, 4].map((index) => `u${index}-${randomUUID()}`);
   const wallets: string[] = [];
   for (const user of users) {
-    const wallet = await newWallet(ledger, user);
+    const wallet = await openWallet(user);
     wallets.push(wallet);
     await ledger.credit(callerOf(user), { walletId: wallet, amount: 1000 }, { idempotencyKey: 'c' });
   }
@@ -36,7 +23,7 @@ t.test('clean ledger, then a tampered balance is found (direct run and scheduled
     { fromWalletId: wallets[1]!, toWalletId: wallets[2]!, amount: 250 },
     { idempotencyKey: 't' },
   );
-  await newWallet(ledger, `empty-${randomUUID()}`); // a wallet without entries is consistent too
+  await openWallet(`empty-${randomUUID()}`); // a wallet without entries is consistent too
 
   const mismatches: unknown[] = [];
   const clean = await runReconciliation(store, { pageSize: 2, onMismatch: (mismatch) => mismatches.push(mismatch) });
@@ -134,11 +121,9 @@ t.test('walletMismatches names each broken invariant', async (t) => {
 });
 
 t.test('the purge deletes expired idempotency records only', async (t) => {
-  const schema = newSchema(t);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { store, ledger, openWallet } = await ledgerFixture(t);
   const user = `p-${randomUUID()}`;
-  const wallet = await newWallet(ledger, user);
+  const wallet = await openWallet(user);
   await ledger.credit(callerOf(user), { walletId: wallet, amount: 5 }, { idempotencyKey: 'keep' });
   t.equal(await purgeExpiredIdempotency(store, new Date().toISOString()), 0, 'nothing expired yet');
   t.ok(await store.findIdempotencyRecord(user, 'keep'));

@@ -14,22 +14,16 @@ import t, { type Test as Tap } from 'tap';
 import { Redis } from 'ioredis';
 import type { DeliveryRecord } from '@wallet/ledger';
 import { JOB_NAMES } from '@wallet/queue';
-import { generateWebhookSecret } from '@wallet/webhooks';
 import type { PostgresStore } from '@wallet/store-postgres';
 import {
+  addEndpoint,
   callerOf,
-  cleanRedisPrefix,
-  freePort,
   ledgerFor,
-  newSchema,
   newWallet,
+  privateRedis,
   startReceiver,
-  startRedisServer,
-  startWorker,
-  stopRedisServer,
-  testConfig,
   waitFor,
-  writerStore,
+  workerFixture,
 } from './helper.js';
 
 /** The shortest horizon the config accepts: the re-relay looks at a pending delivery after 1 s. */
@@ -38,19 +32,6 @@ const HORIZON_MS = '1000';
 interface Answer {
   id: string;
   status: number;
-}
-
-async function endpointFor(store: PostgresStore, userId: string, url: string): Promise<string> {
-  const id = randomUUID();
-  await store.createWebhook({
-    id,
-    userId,
-    url,
-    events: [],
-    secret: generateWebhookSecret(),
-    createdAt: new Date().toISOString(),
-  });
-  return id;
 }
 
 async function creditMany(t: Tap, store: PostgresStore, userId: string, count: number): Promise<string[]> {
@@ -80,17 +61,13 @@ async function rechecks(worker: { metrics: { deliveryRechecks: { get(): Promise<
 const statesOf = (records: DeliveryRecord[]): string[] => records.map((record) => record.state).sort();
 
 t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, recorded', async (t) => {
-  const port = await freePort();
-  let redis = await startRedisServer(port);
-  t.teardown(() => stopRedisServer(redis));
-  const schema = newSchema(t);
-  const config = testConfig({
-    REDIS_URL: `redis://127.0.0.1:${port}`,
+  const redis = await privateRedis(t);
+  const { store, launchWorker } = await workerFixture(t, {
+    REDIS_URL: redis.url,
     WEBHOOK_RERELAY_AFTER_MS: HORIZON_MS,
     WEBHOOK_BACKOFF_MS: '500',
     WEBHOOK_ATTEMPTS: '12',
   });
-  const store = await writerStore(t, schema);
   let failing = true;
   const answers: Answer[] = [];
   const receiver = await startReceiver(t, (request) => {
@@ -99,8 +76,8 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
     return status;
   });
   const user = `rhea-${randomUUID()}`;
-  const endpointId = await endpointFor(store, user, receiver.url);
-  const worker = await startWorker(t, config, schema, { outboxLeaseMs: 1000, schedulerCheckMs: 500 });
+  const endpointId = (await addEndpoint(store, user, receiver.url)).id;
+  const worker = await launchWorker({ outboxLeaseMs: 1000, schedulerCheckMs: 500 });
   const eventIds = await creditMany(t, store, user, 20);
   t.equal(eventIds.length, 20);
 
@@ -112,9 +89,9 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
   t.equal((counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.active ?? 0), 20, 'their 20 jobs are retrying');
   t.equal(await store.outboxLagSeconds(), 0, 'the outbox is drained: only Redis holds the jobs');
 
-  await stopRedisServer(redis);
-  redis = await startRedisServer(port);
-  const probe = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  await redis.stop();
+  await redis.restart();
+  const probe = new Redis({ port: redis.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
   t.equal(await probe.dbsize(), 0, 'Redis came back without any data: the jobs are gone');
   probe.disconnect();
   failing = false;
@@ -147,10 +124,11 @@ t.test('Redis restarted empty while 20 deliveries retry: all 20 delivered once, 
 });
 
 t.test('Redis healthy: the re-relay finds retrying jobs queued and adds no duplicate', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig({ WEBHOOK_RERELAY_AFTER_MS: HORIZON_MS, WEBHOOK_BACKOFF_MS: '800', WEBHOOK_ATTEMPTS: '8' });
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
+  const { store, launchWorker } = await workerFixture(t, {
+    WEBHOOK_RERELAY_AFTER_MS: HORIZON_MS,
+    WEBHOOK_BACKOFF_MS: '800',
+    WEBHOOK_ATTEMPTS: '8',
+  });
   const failuresBeforeSuccess = 3;
   const answers: Answer[] = [];
   const receiver = await startReceiver(t, (request) => {
@@ -166,10 +144,10 @@ t.test('Redis healthy: the re-relay finds retrying jobs queued and adds no dupli
     return 410;
   });
   const user = `hale-${randomUUID()}`;
-  await endpointFor(store, user, receiver.url);
+  await addEndpoint(store, user, receiver.url);
   const goneUser = `gone-${randomUUID()}`;
-  const goneEndpoint = await endpointFor(store, goneUser, goneReceiver.url);
-  const worker = await startWorker(t, config, schema);
+  const goneEndpoint = (await addEndpoint(store, goneUser, goneReceiver.url)).id;
+  const worker = await launchWorker();
   const eventIds = await creditMany(t, store, user, 10);
   const [goneEvent] = await creditMany(t, store, goneUser, 1);
 

@@ -4,47 +4,21 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { generateWebhookSecret } from '@wallet/webhooks';
-import {
-  callerOf,
-  freePort,
-  ledgerFor,
-  newSchema,
-  newWallet,
-  startReceiver,
-  startRedisServer,
-  startWorker,
-  stopRedisServer,
-  testConfig,
-  waitFor,
-  writerStore,
-} from './helper.js';
+import { addEndpoint, callerOf, privateRedis, startReceiver, waitFor, workerFixture } from './helper.js';
 
 t.test('events written while Redis is down are delivered after it returns', async (t) => {
-  const port = await freePort();
-  let redis = await startRedisServer(port);
-  t.teardown(() => stopRedisServer(redis));
-  const schema = newSchema(t);
-  const config = testConfig({ REDIS_URL: `redis://127.0.0.1:${port}` });
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const redis = await privateRedis(t);
+  const { store, ledger, openWallet, launchWorker } = await workerFixture(t, { REDIS_URL: redis.url });
   const receiver = await startReceiver(t);
   const user = `erin-${randomUUID()}`;
-  await store.createWebhook({
-    id: randomUUID(),
-    userId: user,
-    url: receiver.url,
-    events: [],
-    secret: generateWebhookSecret(),
-    createdAt: new Date().toISOString(),
-  });
-  const wallet = await newWallet(ledger, user);
-  const worker = await startWorker(t, config, schema, { outboxLeaseMs: 1000 });
+  await addEndpoint(store, user, receiver.url);
+  const wallet = await openWallet(user);
+  const worker = await launchWorker({ outboxLeaseMs: 1000 });
 
   await ledger.credit(callerOf(user), { walletId: wallet, amount: 1 }, { idempotencyKey: 'before' });
   t.ok(await waitFor(() => receiver.requests.length === 1, 10_000), 'delivered while Redis is up');
 
-  await stopRedisServer(redis);
+  await redis.stop();
   const outageWritesMs = Date.now();
   for (let index = 0; index < 5; index++) {
     const result = await ledger.credit(
@@ -71,7 +45,7 @@ t.test('events written while Redis is down are delivered after it returns', asyn
     `the unrelayed events show as outbox lag (${lag} s; first written ${sinceWrites} s ago)`,
   );
 
-  redis = await startRedisServer(port); // restarted empty: nothing survived in Redis
+  await redis.restart(); // restarted empty: nothing survived in Redis
   const entries = await store.listTransactions(wallet, { limit: 100 });
   t.equal(entries.length, 6);
   t.ok(await waitFor(() => receiver.requests.length >= 6, 20_000), 'all six delivered after Redis returns');

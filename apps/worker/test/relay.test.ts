@@ -7,24 +7,12 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import pino from 'pino';
 import { Queue } from 'bullmq';
-import { minor, type LedgerStore, type OutboxEvent, type OutboxEventType, type WebhookEndpoint } from '@wallet/ledger';
+import { minor, type LedgerStore, type OutboxEvent, type OutboxEventType } from '@wallet/ledger';
 import { createProducerRedis, deliveryJobId, queueNaming, type DeliveryJob, type DeliveryPolicy } from '@wallet/queue';
-import { generateWebhookSecret } from '@wallet/webhooks';
 import { OutboxRelay } from '../src/outbox-relay.js';
 import { WorkerMetrics } from '../src/metrics.js';
 import { planDeliveries } from '../src/delivery-plan.js';
-import {
-  REDIS_URL,
-  callerOf,
-  cleanRedisPrefix,
-  freePort,
-  ledgerFor,
-  newSchema,
-  newWallet,
-  startRedisServer,
-  stopRedisServer,
-  writerStore,
-} from './helper.js';
+import { REDIS_URL, callerOf, cleanRedisPrefix, endpointOf, ledgerFixture, privateRedis } from './helper.js';
 
 const POLICY: DeliveryPolicy = { attempts: 3, backoffMs: 10 };
 
@@ -61,21 +49,10 @@ function relayFor(store: LedgerStore, deliveries: Queue<DeliveryJob>, metrics = 
   });
 }
 
-const endpointOf = (userId: string, events: OutboxEventType[] = []): WebhookEndpoint => ({
-  id: randomUUID(),
-  userId,
-  url: 'http://127.0.0.1:9/hook',
-  events,
-  secret: generateWebhookSecret(),
-  createdAt: new Date().toISOString(),
-});
-
 t.test('one endpoint read per batch; jobs only for events with a matching endpoint', async (t) => {
-  const schema = newSchema(t);
   const naming = queueNaming(`t-${randomUUID()}`);
   cleanRedisPrefix(t, naming.prefix);
-  const writer = await writerStore(t, schema);
-  const ledger = ledgerFor(writer);
+  const { store: writer, ledger, openWallet } = await ledgerFixture(t);
   const redis = createProducerRedis(REDIS_URL, 'relay-test');
   const deliveries = new Queue<DeliveryJob>(naming.deliveries, { connection: redis, prefix: naming.prefix });
   t.teardown(async () => {
@@ -89,7 +66,7 @@ t.test('one endpoint read per batch; jobs only for events with a matching endpoi
   const benCredits = endpointOf(ben, ['wallet.credited']);
   for (const endpoint of [annAll, annDebits, benCredits]) await writer.createWebhook(endpoint);
   const wallets = new Map<string, string>();
-  for (const user of [ann, ben, cid]) wallets.set(user, await newWallet(ledger, user));
+  for (const user of [ann, ben, cid]) wallets.set(user, await openWallet(user));
   for (const [index, user] of [ann, ben, cid, cid, cid].entries()) {
     await ledger.credit(callerOf(user), { walletId: wallets.get(user)!, amount: 10 }, { idempotencyKey: `c${index}` });
   }
@@ -167,14 +144,10 @@ t.test('planDeliveries: per event, the endpoints of its own user that want its t
 });
 
 t.test('Redis down: events with endpoints wait in the outbox, events without are published', async (t) => {
-  const port = await freePort();
-  let server = await startRedisServer(port);
-  t.teardown(() => stopRedisServer(server));
-  const schema = newSchema(t);
+  const server = await privateRedis(t);
   const naming = queueNaming(`t-${randomUUID()}`);
-  const writer = await writerStore(t, schema);
-  const ledger = ledgerFor(writer);
-  const redis = createProducerRedis(`redis://127.0.0.1:${port}`, 'relay-outage-test');
+  const { store: writer, ledger, openWallet } = await ledgerFixture(t);
+  const redis = createProducerRedis(server.url, 'relay-outage-test');
   redis.on('error', () => undefined);
   const deliveries = new Queue<DeliveryJob>(naming.deliveries, { connection: redis, prefix: naming.prefix });
   deliveries.on('error', () => undefined);
@@ -186,12 +159,12 @@ t.test('Redis down: events with endpoints wait in the outbox, events without are
   const ignored = `quiet-${randomUUID()}`;
   const hook = endpointOf(listened);
   await writer.createWebhook(hook);
-  const heardWallet = await newWallet(ledger, listened);
-  const quietWallet = await newWallet(ledger, ignored);
+  const heardWallet = await openWallet(listened);
+  const quietWallet = await openWallet(ignored);
   const relay = relayFor(writer, deliveries);
   await deliveries.waitUntilReady();
 
-  await stopRedisServer(server);
+  await server.stop();
   await ledger.credit(callerOf(ignored), { walletId: quietWallet, amount: 5 }, { idempotencyKey: 'q' });
   t.equal(await relay.relayOnce(), 1, 'an event nobody listens to needs no Redis');
   t.equal(await writer.outboxLagSeconds(), 0);
@@ -200,7 +173,7 @@ t.test('Redis down: events with endpoints wait in the outbox, events without are
   await t.rejects(relay.relayOnce(), 'the round fails while Redis is down');
   t.ok((await writer.outboxLagSeconds()) > 0, 'its event stays unpublished');
 
-  server = await startRedisServer(port);
+  await server.restart();
   const [entry] = await writer.listTransactions(heardWallet, { limit: 1 });
   let relayed = 0;
   for (let round = 0; round < 40 && relayed === 0; round++) {

@@ -7,40 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import t from 'tap';
-import { generateWebhookSecret } from '@wallet/webhooks';
-import {
-  DATABASE_URL,
-  callerOf,
-  cleanRedisPrefix,
-  ledgerFor,
-  newSchema,
-  newWallet,
-  startReceiver,
-  startWorker,
-  testConfig,
-  waitFor,
-  writerStore,
-} from './helper.js';
+import { DATABASE_URL, addEndpoint, callerOf, startReceiver, waitFor, workerFixture } from './helper.js';
 
 t.test('two workers deliver each event id exactly once', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig({ OUTBOX_BATCH_SIZE: '3', WORKER_CONCURRENCY: '4' });
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, store, ledger, openWallet, launchWorker } = await workerFixture(t, {
+    OUTBOX_BATCH_SIZE: '3',
+    WORKER_CONCURRENCY: '4',
+  });
   const receiver = await startReceiver(t);
   const users = [0, 1, 2].map((index) => `user${index}-${randomUUID()}`);
   const wallets: string[] = [];
   for (const user of users) {
-    await store.createWebhook({
-      id: randomUUID(),
-      userId: user,
-      url: receiver.url,
-      events: [],
-      secret: generateWebhookSecret(),
-      createdAt: new Date().toISOString(),
-    });
-    wallets.push(await newWallet(ledger, user));
+    await addEndpoint(store, user, receiver.url);
+    wallets.push(await openWallet(user));
   }
   const write = (round: number) =>
     Promise.all(
@@ -50,7 +29,7 @@ t.test('two workers deliver each event id exactly once', async (t) => {
     );
   for (let round = 0; round < 6; round++) await write(round); // 18 events waiting before the workers start
 
-  const [first, second] = await Promise.all([startWorker(t, config, schema), startWorker(t, config, schema)]);
+  const [first, second] = await Promise.all([launchWorker(), launchWorker()]);
   for (let round = 6; round < 10; round++) await write(round); // 12 more while both run
   t.ok(await waitFor(() => receiver.requests.length >= 30, 20_000), '30 deliveries arrive');
   await sleep(500);

@@ -10,31 +10,25 @@ import t from 'tap';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueNaming } from '@wallet/queue';
-import { generateWebhookSecret } from '@wallet/webhooks';
 import {
   DATABASE_URL,
   REDIS_URL,
+  addEndpoint,
   callerOf,
   cleanRedisPrefix,
   freePort,
-  ledgerFor,
-  newSchema,
-  newWallet,
+  ledgerFixture,
   startReceiver,
   startWorker,
   testConfig,
   waitFor,
-  writerStore,
+  workerFixture,
 } from './helper.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 t.test('probes and metrics; close() lets the active delivery finish', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig();
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { config, store, ledger, openWallet, launchWorker } = await workerFixture(t);
   const receiver = await startReceiver(t, () => 200);
   let slowMs = 0;
   receiver.server.removeAllListeners('request');
@@ -46,16 +40,9 @@ t.test('probes and metrics; close() lets the active delivery finish', async (t) 
     });
   });
   const user = `ops-${randomUUID()}`;
-  await store.createWebhook({
-    id: randomUUID(),
-    userId: user,
-    url: receiver.url,
-    events: [],
-    secret: generateWebhookSecret(),
-    createdAt: new Date().toISOString(),
-  });
-  const wallet = await newWallet(ledger, user);
-  const worker = await startWorker(t, config, schema);
+  await addEndpoint(store, user, receiver.url);
+  const wallet = await openWallet(user);
+  const worker = await launchWorker();
   const base = `http://127.0.0.1:${worker.port}`;
 
   t.same(await (await fetch(`${base}/health/live`)).json(), { status: 'ok' });
@@ -104,11 +91,9 @@ t.test('probes and metrics; close() lets the active delivery finish', async (t) 
 t.test(
   'the built worker exits 0 on SIGTERM with a delivery in flight, which completes; 1 on a bad configuration',
   async (t) => {
-    const schema = newSchema(t);
     const prefix = `t-${randomUUID()}`;
     cleanRedisPrefix(t, prefix);
-    const store = await writerStore(t, schema);
-    const ledger = ledgerFor(store);
+    const { schema, store, ledger, openWallet } = await ledgerFixture(t);
     // A slow receiver: the delivery is still running when SIGTERM arrives.
     const receiver = await startReceiver(t, () => 200);
     const finished: string[] = [];
@@ -124,15 +109,8 @@ t.test(
       });
     });
     const user = `sigterm-${randomUUID()}`;
-    await store.createWebhook({
-      id: randomUUID(),
-      userId: user,
-      url: receiver.url,
-      events: [],
-      secret: generateWebhookSecret(),
-      createdAt: new Date().toISOString(),
-    });
-    const wallet = await newWallet(ledger, user);
+    await addEndpoint(store, user, receiver.url);
+    const wallet = await openWallet(user);
     const port = await freePort();
     const env = {
       PATH: process.env.PATH ?? '',

@@ -17,6 +17,14 @@ async function listening(t: TeardownHost): Promise<{ api: TestApp; port: number 
   return { api, port: (api.app.server.address() as { port: number }).port };
 }
 
+/** A listening app behind a proxy that swallows the first `lost` replies (closed at teardown). */
+async function behindLossyProxy(t: TeardownHost, lost: number) {
+  const { api, port } = await listening(t);
+  const proxy = await lossyProxy(port, lost);
+  t.teardown(() => proxy.close());
+  return { api, port, proxy };
+}
+
 function clientFor(api: TestApp, port: number, sub: string, options: Partial<WalletClientOptions> = {}): WalletClient {
   return new WalletClient({
     baseUrl: `http://127.0.0.1:${port}`,
@@ -47,9 +55,7 @@ async function books(
 }
 
 t.test('a lost reply after commit: one resolution, the first attempt\u2019s body, one effect', async (t) => {
-  const { api, port } = await listening(t);
-  const proxy = await lossyProxy(port, 1);
-  t.teardown(() => proxy.close());
+  const { api, proxy } = await behindLossyProxy(t, 1);
   const walletId = await api.wallet('alice', 'USD', 1000);
   const client = clientFor(api, proxy.port, 'alice');
   const seen: Array<{ status: number; replayed: boolean; key: string | undefined }> = [];
@@ -69,9 +75,7 @@ t.test('a lost reply after commit: one resolution, the first attempt\u2019s body
 });
 
 t.test('a lost wallet creation resolves to the wallet it created, and only one exists', async (t) => {
-  const { api, port } = await listening(t);
-  const proxy = await lossyProxy(port, 1);
-  t.teardown(() => proxy.close());
+  const { api, port, proxy } = await behindLossyProxy(t, 1);
   const wallet = await clientFor(api, proxy.port, 'bob').wallets.create({ currency: 'EUR' });
   t.same(wallet, (bodyOf(proxy.lost[0]!) as { data: unknown }).data);
   const { data } = await clientFor(api, port, 'bob').wallets.list();
@@ -79,9 +83,7 @@ t.test('a lost wallet creation resolves to the wallet it created, and only one e
 });
 
 t.test('10 concurrent debits through the client (4 replies lost) stay exact', async (t) => {
-  const { api, port } = await listening(t);
-  const proxy = await lossyProxy(port, 4);
-  t.teardown(() => proxy.close());
+  const { api, proxy } = await behindLossyProxy(t, 4);
   const walletId = await api.wallet('carol', 'USD', 1000);
   const client = clientFor(api, proxy.port, 'carol');
   const outcomes = await Promise.allSettled(

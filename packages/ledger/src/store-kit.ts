@@ -6,3 +6,4 @@ export { canonicalJson } from './fingerprint.js';
 export { sortedMetadata } from './ledger-service.js';
 export { conflictBackoffMs } from './retry.js';
 export * from './hold-rules.js';
+export { createdWallet } from './created-wallet.js';

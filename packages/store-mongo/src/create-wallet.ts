@@ -1,5 +1,5 @@
-import { minor, type CreateWalletCommand, type Wallet, type WriteOutcome } from '@wallet/ledger';
-import { walletCreatedReply, walletExistsDetail } from '@wallet/ledger/store-kit';
+import type { CreateWalletCommand, WriteOutcome } from '@wallet/ledger';
+import { createdWallet, walletCreatedReply, walletExistsDetail } from '@wallet/ledger/store-kit';
 import { walletToDoc } from './mapping.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { recordRefusal } from './refusal.js';
@@ -18,17 +18,7 @@ export class WalletTaken extends Error {
 export async function createWallet(tx: Tx, command: CreateWalletCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
   if (prior) return { kind: 'existing', record: prior };
-  const wallet: Wallet = {
-    id: command.walletId,
-    userId: command.userId,
-    currency: command.currency,
-    balance: minor(0),
-    heldBalance: minor(0),
-    availableBalance: minor(0),
-    version: 0,
-    createdAt: command.now,
-    updatedAt: command.now,
-  };
+  const wallet = createdWallet(command);
   try {
     await tx.collections.wallets.insertOne(walletToDoc(wallet), tx.options);
   } catch (error) {

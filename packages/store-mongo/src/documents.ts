@@ -1,5 +1,5 @@
 import type { Long } from 'mongodb';
-import type { EntryType, HoldStatus, Operation, OutboxEventType } from '@wallet/ledger';
+import type { EntryType, HoldStatus, Operation, OutboxEvent, OutboxEventType } from '@wallet/ledger';
 
 /**
  * The shapes documents have in MongoDB. Money, versions and sequence numbers are BSON
@@ -84,17 +84,9 @@ export interface IdempotencyDoc {
   expiresAt: Date;
 }
 
-export interface OutboxDoc {
+/** The event as stored: its fields with BSON types (`_id` = the event id), plus the relay's claim state. */
+export interface OutboxDoc extends Omit<OutboxEvent, 'id' | 'amount' | 'balanceAfter' | 'occurredAt'> {
   _id: string;
-  type: OutboxEventType;
-  userId: string;
-  walletId: string;
-  transactionId?: string;
-  transferId?: string;
-  holdId?: string;
-  reversalOf?: string;
-  direction?: 'in' | 'out';
-  currency: string;
   amount: Long;
   balanceAfter: Long;
   occurredAt: Date;

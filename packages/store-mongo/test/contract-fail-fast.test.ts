@@ -3,24 +3,15 @@
 // a child process (the same Node flags tap gave this one) with MONGO_URL on a closed port, and
 // require a failing exit within a few seconds.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { freePort } from '../../../test/support/free-port.js';
 
 /** A few seconds: the probe's bound (2 s of server selection) plus Node and TypeScript start-up. */
 const FAIL_WITHIN_MS = 20_000;
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 t.test('MONGO_URL on a closed port: the contract test fails within seconds', async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const file = fileURLToPath(new URL('./contract.mongo.test.ts', import.meta.url));
   const startedMs = performance.now();
   const child = spawn(process.execPath, [...process.execArgv, file], {

@@ -3,8 +3,8 @@
 // connection attempts to a closed loopback port (no server, no mock), plus the error
 // translation and option helpers on real driver error classes.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import t from 'tap';
+import { freePort } from '../../../test/support/free-port.js';
 import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { StoreUnavailable, VersionConflict, minor } from '@wallet/ledger';
 import { MongoStore } from '../src/index.js';
@@ -12,16 +12,6 @@ import { clientOptions, databaseNameOf, validateOptions } from '../src/options.j
 import { isDuplicateKey, isUnavailable, isWriteConflict, translateError } from '../src/mongo-errors.js';
 
 const valid = { url: 'mongodb://127.0.0.1:27017/?replicaSet=rs0', poolMax: 10, operationTimeoutMs: 5000 };
-
-/** A loopback port nobody listens on: bind an ephemeral port, then release it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 t.test('options are validated before anything connects', async (t) => {
   t.doesNotThrow(() => validateOptions(valid));
@@ -98,7 +88,7 @@ t.test('driver errors: unavailability becomes StoreUnavailable without the drive
 });
 
 t.test('an unreachable server answers StoreUnavailable within the time bound', async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const timeoutMs = 300;
   const store = new MongoStore({
     url: `mongodb://127.0.0.1:${port}/?replicaSet=rs0`,

@@ -10,7 +10,7 @@ import {
 } from '@wallet/ledger/store-kit';
 import { idempotencyFromRow, walletFromRow } from './mapping.js';
 import { ISO_FORMAT, param, prepare, sql, walletJsonSql } from './sql-util.js';
-import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
+import { PRIOR_RECORD, auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 import { recordRefusal } from './refusal.js';
 
 /**
@@ -29,9 +29,7 @@ const NOW_ISO = sql`to_char(${param('now')}::timestamptz AT TIME ZONE 'UTC', ${I
 const BALANCE_CHANGE = prepare(
   'wallet-balance-change',
   sql`
-WITH prior AS (
-  SELECT * FROM idempotency_keys
-   WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('userId')} AND key = ${param('recordKey')}
+WITH prior AS (${PRIOR_RECORD}
 ), w AS (
   UPDATE wallets
      SET balance = balance + ${param('delta')}::bigint, version = version + 1, updated_at = ${param('now')}

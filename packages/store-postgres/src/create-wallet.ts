@@ -1,9 +1,15 @@
 import type pg from 'pg';
-import { minor, type CreateWalletCommand, type Wallet, type WriteOutcome } from '@wallet/ledger';
-import { auditEventFor, refusalReply, walletCreatedReply, walletExistsDetail } from '@wallet/ledger/store-kit';
+import type { CreateWalletCommand, WriteOutcome } from '@wallet/ledger';
+import {
+  auditEventFor,
+  createdWallet,
+  refusalReply,
+  walletCreatedReply,
+  walletExistsDetail,
+} from '@wallet/ledger/store-kit';
 import { idempotencyFromRow } from './mapping.js';
 import { param, prepare, sql } from './sql-util.js';
-import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
+import { PRIOR_RECORD, auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 
 const CREATED = 'EXISTS (SELECT 1 FROM created)';
 
@@ -16,9 +22,7 @@ const CREATED = 'EXISTS (SELECT 1 FROM created)';
 const CREATE_WALLET = prepare(
   'wallet-create',
   sql`
-WITH prior AS (
-  SELECT * FROM idempotency_keys
-   WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('recordUserId')} AND key = ${param('recordKey')}
+WITH prior AS (${PRIOR_RECORD}
 ), created AS (
   INSERT INTO wallets (id, user_id, currency, balance, version, created_at, updated_at)
   SELECT ${param('walletId')}, ${param('recordUserId')}, ${param('currency')}, 0, 0, ${param('now')}, ${param('now')}
@@ -42,17 +46,7 @@ export async function createWallet(
   command: CreateWalletCommand,
   auditId: string,
 ): Promise<WriteOutcome> {
-  const wallet: Wallet = {
-    id: command.walletId,
-    userId: command.userId,
-    currency: command.currency,
-    balance: minor(0),
-    heldBalance: minor(0),
-    availableBalance: minor(0),
-    version: 0,
-    createdAt: command.now,
-    updatedAt: command.now,
-  };
+  const wallet = createdWallet(command);
   const created = walletCreatedReply(wallet);
   const detail = walletExistsDetail(command.currency);
   const refusal = refusalReply('wallet_exists', detail);

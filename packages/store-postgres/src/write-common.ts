@@ -57,6 +57,11 @@ type RecordParam =
   | 'recordCreatedAt'
   | 'recordExpiresAt';
 
+/** The `prior` of a one-statement write: the record already stored under the key, when a key was sent. */
+export const PRIOR_RECORD = sql<'recordUserId' | 'recordKey'>`
+  SELECT * FROM idempotency_keys
+   WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('recordUserId')} AND key = ${param('recordKey')}`;
+
 /**
  * INSERT of the key's record from recordParams, when a key was sent and `condition` holds.
  * `reply` overrides the status and body with SQL (the one-statement credit builds its body

@@ -31,6 +31,14 @@ const ledger = new LedgerService(store, {
   idempotencyTtlSeconds: 3600,
   cursorSecret: 'cursor-secret-for-tests-0123456789abcdef',
 });
+/** A ledger that does not retry a conflict, so a store failure surfaces on the first attempt. */
+const singleAttemptLedger = (target: PostgresStore) =>
+  new LedgerService(target, {
+    maxAmountMinor: 100_000_000_000,
+    retry: { attempts: 1, backoffMs: 1 },
+    idempotencyTtlSeconds: 3600,
+    cursorSecret: 'x'.repeat(32),
+  });
 const caller = (userId: string) => ({ userId, requestId: randomUUID(), ip: '127.0.0.1' });
 
 t.test('migrations run once, also from several processes at once', async (t) => {
@@ -121,12 +129,7 @@ t.test('opposite transfers on the same pair never deadlock and conserve money', 
 t.test('the statement timeout bounds a write stuck behind a lock: 503, never a hang', async (t) => {
   const impatient = newStore({ statementTimeoutMs: 300 });
   await impatient.ready();
-  const impatientLedger = new LedgerService(impatient, {
-    maxAmountMinor: 100_000_000_000,
-    retry: { attempts: 1, backoffMs: 1 },
-    idempotencyTtlSeconds: 3600,
-    cursorSecret: 'x'.repeat(32),
-  });
+  const impatientLedger = singleAttemptLedger(impatient);
   const userId = randomUUID();
   const wallet = (await ledger.createWallet(caller(userId), { currency: 'GBP' })).body as { data: { id: string } };
   const holder = await admin.connect();
@@ -158,12 +161,7 @@ t.test('a dead database answers StoreUnavailable, and the pool recovers by itsel
   const victim = newStore({ poolMax: 2, schema, applicationName });
   await victim.ready();
   await victim.ping();
-  const victimLedger = new LedgerService(victim, {
-    maxAmountMinor: 100_000_000_000,
-    retry: { attempts: 1, backoffMs: 1 },
-    idempotencyTtlSeconds: 3600,
-    cursorSecret: 'x'.repeat(32),
-  });
+  const victimLedger = singleAttemptLedger(victim);
   const userId = randomUUID();
   const wallet = (await ledger.createWallet(caller(userId), { currency: 'CHF' })).body as { data: { id: string } };
   // A credit of the victim waits on a row lock; its connection is killed from the server side while it waits.

@@ -6,7 +6,7 @@ import { byId, el, showMessage, whileBusy } from './dom.js';
 import { describeProblem, settle } from './api.js';
 import { signedAmountMinor } from './entry-sign.js';
 import { formatMinor } from './money-format.js';
-import { bindWalletPicker, type WalletStore } from './wallet-store.js';
+import { pickerCard, type WalletStore } from './wallet-store.js';
 
 /** The API's page size bounds (DESIGN §3: limit 1–100). */
 const PAGE_SIZE_MIN = 1;
@@ -18,15 +18,12 @@ export interface HistoryView {
 }
 
 export function mountHistoryView(client: WalletClient, store: WalletStore): HistoryView {
-  const fields = byId('history-fields', HTMLFieldSetElement);
-  const picker = byId('history-wallet', HTMLSelectElement);
+  const { fields, picker, message } = pickerCard('history', store);
   const limitInput = byId('history-limit', HTMLInputElement);
   const body = byId('history-body', HTMLTableSectionElement);
   const newer = byId('history-newer', HTMLButtonElement);
   const older = byId('history-older', HTMLButtonElement);
   const pageLabel = byId('history-page', HTMLSpanElement);
-  const message = byId('history-message', HTMLParagraphElement);
-  bindWalletPicker(store, picker);
 
   // cursors[i] is the cursor that loads page i + 1; cursors[0] is always null (newest page).
   let cursors: (string | null)[] = [null];

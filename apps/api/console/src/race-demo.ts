@@ -6,21 +6,18 @@ import { byId, el, showMessage, whileBusy } from './dom.js';
 import { describeProblem, settle, type ApiResult } from './api.js';
 import { ledgerSum } from './ledger-sum.js';
 import { formatMinor, parseMajor } from './money-format.js';
-import { bindWalletPicker, type WalletStore } from './wallet-store.js';
+import { pickerCard, type WalletStore } from './wallet-store.js';
 
 /** Concurrent debits per run: enough to show the race, small enough for the write budget. */
 const RACERS_MIN = 2;
 const RACERS_MAX = 20;
 
 export function mountRaceDemo(client: WalletClient, store: WalletStore, onMoved: () => void): void {
-  const fields = byId('race-fields', HTMLFieldSetElement);
-  const picker = byId('race-wallet', HTMLSelectElement);
+  const { fields, picker, message } = pickerCard('race', store);
   const countInput = byId('race-count', HTMLInputElement);
   const amountInput = byId('race-amount', HTMLInputElement);
   const log = byId('race-log', HTMLOListElement);
   const summary = byId('race-summary', HTMLParagraphElement);
-  const message = byId('race-message', HTMLParagraphElement);
-  bindWalletPicker(store, picker);
 
   byId('race-run', HTMLButtonElement).addEventListener('click', () => {
     void whileBusy(fields, async () => {

@@ -5,15 +5,12 @@ import type { BalanceResult, WalletClient } from '@wallet/client';
 import { byId, el, showMessage, whileBusy } from './dom.js';
 import { describeProblem, settle, type ApiResult } from './api.js';
 import { formatMinor, parseMajor } from './money-format.js';
-import { bindWalletPicker, type WalletStore } from './wallet-store.js';
+import { pickerCard, type WalletStore } from './wallet-store.js';
 
 export function mountRetryDemo(client: WalletClient, store: WalletStore, onMoved: () => void): void {
-  const fields = byId('retry-fields', HTMLFieldSetElement);
-  const picker = byId('retry-wallet', HTMLSelectElement);
+  const { fields, picker, message } = pickerCard('retry', store);
   const amountInput = byId('retry-amount', HTMLInputElement);
   const log = byId('retry-log', HTMLOListElement);
-  const message = byId('retry-message', HTMLParagraphElement);
-  bindWalletPicker(store, picker);
 
   byId('retry-run', HTMLButtonElement).addEventListener('click', () => {
     void whileBusy(fields, async () => {

@@ -2,7 +2,7 @@
 // table and every wallet picker, keeping each picker's current choice.
 import type { CallOptions, Wallet, WalletClient } from '@wallet/client';
 import { settle, type Problem } from './api.js';
-import { el } from './dom.js';
+import { byId, el } from './dom.js';
 import { formatMinor } from './money-format.js';
 
 /** 10 pages of 100 wallets: more than one person has currencies. */
@@ -79,4 +79,20 @@ export function bindWalletPicker(store: WalletStore, select: HTMLSelectElement):
     );
     if (wallets.some((wallet) => wallet.id === chosen)) select.value = chosen;
   });
+}
+
+/** The parts every card with a wallet picker has: `<card>-fields`, `<card>-wallet` and `<card>-message`. */
+export interface PickerCard {
+  fields: HTMLFieldSetElement;
+  /** Bound to the store: lists the caller's wallets, keeping the choice across refreshes. */
+  picker: HTMLSelectElement;
+  message: HTMLParagraphElement;
+}
+
+export function pickerCard(card: string, store: WalletStore): PickerCard {
+  const fields = byId(`${card}-fields`, HTMLFieldSetElement);
+  const picker = byId(`${card}-wallet`, HTMLSelectElement);
+  const message = byId(`${card}-message`, HTMLParagraphElement);
+  bindWalletPicker(store, picker);
+  return { fields, picker, message };
 }

@@ -29,6 +29,16 @@ interface FastifyLikeError {
   validationContext?: unknown;
 }
 
+/** Fastify's documented error codes, as the problems they answer. */
+const FRAMEWORK_PROBLEMS = new Map<string, ProblemSpec>([
+  ['FST_ERR_BAD_URL', { code: 'bad_request', detail: 'the URL is not valid (bad percent-encoding)' }],
+  ['FST_ERR_MAX_PARAM_LENGTH', { code: 'uri_too_long', detail: 'a path parameter is longer than 100 characters' }],
+  ['FST_ERR_CTP_BODY_TOO_LARGE', { code: 'payload_too_large', detail: 'request body is larger than 16 KiB' }],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', { code: 'unsupported_media_type', detail: 'send application/json' }],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', { code: 'validation_failed', detail: 'request body is empty' }],
+  ['FST_ERR_CTP_INVALID_JSON_BODY', { code: 'validation_failed', detail: 'request body is not valid JSON' }],
+]);
+
 /**
  * Maps any thrown value to what the client may see. Ledger errors carry a safe detail;
  * framework errors map by their documented codes; everything else is a 500 with a generic
@@ -49,20 +59,8 @@ export function problemFor(error: unknown): ProblemSpec {
     };
   const candidate = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
   if (Array.isArray(candidate.validation)) return { code: 'validation_failed', detail: validationDetail(candidate) };
-  switch (candidate.code) {
-    case 'FST_ERR_BAD_URL':
-      return { code: 'bad_request', detail: 'the URL is not valid (bad percent-encoding)' };
-    case 'FST_ERR_MAX_PARAM_LENGTH':
-      return { code: 'uri_too_long', detail: 'a path parameter is longer than 100 characters' };
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { code: 'payload_too_large', detail: 'request body is larger than 16 KiB' };
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { code: 'unsupported_media_type', detail: 'send application/json' };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { code: 'validation_failed', detail: 'request body is empty' };
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { code: 'validation_failed', detail: 'request body is not valid JSON' };
-  }
+  const framework = typeof candidate.code === 'string' ? FRAMEWORK_PROBLEMS.get(candidate.code) : undefined;
+  if (framework) return { ...framework };
   if (error instanceof SyntaxError && candidate.statusCode === 400)
     return { code: 'validation_failed', detail: 'request body is not valid JSON' };
   const status = typeof candidate.statusCode === 'number' ? candidate.statusCode : 500;

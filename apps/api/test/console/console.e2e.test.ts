@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { t, type Test } from 'tap';
 import { build, TEST_REDIS_URL } from '../helper.js';
 
@@ -130,27 +130,24 @@ async function runConsoleE2e(t: Test): Promise<void> {
     t.match(await credit.locator('.message').textContent(), keyAfterEdit!, 'the sent key is shown');
     t.not(await credit.locator('.key-value').textContent(), keyAfterEdit, 'a success draws a new key');
     await page.locator('#wallets-body tr', { hasText: '10.50 EUR' }).waitFor();
-    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 1050);
+    t.equal(await api.balance(eur), 1050);
 
     await credit.locator('select').selectOption(jpy);
-    await credit.locator('input[name=amount]').fill('15.5');
-    await credit.locator('button[type=submit]').click();
+    await submitAmount(credit, '15.5');
     await credit.locator('.message.error', { hasText: 'JPY has 0 decimal places at most' }).waitFor();
-    await credit.locator('input[name=amount]').fill('1500');
-    await credit.locator('button[type=submit]').click();
+    await submitAmount(credit, '1500');
     await credit.locator('.message.ok', { hasText: 'balance now 1,500 JPY' }).waitFor();
-    t.equal(((await api.get(`/api/wallets/${jpy}`)) as { balance: number }).balance, 1500);
+    t.equal(await api.balance(jpy), 1500);
 
     const debit = page.locator('#debit-form');
     await debit.locator('select').selectOption(eur);
-    await debit.locator('input[name=amount]').fill('1000');
-    await debit.locator('button[type=submit]').click();
+    await submitAmount(debit, '1000');
     await debit.locator('.message.error', { hasText: 'insufficient_funds' }).waitFor();
     t.match(
       await debit.locator('.message').textContent(),
       /^Insufficient funds.*\(insufficient_funds, 409\) \[request /,
     );
-    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 1050, 'the refusal moved nothing');
+    t.equal(await api.balance(eur), 1050, 'the refusal moved nothing');
   });
 
   await t.test('pages history with Newer / Older over more entries than a page', async (t) => {
@@ -158,8 +155,7 @@ async function runConsoleE2e(t: Test): Promise<void> {
     const credit = page.locator('#credit-form');
     await credit.locator('select').selectOption(eur);
     for (let index = 1; index <= 6; index += 1) {
-      await credit.locator('input[name=amount]').fill(`0.0${index}`);
-      await credit.locator('button[type=submit]').click();
+      await submitAmount(credit, `0.0${index}`);
       await credit.locator('.message.ok', { hasText: `Credited 0.0${index} EUR` }).waitFor();
     }
     // 7 credits in all (10.50, then 0.01 … 0.06): pages of 5 → 5 + 2.
@@ -187,22 +183,20 @@ async function runConsoleE2e(t: Test): Promise<void> {
     const transfer = page.locator('#transfer-form');
     await transfer.locator('select').selectOption(eur);
     await transfer.locator('input[name=toWalletId]').fill(payee);
-    await transfer.locator('input[name=amount]').fill('1');
-    await transfer.locator('button[type=submit]').click();
+    await submitAmount(transfer, '1');
     await transfer.locator('.message.ok', { hasText: 'Transferred 1.00 EUR; transfer ' }).waitFor();
     await page.locator('#wallets-body tr', { hasText: '9.71 EUR' }).waitFor();
-    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, 971);
+    t.equal(await api.balance(eur), 971);
 
     await transfer.locator('input[name=toWalletId]').fill(jpy);
-    await transfer.locator('input[name=amount]').fill('1');
-    await transfer.locator('button[type=submit]').click();
+    await submitAmount(transfer, '1');
     await transfer.locator('.message.error', { hasText: 'currency_mismatch' }).waitFor();
     t.match(await transfer.locator('.message').textContent(), /^Currency mismatch.*\(currency_mismatch, 422\)/);
   });
 
   await t.test('retry demo: same key twice, one effect, second answer replayed', async (t) => {
     const eur = await walletId(page, 'EUR');
-    const before = ((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance;
+    const before = await api.balance(eur);
     await page.selectOption('#retry-wallet', eur);
     await page.fill('#retry-amount', '2.00');
     await page.click('#retry-run');
@@ -214,15 +208,14 @@ async function runConsoleE2e(t: Test): Promise<void> {
     const transactionOf = (line: string | undefined) => /transaction (\S+)/.exec(line ?? '')?.[1];
     t.equal(transactionOf(lines[1]), transactionOf(lines[0]), 'the replay names the same transaction');
     t.match(await page.textContent('#retry-message'), /balance moved by 2\.00 EUR/);
-    t.equal(((await api.get(`/api/wallets/${eur}`)) as { balance: number }).balance, before + 200, 'applied once');
+    t.equal(await api.balance(eur), before + 200, 'applied once');
   });
 
   await t.test('race demo: concurrent debits, one wins, balance equals the ledger sum', async (t) => {
     const gbp = await walletId(page, 'GBP');
     const credit = page.locator('#credit-form');
     await credit.locator('select').selectOption(gbp);
-    await credit.locator('input[name=amount]').fill('10');
-    await credit.locator('button[type=submit]').click();
+    await submitAmount(credit, '10');
     await credit.locator('.message.ok', { hasText: 'balance now 10.00 GBP' }).waitFor();
 
     // Hold the debits for a moment (they still reach the real API) to observe the busy state.
@@ -247,7 +240,7 @@ async function runConsoleE2e(t: Test): Promise<void> {
       await page.textContent('#race-summary'),
       '1 succeeded, 4 refused. Final balance 2.00 GBP; ledger sum 2.00 GBP; start minus successes 2.00 GBP: consistent.',
     );
-    t.equal(((await api.get(`/api/wallets/${gbp}`)) as { balance: number }).balance, 200);
+    t.equal(await api.balance(gbp), 200);
   });
 
   await t.test('holds panel: place, capture a part, void; the list shows status and expiry', async (t) => {
@@ -339,6 +332,12 @@ async function openConsole(browser: Browser, origin: string): Promise<Page> {
   return page;
 }
 
+/** Types `amount` into an intent form and submits it. */
+async function submitAmount(form: Locator, amount: string): Promise<void> {
+  await form.locator('input[name=amount]').fill(amount);
+  await form.locator('button[type=submit]').click();
+}
+
 async function walletId(page: Page, currency: string): Promise<string> {
   const id = await page
     .locator('#wallets-body tr', { has: page.locator('td:first-child', { hasText: currency }) })
@@ -358,6 +357,10 @@ function apiClient(origin: string) {
       });
       if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
       return ((await response.json()) as { data: unknown }).data;
+    },
+    /** The wallet's balance as the API reports it (minor units). */
+    async balance(walletId: string): Promise<number> {
+      return ((await client.get(`/api/wallets/${walletId}`)) as { balance: number }).balance;
     },
   };
   return client;

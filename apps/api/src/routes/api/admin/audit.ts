@@ -1,15 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { problems } from '../../../schemas/common.js';
+import { ADMIN_PAGE_SIZE, adminOnly } from '../../../lib/admin-routes.js';
 import { AuditPage, AuditQuery } from '../../../schemas/audit.js';
-
-const DEFAULT_PAGE_SIZE = 20;
 
 /** The append-only audit trail, newest first; admin only. */
 export default async function auditRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', app.authenticate);
-  app.addHook('onRequest', app.requireAdmin);
+  const app = adminOnly(fastify);
 
   app.get(
     '/audit',
@@ -22,7 +18,7 @@ export default async function auditRoutes(fastify: FastifyInstance): Promise<voi
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const limit = request.query.limit ?? ADMIN_PAGE_SIZE;
       const page = await app.auditTrail.page({ limit, cursor: request.query.cursor });
       return { data: page.items, nextCursor: page.nextCursor };
     },

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LedgerError } from '@wallet/ledger';
 import { DeadLetterCursorError } from '@wallet/queue';
 import { problems } from '../../../schemas/common.js';
+import { ADMIN_PAGE_SIZE, adminOnly } from '../../../lib/admin-routes.js';
 import {
   DeadLetterEnvelope,
   DeadLetterPage,
@@ -13,7 +13,6 @@ import {
 import queuesPlugin from '../../../plugins/app/queues.js';
 
 const tags = ['admin'];
-const DEFAULT_PAGE_SIZE = 20;
 /** Seconds an admin client should wait when Redis is unreachable. */
 const QUEUE_RETRY_AFTER_SECONDS = 5;
 
@@ -34,9 +33,7 @@ async function queueCall<T>(work: () => Promise<T>): Promise<T> {
 /** Worker operations for admins: the dead-letter set and the last reconciliation report. */
 export default async function operationsRoutes(fastify: FastifyInstance): Promise<void> {
   await fastify.register(queuesPlugin);
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', app.authenticate);
-  app.addHook('onRequest', app.requireAdmin);
+  const app = adminOnly(fastify);
 
   app.get(
     '/dead-letters',
@@ -49,7 +46,7 @@ export default async function operationsRoutes(fastify: FastifyInstance): Promis
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const limit = request.query.limit ?? ADMIN_PAGE_SIZE;
       const page = await queueCall(() => app.queues.listDeadLetters({ limit, cursor: request.query.cursor }));
       return { data: page.items, nextCursor: page.nextCursor };
     },

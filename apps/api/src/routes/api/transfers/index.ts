@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { WriteHeaders, problems } from '../../../schemas/common.js';
 import { TransferBody, TransferResult } from '../../../schemas/transfer.js';
 import { sendWriteResult, writeOptionsOf } from '../../../lib/write-reply.js';
-import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
+import { MONEY_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
 
 /** Transfers between two wallets of the same currency; the destination may belong to another user. */
 export default async function transferRoutes(fastify: FastifyInstance): Promise<void> {
@@ -13,11 +13,7 @@ export default async function transferRoutes(fastify: FastifyInstance): Promise<
   app.post(
     '/',
     {
-      config: {
-        idempotency: 'required',
-        auditAction: 'transfer.create',
-        rateLimit: writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS),
-      },
+      config: moneyWriteConfig(app, 'transfer.create'),
       schema: {
         tags: ['transfers'],
         summary: 'Move money between two wallets (If-Match applies to the source wallet)',
@@ -25,21 +21,7 @@ export default async function transferRoutes(fastify: FastifyInstance): Promise<
         body: TransferBody,
         response: {
           200: TransferResult,
-          ...problems(
-            'validation_failed',
-            'idempotency_key_required',
-            'idempotency_key_invalid',
-            'wallet_not_found',
-            'insufficient_funds',
-            'concurrent_modification',
-            'idempotency_key_in_flight',
-            'version_mismatch',
-            'payload_too_large',
-            'idempotency_key_reused',
-            'currency_mismatch',
-            'same_wallet',
-            'balance_limit_exceeded',
-          ),
+          ...problems(...MONEY_WRITE_PROBLEMS, 'currency_mismatch', 'same_wallet', 'balance_limit_exceeded'),
         },
       },
     },

@@ -11,24 +11,12 @@ import {
   WalletParams,
 } from '../../../schemas/wallet.js';
 import { sendWriteResult, writeOptionsOf } from '../../../lib/write-reply.js';
-import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
+import { MONEY_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
 
 const tags = ['wallets'];
 
 /** What credit and debit may answer besides 200. */
-const BALANCE_PROBLEMS = problems(
-  'validation_failed',
-  'idempotency_key_required',
-  'idempotency_key_invalid',
-  'wallet_not_found',
-  'insufficient_funds',
-  'concurrent_modification',
-  'idempotency_key_in_flight',
-  'version_mismatch',
-  'payload_too_large',
-  'idempotency_key_reused',
-  'balance_limit_exceeded',
-);
+const BALANCE_PROBLEMS = problems(...MONEY_WRITE_PROBLEMS, 'balance_limit_exceeded');
 
 /** Wallets of the caller: create, list, read (with ETag), credit and debit. */
 export default async function walletRoutes(fastify: FastifyInstance): Promise<void> {
@@ -104,36 +92,24 @@ async function walletResourceRoutes(fastify: FastifyInstance): Promise<void> {
 /** Credit and debit: two routes, each calling its own ledger method. */
 async function balanceRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const rateLimit = writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS);
-  const schemaOf = (summary: string) => ({
-    tags,
-    summary,
-    headers: WriteHeaders,
-    body: BalanceBody,
-    response: { 200: BalanceResult, ...BALANCE_PROBLEMS },
+  const optionsOf = (auditAction: 'wallet.credit' | 'wallet.debit', summary: string) => ({
+    config: moneyWriteConfig(app, auditAction),
+    schema: {
+      tags,
+      summary,
+      headers: WriteHeaders,
+      body: BalanceBody,
+      response: { 200: BalanceResult, ...BALANCE_PROBLEMS },
+    },
   });
 
-  app.post(
-    '/credit',
-    {
-      config: { idempotency: 'required', auditAction: 'wallet.credit', rateLimit },
-      schema: schemaOf('Add money to a wallet'),
-    },
-    async (request, reply) => {
-      const result = await app.ledger.credit(request.caller, request.body, writeOptionsOf(request));
-      return sendWriteResult(request, reply, result);
-    },
-  );
+  app.post('/credit', optionsOf('wallet.credit', 'Add money to a wallet'), async (request, reply) => {
+    const result = await app.ledger.credit(request.caller, request.body, writeOptionsOf(request));
+    return sendWriteResult(request, reply, result);
+  });
 
-  app.post(
-    '/debit',
-    {
-      config: { idempotency: 'required', auditAction: 'wallet.debit', rateLimit },
-      schema: schemaOf('Take money from a wallet'),
-    },
-    async (request, reply) => {
-      const result = await app.ledger.debit(request.caller, request.body, writeOptionsOf(request));
-      return sendWriteResult(request, reply, result);
-    },
-  );
+  app.post('/debit', optionsOf('wallet.debit', 'Take money from a wallet'), async (request, reply) => {
+    const result = await app.ledger.debit(request.caller, request.body, writeOptionsOf(request));
+    return sendWriteResult(request, reply, result);
+  });
 }

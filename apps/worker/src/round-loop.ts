@@ -1,0 +1,44 @@
+import { sleep } from '@wallet/async';
+
+/**
+ * A background loop of rounds (the outbox relay, the delivery re-relay): started once, each
+ * round run to its end, stopped between rounds or during a pause. Subclasses say what a round is.
+ */
+export abstract class RoundLoop {
+  #stopping = new AbortController();
+  #loop: Promise<void> | undefined;
+
+  /** One round; resolves true when it was full (more work is probably waiting: go again at once). */
+  protected abstract round(): Promise<boolean>;
+  /** A round threw: count and log it; the loop pauses and goes on. */
+  protected abstract roundFailed(error: unknown): void;
+  /** The pause before the next round after one that was not full (or failed). */
+  protected abstract pauseMs(): number;
+
+  start(): void {
+    if (this.#loop) return;
+    this.#stopping = new AbortController();
+    this.#loop = this.#run();
+  }
+
+  /** Stops after the current round; resolves once no round is running. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stopping.signal;
+    while (!signal.aborted) {
+      let full = false;
+      try {
+        full = await this.round();
+      } catch (error) {
+        this.roundFailed(error);
+      }
+      if (full) continue;
+      await sleep(this.pauseMs(), signal);
+    }
+  }
+}
