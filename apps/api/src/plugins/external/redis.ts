@@ -99,6 +99,10 @@ function watchState(app: FastifyInstance, client: Redis): void {
 /** QUIT lets pending replies arrive; a dead server would make it hang, so disconnect after a bound. */
 export async function closeClient(client: Redis): Promise<void> {
   if (client.status === 'end') return;
+  // A client that never became ready still carries @fastify/redis's start-up 'end' listener,
+  // which answers the 'end' of our disconnect with a QUIT that rejects unhandled ("Connection
+  // is closed"). Nothing else listens for 'end' on this client.
+  if (client.status !== 'ready') client.removeAllListeners('end');
   if (client.status === 'ready') await settlesWithin(client.quit(), QUIT_TIMEOUT_MS);
   client.disconnect();
 }
