@@ -12,5 +12,4 @@ export {
 } from './transport.js';
 export { backoffMs, isRetryableAnswer, parseRetryAfterMs, retryDelayMs, type BackoffPolicy } from './retry-policy.js';
 export type * from './types.js';
-export type * from './design-types.js';
 export { MINOR_UNIT_EXPONENTS, minorUnitExponent } from './minor-units.js';

@@ -43,3 +43,23 @@ export type CreateWebhookBody = RequestBody<'createWebhook'>;
 /** The creation reply: the only time the signing secret is shown. */
 export type CreatedWebhook = ReplyData<'createWebhook', 201>;
 export type WebhookEndpoint = ReplyData<'getWebhook', 200>;
+/** `GET /api/wallets`: `limit` 1-100 (default 100), `cursor` the previous page's nextCursor. */
+export type ListWalletsQuery = QueryOf<'listWallets'>;
+export type Hold = ReplyData<'getHold', 200>;
+export type HoldStatus = Hold['status'];
+/** `expiresInSeconds`: 1 to HOLD_MAX_TTL_SECONDS; default HOLD_DEFAULT_TTL_SECONDS. */
+export type CreateHoldBody = RequestBody<'createHold'>;
+/** `{ hold, wallet }`: the hold, and the wallet with its new heldBalance. */
+export type HoldResult = ReplyData<'createHold', 201>;
+export type ListHoldsQuery = QueryOf<'listHolds'>;
+/** `amount` defaults to the whole hold (less releases the rest); `toWalletId` is credited atomically. */
+export type CaptureHoldBody = RequestBody<'captureHold'>;
+/** `{ hold, transaction, wallet, credit? }`: `credit` is the `capture_in` entry on `toWalletId`. */
+export type CaptureResult = ReplyData<'captureHold', 200>;
+export type VoidHoldBody = RequestBody<'voidHold'>;
+/** `{ hold, wallet }` after the release. */
+export type VoidResult = ReplyData<'voidHold', 200>;
+/** `amount` defaults to all that is left of the entry. */
+export type ReverseBody = RequestBody<'reverseTransaction'>;
+/** `{ reversal, original, wallet }`. */
+export type ReversalResult = ReplyData<'reverseTransaction', 200>;

@@ -1,28 +1,27 @@
 // WalletClient: one object per API base URL and token, one method per operation. Methods
 // resolve to the reply's `data`; every write carries one Idempotency-Key for the whole call.
-import type {
-  CaptureHoldBody,
-  CaptureResult,
-  CreateHoldBody,
-  Hold,
-  HoldResult,
-  ListHoldsQuery,
-  ListWalletsQuery,
-  ReversalResult,
-  ReverseBody,
-  VoidHoldBody,
-} from './design-types.js';
 import { Transport, type ApiResponse, type CallOptions, type RequestSpec, type WriteOptions } from './transport.js';
 import type {
   BalanceBody,
   BalanceResult,
+  CaptureHoldBody,
+  CaptureResult,
+  CreateHoldBody,
   CreateWalletBody,
   CreatedWebhook,
   CreateWebhookBody,
+  Hold,
+  HoldResult,
+  ListHoldsQuery,
   ListTransactionsQuery,
+  ListWalletsQuery,
+  ReversalResult,
+  ReverseBody,
   Transaction,
   TransferBody,
   TransferResult,
+  VoidHoldBody,
+  VoidResult,
   Wallet,
   WebhookEndpoint,
 } from './types.js';
@@ -139,6 +138,18 @@ const pageOf = async <T>(reply: Promise<ApiResponse<T[]>>): Promise<Page<T>> => 
   const { data, nextCursor } = await reply;
   return { data, nextCursor };
 };
+/** Every item of a list, page after page, following nextCursor (each page is one retried call). */
+async function* everyItem<T, Q extends object>(
+  list: (query: Q & { cursor?: string }) => Promise<Page<T>>,
+  query: Q,
+): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = await list({ ...query, ...(cursor === undefined ? {} : { cursor }) });
+    yield* page.data;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}
 const write = (method: 'POST', path: string, body: unknown): RequestSpec => ({ method, path, body, idempotent: true });
 
 class WalletsApi {
@@ -148,8 +159,14 @@ class WalletsApi {
     return dataOf(this.send<Wallet>(write('POST', '/api/wallets', body), options));
   }
 
+  /** One page of the caller's wallets (`limit` 1-100, default 100). */
   list(query: ListWalletsQuery = {}, options?: CallOptions): Promise<Page<Wallet>> {
     return pageOf(this.send<Wallet[]>({ method: 'GET', path: '/api/wallets', query: { ...query } }, options));
+  }
+
+  /** Every wallet of the caller, page after page. */
+  iterate(query: Omit<ListWalletsQuery, 'cursor'> = {}, options?: CallOptions): AsyncGenerator<Wallet> {
+    return everyItem((page: ListWalletsQuery) => this.list(page, options), query);
   }
 
   get(walletId: string, options?: CallOptions): Promise<Wallet> {
@@ -183,13 +200,8 @@ class TransactionsApi {
   }
 
   /** Every entry of a wallet, newest first, page after page (each page is one retried call). */
-  async *iterate(query: Omit<ListTransactionsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<Transaction> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.list({ ...query, ...(cursor === undefined ? {} : { cursor }) }, options);
-      yield* page.data;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
+  iterate(query: Omit<ListTransactionsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<Transaction> {
+    return everyItem((page: ListTransactionsQuery) => this.list(page, options), query);
   }
 
   /** Refund: moves `amount` (default all that is left) of an entry back, as a `reversal` entry. */
@@ -211,16 +223,24 @@ class HoldsApi {
     return dataOf(this.send<Hold>({ method: 'GET', path: `/api/holds/${id(holdId)}` }, options));
   }
 
+  /** One page of a wallet's holds, newest first, optionally of one `status`. */
   list(query: ListHoldsQuery, options?: CallOptions): Promise<Page<Hold>> {
     return pageOf(this.send<Hold[]>({ method: 'GET', path: '/api/holds', query: { ...query } }, options));
   }
 
+  /** Every hold of a wallet (of one `status`, when named), newest first, page after page. */
+  iterate(query: Omit<ListHoldsQuery, 'cursor'>, options?: CallOptions): AsyncGenerator<Hold> {
+    return everyItem((page: ListHoldsQuery) => this.list(page, options), query);
+  }
+
+  /** Once: `amount` defaults to the whole hold; less releases the remainder. */
   capture(holdId: string, body: CaptureHoldBody = {}, options?: WriteOptions): Promise<CaptureResult> {
     return dataOf(this.send<CaptureResult>(write('POST', `/api/holds/${id(holdId)}/capture`, body), options));
   }
 
-  void(holdId: string, body: VoidHoldBody = {}, options?: WriteOptions): Promise<HoldResult> {
-    return dataOf(this.send<HoldResult>(write('POST', `/api/holds/${id(holdId)}/void`, body), options));
+  /** Releases the whole hold. */
+  void(holdId: string, body: VoidHoldBody = {}, options?: WriteOptions): Promise<VoidResult> {
+    return dataOf(this.send<VoidResult>(write('POST', `/api/holds/${id(holdId)}/void`, body), options));
   }
 }
 

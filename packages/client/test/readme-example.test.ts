@@ -1,5 +1,6 @@
 // Goal: the README's "Calling it from TypeScript" block works as written against the real
-// API (seed 004's flows: credit, replay, overdraw, race, history pages), twice in a row.
+// API (seed 004's flows: credit, replay, overdraw, race, history pages; a hold captured in part
+// and a refund of the capture), twice in a row.
 // Method: extract the block, run it as an ES module next to the package (so `@wallet/client`
 // resolves as it does for a user) with TOKEN and WALLET_API pointing at the real app
 // listening on a port, and check what it printed.
@@ -49,8 +50,11 @@ t.test('the README client example runs against the real API', async (t) => {
     const printed = await runExample(code);
     t.match(printed[0], /^credited 1000 balance \d+$/, `run ${run}: credit`);
     t.equal(printed[1], 'same transaction: true', `run ${run}: replay`);
-    t.match(printed[2], /^refused: 409 insufficient_funds false \S+$/, `run ${run}: overdraw`);
-    t.equal(printed[3], 'debits succeeded: 3', `run ${run}: race`);
-    t.equal(printed[4], 'ledger sum equals balance: true', `run ${run}: history pages`);
+    t.equal(printed[2], 'captured 200 of 300 captured', `run ${run}: hold, then a partial capture`);
+    t.equal(printed[3], 'refunded 50 of 200', `run ${run}: refund`);
+    t.match(printed[4], /^refused: 409 insufficient_funds false \S+$/, `run ${run}: overdraw`);
+    t.equal(printed[5], 'debits succeeded: 3', `run ${run}: race`);
+    t.equal(printed[6], 'ledger sum equals balance: true', `run ${run}: history pages`);
+    t.equal(printed.length, 7, `run ${run}: nothing else`);
   }
 });

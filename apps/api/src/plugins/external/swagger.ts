@@ -5,8 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 /**
  * The one table of OpenAPI `operationId`s, keyed by `METHOD /openapi/path`. Generators name
  * their methods after these ids, so they never change once published; a route missing here
- * fails `apps/api/test/openapi-operation-ids.test.ts`. Holds and reversals are listed ahead of
- * their routes so that whoever adds them finds their ids fixed.
+ * fails `apps/api/test/openapi-operation-ids.test.ts`, and so does an entry naming no route.
  */
 export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/wallets': 'createWallet',
