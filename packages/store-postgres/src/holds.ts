@@ -33,6 +33,23 @@ const PRIOR = sql`SELECT * FROM idempotency_keys
    WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('userId')} AND key = ${param('recordKey')}`;
 
 /**
+ * The reply body, the outbox event and the idempotency record of a hold write whose CTEs `w`
+ * (the wallet after) and `h` (the hold after) hold one row each, or none when it was refused.
+ */
+const holdReplyAndEvent = (type: 'hold.created' | 'hold.voided', status: '200' | '201') => sql`body AS (
+  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')}))
+         AS body
+    FROM w, h
+), outbox_event AS (
+  INSERT INTO outbox (id, type, payload, created_at)
+  SELECT ${param('eventId')}, '${type}',
+         json_build_object('id', ${param('eventId')}::uuid, 'type', '${type}', 'userId', w.user_id,
+           'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
+           'occurredAt', ${NOW_ISO}), ${param('now')}
+    FROM w, h
+), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status, body: '(SELECT body FROM body)' })}`;
+
+/**
  * A hold in ONE statement (one round trip, like a credit): the wallet UPDATE reserves the
  * amount only while the available balance covers it (and the CHECK keeps 0 <= held_balance <=
  * balance whatever happens), numbers the hold per wallet, and the same statement inserts the
@@ -54,18 +71,7 @@ WITH prior AS (${PRIOR}), w AS (
          ${param('metadata')}, ${param('now')}, ${param('now')}
     FROM w
   RETURNING *
-), body AS (
-  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')}))
-         AS body
-    FROM w, h
-), outbox_event AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT ${param('eventId')}, 'hold.created',
-         json_build_object('id', ${param('eventId')}::uuid, 'type', 'hold.created', 'userId', w.user_id,
-           'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
-           'occurredAt', ${NOW_ISO}), ${param('now')}
-    FROM w, h
-), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '201', body: '(SELECT body FROM body)' })}
+), ${holdReplyAndEvent('hold.created', '201')}
 ), audit AS (${insertAudit('EXISTS (SELECT 1 FROM h)')}
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body,
@@ -265,18 +271,7 @@ WITH prior AS (${PRIOR}), h AS (
   UPDATE wallets SET held_balance = held_balance - (SELECT amount FROM h), updated_at = ${param('now')}
    WHERE id = (SELECT wallet_id FROM h)
   RETURNING wallets.*
-), body AS (
-  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')}))
-         AS body
-    FROM h, w
-), outbox_event AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT ${param('eventId')}, 'hold.voided',
-         json_build_object('id', ${param('eventId')}::uuid, 'type', 'hold.voided', 'userId', w.user_id,
-           'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
-           'occurredAt', ${NOW_ISO}), ${param('now')}
-    FROM h, w
-), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '200', body: '(SELECT body FROM body)' })}
+), ${holdReplyAndEvent('hold.voided', '200')}
 ), audit AS (${insertAudit('true', undefined, { walletId: 'h.wallet_id', amount: 'h.amount', from: 'h' })}
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body, ${CURRENT_HOLD},
