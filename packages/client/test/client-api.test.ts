@@ -8,6 +8,7 @@ import t from 'tap';
 import { WalletApiError, WalletClient, type BalanceResult, type WalletClientOptions } from '@wallet/client';
 import { build, freePort, type TeardownHost, type TestApp } from '../../../apps/api/test/helper.js';
 import { blackhole, bodyOf, lossyProxy } from './tcp-proxy.js';
+import { allAtOnce } from './concurrent.js';
 
 const LIMITS = { RATE_LIMIT_MAX: '10000', RATE_LIMIT_WRITE_MAX: '10000' };
 
@@ -86,19 +87,15 @@ t.test('10 concurrent debits through the client (4 replies lost) stay exact', as
   const { api, proxy } = await behindLossyProxy(t, 4);
   const walletId = await api.wallet('carol', 'USD', 1000);
   const client = clientFor(api, proxy.port, 'carol');
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: 10 }, () => client.wallets.debit({ walletId, amount: 300 })),
+  const { values: succeeded, errors: refused } = await allAtOnce(10, () =>
+    client.wallets.debit({ walletId, amount: 300 }),
   );
-  const succeeded = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-  const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason);
   t.equal(proxy.lost.length, 4, 'four replies were lost and recovered by retries');
   t.equal(succeeded.length, 3, 'exactly three debits of 300 fit in 1000');
   t.equal(refused.length, 7);
   for (const error of refused)
     t.match(error, { name: 'WalletApiError', status: 409, code: 'insufficient_funds', retryable: false });
-  const transactionIds = new Set(
-    succeeded.map((outcome) => (outcome as PromiseFulfilledResult<BalanceResult>).value.transactionId),
-  );
+  const transactionIds = new Set(succeeded.map((result) => result.transactionId));
   t.equal(transactionIds.size, 3, 'three distinct entries');
   t.same(await books(api, 'carol', walletId), { balance: 100, sum: 100, entries: 4 });
 });

@@ -16,6 +16,7 @@ import {
 } from '@wallet/client';
 import { build, type TeardownHost, type TestApp } from '../../../apps/api/test/helper.js';
 import { bodyOf, lossyProxy } from './tcp-proxy.js';
+import { allAtOnce } from './concurrent.js';
 
 const LIMITS = { RATE_LIMIT_MAX: '10000', RATE_LIMIT_WRITE_MAX: '10000' };
 
@@ -226,15 +227,13 @@ t.test('10 concurrent captures of one hold through the client (3 replies lost): 
   const proxy = await lossyProxy(port, 3);
   t.teardown(() => proxy.close());
   const client = clientFor(api, proxy.port, 'frank');
-  const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => client.holds.capture(hold.id)));
-  const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-  const lost = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason);
+  const { values: won, errors: lost } = await allAtOnce(10, () => client.holds.capture(hold.id));
   t.equal(proxy.lost.length, 3, 'three replies were lost and recovered by retries');
   t.equal(won.length, 1, 'exactly one capture succeeds');
   t.equal(lost.length, 9);
   for (const error of lost)
     t.match(error, { name: 'WalletApiError', status: 409, code: 'hold_not_active', retryable: false });
-  t.match((won[0] as PromiseFulfilledResult<CaptureResult>).value.hold, { status: 'captured', capturedAmount: 800 });
+  t.match(won[0]?.hold, { status: 'captured', capturedAmount: 800 });
   t.match(await books(direct, walletId), {
     balance: 200,
     heldBalance: 0,
