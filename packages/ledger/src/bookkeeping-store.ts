@@ -5,22 +5,22 @@ import type { DeliveryKey, DeliveryOutcome, DeliveryRecord, DueDelivery } from '
 import type { LedgerStore } from './store.js';
 import type { ReconciliationReport, ReversalAudit, WalletAudit } from './types.js';
 
-/** An adapter's delivery bookkeeping, as the port's delivery methods use it. */
+/** An adapter's delivery bookkeeping, as the port's delivery methods use it (same signatures). */
 export interface DeliveryQueriesPart {
-  recordPending(pairs: DeliveryKey[], horizonMs: number): Promise<void>;
-  settle(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void>;
-  claimDue(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]>;
-  list(eventIds: string[]): Promise<DeliveryRecord[]>;
+  recordPending: LedgerStore['recordPendingDeliveries'];
+  settle: LedgerStore['settleDelivery'];
+  claimDue: LedgerStore['claimDueDeliveries'];
+  list: LedgerStore['listDeliveries'];
 }
 
 /** An adapter's reconciliation reads and report storage, as the port's reconciliation methods use them. */
 export interface ReconciliationQueriesPart {
-  auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]>;
-  unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>>;
-  countTransfers(): Promise<number>;
-  unbalancedReversals(limit: number): Promise<ReversalAudit[]>;
-  saveReport(report: ReconciliationReport): Promise<void>;
-  latestReport(): Promise<ReconciliationReport | null>;
+  auditWallets: LedgerStore['auditWallets'];
+  unbalancedTransfers: LedgerStore['unbalancedTransfers'];
+  countTransfers: LedgerStore['countTransfers'];
+  unbalancedReversals: LedgerStore['unbalancedReversals'];
+  saveReport: LedgerStore['saveReconciliationReport'];
+  latestReport: LedgerStore['latestReconciliationReport'];
 }
 
 type BookkeepingMethods =
