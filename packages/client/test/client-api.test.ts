@@ -5,18 +5,10 @@
 // Method: the real app (apps/api/test/helper.ts: PostgreSQL schema + Redis prefix of its own)
 // listening on a real port, reached through a TCP proxy of this test that loses replies.
 import t from 'tap';
-import { WalletApiError, WalletClient, type BalanceResult, type WalletClientOptions } from '@wallet/client';
-import { build, freePort, type TeardownHost, type TestApp } from '../../../apps/api/test/helper.js';
+import { WalletApiError, WalletClient, type BalanceResult } from '@wallet/client';
+import { freePort, type TeardownHost, type TestApp } from '../../../apps/api/test/helper.js';
 import { blackhole, bodyOf, lossyProxy } from './tcp-proxy.js';
-import { allAtOnce } from './concurrent.js';
-
-const LIMITS = { RATE_LIMIT_MAX: '10000', RATE_LIMIT_WRITE_MAX: '10000' };
-
-async function listening(t: TeardownHost): Promise<{ api: TestApp; port: number }> {
-  const api = await build(t, { env: LIMITS });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  return { api, port: (api.app.server.address() as { port: number }).port };
-}
+import { allAtOnce, clientFor, listening } from './helper.js';
 
 /** A listening app behind a proxy that swallows the first `lost` replies (closed at teardown). */
 async function behindLossyProxy(t: TeardownHost, lost: number) {
@@ -24,15 +16,6 @@ async function behindLossyProxy(t: TeardownHost, lost: number) {
   const proxy = await lossyProxy(port, lost);
   t.teardown(() => proxy.close());
   return { api, port, proxy };
-}
-
-function clientFor(api: TestApp, port: number, sub: string, options: Partial<WalletClientOptions> = {}): WalletClient {
-  return new WalletClient({
-    baseUrl: `http://127.0.0.1:${port}`,
-    token: api.token(sub),
-    backoffBaseMs: 20,
-    ...options,
-  });
 }
 
 /** The wallet's balance and the sum of its ledger entries, read past the proxy. */

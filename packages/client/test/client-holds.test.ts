@@ -7,33 +7,9 @@
 // Method: the real app (apps/api/test/helper.ts: PostgreSQL schema + Redis prefix of its own)
 // listening on a real port, some calls through this test's TCP proxy that loses replies.
 import t from 'tap';
-import {
-  WalletApiError,
-  WalletClient,
-  type CaptureResult,
-  type Transaction,
-  type WalletClientOptions,
-} from '@wallet/client';
-import { build, type TeardownHost, type TestApp } from '../../../apps/api/test/helper.js';
+import { WalletApiError, WalletClient, type CaptureResult, type Transaction } from '@wallet/client';
 import { bodyOf, lossyProxy } from './tcp-proxy.js';
-import { allAtOnce } from './concurrent.js';
-
-const LIMITS = { RATE_LIMIT_MAX: '10000', RATE_LIMIT_WRITE_MAX: '10000' };
-
-async function listening(t: TeardownHost): Promise<{ api: TestApp; port: number }> {
-  const api = await build(t, { env: LIMITS });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  return { api, port: (api.app.server.address() as { port: number }).port };
-}
-
-function clientFor(api: TestApp, port: number, sub: string, options: Partial<WalletClientOptions> = {}): WalletClient {
-  return new WalletClient({
-    baseUrl: `http://127.0.0.1:${port}`,
-    token: api.token(sub),
-    backoffBaseMs: 20,
-    ...options,
-  });
-}
+import { allAtOnce, clientFor, listening } from './helper.js';
 
 const SIGN: Record<Exclude<Transaction['type'], 'reversal'>, 1 | -1> = {
   credit: 1,
