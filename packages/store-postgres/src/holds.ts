@@ -102,6 +102,28 @@ async function explain(
   });
 }
 
+/** The parameters every hold statement takes: the caller, the metadata, the clock, the record and the audit. */
+function writeParams(
+  command: CreateHoldCommand | CaptureHoldCommand | VoidHoldCommand,
+  operation: Operation,
+  audit: AuditEvent,
+) {
+  return {
+    userId: command.userId,
+    metadata: JSON.stringify(command.metadata),
+    now: command.now,
+    ...recordParams(command, operation, null),
+    ...auditParams(audit),
+  };
+}
+
+/** A hold statement's replay (`prior`) or its written reply (`body`); null when it changed nothing. */
+function settled(row: { prior: Row | null; body: object | null }, statusCode: 200 | 201): WriteOutcome | null {
+  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
+  if (row.body) return { kind: 'stored', statusCode, body: row.body as never };
+  return null;
+}
+
 export async function createHold(pool: pg.Pool, command: CreateHoldCommand, auditId: string): Promise<WriteOutcome> {
   const audit = auditEventFor(command, 'hold.create', 'ok', {
     id: auditId,
@@ -110,21 +132,17 @@ export async function createHold(pool: pg.Pool, command: CreateHoldCommand, audi
   });
   const { rows } = await pool.query(
     CREATE_HOLD.query({
-      userId: command.userId,
       walletId: command.walletId,
       amount: command.amount,
       holdId: command.holdId,
       ttlSeconds: command.ttlSeconds,
-      metadata: JSON.stringify(command.metadata),
       eventId: command.eventId,
-      now: command.now,
-      ...recordParams(command, 'hold.create', null),
-      ...auditParams(audit),
+      ...writeParams(command, 'hold.create', audit),
     }),
   );
   const row = rows[0] as { prior: Row | null; body: object | null; current: Row | null };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 201, body: row.body as never };
+  const done = settled(row, 201);
+  if (done) return done;
   const wallet = row.current ? walletFromRow(revive(row.current)) : null;
   return explain(pool, command, 'hold.create', judgeCreateHold(wallet, command), audit);
 }
@@ -225,17 +243,13 @@ export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, au
   const audit = auditEventFor(command, 'hold.capture', 'ok', { id: auditId, amount: command.amount ?? null });
   const { rows } = await pool.query(
     CAPTURE.query({
-      userId: command.userId,
       holdId: command.holdId,
       amount: command.amount ?? null,
       toWalletId: command.toWalletId ?? null,
-      metadata: JSON.stringify(command.metadata),
       entryId: command.transactionId,
       creditId: command.creditId,
       maxBalance: command.maxBalance,
-      now: command.now,
-      ...recordParams(command, 'hold.capture', null),
-      ...auditParams(audit),
+      ...writeParams(command, 'hold.capture', audit),
     }),
   );
   const row = rows[0] as {
@@ -245,8 +259,8 @@ export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, au
     source: Row | null;
     destination: Row | null;
   };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
+  const done = settled(row, 200);
+  if (done) return done;
   const hold = snapshotHold(row.current_hold);
   const source = row.source ? walletFromRow(revive(row.source)) : null;
   const destination = row.destination ? walletFromRow(revive(row.destination)) : null;
@@ -283,18 +297,14 @@ export async function voidHold(pool: pg.Pool, command: VoidHoldCommand, auditId:
   const audit = auditEventFor(command, 'hold.void', 'ok', { id: auditId });
   const { rows } = await pool.query(
     VOID.query({
-      userId: command.userId,
       holdId: command.holdId,
-      metadata: JSON.stringify(command.metadata),
       eventId: command.eventId,
-      now: command.now,
-      ...recordParams(command, 'hold.void', null),
-      ...auditParams(audit),
+      ...writeParams(command, 'hold.void', audit),
     }),
   );
   const row = rows[0] as { prior: Row | null; body: object | null; current_hold: HoldSnapshot | null };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
+  const done = settled(row, 200);
+  if (done) return done;
   const hold = snapshotHold(row.current_hold);
   const verdict = judgeVoid(hold, row.current_hold?.expired ?? false, command);
   return explain(pool, command, 'hold.void', verdict, {
