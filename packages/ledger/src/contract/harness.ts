@@ -326,3 +326,15 @@ export async function checkReplyAndRecord(t: Test, store: LedgerStore, write: Ke
     `${what} record: every field as the ledger defines it`,
   );
 }
+
+/** `writers` concurrent writes on one wallet, each under its own fresh key, after warming the store up for them. */
+export async function raceKeyed(
+  service: LedgerService,
+  owner: { userId: string; walletId: string },
+  writers: number,
+  write: (key: string) => Promise<WriteResult>,
+): Promise<{ keys: string[]; outcomes: Settled[] }> {
+  await warmUp(service, owner.userId, owner.walletId, writers);
+  const keys = Array.from({ length: writers }, newKey);
+  return { keys, outcomes: await settleAll(keys.map((key) => write(key))) };
+}
