@@ -215,7 +215,10 @@ export function releaseOf(
   };
 }
 
-/** The `reversal` entry `id` that gives `amount` of entry `of` back, on the wallet it moves from `before` to `after`. */
+/**
+ * The `reversal` entry `id` that gives `amount` of entry `of` back, on the wallet it moves from
+ * `before` to `after`.
+ */
 export function reversalEntry(
   side: { id: string; of: StoredTransaction },
   before: Wallet,
