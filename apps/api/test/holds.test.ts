@@ -5,39 +5,25 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { build, problemOf } from './helper.js';
+import { MONEY_TEST_ENV, entrySum, moneyClient, type Json } from './money-client.js';
 
 type Harness = Awaited<ReturnType<typeof build>>;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const env = { RATE_LIMIT_WRITE_MAX: '10000', RATE_LIMIT_MAX: '10000', LEDGER_RETRY_ATTEMPTS: '20' };
+const env = MONEY_TEST_ENV;
 
 function client(harness: Harness) {
   const { app, auth } = harness;
-  const write = (sub: string, url: string, payload: object, key: string | null = randomUUID()) =>
-    app.inject({ method: 'POST', url, headers: auth(sub, key === null ? {} : { 'idempotency-key': key }), payload });
+  const base = moneyClient(harness);
+  const { write } = base;
   return {
+    ...base,
     hold: (sub: string, body: Json, key?: string | null) => write(sub, '/api/holds', body, key),
     capture: (sub: string, holdId: string, body: Json = {}, key?: string | null) =>
       write(sub, `/api/holds/${holdId}/capture`, body, key),
     void: (sub: string, holdId: string, body: Json = {}, key?: string | null) =>
       write(sub, `/api/holds/${holdId}/void`, body, key),
     get: (sub: string, url: string) => app.inject({ method: 'GET', url, headers: auth(sub) }),
-    wallet: async (sub: string, id: string): Promise<Json> =>
-      (await app.inject({ method: 'GET', url: `/api/wallets/${id}`, headers: auth(sub) })).json().data,
-    entries: async (sub: string, id: string): Promise<Json[]> =>
-      (
-        await app.inject({ method: 'GET', url: `/api/transactions?walletId=${id}&limit=100`, headers: auth(sub) })
-      ).json().data,
   };
-}
-
-const INCOMING = new Set(['credit', 'transfer_in', 'capture_in']);
-/** The signed sum of a wallet's entries; a reversal's sign is read from its own before/after. */
-function entrySum(entries: Json[]): number {
-  return entries.reduce((sum, e) => {
-    if (e.type === 'reversal') return sum + (e.balanceAfter - e.balanceBefore);
-    return sum + (INCOMING.has(e.type) ? e.amount : -e.amount);
-  }, 0);
 }
 
 t.test('create 201 reserves the available balance; get and the wallet show it; balance is unchanged', async (t) => {

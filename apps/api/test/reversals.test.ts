@@ -4,37 +4,22 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { build, problemOf } from './helper.js';
+import { MONEY_TEST_ENV, entrySum, moneyClient, type Json } from './money-client.js';
 
 type Harness = Awaited<ReturnType<typeof build>>;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const env = { RATE_LIMIT_WRITE_MAX: '10000', RATE_LIMIT_MAX: '10000', LEDGER_RETRY_ATTEMPTS: '20' };
-const INCOMING = new Set(['credit', 'transfer_in', 'capture_in']);
+const env = MONEY_TEST_ENV;
 
 function client(harness: Harness) {
-  const { app, auth } = harness;
-  const write = (sub: string, url: string, payload: object, key: string | null = randomUUID()) =>
-    app.inject({ method: 'POST', url, headers: auth(sub, key === null ? {} : { 'idempotency-key': key }), payload });
+  const base = moneyClient(harness);
+  const { write } = base;
   return {
-    write,
+    ...base,
     reverse: (sub: string, transactionId: string, body: Json = {}, key?: string | null) =>
       write(sub, `/api/transactions/${transactionId}/reverse`, body, key),
     credit: async (sub: string, walletId: string, amount: number): Promise<Json> =>
       (await write(sub, '/api/wallets/credit', { walletId, amount })).json().data.transaction,
-    wallet: async (sub: string, id: string): Promise<Json> =>
-      (await app.inject({ method: 'GET', url: `/api/wallets/${id}`, headers: auth(sub) })).json().data,
-    entries: async (sub: string, id: string): Promise<Json[]> =>
-      (
-        await app.inject({ method: 'GET', url: `/api/transactions?walletId=${id}&limit=100`, headers: auth(sub) })
-      ).json().data,
   };
-}
-
-function entrySum(entries: Json[]): number {
-  return entries.reduce((sum, e) => {
-    if (e.type === 'reversal') return sum + (e.balanceAfter - e.balanceBefore);
-    return sum + (INCOMING.has(e.type) ? e.amount : -e.amount);
-  }, 0);
 }
 
 t.test('a credit is reversed in parts, then whole; never beyond the original (422)', async (t) => {

@@ -15,6 +15,11 @@ export abstract class RoundLoop {
   /** The pause before the next round after one that was not full (or failed). */
   protected abstract pauseMs(): number;
 
+  /** True once stop() was called: a long round checks it between its steps. */
+  protected get stopRequested(): boolean {
+    return this.#stopping.signal.aborted;
+  }
+
   start(): void {
     if (this.#loop) return;
     this.#stopping = new AbortController();

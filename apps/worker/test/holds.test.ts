@@ -7,45 +7,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import pg from 'pg';
 import pino from 'pino';
-import { generateWebhookSecret } from '@wallet/webhooks';
 import type { OutboxEventType } from '@wallet/ledger';
 import { HoldExpirySweeper } from '../src/processors/hold-expiry.js';
 import { WorkerMetrics } from '../src/metrics.js';
 import {
   DATABASE_URL,
   callerOf,
-  cleanRedisPrefix,
+  addEndpoint,
   ledgerFor,
-  newSchema,
+  ledgerFixture,
   newWallet,
   startReceiver,
   startWorker,
-  testConfig,
   waitFor,
+  workerFixture,
   writerStore,
   type ReceivedRequest,
 } from './helper.js';
 
-type Store = Awaited<ReturnType<typeof writerStore>>;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function signatureOf(secret: string, request: ReceivedRequest): string {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
   const content = `${request.headers['webhook-id']}.${request.headers['webhook-timestamp']}.${request.body}`;
   return 'v1,' + createHmac('sha256', key).update(content).digest('base64');
-}
-
-async function addEndpoint(store: Store, userId: string, url: string, events: OutboxEventType[] = []) {
-  const endpoint = {
-    id: randomUUID(),
-    userId,
-    url,
-    events,
-    secret: generateWebhookSecret(),
-    createdAt: new Date().toISOString(),
-  };
-  await store.createWebhook(endpoint);
-  return endpoint;
 }
 
 const dataOf = (result: { body: unknown }): Json => (result.body as { data: Json }).data;
@@ -67,11 +52,7 @@ async function expiringHolds(ledger: ReturnType<typeof ledgerFor>, user: string,
 }
 
 t.test('holds with a 1 s lifetime are released within 10 s of expiresAt and announced signed', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig();
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, config, store, ledger } = await workerFixture(t);
   const receiver = await startReceiver(t);
   const user = `alice-${randomUUID()}`;
   const hook = await addEndpoint(store, user, receiver.url, ['hold.expired']);
@@ -103,11 +84,7 @@ t.test('holds with a 1 s lifetime are released within 10 s of expiresAt and anno
 });
 
 t.test('two workers sweeping one database never release a hold twice', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig();
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, config, store, ledger } = await workerFixture(t);
   const receiver = await startReceiver(t);
   const user = `bob-${randomUUID()}`;
   await addEndpoint(store, user, receiver.url, ['hold.expired']);
@@ -131,9 +108,7 @@ t.test('two workers sweeping one database never release a hold twice', async (t)
 });
 
 t.test('three sweepers racing over 200 due holds in batches of 10 release each hold exactly once', async (t) => {
-  const schema = newSchema(t);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, ledger } = await ledgerFixture(t);
   const user = `dora-${randomUUID()}`;
   const { walletId, holds } = await expiringHolds(ledger, user, 200, 5000);
   await sleep(1100);
@@ -170,11 +145,7 @@ t.test('three sweepers racing over 200 due holds in batches of 10 release each h
 });
 
 t.test('every hold and reversal event is delivered, signed, to the endpoints subscribed to it', async (t) => {
-  const schema = newSchema(t);
-  const config = testConfig();
-  cleanRedisPrefix(t, config.REDIS_PREFIX);
-  const store = await writerStore(t, schema);
-  const ledger = ledgerFor(store);
+  const { schema, config, store, ledger } = await workerFixture(t);
   const receiver = await startReceiver(t);
   const user = `carol-${randomUUID()}`;
   const types: OutboxEventType[] = [

@@ -5,17 +5,10 @@
 // Method: the real app (apps/api/test/helper.ts: PostgreSQL schema + Redis prefix of its own)
 // listening on a real port, reached through a TCP proxy of this test that loses replies.
 import t from 'tap';
-import { WalletApiError, WalletClient, type BalanceResult, type WalletClientOptions } from '@wallet/client';
-import { build, freePort, type TeardownHost, type TestApp } from '../../../apps/api/test/helper.js';
+import { WalletApiError, WalletClient, type BalanceResult } from '@wallet/client';
+import { freePort, type TeardownHost, type TestApp } from '../../../apps/api/test/helper.js';
 import { blackhole, bodyOf, lossyProxy } from './tcp-proxy.js';
-
-const LIMITS = { RATE_LIMIT_MAX: '10000', RATE_LIMIT_WRITE_MAX: '10000' };
-
-async function listening(t: TeardownHost): Promise<{ api: TestApp; port: number }> {
-  const api = await build(t, { env: LIMITS });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  return { api, port: (api.app.server.address() as { port: number }).port };
-}
+import { allAtOnce, clientFor, listening } from './helper.js';
 
 /** A listening app behind a proxy that swallows the first `lost` replies (closed at teardown). */
 async function behindLossyProxy(t: TeardownHost, lost: number) {
@@ -23,15 +16,6 @@ async function behindLossyProxy(t: TeardownHost, lost: number) {
   const proxy = await lossyProxy(port, lost);
   t.teardown(() => proxy.close());
   return { api, port, proxy };
-}
-
-function clientFor(api: TestApp, port: number, sub: string, options: Partial<WalletClientOptions> = {}): WalletClient {
-  return new WalletClient({
-    baseUrl: `http://127.0.0.1:${port}`,
-    token: api.token(sub),
-    backoffBaseMs: 20,
-    ...options,
-  });
 }
 
 /** The wallet's balance and the sum of its ledger entries, read past the proxy. */
@@ -86,19 +70,15 @@ t.test('10 concurrent debits through the client (4 replies lost) stay exact', as
   const { api, proxy } = await behindLossyProxy(t, 4);
   const walletId = await api.wallet('carol', 'USD', 1000);
   const client = clientFor(api, proxy.port, 'carol');
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: 10 }, () => client.wallets.debit({ walletId, amount: 300 })),
+  const { values: succeeded, errors: refused } = await allAtOnce(10, () =>
+    client.wallets.debit({ walletId, amount: 300 }),
   );
-  const succeeded = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-  const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason);
   t.equal(proxy.lost.length, 4, 'four replies were lost and recovered by retries');
   t.equal(succeeded.length, 3, 'exactly three debits of 300 fit in 1000');
   t.equal(refused.length, 7);
   for (const error of refused)
     t.match(error, { name: 'WalletApiError', status: 409, code: 'insufficient_funds', retryable: false });
-  const transactionIds = new Set(
-    succeeded.map((outcome) => (outcome as PromiseFulfilledResult<BalanceResult>).value.transactionId),
-  );
+  const transactionIds = new Set(succeeded.map((result) => result.transactionId));
   t.equal(transactionIds.size, 3, 'three distinct entries');
   t.same(await books(api, 'carol', walletId), { balance: 100, sum: 100, entries: 4 });
 });

@@ -7,32 +7,9 @@
 // Method: the real app (apps/api/test/helper.ts: PostgreSQL schema + Redis prefix of its own)
 // listening on a real port, some calls through this test's TCP proxy that loses replies.
 import t from 'tap';
-import {
-  WalletApiError,
-  WalletClient,
-  type CaptureResult,
-  type Transaction,
-  type WalletClientOptions,
-} from '@wallet/client';
-import { build, type TeardownHost, type TestApp } from '../../../apps/api/test/helper.js';
+import { WalletApiError, WalletClient, type CaptureResult, type Transaction } from '@wallet/client';
 import { bodyOf, lossyProxy } from './tcp-proxy.js';
-
-const LIMITS = { RATE_LIMIT_MAX: '10000', RATE_LIMIT_WRITE_MAX: '10000' };
-
-async function listening(t: TeardownHost): Promise<{ api: TestApp; port: number }> {
-  const api = await build(t, { env: LIMITS });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  return { api, port: (api.app.server.address() as { port: number }).port };
-}
-
-function clientFor(api: TestApp, port: number, sub: string, options: Partial<WalletClientOptions> = {}): WalletClient {
-  return new WalletClient({
-    baseUrl: `http://127.0.0.1:${port}`,
-    token: api.token(sub),
-    backoffBaseMs: 20,
-    ...options,
-  });
-}
+import { allAtOnce, clientFor, listening } from './helper.js';
 
 const SIGN: Record<Exclude<Transaction['type'], 'reversal'>, 1 | -1> = {
   credit: 1,
@@ -226,15 +203,13 @@ t.test('10 concurrent captures of one hold through the client (3 replies lost): 
   const proxy = await lossyProxy(port, 3);
   t.teardown(() => proxy.close());
   const client = clientFor(api, proxy.port, 'frank');
-  const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => client.holds.capture(hold.id)));
-  const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-  const lost = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason);
+  const { values: won, errors: lost } = await allAtOnce(10, () => client.holds.capture(hold.id));
   t.equal(proxy.lost.length, 3, 'three replies were lost and recovered by retries');
   t.equal(won.length, 1, 'exactly one capture succeeds');
   t.equal(lost.length, 9);
   for (const error of lost)
     t.match(error, { name: 'WalletApiError', status: 409, code: 'hold_not_active', retryable: false });
-  t.match((won[0] as PromiseFulfilledResult<CaptureResult>).value.hold, { status: 'captured', capturedAmount: 800 });
+  t.match(won[0]?.hold, { status: 'captured', capturedAmount: 800 });
   t.match(await books(direct, walletId), {
     balance: 200,
     heldBalance: 0,

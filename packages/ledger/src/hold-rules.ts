@@ -216,6 +216,32 @@ export function releaseOf(
 }
 
 /**
+ * The `reversal` entry `id` that gives `amount` of entry `of` back, on the wallet it moves from
+ * `before` to `after`.
+ */
+export function reversalEntry(
+  side: { id: string; of: StoredTransaction },
+  before: Wallet,
+  after: Wallet,
+  amount: Minor,
+  command: ReverseCommand,
+): Transaction {
+  return {
+    id: side.id,
+    walletId: after.id,
+    type: 'reversal',
+    amount,
+    balanceBefore: before.balance,
+    balanceAfter: after.balance,
+    status: 'completed',
+    reversalOf: side.of.id,
+    reversedAmount: minor(0),
+    metadata: command.metadata,
+    createdAt: command.now,
+  };
+}
+
+/**
  * What a reversal the rules allowed produces (pure): the reversal entry on the original's
  * wallet and, when the original has another side, the counterpart reversal there; both
  * originals with their new reversedAmount; the wallets before and after.
@@ -235,19 +261,7 @@ export function reversalOf(
   for (const side of sides) {
     const after = changed(side.wallet, side.wallet.balance + side.delta, side.wallet.heldBalance, true, command.now);
     wallets.push({ before: side.wallet, after });
-    entries.push({
-      id: side.id,
-      walletId: side.wallet.id,
-      type: 'reversal',
-      amount: plan.amount,
-      balanceBefore: side.wallet.balance,
-      balanceAfter: after.balance,
-      status: 'completed',
-      reversalOf: side.of.id,
-      reversedAmount: minor(0),
-      metadata: command.metadata,
-      createdAt: command.now,
-    });
+    entries.push(reversalEntry(side, side.wallet, after, plan.amount, command));
   }
   const originals = sides.map(({ of }) => {
     const { seq: _seq, ...entry } = of;

@@ -7,3 +7,4 @@ export { sortedMetadata } from './ledger-service.js';
 export { conflictBackoffMs } from './retry.js';
 export * from './hold-rules.js';
 export { createdWallet } from './created-wallet.js';
+export { BookkeepingStore, type DeliveryQueriesPart, type ReconciliationQueriesPart } from './bookkeeping-store.js';

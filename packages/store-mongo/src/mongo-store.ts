@@ -5,10 +5,6 @@ import {
   WEBHOOK_READ_USERS_MAX,
   WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
-  type DeliveryKey,
-  type DeliveryOutcome,
-  type DeliveryRecord,
-  type DueDelivery,
   type BalanceCommand,
   type CaptureHoldCommand,
   type CreateHoldCommand,
@@ -17,21 +13,19 @@ import {
   type Hold,
   type HoldStatus,
   type ReverseCommand,
-  type ReversalAudit,
   type StoredHold,
   type VoidHoldCommand,
   type IdempotencyRecord,
   type LedgerStore,
   type OutboxEvent,
-  type ReconciliationReport,
   type StoredTransaction,
   type TransferCommand,
   type Wallet,
-  type WalletAudit,
   type WebhookEndpoint,
   type WriteContext,
   type WriteOutcome,
 } from '@wallet/ledger';
+import { BookkeepingStore } from '@wallet/ledger/store-kit';
 import { collectionsOf, ensureSchema, type Collections } from './collections.js';
 import {
   auditFromDoc,
@@ -77,24 +71,25 @@ const WEBHOOKS_LISTED_MAX = 100;
  * multi-document transactions (snapshot reads, majority commits), so it needs a replica
  * set or a sharded cluster; ready() refuses a standalone server.
  */
-export class MongoStore implements LedgerStore {
+export class MongoStore extends BookkeepingStore implements LedgerStore {
   readonly #client: MongoClient;
   readonly #db: Db;
   readonly #collections: Collections;
   readonly #timeoutMs: number;
-  readonly #reconciliation: Reconciliation;
-  readonly #deliveries: Deliveries;
+  protected readonly reconciliationQueries: Reconciliation;
+  protected readonly deliveryQueries: Deliveries;
   #connected = false;
   #closed = false;
 
   constructor(options: MongoStoreOptions) {
+    super();
     validateOptions(options);
     this.#timeoutMs = options.operationTimeoutMs;
     this.#client = new MongoClient(options.url, clientOptions(options));
     this.#db = this.#client.db(databaseNameOf(options));
     this.#collections = collectionsOf(this.#db);
-    this.#reconciliation = new Reconciliation(this.#collections, longTimeoutMs(options.operationTimeoutMs));
-    this.#deliveries = new Deliveries(this.#collections, options.operationTimeoutMs);
+    this.reconciliationQueries = new Reconciliation(this.#collections, longTimeoutMs(options.operationTimeoutMs));
+    this.deliveryQueries = new Deliveries(this.#collections, options.operationTimeoutMs);
   }
 
   /** The database name, for tests and tools that reach the collections directly. */
@@ -306,46 +301,6 @@ export class MongoStore implements LedgerStore {
     return { client: this.#client, collections: this.#collections, timeoutMs: this.#timeoutMs };
   }
 
-  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
-    return this.#run(() => this.#deliveries.recordPending(pairs, horizonMs));
-  }
-
-  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
-    return this.#run(() => this.#deliveries.settle(key, outcome));
-  }
-
-  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
-    return this.#run(() => this.#deliveries.claimDue(claim));
-  }
-
-  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
-    return this.#run(() => this.#deliveries.list(eventIds));
-  }
-
-  auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
-    return this.#run(() => this.#reconciliation.auditWallets(page));
-  }
-
-  unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>> {
-    return this.#run(() => this.#reconciliation.unbalancedTransfers(limit));
-  }
-
-  countTransfers(): Promise<number> {
-    return this.#run(() => this.#reconciliation.countTransfers());
-  }
-
-  unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
-    return this.#run(() => this.#reconciliation.unbalancedReversals(limit));
-  }
-
-  saveReconciliationReport(report: ReconciliationReport): Promise<void> {
-    return this.#run(() => this.#reconciliation.saveReport(report));
-  }
-
-  latestReconciliationReport(): Promise<ReconciliationReport | null> {
-    return this.#run(() => this.#reconciliation.latestReport());
-  }
-
   /**
    * One money write in one transaction. A concurrent request with the same key that
    * committed first makes this one abort with KeyTaken; its record is then replayed.
@@ -365,6 +320,10 @@ export class MongoStore implements LedgerStore {
   }
 
   /** Connects first when needed, then runs; driver errors leave as StoreUnavailable or as they are. */
+  protected guarded<T>(operation: () => Promise<T>): Promise<T> {
+    return this.#run(operation);
+  }
+
   async #run<T>(operation: () => Promise<T>): Promise<T> {
     try {
       await this.#connect();

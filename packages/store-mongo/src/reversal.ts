@@ -7,7 +7,7 @@ import {
   type Wallet,
   type WriteOutcome,
 } from '@wallet/ledger';
-import { counterpartType, isRemembered, judgeReversal, reversalReply } from '@wallet/ledger/store-kit';
+import { counterpartType, isRemembered, judgeReversal, reversalEntry, reversalReply } from '@wallet/ledger/store-kit';
 import { recordRefusal } from './refusal.js';
 import { DOC_READ, entryFromDoc, toLong } from './mapping.js';
 import { casWallet, insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
@@ -84,19 +84,7 @@ export async function reverseTransaction(tx: Tx, command: ReverseCommand): Promi
       updatedAt: command.now,
     };
     await casWallet(tx, side.before, after);
-    const entry: Transaction = {
-      id: side.id,
-      walletId: after.id,
-      type: 'reversal',
-      amount,
-      balanceBefore: side.before.balance,
-      balanceAfter: after.balance,
-      status: 'completed',
-      reversalOf: side.of.id,
-      reversedAmount: minor(0),
-      metadata: command.metadata,
-      createdAt: command.now,
-    };
+    const entry = reversalEntry(side, side.before, after, amount, command);
     await insertEntry(tx, entry, after);
     if (side.of.id === original!.id) [reversal, walletAfter] = [entry, after];
   }

@@ -51,6 +51,23 @@ function runContract(mongoUrl: string): void {
   const databases = new Map<LedgerStore, string>();
   t.teardown(() => admin.close());
 
+  /** A direct write of one numeric field of one wallet or entry, as the reconciliation cases corrupt a store. */
+  async function tamper(
+    store: LedgerStore,
+    change: { what: string; row: 'wallet' | 'entry'; id: string; set: Record<string, number> },
+  ): Promise<void> {
+    const dbName = databases.get(store);
+    if (!dbName) throw new Error(`${change.what}: store not created by this target`);
+    const $set = Object.fromEntries(
+      Object.entries(change.set).map(([field, value]) => [field, Long.fromNumber(value)]),
+    );
+    const result = await admin
+      .db(dbName)
+      .collection<{ _id: string }>(change.row === 'wallet' ? 'wallets' : 'ledger_entries')
+      .updateOne({ _id: change.id }, { $set });
+    if (result.matchedCount !== 1) throw new Error(`${change.what}: no such ${change.row}`);
+  }
+
   storeContract(t, {
     name: 'mongo',
     async create() {
@@ -73,32 +90,11 @@ function runContract(mongoUrl: string): void {
       await store.close();
       if (dbName) await admin.db(dbName).dropDatabase();
     },
-    async tamperBalance(store, walletId, balance) {
-      const dbName = databases.get(store);
-      if (!dbName) throw new Error('tamperBalance: store not created by this target');
-      const result = await admin
-        .db(dbName)
-        .collection<{ _id: string }>('wallets')
-        .updateOne({ _id: walletId }, { $set: { balance: Long.fromNumber(balance) } });
-      if (result.matchedCount !== 1) throw new Error('tamperBalance: no such wallet');
-    },
-    async tamperHeld(store, walletId, heldBalance) {
-      const dbName = databases.get(store);
-      if (!dbName) throw new Error('tamperHeld: store not created by this target');
-      const result = await admin
-        .db(dbName)
-        .collection<{ _id: string }>('wallets')
-        .updateOne({ _id: walletId }, { $set: { heldBalance: Long.fromNumber(heldBalance) } });
-      if (result.matchedCount !== 1) throw new Error('tamperHeld: no such wallet');
-    },
-    async tamperReversed(store, entryId, reversedAmount) {
-      const dbName = databases.get(store);
-      if (!dbName) throw new Error('tamperReversed: store not created by this target');
-      const result = await admin
-        .db(dbName)
-        .collection<{ _id: string }>('ledger_entries')
-        .updateOne({ _id: entryId }, { $set: { reversedAmount: Long.fromNumber(reversedAmount) } });
-      if (result.matchedCount !== 1) throw new Error('tamperReversed: no such entry');
-    },
+    tamperBalance: (store, walletId, balance) =>
+      tamper(store, { what: 'tamperBalance', row: 'wallet', id: walletId, set: { balance } }),
+    tamperHeld: (store, walletId, heldBalance) =>
+      tamper(store, { what: 'tamperHeld', row: 'wallet', id: walletId, set: { heldBalance } }),
+    tamperReversed: (store, entryId, reversedAmount) =>
+      tamper(store, { what: 'tamperReversed', row: 'entry', id: entryId, set: { reversedAmount } }),
   });
 }

@@ -33,6 +33,23 @@ const PRIOR = sql`SELECT * FROM idempotency_keys
    WHERE ${param('recordKey')}::text IS NOT NULL AND user_id = ${param('userId')} AND key = ${param('recordKey')}`;
 
 /**
+ * The reply body, the outbox event and the idempotency record of a hold write whose CTEs `w`
+ * (the wallet after) and `h` (the hold after) hold one row each, or none when it was refused.
+ */
+const holdReplyAndEvent = (type: 'hold.created' | 'hold.voided', status: '200' | '201') => sql`body AS (
+  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')}))
+         AS body
+    FROM w, h
+), outbox_event AS (
+  INSERT INTO outbox (id, type, payload, created_at)
+  SELECT ${param('eventId')}, '${type}',
+         json_build_object('id', ${param('eventId')}::uuid, 'type', '${type}', 'userId', w.user_id,
+           'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
+           'occurredAt', ${NOW_ISO}), ${param('now')}
+    FROM w, h
+), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status, body: '(SELECT body FROM body)' })}`;
+
+/**
  * A hold in ONE statement (one round trip, like a credit): the wallet UPDATE reserves the
  * amount only while the available balance covers it (and the CHECK keeps 0 <= held_balance <=
  * balance whatever happens), numbers the hold per wallet, and the same statement inserts the
@@ -54,18 +71,7 @@ WITH prior AS (${PRIOR}), w AS (
          ${param('metadata')}, ${param('now')}, ${param('now')}
     FROM w
   RETURNING *
-), body AS (
-  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')}))
-         AS body
-    FROM w, h
-), outbox_event AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT ${param('eventId')}, 'hold.created',
-         json_build_object('id', ${param('eventId')}::uuid, 'type', 'hold.created', 'userId', w.user_id,
-           'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
-           'occurredAt', ${NOW_ISO}), ${param('now')}
-    FROM w, h
-), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '201', body: '(SELECT body FROM body)' })}
+), ${holdReplyAndEvent('hold.created', '201')}
 ), audit AS (${insertAudit('EXISTS (SELECT 1 FROM h)')}
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body,
@@ -96,6 +102,28 @@ async function explain(
   });
 }
 
+/** The parameters every hold statement takes: the caller, the metadata, the clock, the record and the audit. */
+function writeParams(
+  command: CreateHoldCommand | CaptureHoldCommand | VoidHoldCommand,
+  operation: Operation,
+  audit: AuditEvent,
+) {
+  return {
+    userId: command.userId,
+    metadata: JSON.stringify(command.metadata),
+    now: command.now,
+    ...recordParams(command, operation, null),
+    ...auditParams(audit),
+  };
+}
+
+/** A hold statement's replay (`prior`) or its written reply (`body`); null when it changed nothing. */
+function settled(row: { prior: Row | null; body: object | null }, statusCode: 200 | 201): WriteOutcome | null {
+  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
+  if (row.body) return { kind: 'stored', statusCode, body: row.body as never };
+  return null;
+}
+
 export async function createHold(pool: pg.Pool, command: CreateHoldCommand, auditId: string): Promise<WriteOutcome> {
   const audit = auditEventFor(command, 'hold.create', 'ok', {
     id: auditId,
@@ -104,21 +132,17 @@ export async function createHold(pool: pg.Pool, command: CreateHoldCommand, audi
   });
   const { rows } = await pool.query(
     CREATE_HOLD.query({
-      userId: command.userId,
       walletId: command.walletId,
       amount: command.amount,
       holdId: command.holdId,
       ttlSeconds: command.ttlSeconds,
-      metadata: JSON.stringify(command.metadata),
       eventId: command.eventId,
-      now: command.now,
-      ...recordParams(command, 'hold.create', null),
-      ...auditParams(audit),
+      ...writeParams(command, 'hold.create', audit),
     }),
   );
   const row = rows[0] as { prior: Row | null; body: object | null; current: Row | null };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 201, body: row.body as never };
+  const done = settled(row, 201);
+  if (done) return done;
   const wallet = row.current ? walletFromRow(revive(row.current)) : null;
   return explain(pool, command, 'hold.create', judgeCreateHold(wallet, command), audit);
 }
@@ -219,17 +243,13 @@ export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, au
   const audit = auditEventFor(command, 'hold.capture', 'ok', { id: auditId, amount: command.amount ?? null });
   const { rows } = await pool.query(
     CAPTURE.query({
-      userId: command.userId,
       holdId: command.holdId,
       amount: command.amount ?? null,
       toWalletId: command.toWalletId ?? null,
-      metadata: JSON.stringify(command.metadata),
       entryId: command.transactionId,
       creditId: command.creditId,
       maxBalance: command.maxBalance,
-      now: command.now,
-      ...recordParams(command, 'hold.capture', null),
-      ...auditParams(audit),
+      ...writeParams(command, 'hold.capture', audit),
     }),
   );
   const row = rows[0] as {
@@ -239,8 +259,8 @@ export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, au
     source: Row | null;
     destination: Row | null;
   };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
+  const done = settled(row, 200);
+  if (done) return done;
   const hold = snapshotHold(row.current_hold);
   const source = row.source ? walletFromRow(revive(row.source)) : null;
   const destination = row.destination ? walletFromRow(revive(row.destination)) : null;
@@ -265,18 +285,7 @@ WITH prior AS (${PRIOR}), h AS (
   UPDATE wallets SET held_balance = held_balance - (SELECT amount FROM h), updated_at = ${param('now')}
    WHERE id = (SELECT wallet_id FROM h)
   RETURNING wallets.*
-), body AS (
-  SELECT json_build_object('data', json_build_object('hold', ${holdJsonSql('h')}, 'wallet', ${walletJsonSql('w')}))
-         AS body
-    FROM h, w
-), outbox_event AS (
-  INSERT INTO outbox (id, type, payload, created_at)
-  SELECT ${param('eventId')}, 'hold.voided',
-         json_build_object('id', ${param('eventId')}::uuid, 'type', 'hold.voided', 'userId', w.user_id,
-           'walletId', w.id, 'holdId', h.id, 'currency', w.currency, 'amount', h.amount, 'balanceAfter', w.balance,
-           'occurredAt', ${NOW_ISO}), ${param('now')}
-    FROM h, w
-), idem AS (${insertRecord('EXISTS (SELECT 1 FROM body)', { status: '200', body: '(SELECT body FROM body)' })}
+), ${holdReplyAndEvent('hold.voided', '200')}
 ), audit AS (${insertAudit('true', undefined, { walletId: 'h.wallet_id', amount: 'h.amount', from: 'h' })}
 )
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body, ${CURRENT_HOLD},
@@ -288,18 +297,14 @@ export async function voidHold(pool: pg.Pool, command: VoidHoldCommand, auditId:
   const audit = auditEventFor(command, 'hold.void', 'ok', { id: auditId });
   const { rows } = await pool.query(
     VOID.query({
-      userId: command.userId,
       holdId: command.holdId,
-      metadata: JSON.stringify(command.metadata),
       eventId: command.eventId,
-      now: command.now,
-      ...recordParams(command, 'hold.void', null),
-      ...auditParams(audit),
+      ...writeParams(command, 'hold.void', audit),
     }),
   );
   const row = rows[0] as { prior: Row | null; body: object | null; current_hold: HoldSnapshot | null };
-  if (row.prior) return { kind: 'existing', record: idempotencyFromRow(row.prior) };
-  if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
+  const done = settled(row, 200);
+  if (done) return done;
   const hold = snapshotHold(row.current_hold);
   const verdict = judgeVoid(hold, row.current_hold?.expired ?? false, command);
   return explain(pool, command, 'hold.void', verdict, {

@@ -4,10 +4,6 @@ import {
   WEBHOOK_READ_USERS_MAX,
   WEBHOOKS_PER_USER_MAX,
   type AuditEvent,
-  type DeliveryKey,
-  type DeliveryOutcome,
-  type DeliveryRecord,
-  type DueDelivery,
   type BalanceCommand,
   type CaptureHoldCommand,
   type CreateHoldCommand,
@@ -16,20 +12,18 @@ import {
   type Hold,
   type HoldStatus,
   type ReverseCommand,
-  type ReversalAudit,
   type StoredHold,
   type VoidHoldCommand,
   type IdempotencyRecord,
   type LedgerStore,
   type OutboxEvent,
-  type ReconciliationReport,
   type StoredTransaction,
   type TransferCommand,
   type Wallet,
-  type WalletAudit,
   type WebhookEndpoint,
   type WriteOutcome,
 } from '@wallet/ledger';
+import { BookkeepingStore } from '@wallet/ledger/store-kit';
 import { applyBalanceChange } from './balance-change.js';
 import { captureHold, createHold, voidHold } from './holds.js';
 import { expireHolds, getHold, listHolds } from './hold-queries.js';
@@ -68,13 +62,14 @@ const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
  * path are named, so each connection parses and plans them once instead of on every call
  * (planning the credit statement costs about as much as running it).
  */
-export class PostgresStore implements LedgerStore {
+export class PostgresStore extends BookkeepingStore implements LedgerStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
-  readonly #reconciliation: ReconciliationQueries;
-  readonly #deliveries: DeliveryQueries;
+  protected readonly reconciliationQueries: ReconciliationQueries;
+  protected readonly deliveryQueries: DeliveryQueries;
 
   constructor(options: PostgresStoreOptions) {
+    super();
     this.#schema = options.schema ?? 'public';
     if (!SCHEMA_PATTERN.test(this.#schema)) throw new Error('PostgresStore: invalid schema name');
     this.#pool = new pg.Pool({
@@ -90,8 +85,8 @@ export class PostgresStore implements LedgerStore {
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.#pool.on('error', () => undefined);
-    this.#reconciliation = new ReconciliationQueries(this.#pool);
-    this.#deliveries = new DeliveryQueries(this.#pool);
+    this.reconciliationQueries = new ReconciliationQueries(this.#pool);
+    this.deliveryQueries = new DeliveryQueries(this.#pool);
   }
 
   /** The schema name, for tests and tools that reach the tables directly. */
@@ -304,46 +299,6 @@ export class PostgresStore implements LedgerStore {
     return this.#run(() => deleteWebhook(this.#pool, userId, id));
   }
 
-  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
-    return this.#run(() => this.#deliveries.recordPending(pairs, horizonMs));
-  }
-
-  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
-    return this.#run(() => this.#deliveries.settle(key, outcome));
-  }
-
-  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
-    return this.#run(() => this.#deliveries.claimDue(claim));
-  }
-
-  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
-    return this.#run(() => this.#deliveries.list(eventIds));
-  }
-
-  auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
-    return this.#run(() => this.#reconciliation.auditWallets(page));
-  }
-
-  unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>> {
-    return this.#run(() => this.#reconciliation.unbalancedTransfers(limit));
-  }
-
-  countTransfers(): Promise<number> {
-    return this.#run(() => this.#reconciliation.countTransfers());
-  }
-
-  unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
-    return this.#run(() => this.#reconciliation.unbalancedReversals(limit));
-  }
-
-  saveReconciliationReport(report: ReconciliationReport): Promise<void> {
-    return this.#run(() => this.#reconciliation.saveReport(report));
-  }
-
-  latestReconciliationReport(): Promise<ReconciliationReport | null> {
-    return this.#run(() => this.#reconciliation.latestReport());
-  }
-
   /** A money write; a concurrent twin with the same key loses on the primary key and replays. */
   async #write(userId: string, key: string | undefined, operation: () => Promise<WriteOutcome>): Promise<WriteOutcome> {
     try {
@@ -358,6 +313,10 @@ export class PostgresStore implements LedgerStore {
       }
       throw error;
     }
+  }
+
+  protected guarded<T>(operation: () => Promise<T>): Promise<T> {
+    return this.#run(operation);
   }
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
-import type { FastifyRequest } from 'fastify';
-import type { WriteOptions } from '@wallet/ledger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { WriteOptions, WriteResult } from '@wallet/ledger';
+import { sendWriteResult } from './write-reply.js';
 
 /**
  * preValidation of routes whose body fields are all optional (capture, void, reverse): a POST
@@ -17,4 +18,13 @@ export async function absentBodyAsEmptyObject(request: FastifyRequest): Promise<
  */
 export function keyedOptionsOf(request: FastifyRequest): WriteOptions {
   return { idempotencyKey: request.idempotency?.key, fingerprint: request.idempotency?.fingerprint };
+}
+
+/** Runs a hold or reversal write with the request's keyed options and renders its result. */
+export async function sendKeyedWrite(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  write: (options: WriteOptions) => Promise<WriteResult>,
+): Promise<FastifyReply> {
+  return sendWriteResult(request, reply, await write(keyedOptionsOf(request)));
 }

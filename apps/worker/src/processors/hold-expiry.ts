@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '@wallet/config';
 import { LedgerService, type LedgerStore } from '@wallet/ledger';
 import { errorSummary } from '../error-summary.js';
 import type { WorkerMetrics } from '../metrics.js';
+import { RoundLoop } from '../round-loop.js';
 
 /** One sweep a second keeps the release of an expired hold well inside DESIGN.md's 10 s. */
 export const HOLD_SWEEP_INTERVAL_MS = 1000;
@@ -37,17 +37,16 @@ export interface HoldExpiryOptions {
  * guarded per-hold update on MongoDB) and writes the `hold.expired` outbox event in the
  * same transaction, so a hold is released, and announced, exactly once.
  */
-export class HoldExpirySweeper {
+export class HoldExpirySweeper extends RoundLoop {
   readonly #source: HoldExpirySource;
   readonly #metrics: WorkerMetrics;
   readonly #logger: Logger;
   readonly #intervalMs: number;
   readonly #batchSize: number;
-  #stopping = new AbortController();
-  #loop: Promise<void> | undefined;
   #failures = 0;
 
   constructor(options: HoldExpiryOptions) {
+    super();
     this.#source = options.source;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
@@ -55,23 +54,10 @@ export class HoldExpirySweeper {
     this.#batchSize = options.batchSize ?? HOLD_SWEEP_BATCH_SIZE;
   }
 
-  start(): void {
-    if (this.#loop) return;
-    this.#stopping = new AbortController();
-    this.#loop = this.#run();
-  }
-
-  /** Stops after the store call in progress, if any, has committed or failed. */
-  async stop(): Promise<void> {
-    this.#stopping.abort();
-    await this.#loop;
-    this.#loop = undefined;
-  }
-
   /** One round: batches until one comes back short (or the round's bound); returns the holds released. */
   async sweepOnce(): Promise<number> {
     let released = 0;
-    for (let batch = 0; batch < HOLD_SWEEP_BATCHES_MAX && !this.#stopping.signal.aborted; batch++) {
+    for (let batch = 0; batch < HOLD_SWEEP_BATCHES_MAX && !this.stopRequested; batch++) {
       const count = await this.#source.expireHolds({ limit: this.#batchSize });
       released += count;
       this.#metrics.holdsExpired.inc(count);
@@ -80,24 +66,22 @@ export class HoldExpirySweeper {
     return released;
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#stopping.signal;
-    while (!signal.aborted) {
-      try {
-        const released = await this.sweepOnce();
-        this.#failures = 0;
-        if (released > 0) this.#logger.info({ released }, 'expired holds released');
-      } catch (error) {
-        this.#failures++;
-        this.#metrics.holdSweepFailures.inc();
-        this.#logger.warn({ error: errorSummary(error) }, 'hold expiry sweep failed; will retry');
-      }
-      await sleep(this.#pauseMs(), undefined, { signal }).catch(() => undefined);
-    }
+  /** A sweep round; always followed by the pause (sweepOnce already drains up to its bound). */
+  protected async round(): Promise<boolean> {
+    const released = await this.sweepOnce();
+    this.#failures = 0;
+    if (released > 0) this.#logger.info({ released }, 'expired holds released');
+    return false;
+  }
+
+  protected roundFailed(error: unknown): void {
+    this.#failures++;
+    this.#metrics.holdSweepFailures.inc();
+    this.#logger.warn({ error: errorSummary(error) }, 'hold expiry sweep failed; will retry');
   }
 
   /** The interval, or a doubling pause after consecutive failures, capped. */
-  #pauseMs(): number {
+  protected pauseMs(): number {
     if (this.#failures === 0) return this.#intervalMs;
     return Math.min(FAILURE_BACKOFF_MAX_MS, this.#intervalMs * 2 ** Math.min(this.#failures, 10));
   }

@@ -9,8 +9,18 @@ import {
   type LedgerServiceOptions,
   type WriteResult,
 } from '../ledger-service.js';
+import { requestFingerprint } from '../fingerprint.js';
+import { idempotencyRecordFor, type Reply } from '../shapes.js';
 import type { LedgerStore } from '../store.js';
-import type { BalanceResult, StoredHold, StoredTransaction, Transaction, TransferResult, Wallet } from '../types.js';
+import type {
+  BalanceResult,
+  Operation,
+  StoredHold,
+  StoredTransaction,
+  Transaction,
+  TransferResult,
+  Wallet,
+} from '../types.js';
 
 /** One store implementation under test: how to make a fresh one, drop it, and corrupt it. */
 export interface ContractTarget {
@@ -273,4 +283,58 @@ export async function warmUp(
   connections: number,
 ): Promise<void> {
   await Promise.all(Array.from({ length: connections }, () => service.getWallet(userId, walletId)));
+}
+
+/** One keyed write as the shape cases check it: who wrote what under which key, and its result. */
+export interface KeyedWrite {
+  caller: Caller;
+  key: string;
+  operation: Operation;
+  input: object;
+  result: WriteResult;
+}
+
+/** Runs a write under a fresh key and keeps what the shape checks need. */
+export function keyedWriter(caller: Caller) {
+  return async (
+    operation: Operation,
+    input: object,
+    run: (key: string) => Promise<WriteResult>,
+  ): Promise<KeyedWrite> => {
+    const key = newKey();
+    return { caller, key, operation, input, result: await run(key) };
+  };
+}
+
+/**
+ * Field by field (no field more, none less, same values and types): the write's reply and the
+ * idempotency record its key left are what the ledger's one definition builds from the same facts.
+ */
+export async function checkReplyAndRecord(t: Test, store: LedgerStore, write: KeyedWrite, reply: Reply): Promise<void> {
+  const what = write.operation;
+  t.strictSame({ statusCode: write.result.statusCode, body: write.result.body }, reply, `${what} reply`);
+  const record = await store.findIdempotencyRecord(write.caller.userId, write.key);
+  if (!record) return void t.fail(`${what}: the key has its record`);
+  const context = {
+    ...write.caller,
+    now: record.createdAt,
+    idempotency: { key: write.key, fingerprint: requestFingerprint(what, write.input), expiresAt: record.expiresAt },
+  };
+  t.strictSame(
+    record,
+    idempotencyRecordFor(context, what, reply),
+    `${what} record: every field as the ledger defines it`,
+  );
+}
+
+/** `writers` concurrent writes on one wallet, each under its own fresh key, after warming the store up for them. */
+export async function raceKeyed(
+  service: LedgerService,
+  owner: { userId: string; walletId: string },
+  writers: number,
+  write: (key: string) => Promise<WriteResult>,
+): Promise<{ keys: string[]; outcomes: Settled[] }> {
+  await warmUp(service, owner.userId, owner.walletId, writers);
+  const keys = Array.from({ length: writers }, newKey);
+  return { keys, outcomes: await settleAll(keys.map((key) => write(key))) };
 }

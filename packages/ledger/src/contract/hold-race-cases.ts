@@ -8,6 +8,7 @@ import {
   fundedWallet,
   newKey,
   settleAll,
+  raceKeyed,
   warmUp,
   withStore,
   type StoreSource,
@@ -25,11 +26,9 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
 
   withStore(t, source, `${writers} concurrent holds of 800 on 1000: exactly one`, async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
-    const keys = Array.from({ length: writers }, newKey);
     const request = { walletId: wallet.id, amount: 800 };
-    await warmUp(service, userId, wallet.id, writers);
-    const outcomes = await settleAll(
-      keys.map((key) => service.createHold(callerOf(userId), request, { idempotencyKey: key })),
+    const { keys, outcomes } = await raceKeyed(service, { userId, walletId: wallet.id }, writers, (key) =>
+      service.createHold(callerOf(userId), request, { idempotencyKey: key }),
     );
     t.same(countLabels(outcomes), { ok: 1, insufficient_funds: writers - 1 }, 'one hold fits the available balance');
     const won = outcomes.find((outcome) => outcome.label === 'ok')!.result!;
@@ -83,9 +82,9 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
   withStore(t, source, `${writers} concurrent captures of one hold: exactly one`, async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const { hold } = await placeHold(service, userId, wallet.id, 800);
-    await warmUp(service, userId, wallet.id, writers);
-    const keys = Array.from({ length: writers }, newKey);
-    const outcomes = await settleAll(keys.map((key) => capture(service, userId, hold.id, {}, key)));
+    const { keys, outcomes } = await raceKeyed(service, { userId, walletId: wallet.id }, writers, (key) =>
+      capture(service, userId, hold.id, {}, key),
+    );
     t.same(countLabels(outcomes), { ok: 1, hold_not_active: writers - 1 }, 'one capture wins');
     const won = captureOf(outcomes.find((outcome) => outcome.label === 'ok')!.result!);
     t.match(won.hold, { id: hold.id, status: 'captured', capturedAmount: 800 });

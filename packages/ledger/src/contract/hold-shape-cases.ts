@@ -1,45 +1,29 @@
 import type { Test } from 'tap';
-import { requestFingerprint } from '../fingerprint.js';
 import {
   auditEventFor,
   captureReply,
   holdCreatedReply,
   holdEventFor,
   holdVoidedReply,
-  idempotencyRecordFor,
   outboxEventFor,
   reversalReply,
-  type Reply,
 } from '../shapes.js';
-import type { LedgerStore } from '../store.js';
-import type { AuditEvent, Hold, HoldResult, Operation, StoredHold, StoredTransaction, Wallet } from '../types.js';
+import type { AuditEvent, Hold, HoldResult, StoredHold, StoredTransaction, Wallet } from '../types.js';
 import type { Caller, WriteResult } from '../ledger-service.js';
-import { allEntries, callerOf, fundedWallet, newKey, withStore, type ContractTarget } from './harness.js';
+import {
+  allEntries,
+  callerOf,
+  fundedWallet,
+  newKey,
+  checkReplyAndRecord,
+  keyedWriter,
+  withStore,
+  type ContractTarget,
+} from './harness.js';
 import { sleepMs } from './hold-harness.js';
 
 const publicHold = ({ userId: _userId, seq: _seq, ...hold }: StoredHold): Hold => hold;
 const publicEntry = ({ seq: _seq, ...entry }: StoredTransaction) => entry;
-
-async function checkWrite(
-  t: Test,
-  store: LedgerStore,
-  write: { caller: Caller; key: string; operation: Operation; input: object; result: WriteResult },
-  reply: Reply,
-): Promise<void> {
-  t.strictSame({ statusCode: write.result.statusCode, body: write.result.body }, reply, `${write.operation} reply`);
-  const record = await store.findIdempotencyRecord(write.caller.userId, write.key);
-  if (!record) return void t.fail(`${write.operation}: the key has its record`);
-  const context = {
-    ...write.caller,
-    now: record.createdAt,
-    idempotency: {
-      key: write.key,
-      fingerprint: requestFingerprint(write.operation, write.input),
-      expiresAt: record.expiresAt,
-    },
-  };
-  t.strictSame(record, idempotencyRecordFor(context, write.operation, reply), `${write.operation} record`);
-}
 
 /**
  * Holds and reversals leave the shapes the ledger defines (shapes.ts): replies, records, one
@@ -55,10 +39,7 @@ export function holdShapeCases(t: Test, target: ContractTarget): void {
       const payer = await fundedWallet(service, 1000);
       const payee = await fundedWallet(service, 0);
       const caller = callerOf(payer.userId);
-      const write = async (operation: Operation, input: object, run: (key: string) => Promise<WriteResult>) => {
-        const key = newKey();
-        return { caller, key, operation, input, result: await run(key) };
-      };
+      const write = keyedWriter(caller);
       const holdFor = async (result: WriteResult) =>
         publicHold((await store.getHold((result.body as { data: HoldResult }).data.hold.id))!);
       const walletNow = (wallet: Wallet) => service.getWallet(wallet.userId, wallet.id);
@@ -69,7 +50,7 @@ export function holdShapeCases(t: Test, target: ContractTarget): void {
         service.createHold(caller, holdInput, { idempotencyKey: key }),
       );
       const hold = await holdFor(placed.result);
-      await checkWrite(t, store, placed, holdCreatedReply(hold, await walletNow(payer.wallet)));
+      await checkReplyAndRecord(t, store, placed, holdCreatedReply(hold, await walletNow(payer.wallet)));
 
       const captureInput = { holdId: hold.id, amount: 250, toWalletId: payee.wallet.id };
       const captured = await write('hold.capture', captureInput, (key) =>
@@ -78,7 +59,12 @@ export function holdShapeCases(t: Test, target: ContractTarget): void {
       const [debit] = (await allEntries(store, payer.wallet.id)).map(publicEntry);
       const [credit] = (await allEntries(store, payee.wallet.id)).map(publicEntry);
       const capturedHold = publicHold((await store.getHold(hold.id))!);
-      await checkWrite(t, store, captured, captureReply(capturedHold, debit!, await walletNow(payer.wallet), credit!));
+      await checkReplyAndRecord(
+        t,
+        store,
+        captured,
+        captureReply(capturedHold, debit!, await walletNow(payer.wallet), credit!),
+      );
 
       const second = await service.createHold(
         caller,
@@ -90,7 +76,7 @@ export function holdShapeCases(t: Test, target: ContractTarget): void {
         service.voidHold(caller, secondHold.id, {}, { idempotencyKey: key }),
       );
       const voidedHold = publicHold((await store.getHold(secondHold.id))!);
-      await checkWrite(t, store, voided, holdVoidedReply(voidedHold, await walletNow(payer.wallet)));
+      await checkReplyAndRecord(t, store, voided, holdVoidedReply(voidedHold, await walletNow(payer.wallet)));
 
       const payeeCaller = callerOf(payee.userId);
       const reversed = await service.reverseTransaction(

@@ -156,14 +156,17 @@ function isExternal(entry: Transaction, reported: Map<string, Transaction>): boo
   return ![...reported.values()].some((other) => other.type === 'capture_in' && other.holdId === entry.holdId);
 }
 
+/** One concurrent batch: its world, its ops (each twin last, under its original's key), their keys and answers. */
+interface Batch {
+  world: World;
+  scenario: Scenario;
+  outcomes: Settled[];
+  keys: string[];
+}
+
 /** Compares the store after a batch with what the answers say happened; returns what is broken. */
-async function checkBatch(
-  store: LedgerStore,
-  world: World,
-  scenario: Scenario,
-  outcomes: Settled[],
-  keys: string[],
-): Promise<string[]> {
+async function checkBatch(store: LedgerStore, batch: Batch): Promise<string[]> {
+  const { world, scenario, outcomes, keys } = batch;
   const violations: string[] = [];
   outcomes.forEach((outcome, index) => {
     const op = scenario.ops[index]!;
@@ -224,13 +227,8 @@ async function checkBatch(
 }
 
 /** Replays every answered request with its key: the same body, flagged as a replay, no effect. */
-async function checkReplays(
-  service: LedgerService,
-  world: World,
-  scenario: Scenario,
-  outcomes: Settled[],
-  keys: string[],
-): Promise<string[]> {
+async function checkReplays(service: LedgerService, batch: Batch): Promise<string[]> {
+  const { world, scenario, outcomes, keys } = batch;
   const violations: string[] = [];
   for (const [index, outcome] of outcomes.entries()) {
     if (!outcome.result || index !== keys.indexOf(keys[index]!) || scenario.ops[index]!.kind === 'expire') continue;
@@ -262,10 +260,11 @@ export function propertyCases(t: Test, source: StoreSource): void {
         const allOps = [...scenario.ops, ...duplicated.map((index) => scenario.ops[index]!)];
         await warmUp(service, world.users[0]!, world.wallets[0]!.id, allOps.length);
         const outcomes = await settleAll(allOps.map((op, index) => send(service, world, op, allKeys[index]!)));
-        const violations = await checkBatch(store, world, { ...scenario, ops: allOps }, outcomes, allKeys);
+        const batch = { world, scenario: { ...scenario, ops: allOps }, outcomes, keys: allKeys };
+        const violations = await checkBatch(store, batch);
         const readAll = () => Promise.all(world.wallets.map((wallet) => store.findWallet(wallet.id)));
         const beforeReplays = JSON.stringify(await readAll());
-        violations.push(...(await checkReplays(service, world, scenario, outcomes, allKeys)));
+        violations.push(...(await checkReplays(service, batch)));
         if (JSON.stringify(await readAll()) !== beforeReplays) violations.push('replays changed a wallet');
         if (violations.length > 0) throw new Error(violations.join('\n'));
       });

@@ -8,6 +8,7 @@ import {
   fundedWallet,
   newKey,
   settleAll,
+  raceKeyed,
   warmUp,
   withStore,
   type StoreSource,
@@ -23,11 +24,9 @@ export function raceCases(t: Test, source: StoreSource): void {
     `${writers} concurrent debits of 800 on 1000: one succeeds, the rest are remembered refusals`,
     async ({ store, service }, t) => {
       const { userId, wallet } = await fundedWallet(service, 1000);
-      const keys = Array.from({ length: writers }, newKey);
       const request = { walletId: wallet.id, amount: 800 };
-      await warmUp(service, userId, wallet.id, writers);
-      const outcomes = await settleAll(
-        keys.map((key) => service.debit(callerOf(userId), request, { idempotencyKey: key })),
+      const { keys, outcomes } = await raceKeyed(service, { userId, walletId: wallet.id }, writers, (key) =>
+        service.debit(callerOf(userId), request, { idempotencyKey: key }),
       );
       t.same(countLabels(outcomes), { ok: 1, insufficient_funds: writers - 1 }, 'one debit wins');
 

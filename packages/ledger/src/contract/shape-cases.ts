@@ -1,19 +1,23 @@
 import type { Test } from 'tap';
-import { requestFingerprint } from '../fingerprint.js';
 import {
   auditEventFor,
   balanceReply,
-  idempotencyRecordFor,
   outboxEventFor,
   refusalReply,
   transferReply,
   walletCreatedReply,
-  type Reply,
 } from '../shapes.js';
-import type { LedgerStore } from '../store.js';
 import type { AuditEvent, Operation, StoredTransaction, Wallet } from '../types.js';
-import type { Caller, WriteResult } from '../ledger-service.js';
-import { allEntries, callerOf, newKey, newUser, withStore, type ContractTarget } from './harness.js';
+import type { Caller } from '../ledger-service.js';
+import {
+  allEntries,
+  callerOf,
+  newUser,
+  checkReplyAndRecord,
+  keyedWriter,
+  withStore,
+  type ContractTarget,
+} from './harness.js';
 
 /**
  * Field by field (no field more, none less, same values and types): what a store wrote — and,
@@ -24,28 +28,6 @@ function sameShape(t: Test, actual: unknown, expected: unknown, what: string): v
   t.strictSame(actual, expected, `${what}: every field as the ledger defines it`);
 }
 
-async function checkRecord(
-  t: Test,
-  store: LedgerStore,
-  write: { caller: Caller; key: string; operation: Operation; input: object; result: WriteResult },
-  reply: Reply,
-): Promise<void> {
-  const record = await store.findIdempotencyRecord(write.caller.userId, write.key);
-  t.ok(record, `${write.operation}: the key has its record`);
-  if (!record) return;
-  const context = {
-    ...write.caller,
-    now: record.createdAt,
-    idempotency: {
-      key: write.key,
-      fingerprint: requestFingerprint(write.operation, write.input),
-      expiresAt: record.expiresAt,
-    },
-  };
-  sameShape(t, record, idempotencyRecordFor(context, write.operation, reply), `${write.operation} record`);
-  sameShape(t, { statusCode: write.result.statusCode, body: write.result.body }, reply, `${write.operation} reply`);
-}
-
 /** The one definition of each shape (shapes.ts) against what each store writes and answers. */
 export function shapeCases(t: Test, target: ContractTarget): void {
   withStore(
@@ -54,16 +36,13 @@ export function shapeCases(t: Test, target: ContractTarget): void {
     'shapes: reply bodies, records, outbox payloads and audit rows match the ledger definitions',
     async ({ store, service }, t) => {
       const caller = callerOf(newUser());
-      const write = async (operation: Operation, input: object, run: (key: string) => Promise<WriteResult>) => {
-        const key = newKey();
-        return { caller, key, operation, input, result: await run(key) };
-      };
+      const write = keyedWriter(caller);
 
       const created = await write('wallet.create', { currency: 'USD' }, (key) =>
         service.createWallet(caller, { currency: 'USD' }, { idempotencyKey: key }),
       );
       const opened = await service.getWallet(caller.userId, (created.result.body as { data: Wallet }).data.id);
-      await checkRecord(t, store, created, walletCreatedReply(opened));
+      await checkReplyAndRecord(t, store, created, walletCreatedReply(opened));
 
       const creditInput = { walletId: opened.id, amount: 1500, metadata: { b: '2', a: '1' } };
       const credited = await write('wallet.credit', creditInput, (key) =>
@@ -71,7 +50,7 @@ export function shapeCases(t: Test, target: ContractTarget): void {
       );
       const afterCredit = await service.getWallet(caller.userId, opened.id);
       const [creditEntry] = (await allEntries(store, opened.id)).map(publicEntry);
-      await checkRecord(t, store, credited, balanceReply(afterCredit, creditEntry!));
+      await checkReplyAndRecord(t, store, credited, balanceReply(afterCredit, creditEntry!));
 
       const other = await service.createWallet(callerOf(newUser()), { currency: 'USD' });
       const to = (other.body as { data: Wallet }).data;
@@ -82,14 +61,14 @@ export function shapeCases(t: Test, target: ContractTarget): void {
       const [debitLeg] = (await allEntries(store, opened.id)).map(publicEntry);
       const [creditLeg] = (await allEntries(store, to.id)).map(publicEntry);
       const transferId = debitLeg!.transferId!;
-      await checkRecord(t, store, moved, transferReply(transferId, debitLeg!, creditLeg!));
+      await checkReplyAndRecord(t, store, moved, transferReply(transferId, debitLeg!, creditLeg!));
 
       const refusedInput = { walletId: opened.id, amount: 1_000_000 };
       const refused = await write('wallet.debit', refusedInput, (key) =>
         service.debit(caller, refusedInput, { idempotencyKey: key }),
       );
       const detail = 'error' in refused.result.body ? refused.result.body.error.detail : '';
-      await checkRecord(t, store, refused, refusalReply('insufficient_funds', detail));
+      await checkReplyAndRecord(t, store, refused, refusalReply('insufficient_funds', detail));
 
       const events = await store.claimOutbox({ limit: 1000, leaseMs: 60_000, owner: 'shape-cases' });
       // Compared as sets: entries of one transfer share their time, so claim order may differ.

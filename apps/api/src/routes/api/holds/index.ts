@@ -13,9 +13,8 @@ import {
   VoidBody,
   createHoldBody,
 } from '../../../schemas/hold.js';
-import { sendWriteResult } from '../../../lib/write-reply.js';
-import { absentBodyAsEmptyObject, keyedOptionsOf } from '../../../lib/keyed-write.js';
-import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
+import { absentBodyAsEmptyObject, sendKeyedWrite } from '../../../lib/keyed-write.js';
+import { moneyWriteConfig } from '../../../lib/write-route.js';
 
 const tags = ['holds'];
 const DEFAULT_PAGE_SIZE = 20;
@@ -34,7 +33,6 @@ const KEYED_WRITE_CODES = [
 /** A Fastify instance with the TypeBox type provider, as the route helpers below receive it. */
 const typed = (fastify: FastifyInstance) => fastify.withTypeProvider<TypeBoxTypeProvider>();
 type TypedApp = ReturnType<typeof typed>;
-type WriteLimit = ReturnType<typeof writeRateLimit>;
 
 /**
  * Holds: reserve part of a wallet's available balance, then capture it (once, whole or in
@@ -43,18 +41,17 @@ type WriteLimit = ReturnType<typeof writeRateLimit>;
 export default async function holdRoutes(fastify: FastifyInstance): Promise<void> {
   const app = typed(fastify);
   app.addHook('onRequest', app.authenticate);
-  const writeLimit = writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS);
-  createRoute(app, writeLimit);
+  createRoute(app);
   readRoutes(app);
-  captureRoute(app, writeLimit);
-  voidRoute(app, writeLimit);
+  captureRoute(app);
+  voidRoute(app);
 }
 
-function createRoute(app: TypedApp, writeLimit: WriteLimit): void {
+function createRoute(app: TypedApp): void {
   app.post(
     '/',
     {
-      config: { idempotency: 'required', auditAction: 'hold.create', rateLimit: writeLimit },
+      config: moneyWriteConfig(app, 'hold.create'),
       schema: {
         tags,
         summary: "Reserve part of a wallet's available balance",
@@ -66,10 +63,8 @@ function createRoute(app: TypedApp, writeLimit: WriteLimit): void {
         },
       },
     },
-    async (request, reply) => {
-      const result = await app.ledger.createHold(request.caller, request.body, keyedOptionsOf(request));
-      return sendWriteResult(request, reply, result);
-    },
+    async (request, reply) =>
+      sendKeyedWrite(request, reply, (options) => app.ledger.createHold(request.caller, request.body, options)),
   );
 }
 
@@ -106,12 +101,12 @@ function readRoutes(app: TypedApp): void {
   );
 }
 
-function captureRoute(app: TypedApp, writeLimit: WriteLimit): void {
+function captureRoute(app: TypedApp): void {
   app.post(
     '/:holdId/capture',
     {
       preValidation: absentBodyAsEmptyObject,
-      config: { idempotency: 'required', auditAction: 'hold.capture', rateLimit: writeLimit },
+      config: moneyWriteConfig(app, 'hold.capture'),
       schema: {
         tags,
         summary: 'Capture a hold once (whole or in part; the rest is released), optionally into another wallet',
@@ -133,24 +128,19 @@ function captureRoute(app: TypedApp, writeLimit: WriteLimit): void {
         },
       },
     },
-    async (request, reply) => {
-      const result = await app.ledger.captureHold(
-        request.caller,
-        request.params.holdId,
-        request.body,
-        keyedOptionsOf(request),
-      );
-      return sendWriteResult(request, reply, result);
-    },
+    async (request, reply) =>
+      sendKeyedWrite(request, reply, (options) =>
+        app.ledger.captureHold(request.caller, request.params.holdId, request.body, options),
+      ),
   );
 }
 
-function voidRoute(app: TypedApp, writeLimit: WriteLimit): void {
+function voidRoute(app: TypedApp): void {
   app.post(
     '/:holdId/void',
     {
       preValidation: absentBodyAsEmptyObject,
-      config: { idempotency: 'required', auditAction: 'hold.void', rateLimit: writeLimit },
+      config: moneyWriteConfig(app, 'hold.void'),
       schema: {
         tags,
         summary: 'Release a hold without moving money',
@@ -163,14 +153,9 @@ function voidRoute(app: TypedApp, writeLimit: WriteLimit): void {
         },
       },
     },
-    async (request, reply) => {
-      const result = await app.ledger.voidHold(
-        request.caller,
-        request.params.holdId,
-        request.body,
-        keyedOptionsOf(request),
-      );
-      return sendWriteResult(request, reply, result);
-    },
+    async (request, reply) =>
+      sendKeyedWrite(request, reply, (options) =>
+        app.ledger.voidHold(request.caller, request.params.holdId, request.body, options),
+      ),
   );
 }

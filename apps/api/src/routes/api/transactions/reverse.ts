@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { problems } from '../../../schemas/common.js';
 import { HoldWriteHeaders, ReverseBody, ReverseResult, TransactionParams } from '../../../schemas/hold.js';
-import { sendWriteResult } from '../../../lib/write-reply.js';
-import { absentBodyAsEmptyObject, keyedOptionsOf } from '../../../lib/keyed-write.js';
-import { writeRateLimit } from '../../../plugins/external/rate-limit.js';
+import { absentBodyAsEmptyObject, sendKeyedWrite } from '../../../lib/keyed-write.js';
+import { moneyWriteConfig } from '../../../lib/write-route.js';
 
 /**
  * Reversals (refunds): move part or all of a ledger entry back as a `reversal` entry, never
@@ -18,11 +17,7 @@ export default async function reverseRoutes(fastify: FastifyInstance): Promise<v
     '/:transactionId/reverse',
     {
       preValidation: absentBodyAsEmptyObject,
-      config: {
-        idempotency: 'required',
-        auditAction: 'transaction.reverse',
-        rateLimit: writeRateLimit(app.config.RATE_LIMIT_WRITE_MAX, app.config.RATE_LIMIT_WINDOW_MS),
-      },
+      config: moneyWriteConfig(app, 'transaction.reverse'),
       schema: {
         tags: ['transactions'],
         summary: 'Reverse (refund) a ledger entry, whole or in part',
@@ -48,14 +43,9 @@ export default async function reverseRoutes(fastify: FastifyInstance): Promise<v
         },
       },
     },
-    async (request, reply) => {
-      const result = await app.ledger.reverseTransaction(
-        request.caller,
-        request.params.transactionId,
-        request.body,
-        keyedOptionsOf(request),
-      );
-      return sendWriteResult(request, reply, result);
-    },
+    async (request, reply) =>
+      sendKeyedWrite(request, reply, (options) =>
+        app.ledger.reverseTransaction(request.caller, request.params.transactionId, request.body, options),
+      ),
   );
 }

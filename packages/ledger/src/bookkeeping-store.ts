@@ -1,0 +1,83 @@
+// The delivery and reconciliation halves of the LedgerStore port are the same delegation in
+// every adapter: each call goes to the adapter's delivery or reconciliation queries, wrapped in
+// the adapter's own error translation. An adapter extends this class and supplies the three parts.
+import type { DeliveryKey, DeliveryOutcome, DeliveryRecord, DueDelivery } from './deliveries.js';
+import type { LedgerStore } from './store.js';
+import type { ReconciliationReport, ReversalAudit, WalletAudit } from './types.js';
+
+/** An adapter's delivery bookkeeping, as the port's delivery methods use it (same signatures). */
+export interface DeliveryQueriesPart {
+  recordPending: LedgerStore['recordPendingDeliveries'];
+  settle: LedgerStore['settleDelivery'];
+  claimDue: LedgerStore['claimDueDeliveries'];
+  list: LedgerStore['listDeliveries'];
+}
+
+/** An adapter's reconciliation reads and report storage, as the port's reconciliation methods use them. */
+export interface ReconciliationQueriesPart {
+  auditWallets: LedgerStore['auditWallets'];
+  unbalancedTransfers: LedgerStore['unbalancedTransfers'];
+  countTransfers: LedgerStore['countTransfers'];
+  unbalancedReversals: LedgerStore['unbalancedReversals'];
+  saveReport: LedgerStore['saveReconciliationReport'];
+  latestReport: LedgerStore['latestReconciliationReport'];
+}
+
+type BookkeepingMethods =
+  | 'recordPendingDeliveries'
+  | 'settleDelivery'
+  | 'claimDueDeliveries'
+  | 'listDeliveries'
+  | 'auditWallets'
+  | 'unbalancedTransfers'
+  | 'countTransfers'
+  | 'unbalancedReversals'
+  | 'saveReconciliationReport'
+  | 'latestReconciliationReport';
+
+export abstract class BookkeepingStore implements Pick<LedgerStore, BookkeepingMethods> {
+  protected abstract readonly deliveryQueries: DeliveryQueriesPart;
+  protected abstract readonly reconciliationQueries: ReconciliationQueriesPart;
+  /** Runs one store call with the adapter's connection handling and error translation. */
+  protected abstract guarded<T>(operation: () => Promise<T>): Promise<T>;
+
+  recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
+    return this.guarded(() => this.deliveryQueries.recordPending(pairs, horizonMs));
+  }
+
+  settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
+    return this.guarded(() => this.deliveryQueries.settle(key, outcome));
+  }
+
+  claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
+    return this.guarded(() => this.deliveryQueries.claimDue(claim));
+  }
+
+  listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
+    return this.guarded(() => this.deliveryQueries.list(eventIds));
+  }
+
+  auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
+    return this.guarded(() => this.reconciliationQueries.auditWallets(page));
+  }
+
+  unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>> {
+    return this.guarded(() => this.reconciliationQueries.unbalancedTransfers(limit));
+  }
+
+  countTransfers(): Promise<number> {
+    return this.guarded(() => this.reconciliationQueries.countTransfers());
+  }
+
+  unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
+    return this.guarded(() => this.reconciliationQueries.unbalancedReversals(limit));
+  }
+
+  saveReconciliationReport(report: ReconciliationReport): Promise<void> {
+    return this.guarded(() => this.reconciliationQueries.saveReport(report));
+  }
+
+  latestReconciliationReport(): Promise<ReconciliationReport | null> {
+    return this.guarded(() => this.reconciliationQueries.latestReport());
+  }
+}
