@@ -285,6 +285,8 @@ async function runConsoleE2e(t: Test): Promise<void> {
     await page.locator(`#holds-body tr[data-hold-id="${small!.id}"] button.void`).click();
     await page.locator('#holds-message.ok', { hasText: 'Voided; 2.50 GBP available again (19.00 GBP).' }).waitFor();
     await page.selectOption('#holds-status', 'voided');
+    // The unfiltered list already shows the voided hold: wait for the filtered one to replace it.
+    await page.locator('#holds-body tr[data-status=captured]').waitFor({ state: 'detached' });
     await page.locator('#holds-body tr[data-status=voided]').waitFor();
     t.equal(await page.locator('#holds-body tr').count(), 1, 'filtered by status');
     t.match(await api.get(`/api/wallets/${gbp}`), { balance: 1900, heldBalance: 0, availableBalance: 1900 });
