@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { problems } from '../../../schemas/common.js';
+import { PAGE_LIMIT_DEFAULT, problems } from '../../../schemas/common.js';
 import {
   CaptureBody,
   CaptureResult,
@@ -17,7 +17,6 @@ import { absentBodyAsEmptyObject, sendKeyedWrite } from '../../../lib/keyed-writ
 import { KEYED_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
 
 const tags = ['holds'];
-const DEFAULT_PAGE_SIZE = 20;
 
 /** A Fastify instance with the TypeBox type provider, as the route helpers below receive it. */
 const typed = (fastify: FastifyInstance) => fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -70,7 +69,7 @@ function readRoutes(app: TypedApp): void {
     },
     async (request) => {
       const { walletId, status, cursor } = request.query;
-      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const limit = request.query.limit ?? PAGE_LIMIT_DEFAULT;
       const page = await app.ledger.listHolds(request.caller.userId, { walletId, status, limit, cursor });
       return { data: page.items, nextCursor: page.nextCursor };
     },
