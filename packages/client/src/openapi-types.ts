@@ -2607,7 +2607,7 @@ export interface operations {
           };
         };
       };
-      /** @description insufficient_funds, concurrent_modification, idempotency_key_in_flight */
+      /** @description concurrent_modification, idempotency_key_in_flight, insufficient_funds */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2913,7 +2913,7 @@ export interface operations {
           };
         };
       };
-      /** @description insufficient_funds, concurrent_modification, idempotency_key_in_flight */
+      /** @description concurrent_modification, idempotency_key_in_flight, insufficient_funds */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3707,7 +3707,7 @@ export interface operations {
           };
         };
       };
-      /** @description insufficient_funds, concurrent_modification, idempotency_key_in_flight */
+      /** @description concurrent_modification, idempotency_key_in_flight, insufficient_funds */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4009,7 +4009,7 @@ export interface operations {
           };
         };
       };
-      /** @description insufficient_funds, concurrent_modification, idempotency_key_in_flight */
+      /** @description concurrent_modification, idempotency_key_in_flight, insufficient_funds */
       409: {
         headers: {
           [name: string]: unknown;

@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
-/** Page size of the admin listings (audit trail, dead letters) when the query names none. */
-export const ADMIN_PAGE_SIZE = 20;
-
 /** The typed instance of an admin-only plugin: every route authenticates, then requires the admin role. */
 export function adminOnly(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

@@ -2,18 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import type { ErrorCode, Operation } from '@wallet/ledger';
 import { writeRateLimit } from '../plugins/external/rate-limit.js';
 
-/** What every money movement (credit, debit, transfer) may answer besides 200; routes add their own. */
-export const MONEY_WRITE_PROBLEMS: readonly ErrorCode[] = [
+/** What every keyed write (money movement, hold, reversal) may answer besides its success; routes add their own. */
+export const KEYED_WRITE_PROBLEMS: readonly ErrorCode[] = [
   'validation_failed',
   'idempotency_key_required',
   'idempotency_key_invalid',
-  'wallet_not_found',
-  'insufficient_funds',
   'concurrent_modification',
   'idempotency_key_in_flight',
-  'version_mismatch',
   'payload_too_large',
   'idempotency_key_reused',
+];
+
+/** What every money movement (credit, debit, transfer) may answer besides 200; routes add their own. */
+export const MONEY_WRITE_PROBLEMS: readonly ErrorCode[] = [
+  ...KEYED_WRITE_PROBLEMS,
+  'wallet_not_found',
+  'insufficient_funds',
+  'version_mismatch',
 ];
 
 /**

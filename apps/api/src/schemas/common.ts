@@ -83,7 +83,15 @@ export const WriteHeaders = Type.Object(
   { additionalProperties: true },
 );
 
-export const PageLimit = Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'page size, 1-100' });
+/** The page size of a listing whose query names none; the schema fills it in, routes fall back to it for the type. */
+export const PAGE_LIMIT_DEFAULT = 20;
+
+export const PageLimit = Type.Integer({
+  minimum: 1,
+  maximum: 100,
+  default: PAGE_LIMIT_DEFAULT,
+  description: 'page size, 1-100',
+});
 
 export const PageCursor = Type.String({
   minLength: 1,

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { DEAD_LETTER_PAGE_MAX } from '@wallet/queue';
-import { PageCursor, Timestamp } from './common.js';
+import { PAGE_LIMIT_DEFAULT, PageCursor, Timestamp } from './common.js';
 
 export const DeadLetter = Type.Object(
   {
@@ -26,7 +26,7 @@ export const DeadLetterQuery = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: DEAD_LETTER_PAGE_MAX,
-        default: 20,
+        default: PAGE_LIMIT_DEFAULT,
         description: `page size, 1-${DEAD_LETTER_PAGE_MAX}`,
       }),
     ),

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LedgerError, requestFingerprint } from '@wallet/ledger';
 import { expectedVersionOf } from '../../lib/write-reply.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../schemas/common.js';
 
 /** Per-request idempotency state, kept on `request.idempotency`. */
 export interface IdempotencyState {
@@ -30,7 +31,8 @@ interface CachedReply {
   body: string;
 }
 
-export const IDEMPOTENCY_KEY_REGEX = /^[\x21-\x7E]{1,255}$/;
+/** Compiled once from the documented header pattern. */
+const IDEMPOTENCY_KEY_REGEX = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
 /** The marker outlives the longest request a little, so a crashed process cannot block a key for long. */
 const LOCK_MARGIN_MS = 1000;

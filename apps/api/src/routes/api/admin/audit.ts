@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { problems } from '../../../schemas/common.js';
-import { ADMIN_PAGE_SIZE, adminOnly } from '../../../lib/admin-routes.js';
+import { PAGE_LIMIT_DEFAULT, problems } from '../../../schemas/common.js';
+import { adminOnly } from '../../../lib/admin-routes.js';
 import { AuditPage, AuditQuery } from '../../../schemas/audit.js';
 
 /** The append-only audit trail, newest first; admin only. */
@@ -18,7 +18,7 @@ export default async function auditRoutes(fastify: FastifyInstance): Promise<voi
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? ADMIN_PAGE_SIZE;
+      const limit = request.query.limit ?? PAGE_LIMIT_DEFAULT;
       const page = await app.auditTrail.page({ limit, cursor: request.query.cursor });
       return { data: page.items, nextCursor: page.nextCursor };
     },

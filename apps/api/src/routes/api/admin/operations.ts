@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { LedgerError } from '@wallet/ledger';
 import { DeadLetterCursorError } from '@wallet/queue';
-import { problems } from '../../../schemas/common.js';
-import { ADMIN_PAGE_SIZE, adminOnly } from '../../../lib/admin-routes.js';
+import { PAGE_LIMIT_DEFAULT, problems } from '../../../schemas/common.js';
+import { adminOnly } from '../../../lib/admin-routes.js';
 import {
   DeadLetterEnvelope,
   DeadLetterPage,
@@ -46,7 +46,7 @@ export default async function operationsRoutes(fastify: FastifyInstance): Promis
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? ADMIN_PAGE_SIZE;
+      const limit = request.query.limit ?? PAGE_LIMIT_DEFAULT;
       const page = await queueCall(() => app.queues.listDeadLetters({ limit, cursor: request.query.cursor }));
       return { data: page.items, nextCursor: page.nextCursor };
     },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { problems } from '../../../schemas/common.js';
+import { PAGE_LIMIT_DEFAULT, problems } from '../../../schemas/common.js';
 import {
   CaptureBody,
   CaptureResult,
@@ -14,21 +14,9 @@ import {
   createHoldBody,
 } from '../../../schemas/hold.js';
 import { absentBodyAsEmptyObject, sendKeyedWrite } from '../../../lib/keyed-write.js';
-import { moneyWriteConfig } from '../../../lib/write-route.js';
+import { KEYED_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
 
 const tags = ['holds'];
-const DEFAULT_PAGE_SIZE = 20;
-
-/** The refusals every keyed write of a hold can answer with, besides its own. */
-const KEYED_WRITE_CODES = [
-  'validation_failed',
-  'idempotency_key_required',
-  'idempotency_key_invalid',
-  'concurrent_modification',
-  'idempotency_key_in_flight',
-  'payload_too_large',
-  'idempotency_key_reused',
-] as const;
 
 /** A Fastify instance with the TypeBox type provider, as the route helpers below receive it. */
 const typed = (fastify: FastifyInstance) => fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -59,7 +47,7 @@ function createRoute(app: TypedApp): void {
         body: createHoldBody(app.config.HOLD_MAX_TTL_SECONDS),
         response: {
           201: HoldResult,
-          ...problems(...KEYED_WRITE_CODES, 'wallet_not_found', 'insufficient_funds'),
+          ...problems(...KEYED_WRITE_PROBLEMS, 'wallet_not_found', 'insufficient_funds'),
         },
       },
     },
@@ -81,7 +69,7 @@ function readRoutes(app: TypedApp): void {
     },
     async (request) => {
       const { walletId, status, cursor } = request.query;
-      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const limit = request.query.limit ?? PAGE_LIMIT_DEFAULT;
       const page = await app.ledger.listHolds(request.caller.userId, { walletId, status, limit, cursor });
       return { data: page.items, nextCursor: page.nextCursor };
     },
@@ -116,7 +104,7 @@ function captureRoute(app: TypedApp): void {
         response: {
           200: CaptureResult,
           ...problems(
-            ...KEYED_WRITE_CODES,
+            ...KEYED_WRITE_PROBLEMS,
             'hold_not_found',
             'wallet_not_found',
             'hold_not_active',
@@ -149,7 +137,7 @@ function voidRoute(app: TypedApp): void {
         body: VoidBody,
         response: {
           200: HoldResult,
-          ...problems(...KEYED_WRITE_CODES, 'hold_not_found', 'hold_not_active', 'hold_expired'),
+          ...problems(...KEYED_WRITE_PROBLEMS, 'hold_not_found', 'hold_not_active', 'hold_expired'),
         },
       },
     },

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { problems } from '../../../schemas/common.js';
+import { PAGE_LIMIT_DEFAULT, problems } from '../../../schemas/common.js';
 import { HistoryPage, HistoryQuery } from '../../../schemas/transaction.js';
 
-const DEFAULT_PAGE_SIZE = 20;
 /** A string sent with a JSON content type goes out as is (Fastify does not serialize it again). */
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -24,7 +23,7 @@ export default async function transactionRoutes(fastify: FastifyInstance): Promi
     },
     async (request, reply) => {
       const { walletId, cursor } = request.query;
-      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const limit = request.query.limit ?? PAGE_LIMIT_DEFAULT;
       const userId = request.caller.userId;
       const { wallet, beforeSeq } = await app.ledger.resolveHistory(userId, walletId, cursor);
       // The body is serialized once, by the 200 schema's serializer, and cached as those bytes.

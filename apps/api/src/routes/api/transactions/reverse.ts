@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { problems } from '../../../schemas/common.js';
 import { HoldWriteHeaders, ReverseBody, ReverseResult, TransactionParams } from '../../../schemas/hold.js';
 import { absentBodyAsEmptyObject, sendKeyedWrite } from '../../../lib/keyed-write.js';
-import { moneyWriteConfig } from '../../../lib/write-route.js';
+import { KEYED_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
 
 /**
  * Reversals (refunds): move part or all of a ledger entry back as a `reversal` entry, never
@@ -27,15 +27,9 @@ export default async function reverseRoutes(fastify: FastifyInstance): Promise<v
         response: {
           200: ReverseResult,
           ...problems(
-            'validation_failed',
-            'idempotency_key_required',
-            'idempotency_key_invalid',
+            ...KEYED_WRITE_PROBLEMS,
             'transaction_not_found',
             'insufficient_funds',
-            'concurrent_modification',
-            'idempotency_key_in_flight',
-            'payload_too_large',
-            'idempotency_key_reused',
             'not_reversible',
             'reversal_exceeds_original',
             'balance_limit_exceeded',
