@@ -25,7 +25,7 @@ try {
     strict: true,
   }));
 } catch (error) {
-  fail(`${error.message}\nusage: npm run token -- --sub alice [--role admin] [--ttl 3600]`);
+  fail(`${error.message.split('\n')[0]} (usage: npm run token -- --sub alice [--role admin] [--ttl 3600])`);
 }
 
 const secret = process.env.JWT_SECRET || readDevSecret();
