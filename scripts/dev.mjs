@@ -14,6 +14,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Building and migrating on a slow laptop takes a few seconds; a minute means something is wrong. */
 const STARTUP_TIMEOUT_MS = 60_000;
 const POLL_MS = 250;
+/** A database name `CREATE DATABASE` can take unquoted. */
+const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const env = { ...process.env };
 env.NODE_ENV ??= 'development';
@@ -21,6 +23,11 @@ env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/wallet';
 env.REDIS_URL ??= 'redis://127.0.0.1:6379';
 env.WEBHOOK_ALLOW_PRIVATE ??= 'true';
 
+const badInput = inputProblem(env);
+if (badInput) {
+  console.error(`dev: ${badInput}`);
+  process.exit(1);
+}
 const failures = await checkServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
 if (failures.length > 0) {
   for (const line of failures) console.error(line);
@@ -70,10 +77,35 @@ async function answers(url) {
   }
 }
 
+/** One line on what is wrong with DATABASE_URL or REDIS_URL, checked before anything runs; undefined when fine. */
+function inputProblem(environment) {
+  for (const [name, protocols] of [
+    ['DATABASE_URL', ['postgres:', 'postgresql:']],
+    ['REDIS_URL', ['redis:', 'rediss:']],
+  ]) {
+    if (!URL.canParse(environment[name]) || !protocols.includes(new URL(environment[name]).protocol)) {
+      return `${name} must be a ${protocols[0]}// URL`;
+    }
+  }
+  let name = '';
+  try {
+    name = databaseName(environment.DATABASE_URL);
+  } catch {
+    // A malformed %-escape: not a simple name either.
+  }
+  if (!DATABASE_NAME.test(name)) {
+    return 'DATABASE_URL must name a simple database (lower-case letters, digits, "_")';
+  }
+  return undefined;
+}
+
+function databaseName(databaseUrl) {
+  return decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+}
+
 async function ensureDatabase(databaseUrl) {
   const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error('dev: DATABASE_URL must name a simple database');
+  const name = databaseName(databaseUrl);
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();

@@ -25,11 +25,13 @@ try {
     strict: true,
   }));
 } catch (error) {
-  fail(`${error.message}\nusage: npm run token -- --sub alice [--role admin] [--ttl 3600]`);
+  fail(`${error.message.split('\n')[0]} (usage: npm run token -- --sub alice [--role admin] [--ttl 3600])`);
 }
 
 const secret = process.env.JWT_SECRET || readDevSecret();
-if (!secret) fail('JWT_SECRET is not set and .dev/jwt-secret does not exist: run `npm run start:dev` once, or set it');
+if (!secret) {
+  fail('JWT_SECRET is not set and .dev/jwt-secret is missing or too short: run `npm run start:dev` once, or set it');
+}
 if (Buffer.byteLength(secret) < 32) fail('JWT_SECRET must be at least 32 bytes');
 if (!values.sub || values.sub.length > 255) fail('--sub <user id> is required (1-255 characters)');
 if (!/^\d+$/.test(values.ttl) || Number(values.ttl) < 1 || Number(values.ttl) > TTL_MAX_S)

@@ -2,7 +2,14 @@ import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupAddress, LookupOneOptions, LookupAllOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { hostOf, isPrivateAddress, parseWebhookUrl, resolvePublicAddresses, type Resolver } from '@wallet/webhooks';
+import {
+  NOT_PUBLIC_REASON,
+  hostOf,
+  isPublicAddress,
+  parseWebhookUrl,
+  resolvePublicAddresses,
+  type Resolver,
+} from '@wallet/webhooks';
 
 /** Response bytes read (and thrown away) before the socket is closed: receivers answer with little. */
 const RESPONSE_BYTES_MAX = 64 * 1024;
@@ -59,8 +66,8 @@ export async function postWebhook(delivery: DeliveryRequest): Promise<DeliveryRe
   const url = parsed.url;
   // IP literals never reach `lookup`, so they are checked here.
   const host = hostOf(url);
-  if (isIP(host) !== 0 && !delivery.allowPrivate && isPrivateAddress(host)) {
-    return { kind: 'blocked', reason: 'url must not point to a private, loopback or link-local address' };
+  if (isIP(host) !== 0 && !delivery.allowPrivate && !isPublicAddress(host)) {
+    return { kind: 'blocked', reason: NOT_PUBLIC_REASON };
   }
 
   const signal = AbortSignal.timeout(delivery.timeoutMs);

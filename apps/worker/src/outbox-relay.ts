@@ -51,7 +51,6 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay extends RoundLoop {
   readonly #options: OutboxRelayOptions;
-  #consecutiveFailures = 0;
 
   constructor(options: OutboxRelayOptions) {
     super();
@@ -80,23 +79,19 @@ export class OutboxRelay extends RoundLoop {
 
   protected async round(): Promise<boolean> {
     const relayed = await this.relayOnce();
-    this.#consecutiveFailures = 0;
     return relayed === this.#options.batchSize; // A full batch: more are probably waiting.
   }
 
   protected roundFailed(error: unknown): void {
-    this.#consecutiveFailures += 1;
     this.#options.metrics.relayFailures.inc();
     this.#options.logger.warn(
-      { error: errorSummary(error), failures: this.#consecutiveFailures },
+      { error: errorSummary(error), failures: this.consecutiveFailures },
       'outbox relay round failed; events stay in the outbox',
     );
   }
 
   protected pauseMs(): number {
-    const { pollMs, failureBackoffMaxMs } = this.#options;
-    if (this.#consecutiveFailures === 0) return pollMs;
-    return Math.min(failureBackoffMaxMs, pollMs * 2 ** Math.min(this.#consecutiveFailures, 10));
+    return this.failureBackoffMs(this.#options.pollMs, this.#options.failureBackoffMaxMs);
   }
 }
 

@@ -7,6 +7,7 @@ import { sleep } from '@wallet/async';
 export abstract class RoundLoop {
   #stopping = new AbortController();
   #loop: Promise<void> | undefined;
+  #consecutiveFailures = 0;
 
   /** One round; resolves true when it was full (more work is probably waiting: go again at once). */
   protected abstract round(): Promise<boolean>;
@@ -14,6 +15,17 @@ export abstract class RoundLoop {
   protected abstract roundFailed(error: unknown): void;
   /** The pause before the next round after one that was not full (or failed). */
   protected abstract pauseMs(): number;
+
+  /** Rounds that threw in a row; 0 after a round that ended normally. */
+  protected get consecutiveFailures(): number {
+    return this.#consecutiveFailures;
+  }
+
+  /** `baseMs` after a normal round; after failures, a doubling pause from `baseMs`, capped at `maxMs`. */
+  protected failureBackoffMs(baseMs: number, maxMs: number): number {
+    if (this.#consecutiveFailures === 0) return baseMs;
+    return Math.min(maxMs, baseMs * 2 ** Math.min(this.#consecutiveFailures, 10));
+  }
 
   /** True once stop() was called: a long round checks it between its steps. */
   protected get stopRequested(): boolean {
@@ -39,7 +51,9 @@ export abstract class RoundLoop {
       let full = false;
       try {
         full = await this.round();
+        this.#consecutiveFailures = 0;
       } catch (error) {
+        this.#consecutiveFailures += 1;
         this.roundFailed(error);
       }
       if (full) continue;

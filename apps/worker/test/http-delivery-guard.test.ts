@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
+import { NOT_PUBLIC_REASON } from '@wallet/webhooks';
 import { postWebhook } from '../src/http-delivery.js';
 
 async function receiver(t: Test): Promise<{ port: number; received: IncomingMessage[] }> {
@@ -73,7 +74,7 @@ t.test('IP literals are checked without DNS', async (t) => {
       timeoutMs: 2000,
       allowPrivate: false,
     });
-    t.equal(result.kind, 'blocked', host);
+    t.same(result, { kind: 'blocked', reason: NOT_PUBLIC_REASON }, host);
   }
   t.equal(received.length, 0);
 });

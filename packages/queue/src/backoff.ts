@@ -2,8 +2,8 @@ import { Backoffs, type BackoffOptions, type BackoffStrategy } from 'bullmq';
 
 /**
  * Longest single wait between two delivery attempts: 6 h. BullMQ's exponential backoff has no
- * cap of its own, so the configuration keeps every schedule under it instead (see
- * longestBackoffCeilingMs and @wallet/config's check of WEBHOOK_ATTEMPTS x WEBHOOK_BACKOFF_MS).
+ * cap of its own, so the configuration keeps every schedule under it instead (@wallet/config's
+ * check of WEBHOOK_ATTEMPTS x WEBHOOK_BACKOFF_MS).
  */
 export const WEBHOOK_BACKOFF_MAX_MS = 6 * 3600 * 1000;
 
@@ -18,11 +18,6 @@ export const WEBHOOK_BACKOFF_JITTER = 0.5;
 /** The delivery jobs' backoff: BullMQ's built-in exponential strategy with equal jitter. */
 export function webhookBackoff(baseMs: number): BackoffOptions {
   return { type: 'exponential', delay: baseMs, jitter: WEBHOOK_BACKOFF_JITTER };
-}
-
-/** Upper bound of the longest wait of a schedule: the last retry is attempt `attempts`, retry n = attempts - 1. */
-export function longestBackoffCeilingMs(attempts: number, baseMs: number): number {
-  return attempts < 2 ? 0 : baseMs * 2 ** (attempts - 2);
 }
 
 /**

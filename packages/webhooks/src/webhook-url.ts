@@ -62,11 +62,6 @@ export function isPublicAddress(address: string): boolean {
   return isPublicV6(parsed as ipaddr.IPv6);
 }
 
-/** The SSRF guard's question, kept for callers: true for anything but a public address. */
-export function isPrivateAddress(address: string): boolean {
-  return !isPublicAddress(address);
-}
-
 export type ResolvedAddress = { address: string; family: number };
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 

@@ -43,7 +43,6 @@ export class HoldExpirySweeper extends RoundLoop {
   readonly #logger: Logger;
   readonly #intervalMs: number;
   readonly #batchSize: number;
-  #failures = 0;
 
   constructor(options: HoldExpiryOptions) {
     super();
@@ -69,21 +68,18 @@ export class HoldExpirySweeper extends RoundLoop {
   /** A sweep round; always followed by the pause (sweepOnce already drains up to its bound). */
   protected async round(): Promise<boolean> {
     const released = await this.sweepOnce();
-    this.#failures = 0;
     if (released > 0) this.#logger.info({ released }, 'expired holds released');
     return false;
   }
 
   protected roundFailed(error: unknown): void {
-    this.#failures++;
     this.#metrics.holdSweepFailures.inc();
     this.#logger.warn({ error: errorSummary(error) }, 'hold expiry sweep failed; will retry');
   }
 
   /** The interval, or a doubling pause after consecutive failures, capped. */
   protected pauseMs(): number {
-    if (this.#failures === 0) return this.#intervalMs;
-    return Math.min(FAILURE_BACKOFF_MAX_MS, this.#intervalMs * 2 ** Math.min(this.#failures, 10));
+    return this.failureBackoffMs(this.#intervalMs, FAILURE_BACKOFF_MAX_MS);
   }
 }
 
