@@ -1,5 +1,5 @@
 import type { Config } from '@wallet/config';
-import type { LedgerStore } from '@wallet/ledger';
+import type { LedgerServiceOptions, LedgerStore } from '@wallet/ledger';
 
 /**
  * The store LEDGER_STORE names, configured from the environment; call ready() before use.
@@ -22,4 +22,22 @@ export async function createStore(config: Config): Promise<LedgerStore> {
     poolMax: config.DB_POOL_MAX,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
   });
+}
+
+/**
+ * The ledger core's settings from the environment, shared by the API and the worker (its hold
+ * sweep), so both processes run LedgerService with the same money, retry and hold rules.
+ */
+export function ledgerOptionsFrom(
+  config: Config,
+  process: Pick<LedgerServiceOptions, 'cursorSecret' | 'observer'>,
+): LedgerServiceOptions {
+  return {
+    maxAmountMinor: config.MAX_AMOUNT,
+    retry: { attempts: config.LEDGER_RETRY_ATTEMPTS, backoffMs: config.LEDGER_RETRY_BASE_MS },
+    idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
+    holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
+    ...process,
+  };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '@wallet/config';
+import { ledgerOptionsFrom } from '@wallet/stores';
 import { LedgerService, type LedgerStore } from '@wallet/ledger';
 import { errorSummary } from '../error-summary.js';
 import type { WorkerMetrics } from '../metrics.js';
@@ -92,14 +93,7 @@ export function createHoldExpirySweeper(
   config: Config,
   dependencies: { metrics: WorkerMetrics; logger: Logger },
 ): HoldExpirySweeper {
-  const ledger = new LedgerService(store, {
-    maxAmountMinor: config.MAX_AMOUNT,
-    retry: { attempts: config.LEDGER_RETRY_ATTEMPTS, backoffMs: config.LEDGER_RETRY_BASE_MS },
-    idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-    // The worker never signs a cursor; a per-process random key keeps the option honest.
-    cursorSecret: randomBytes(32),
-    holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
-    holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
-  });
+  // The worker never signs a cursor; a per-process random key keeps the option honest.
+  const ledger = new LedgerService(store, ledgerOptionsFrom(config, { cursorSecret: randomBytes(32) }));
   return new HoldExpirySweeper({ source: ledger, ...dependencies });
 }

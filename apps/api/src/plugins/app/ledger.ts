@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import fp from 'fastify-plugin';
+import { ledgerOptionsFrom } from '@wallet/stores';
 import { LedgerService, type LedgerStore } from '@wallet/ledger';
 import type { Config } from '@wallet/config';
 
@@ -24,15 +25,10 @@ export default fp<LedgerPluginOptions>(
   async function ledgerPlugin(app, options) {
     const { config } = app;
     await options.store.ready();
-    const ledger = new LedgerService(options.store, {
-      maxAmountMinor: config.MAX_AMOUNT,
-      retry: { attempts: config.LEDGER_RETRY_ATTEMPTS, backoffMs: config.LEDGER_RETRY_BASE_MS },
-      idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-      holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
-      holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
-      cursorSecret: cursorSecretFor(config),
-      observer: app.metrics.observer,
-    });
+    const ledger = new LedgerService(
+      options.store,
+      ledgerOptionsFrom(config, { cursorSecret: cursorSecretFor(config), observer: app.metrics.observer }),
+    );
     app.decorate('store', options.store);
     app.decorate('ledger', ledger);
     app.addHook('onClose', async () => options.store.close());
