@@ -23,9 +23,10 @@ import {
   judgeCreateHold,
   judgeVoid,
   type Verdict,
+  publicHold,
 } from '@wallet/ledger/store-kit';
 import type { HoldDoc } from './documents.js';
-import { DOC_READ, fromLong, holdFromDoc, holdToDoc, publicHold, toDate, toLong, walletFromDoc } from './mapping.js';
+import { DOC_READ, fromLong, holdFromDoc, holdToDoc, toDate, toLong, walletFromDoc } from './mapping.js';
 import { insertOutboxEvent } from './outbox.js';
 import { recordRefusal } from './refusal.js';
 import { insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
