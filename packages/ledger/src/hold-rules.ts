@@ -140,7 +140,8 @@ const changed = (wallet: Wallet, balance: number, heldBalance: number, entry: bo
   updatedAt: now,
 });
 
-const settledMetadata = (hold: StoredHold, metadata: Metadata): Metadata =>
+/** A settled hold keeps its own metadata unless the settling request sent some. */
+export const settledMetadata = (hold: StoredHold, metadata: Metadata): Metadata =>
   Object.keys(metadata).length > 0 ? metadata : hold.metadata;
 
 /**

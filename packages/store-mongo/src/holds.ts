@@ -24,6 +24,7 @@ import {
   judgeVoid,
   type Verdict,
   publicHold,
+  settledMetadata,
 } from '@wallet/ledger/store-kit';
 import type { HoldDoc } from './documents.js';
 import { DOC_READ, fromLong, holdFromDoc, holdToDoc, toDate, toLong, walletFromDoc } from './mapping.js';
@@ -89,12 +90,11 @@ async function settle(
   hold: StoredHold,
   change: { status: 'captured' | 'voided'; capturedAmount: Minor; metadata: StoredHold['metadata']; now: string },
 ): Promise<StoredHold> {
-  const metadata = Object.keys(change.metadata).length > 0 ? change.metadata : hold.metadata;
   const settled: StoredHold = {
     ...hold,
     status: change.status,
     capturedAmount: change.capturedAmount,
-    metadata,
+    metadata: settledMetadata(hold, change.metadata),
     updatedAt: change.now,
   };
   const { metadata: pairs, updatedAt, capturedAmount, status } = holdToDoc(settled);
