@@ -1,6 +1,7 @@
 import type { ErrorCode } from './errors.js';
 import { minor, type Minor } from './money.js';
 import type { Verdict } from './rules.js';
+import { publicEntry, publicHold } from './shapes.js';
 import type {
   CaptureHoldCommand,
   CreateHoldCommand,
@@ -139,12 +140,8 @@ const changed = (wallet: Wallet, balance: number, heldBalance: number, entry: bo
   updatedAt: now,
 });
 
-const publicOf = (hold: StoredHold): Hold => {
-  const { userId: _userId, seq: _seq, ...rest } = hold;
-  return rest;
-};
-
-const settledMetadata = (hold: StoredHold, metadata: Metadata): Metadata =>
+/** A settled hold keeps its own metadata unless the settling request sent some. */
+export const settledMetadata = (hold: StoredHold, metadata: Metadata): Metadata =>
   Object.keys(metadata).length > 0 ? metadata : hold.metadata;
 
 /**
@@ -160,7 +157,7 @@ export function captureOf(
   const amount = minor(command.amount ?? hold.amount);
   const metadata = settledMetadata(hold, command.metadata);
   const settled: Hold = {
-    ...publicOf(hold),
+    ...publicHold(hold),
     status: 'captured',
     capturedAmount: amount,
     metadata,
@@ -207,7 +204,7 @@ export function releaseOf(
 ): { hold: Hold; wallet: WalletChange } {
   const metadata = settledMetadata(hold, context.metadata ?? {});
   return {
-    hold: { ...publicOf(hold), status, metadata, updatedAt: context.now },
+    hold: { ...publicHold(hold), status, metadata, updatedAt: context.now },
     wallet: {
       before: wallet,
       after: changed(wallet, wallet.balance, wallet.heldBalance - hold.amount, false, context.now),
@@ -263,9 +260,9 @@ export function reversalOf(
     wallets.push({ before: side.wallet, after });
     entries.push(reversalEntry(side, side.wallet, after, plan.amount, command));
   }
-  const originals = sides.map(({ of }) => {
-    const { seq: _seq, ...entry } = of;
-    return { ...entry, reversedAmount: minor(of.reversedAmount + plan.amount) };
-  });
+  const originals = sides.map(({ of }) => ({
+    ...publicEntry(of),
+    reversedAmount: minor(of.reversedAmount + plan.amount),
+  }));
   return { reversal: entries[0]!, entries, originals, wallets };
 }

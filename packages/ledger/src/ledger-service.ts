@@ -3,7 +3,7 @@ import { type Minor, CURRENCY_PATTERN, BALANCE_MAX_MINOR, assertAmount, minor } 
 import { ERRORS, LedgerError, StoreUnavailable, invariant, type ErrorCode } from './errors.js';
 import { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry.js';
 import { requestFingerprint } from './fingerprint.js';
-import { auditEventFor } from './shapes.js';
+import { auditEventFor, publicEntry, publicHold } from './shapes.js';
 import { CursorCodec } from './cursor.js';
 import { WalletListCursor } from './wallet-list-cursor.js';
 import type { LedgerStore } from './store.js';
@@ -586,16 +586,6 @@ function assertHold(hold: StoredHold): void {
       (hold.status === 'captured') === hold.capturedAmount > 0,
     `hold ${hold.id} has an invalid captured amount`,
   );
-}
-
-function publicHold(hold: StoredHold): Hold {
-  const { userId: _userId, seq: _seq, ...rest } = hold;
-  return rest;
-}
-
-function publicEntry(entry: StoredTransaction): Transaction {
-  const { seq: _seq, ...transaction } = entry;
-  return transaction;
 }
 
 /** Metadata with keys in sorted order: stores and replays then render it byte for byte alike. */

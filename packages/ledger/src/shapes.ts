@@ -8,6 +8,8 @@ import type {
   Operation,
   OutboxEvent,
   StoredBody,
+  StoredHold,
+  StoredTransaction,
   Transaction,
   TransferCommand,
   Wallet,
@@ -174,3 +176,15 @@ export function idempotencyRecordFor(
 
 export const actionOf = (command: BalanceCommand | TransferCommand): Operation =>
   'kind' in command ? `wallet.${command.kind}` : 'transfer.create';
+
+/** The port's Hold as a client sees it: the stored one without owner and position. */
+export function publicHold(hold: StoredHold): Hold {
+  const { userId: _userId, seq: _seq, ...rest } = hold;
+  return rest;
+}
+
+/** The port's Transaction as a client sees it: the stored one without its position. */
+export function publicEntry(entry: StoredTransaction): Transaction {
+  const { seq: _seq, ...transaction } = entry;
+  return transaction;
+}

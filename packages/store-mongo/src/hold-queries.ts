@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientSession, MongoClient } from 'mongodb';
 import { invariant, type ExpireHoldsCommand, type Hold, type HoldStatus, type StoredHold } from '@wallet/ledger';
-import { auditEventFor, holdEventFor } from '@wallet/ledger/store-kit';
+import { auditEventFor, holdEventFor, publicHold } from '@wallet/ledger/store-kit';
 import type { Collections } from './collections.js';
-import { DOC_READ, auditToDoc, holdFromDoc, publicHold, toDate, toLong } from './mapping.js';
+import { DOC_READ, auditToDoc, holdFromDoc, toDate, toLong } from './mapping.js';
 import { insertOutboxEvent } from './outbox.js';
 import { updateHeld } from './holds.js';
 import { runTransaction } from './transaction.js';

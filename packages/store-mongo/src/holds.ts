@@ -23,9 +23,11 @@ import {
   judgeCreateHold,
   judgeVoid,
   type Verdict,
+  publicHold,
+  settledMetadata,
 } from '@wallet/ledger/store-kit';
 import type { HoldDoc } from './documents.js';
-import { DOC_READ, fromLong, holdFromDoc, holdToDoc, publicHold, toDate, toLong, walletFromDoc } from './mapping.js';
+import { DOC_READ, fromLong, holdFromDoc, holdToDoc, toDate, toLong, walletFromDoc } from './mapping.js';
 import { insertOutboxEvent } from './outbox.js';
 import { recordRefusal } from './refusal.js';
 import { insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
@@ -88,12 +90,11 @@ async function settle(
   hold: StoredHold,
   change: { status: 'captured' | 'voided'; capturedAmount: Minor; metadata: StoredHold['metadata']; now: string },
 ): Promise<StoredHold> {
-  const metadata = Object.keys(change.metadata).length > 0 ? change.metadata : hold.metadata;
   const settled: StoredHold = {
     ...hold,
     status: change.status,
     capturedAmount: change.capturedAmount,
-    metadata,
+    metadata: settledMetadata(hold, change.metadata),
     updatedAt: change.now,
   };
   const { metadata: pairs, updatedAt, capturedAmount, status } = holdToDoc(settled);

@@ -5,7 +5,6 @@ import type {
   IdempotencyRecord,
   Metadata,
   OutboxEvent,
-  Hold,
   ReconciliationReport,
   StoredBody,
   StoredHold,
@@ -276,12 +275,6 @@ export function holdFromDoc(doc: HoldDoc): StoredHold {
     userId: doc.userId,
     seq: fromLong(doc.seq, 'hold.seq'),
   };
-}
-
-/** The port's Hold: the stored one without owner and position. */
-export function publicHold(hold: StoredHold): Hold {
-  const { userId: _userId, seq: _seq, ...rest } = hold;
-  return rest;
 }
 
 export function auditToDoc(event: AuditEvent): AuditDoc {

@@ -1,13 +1,5 @@
-import {
-  VersionConflict,
-  minor,
-  type ReverseCommand,
-  type StoredTransaction,
-  type Transaction,
-  type Wallet,
-  type WriteOutcome,
-} from '@wallet/ledger';
-import { counterpartType, isRemembered, judgeReversal, reversalEntry, reversalReply } from '@wallet/ledger/store-kit';
+import { VersionConflict, type ReverseCommand, type StoredTransaction, type WriteOutcome } from '@wallet/ledger';
+import { counterpartType, isRemembered, judgeReversal, reversalOf, reversalReply } from '@wallet/ledger/store-kit';
 import { recordRefusal } from './refusal.js';
 import { DOC_READ, entryFromDoc, toLong } from './mapping.js';
 import { casWallet, insertAudit, insertEntry, readRecord, readWallet, storeOutcome, type Tx } from './write-common.js';
@@ -47,8 +39,9 @@ async function bumpReversed(tx: Tx, entry: StoredTransaction, amount: number): P
 /**
  * A reversal in one transaction: the original and its other side read and judged by the
  * shared rules, then the compare-and-swap on the original's reversedAmount (so concurrent
- * reversals of one entry cannot both pass), the same on the other side, both wallets by
- * version CAS in id order, both reversal entries with their events, the record and the audit.
+ * reversals of one entry cannot both pass), the same on the other side, then what the ledger's
+ * reversalOf produces: both wallets by version CAS in id order, both reversal entries with their
+ * events, and the record (reversalReply) and the audit.
  */
 export async function reverseTransaction(tx: Tx, command: ReverseCommand): Promise<WriteOutcome> {
   const prior = await readRecord(tx, command);
@@ -65,36 +58,23 @@ export async function reverseTransaction(tx: Tx, command: ReverseCommand): Promi
     if (!isRemembered(verdict.code)) return { kind: 'refused', code: verdict.code, detail: verdict.detail };
     return recordRefusal(tx, command, 'transaction.reverse', { code: verdict.code, detail: verdict.detail }, fields);
   }
-  const { amount, delta } = verdict.plan!;
+  const { amount } = verdict.plan!;
   await bumpReversed(tx, original!, amount);
   if (other) await bumpReversed(tx, other, amount);
-  const sides: Array<{ before: Wallet; delta: number; of: StoredTransaction; id: string }> = [
-    { before: wallet!, delta, of: original!, id: command.reversalId },
-    ...(other ? [{ before: otherWallet!, delta: -delta, of: other, id: command.counterpartId }] : []),
-  ];
+  const counterpart = other ? { entry: other, wallet: otherWallet! } : null;
+  const result = reversalOf(original!, wallet!, counterpart, verdict.plan!, command);
+  // Both wallets by version CAS in id order, each with its reversal entry.
+  const sides = result.wallets.map((change, i) => ({ ...change, entry: result.entries[i]! }));
   sides.sort((a, b) => (a.before.id < b.before.id ? -1 : 1));
-  let reversal: Transaction | null = null;
-  let walletAfter: Wallet | null = null;
   for (const side of sides) {
-    const after: Wallet = {
-      ...side.before,
-      balance: minor(side.before.balance + side.delta),
-      availableBalance: minor(side.before.availableBalance + side.delta),
-      version: side.before.version + 1,
-      updatedAt: command.now,
-    };
-    await casWallet(tx, side.before, after);
-    const entry = reversalEntry(side, side.before, after, amount, command);
-    await insertEntry(tx, entry, after);
-    if (side.of.id === original!.id) [reversal, walletAfter] = [entry, after];
+    await casWallet(tx, side.before, side.after);
+    await insertEntry(tx, side.entry, side.after);
   }
-  const { seq: _seq, ...publicOriginal } = original!;
-  const reversed = { ...publicOriginal, reversedAmount: minor(original!.reversedAmount + amount) };
   const outcome = await storeOutcome(
     tx,
     command,
     'transaction.reverse',
-    reversalReply(reversal!, reversed, walletAfter!),
+    reversalReply(result.reversal, result.originals[0]!, result.wallets[0]!.after),
   );
   await insertAudit(tx, command, 'transaction.reverse', 'ok', { walletId: original!.walletId, amount });
   return outcome;

@@ -8,7 +8,7 @@ import {
   judgeBalanceChange,
   refusalReply,
 } from '@wallet/ledger/store-kit';
-import { idempotencyFromRow, walletFromRow } from './mapping.js';
+import { idempotencyFromRow, reviveJsonRow, walletFromRow } from './mapping.js';
 import { ISO_FORMAT, param, prepare, sql, walletJsonSql } from './sql-util.js';
 import { PRIOR_RECORD, auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
 import { recordRefusal } from './refusal.js';
@@ -110,13 +110,7 @@ export async function applyBalanceChange(
   if (row.body) return { kind: 'stored', statusCode: 200, body: row.body as never };
 
   // Nothing changed: say why, judged on the statement's own snapshot of the wallet.
-  const current = row.current
-    ? walletFromRow({
-        ...row.current,
-        created_at: new Date(row.current.created_at as string),
-        updated_at: new Date(row.current.updated_at as string),
-      })
-    : null;
+  const current = row.current ? walletFromRow(reviveJsonRow(row.current)) : null;
   const verdict = judgeBalanceChange(current, command);
   if (verdict.ok) {
     // The snapshot allowed it but the row had moved on under the lock: a lost race, retry.

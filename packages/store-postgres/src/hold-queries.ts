@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ExpireHoldsCommand, Hold, HoldStatus, StoredHold } from '@wallet/ledger';
 import { auditEventFor, holdEventFor, releaseOf } from '@wallet/ledger/store-kit';
-import { holdFromRow, walletFromRow } from './mapping.js';
+import { holdFromRow, walletFromRow, reviveJsonRow } from './mapping.js';
 import { param, prepare, sql, type Fragment } from './sql-util.js';
 import { rollbackWith, withTransaction } from './transaction.js';
 import { writeChanges, type Changes } from './write-changes.js';
@@ -70,13 +70,6 @@ WITH due AS (
 SELECT (SELECT json_agg(row_to_json(due)) FROM due) AS holds, (SELECT json_agg(row_to_json(locked)) FROM locked) AS wallets`,
 );
 
-const revive = (row: Record<string, unknown>) => ({
-  ...row,
-  created_at: new Date(row.created_at as string),
-  updated_at: new Date(row.updated_at as string),
-  ...(row.expires_at === undefined ? {} : { expires_at: new Date(row.expires_at as string) }),
-});
-
 /**
  * One sweep batch: one transaction (BEGIN, lock, write, COMMIT). Each due hold is released
  * by the ledger's rule (releaseOf) with its hold.expired event and an audit row (actor
@@ -89,9 +82,11 @@ export async function expireHolds(pool: pg.Pool, command: ExpireHoldsCommand): P
       holds: Array<Record<string, unknown>> | null;
       wallets: Array<Record<string, unknown>> | null;
     };
-    const current = new Map((row.wallets ?? []).map((wallet) => [wallet.id as string, walletFromRow(revive(wallet))]));
+    const current = new Map(
+      (row.wallets ?? []).map((wallet) => [wallet.id as string, walletFromRow(reviveJsonRow(wallet))]),
+    );
     const due: StoredHold[] = (row.holds ?? []).map((hold) =>
-      holdFromRow({ ...revive(hold), user_id: current.get(hold.wallet_id as string)!.userId }),
+      holdFromRow({ ...reviveJsonRow(hold), user_id: current.get(hold.wallet_id as string)!.userId }),
     );
     if (due.length === 0) return rollbackWith<Hold[]>([]);
     const first = new Map(current);

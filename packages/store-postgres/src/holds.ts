@@ -19,7 +19,7 @@ import {
   refusalReply,
   type Verdict,
 } from '@wallet/ledger/store-kit';
-import { holdFromRow, idempotencyFromRow, walletFromRow } from './mapping.js';
+import { holdFromRow, idempotencyFromRow, walletFromRow, reviveJsonRow } from './mapping.js';
 import { recordRefusal } from './refusal.js';
 import { ISO_FORMAT, entryJsonSql, holdJsonSql, param, prepare, sql, walletJsonSql } from './sql-util.js';
 import { auditParams, insertAudit, insertRecord, recordParams } from './write-common.js';
@@ -77,13 +77,6 @@ WITH prior AS (${PRIOR}), w AS (
 SELECT (SELECT row_to_json(prior) FROM prior) AS prior, (SELECT body FROM body) AS body,
        (SELECT row_to_json(c) FROM wallets c WHERE c.id = ${param('walletId')}) AS current`,
 );
-
-const revive = (row: Row): Row => ({
-  ...row,
-  created_at: new Date(row.created_at as string),
-  updated_at: new Date(row.updated_at as string),
-  ...(row.expires_at === undefined ? {} : { expires_at: new Date(row.expires_at as string) }),
-});
 
 /** Nothing changed: a refusal (stored when remembered), or a lost race the core retries. */
 async function explain(
@@ -143,7 +136,7 @@ export async function createHold(pool: pg.Pool, command: CreateHoldCommand, audi
   const row = rows[0] as { prior: Row | null; body: object | null; current: Row | null };
   const done = settled(row, 201);
   if (done) return done;
-  const wallet = row.current ? walletFromRow(revive(row.current)) : null;
+  const wallet = row.current ? walletFromRow(reviveJsonRow(row.current)) : null;
   return explain(pool, command, 'hold.create', judgeCreateHold(wallet, command), audit);
 }
 
@@ -236,7 +229,7 @@ interface HoldSnapshot {
 }
 
 function snapshotHold(current: HoldSnapshot | null): StoredHold | null {
-  return current ? holdFromRow({ ...revive(current.hold), user_id: current.userId }) : null;
+  return current ? holdFromRow({ ...reviveJsonRow(current.hold), user_id: current.userId }) : null;
 }
 
 export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, auditId: string): Promise<WriteOutcome> {
@@ -262,8 +255,8 @@ export async function captureHold(pool: pg.Pool, command: CaptureHoldCommand, au
   const done = settled(row, 200);
   if (done) return done;
   const hold = snapshotHold(row.current_hold);
-  const source = row.source ? walletFromRow(revive(row.source)) : null;
-  const destination = row.destination ? walletFromRow(revive(row.destination)) : null;
+  const source = row.source ? walletFromRow(reviveJsonRow(row.source)) : null;
+  const destination = row.destination ? walletFromRow(reviveJsonRow(row.destination)) : null;
   const verdict = judgeCapture(hold, row.current_hold?.expired ?? false, source, destination, command);
   return explain(pool, command, 'hold.capture', verdict, { ...audit, walletId: hold?.walletId ?? null });
 }

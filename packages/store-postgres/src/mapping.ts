@@ -12,6 +12,20 @@ import { toIso } from './sql-util.js';
 
 type Row = Record<string, unknown>;
 
+const DATE_COLUMNS = ['created_at', 'updated_at', 'expires_at'] as const;
+
+/**
+ * A row that arrived through row_to_json / json_agg, with its timestamp columns (those it has)
+ * turned back into Dates, as node-postgres gives them for a plain SELECT.
+ */
+export function reviveJsonRow(row: Row): Row {
+  const revived: Row = { ...row };
+  for (const column of DATE_COLUMNS) {
+    if (row[column] !== undefined) revived[column] = new Date(row[column] as string);
+  }
+  return revived;
+}
+
 export function walletFromRow(row: Row): Wallet {
   return {
     id: row.id as string,

@@ -37,9 +37,9 @@ import { ReconciliationQueries } from './reconciliation.js';
 import { auditParams, insertAudit } from './write-common.js';
 import { createWebhookCapped, deleteWebhook } from './webhooks.js';
 import { listWallets } from './wallet-list.js';
+import { DeliveryQueries } from './deliveries.js';
 
 const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
-import { DeliveryQueries } from './deliveries.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;

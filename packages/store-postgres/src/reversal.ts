@@ -9,7 +9,7 @@ import {
   reversalOf,
   reversalReply,
 } from '@wallet/ledger/store-kit';
-import { entryFromRow, idempotencyFromRow, walletFromRow } from './mapping.js';
+import { entryFromRow, idempotencyFromRow, walletFromRow, reviveJsonRow } from './mapping.js';
 import { param, prepare, sql } from './sql-util.js';
 import { recordRefusal } from './refusal.js';
 import { rollbackWith, withTransaction } from './transaction.js';
@@ -47,12 +47,6 @@ SELECT (SELECT json_agg(row_to_json(el)) FROM el) AS entries, (SELECT json_agg(r
          WHERE ${param('key')}::text IS NOT NULL AND k.user_id = ${param('userId')} AND k.key = ${param('key')}) AS prior`,
 );
 
-const revive = (row: Row): Row => ({
-  ...row,
-  created_at: new Date(row.created_at as string),
-  ...(row.updated_at === undefined ? {} : { updated_at: new Date(row.updated_at as string) }),
-});
-
 /**
  * A reversal: one transaction of four round trips (BEGIN, lock, write, COMMIT), like a
  * transfer. The locked rows are judged by the shared rules (ownership, what is left, both
@@ -74,8 +68,8 @@ export async function reverseTransaction(
     );
     const row = rows[0] as { entries: Row[] | null; wallets: Row[] | null; prior: Row | null };
     if (row.prior) return rollbackWith<WriteOutcome>({ kind: 'existing', record: idempotencyFromRow(row.prior) });
-    const entries: StoredTransaction[] = (row.entries ?? []).map((entry) => entryFromRow(revive(entry)));
-    const wallets: Wallet[] = (row.wallets ?? []).map((wallet) => walletFromRow(revive(wallet)));
+    const entries: StoredTransaction[] = (row.entries ?? []).map((entry) => entryFromRow(reviveJsonRow(entry)));
+    const wallets: Wallet[] = (row.wallets ?? []).map((wallet) => walletFromRow(reviveJsonRow(wallet)));
     const original = entries.find((entry) => entry.id === command.originalId) ?? null;
     const other = entries.find((entry) => entry.id !== command.originalId) ?? null;
     const walletOf = (entry: StoredTransaction | null) =>

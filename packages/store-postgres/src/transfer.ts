@@ -9,7 +9,7 @@ import {
   transferEntries,
   transferReply,
 } from '@wallet/ledger/store-kit';
-import { idempotencyFromRow, walletFromRow } from './mapping.js';
+import { idempotencyFromRow, reviveJsonRow, walletFromRow } from './mapping.js';
 import { param, prepare, sql } from './sql-util.js';
 import { recordRefusal } from './refusal.js';
 import { rollbackWith, withTransaction } from './transaction.js';
@@ -78,13 +78,7 @@ export async function transfer(pool: pg.Pool, command: TransferCommand, auditId:
       prior: Record<string, unknown> | null;
     };
     if (row.prior) return rollbackWith<WriteOutcome>({ kind: 'existing', record: idempotencyFromRow(row.prior) });
-    const wallets = (row.wallets ?? []).map((w) =>
-      walletFromRow({
-        ...w,
-        created_at: new Date(w.created_at as string),
-        updated_at: new Date(w.updated_at as string),
-      }),
-    );
+    const wallets = (row.wallets ?? []).map((w) => walletFromRow(reviveJsonRow(w)));
     const from = wallets.find((w) => w.id === command.fromWalletId) ?? null;
     const to = wallets.find((w) => w.id === command.toWalletId) ?? null;
     const verdict = judgeTransfer(from, to, command);
