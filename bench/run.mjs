@@ -30,7 +30,7 @@ import {
 } from './lib/services.mjs';
 import { measureNotifications } from './lib/notifications.mjs';
 import { runOpenLoop } from './lib/open-loop.mjs';
-import { startTailProbe } from './lib/tail.mjs';
+import { measureCommitFloor, startTailProbe } from './lib/tail.mjs';
 import { runCurve } from './lib/curves.mjs';
 import { seedDeepHistory } from './lib/deep-history.mjs';
 import { signToken } from './lib/jwt.mjs';
@@ -244,6 +244,7 @@ async function openLoop(url, scenario, run, { cpuPids, apiPid, workerPid }) {
   const ratePerSec = saturation * OPEN_LOOP.fraction;
   const seconds = Math.min(OPEN_LOOP.maxSec, Math.max(OPEN_LOOP.minSec, Math.ceil(OPEN_LOOP.samples / ratePerSec)));
   log(`${scenario.id}: ${Math.round(ratePerSec)} req/s for ${seconds} s after ${warmupSec} s warm-up`);
+  const commitFloor = await measureCommitFloor(db, settings.schema);
   await runOpenLoop(url, scenario, { ratePerSec, durationSec: warmupSec, warmupSec: 0, cpuPids });
   const probe = await startTailProbe({
     db,
@@ -258,7 +259,7 @@ async function openLoop(url, scenario, run, { cpuPids, apiPid, workerPid }) {
   log(
     `${scenario.id}: ${figures.okPerSec} 2xx/s, p50 ${l.p50} p99 ${l.p99} p99.9 ${l.p999} max ${l.max} ms; generator lag p99 ${g.p99} ms`,
   );
-  return { ...figures, kind: 'open', saturationPerSec: saturation, tail };
+  return { ...figures, kind: 'open', saturationPerSec: saturation, tail: { ...tail, commitFloor } };
 }
 
 /** The wanted scenarios plus the references their ratios need (none under --profile). */

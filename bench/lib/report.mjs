@@ -175,6 +175,12 @@ function renderOpenLoop(run) {
       `API p50 ${cell(slices.api?.p50)} p90 ${cell(slices.api?.p90)} max ${cell(slices.api?.max)}, worker p50 ` +
       `${cell(slices.worker?.p50)} p90 ${cell(slices.worker?.p90)} max ${cell(slices.worker?.max)}; machine idle ` +
       `${cell(tail.machine.idlePercent, '%')}, steal ${cell(tail.machine.stealPercent, '%')}.`,
+    ...(tail.commitFloor
+      ? [
+          `Commit floor before the window (${tail.commitFloor.commits} one-row INSERTs, one connection, each its own ` +
+            `WAL flush): p50 ${tail.commitFloor.p50Ms} ms, p99 ${tail.commitFloor.p99Ms} ms, max ${tail.commitFloor.maxMs} ms.`,
+        ]
+      : []),
   ];
 }
 

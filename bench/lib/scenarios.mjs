@@ -174,7 +174,7 @@ export function buildScenarios(data, runId) {
       kind: 'curve',
       writes: true,
       points: CURVES.connections.map((connections) => ({
-        label: `${connections} connections`,
+        label: `${connections} connection${connections === 1 ? '' : 's'}`,
         connections,
         build: creditOver(users),
       })),

@@ -5,6 +5,7 @@
 // of them busy), CPU bursts of the API and the worker in 100 ms slices, and the machine's
 // CPU steal (time the hypervisor gave our cores to someone else).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { processTicks } from './cpu.mjs';
 
 /** Sampling period of the pool and CPU-slice sampler. */
 const SAMPLE_MS = 20;
@@ -78,16 +79,6 @@ function pgClientPorts(pid) {
   return ports;
 }
 
-function ticks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
-  }
-}
-
 function machineStat() {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0, idle: fields[3] + (fields[4] ?? 0) };
@@ -102,7 +93,7 @@ export async function startTailProbe({ db, apiPid, workerPid, apiMetricsUrl, poo
   const statBefore = machineStat();
   const busyCounts = [];
   const slices = { api: [], worker: [] };
-  let last = { at: Date.now(), api: ticks(apiPid), worker: ticks(workerPid) };
+  let last = { at: Date.now(), api: processTicks(apiPid), worker: processTicks(workerPid) };
   let ports = pgClientPorts(apiPid);
   let stopped = false;
   let sampling = Promise.resolve();
@@ -121,7 +112,7 @@ export async function startTailProbe({ db, apiPid, workerPid, apiMetricsUrl, poo
         // A failed sample is skipped; the figure says how many were taken.
       }
       if (started - last.at >= SLICE_MS) {
-        const now = { at: started, api: ticks(apiPid), worker: ticks(workerPid) };
+        const now = { at: started, api: processTicks(apiPid), worker: processTicks(workerPid) };
         for (const name of ['api', 'worker']) {
           if (now[name] !== null && last[name] !== null)
             slices[name].push(((now[name] - last[name]) * 1000) / (now.at - last.at)); // % of a core at 100 ticks/s
@@ -207,4 +198,33 @@ function diff(before, after, suffix, labels) {
   const a = find(after, suffix, labels);
   const b = find(before, suffix, labels) ?? 0;
   return a === null ? null : a - b;
+}
+
+/** Commits timed by measureCommitFloor: enough for a p99, ~1 s on this disk. */
+const COMMIT_PROBES = 400;
+
+/**
+ * The floor under every write's latency on this machine: one-row INSERTs, each its own
+ * transaction (so each waits for its WAL flush, synchronous_commit = on), sent one after
+ * another on one connection with nothing else of ours running. A credit commits once too,
+ * so its latency can be no better than this distribution.
+ */
+export async function measureCommitFloor(db, schema) {
+  const table = `${schema}.bench_commit_probe`;
+  await db.query(`CREATE TABLE IF NOT EXISTS ${table} (id bigserial PRIMARY KEY, at timestamptz NOT NULL)`);
+  const client = await db.connect();
+  const times = [];
+  try {
+    for (let i = 0; i < COMMIT_PROBES; i++) {
+      const started = performance.now();
+      await client.query(`INSERT INTO ${table} (at) VALUES (now())`);
+      times.push(performance.now() - started);
+    }
+  } finally {
+    client.release();
+    await db.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+  }
+  times.sort((a, b) => a - b);
+  const at = (p) => Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))] * 10) / 10;
+  return { commits: times.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Math.round(times.at(-1) * 10) / 10 };
 }
