@@ -29,6 +29,7 @@ export const CURVES = {
   wallets: [1, 10, 1000],
   historyDepths: [0, 1000, 100_000],
 };
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const randomIndex = (length) => Math.floor(Math.random() * length);
 
 /**
@@ -167,31 +168,16 @@ export function buildScenarios(data, runId) {
       reference: 'credit-spread',
       build: creditOver(users),
     },
-    {
-      id: 'curve-connections',
-      label: 'credit-spread at 1, 10, 50, 200 connections',
-      target: 'api',
-      kind: 'curve',
-      writes: true,
-      points: CURVES.connections.map((connections) => ({
-        label: `${connections} connection${connections === 1 ? '' : 's'}`,
-        connections,
-        build: creditOver(users),
-      })),
-    },
-    {
-      id: 'curve-wallets',
-      label: 'credits at 50 connections over 1, 10, 1,000 wallets',
-      target: 'api',
-      kind: 'curve',
-      writes: true,
-      points: CURVES.wallets.map((wallets) => ({
-        label: `${wallets} wallet${wallets === 1 ? '' : 's'}`,
-        connections: 50,
-        wallets,
-        build: creditOver(users.slice(0, wallets)),
-      })),
-    },
+    creditCurve(
+      'curve-connections',
+      'credit-spread at 1, 10, 50, 200 connections',
+      CURVES.connections.map((connections) => [plural(connections, 'connection'), connections, users]),
+    ),
+    creditCurve(
+      'curve-wallets',
+      'credits at 50 connections over 1, 10, 1,000 wallets',
+      CURVES.wallets.map((wallets) => [plural(wallets, 'wallet'), 50, users.slice(0, wallets)]),
+    ),
     {
       id: 'curve-history',
       label: 'history page (limit 20) at depth 0, 1,000, 100,000, uncached and cached',
@@ -206,6 +192,23 @@ export function buildScenarios(data, runId) {
         : [],
     },
   ];
+
+  /** A curve of credits; each point is [label, connections, the wallets credited]. */
+  function creditCurve(id, label, points) {
+    return {
+      id,
+      label,
+      target: 'api',
+      kind: 'curve',
+      writes: true,
+      points: points.map(([pointLabel, connections, among]) => ({
+        label: pointLabel,
+        connections,
+        wallets: among.length,
+        build: creditOver(among),
+      })),
+    };
+  }
 
   /** A credit of 1–1000 on a random wallet of `among`, from its owner, with a fresh key. */
   function creditOver(among) {
