@@ -225,13 +225,16 @@ async function main() {
 async function seedDeep() {
   const userId = 'bench-history-deep';
   log('seeding the deep-history wallet (110,000 entries, one SQL statement)');
-  return seedDeepHistory(`http://127.0.0.1:${settings.apiPort}`, {
+  const deep = await seedDeepHistory(`http://127.0.0.1:${settings.apiPort}`, {
     db,
     schema: settings.schema,
     jwtSecret: settings.jwtSecret,
     token: signToken(settings.jwtSecret, userId, 6 * 3600),
     userId,
   });
+  // Before an uncached point: forget the pages an earlier point left in Redis (windows overlap).
+  const clearCache = () => deleteRedisPrefix(settings.redisUrl, `${settings.redisPrefix}:hist:${deep.walletId}:`);
+  return { ...deep, clearCache };
 }
 
 /**
@@ -245,21 +248,25 @@ async function openLoop(url, scenario, run, { cpuPids, apiPid, workerPid }) {
   const seconds = Math.min(OPEN_LOOP.maxSec, Math.max(OPEN_LOOP.minSec, Math.ceil(OPEN_LOOP.samples / ratePerSec)));
   log(`${scenario.id}: ${Math.round(ratePerSec)} req/s for ${seconds} s after ${warmupSec} s warm-up`);
   const commitFloor = await measureCommitFloor(db, settings.schema);
-  await runOpenLoop(url, scenario, { ratePerSec, durationSec: warmupSec, warmupSec: 0, cpuPids });
-  const probe = await startTailProbe({
-    db,
-    apiPid,
-    workerPid,
-    apiMetricsUrl: `http://127.0.0.1:${settings.apiPort}/metrics`,
-    poolMax: DB_POOL_MAX,
+  const figures = await runOpenLoop(url, scenario, {
+    ratePerSec,
+    durationSec: seconds,
+    warmupSec,
+    cpuPids,
+    startProbe: () =>
+      startTailProbe({
+        db,
+        apiPid,
+        workerPid,
+        apiMetricsUrl: `http://127.0.0.1:${settings.apiPort}/metrics`,
+        poolMax: DB_POOL_MAX,
+      }),
   });
-  const figures = await runOpenLoop(url, scenario, { ratePerSec, durationSec: seconds, warmupSec: 0, cpuPids });
-  const tail = await probe.stop();
   const { latencyMs: l, generatorLagMs: g } = figures;
   log(
     `${scenario.id}: ${figures.okPerSec} 2xx/s, p50 ${l.p50} p99 ${l.p99} p99.9 ${l.p999} max ${l.max} ms; generator lag p99 ${g.p99} ms`,
   );
-  return { ...figures, kind: 'open', saturationPerSec: saturation, tail: { ...tail, commitFloor } };
+  return { ...figures, kind: 'open', saturationPerSec: saturation, tail: { ...figures.tail, commitFloor } };
 }
 
 /** The wanted scenarios plus the references their ratios need (none under --profile). */

@@ -24,6 +24,7 @@ async function cacheCounts(metricsUrl) {
 export async function runCurve(url, scenario, { durationSec, warmupSec, cpuPids, metricsUrl, between, log }) {
   const points = [];
   for (const point of scenario.points) {
+    await point.prepare?.();
     const before = scenario.writes ? null : await cacheCounts(metricsUrl);
     const figures = await runScenario(
       url,

@@ -19,19 +19,23 @@ const MAX_SLEEP_MS = 5;
 
 /**
  * Sends `ratePerSec` requests per second for `durationSec` (after an unrecorded warm-up at the
- * same rate) and returns achieved rate, latency percentiles from the scheduled time, non-2xx,
- * and the generator's lag. `scenario.build()` gives { method, path, headers, body }.
+ * same rate, on the same sockets) and returns achieved rate, latency percentiles from the
+ * scheduled time, non-2xx, and the generator's lag. `scenario.build()` gives
+ * { method, path, headers, body }. `startProbe()`, if given, is started after the warm-up and
+ * its `stop()` result is returned as `tail`.
  */
-export async function runOpenLoop(url, scenario, { ratePerSec, durationSec, warmupSec, cpuPids }) {
+export async function runOpenLoop(url, scenario, { ratePerSec, durationSec, warmupSec, cpuPids, startProbe }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
   const target = new URL(url);
   try {
     if (warmupSec > 0) await drive(agent, target, scenario, ratePerSec, warmupSec);
+    const probe = startProbe ? await startProbe() : null;
     const startedAtMs = Date.now();
     const cpuBefore = cpuSnapshot(cpuPids);
     const figures = await drive(agent, target, scenario, ratePerSec, durationSec);
     const cpu = cpuBetween(cpuBefore, cpuSnapshot(cpuPids));
-    return { startedAtMs, finishedAtMs: Date.now(), ...summarise(figures, ratePerSec, durationSec), cpu };
+    const tail = probe ? await probe.stop() : null;
+    return { startedAtMs, finishedAtMs: Date.now(), ...summarise(figures, ratePerSec, durationSec), cpu, tail };
   } finally {
     agent.destroy();
   }

@@ -186,7 +186,14 @@ export function buildScenarios(data, runId) {
       writes: false,
       points: deepHistory
         ? CURVES.historyDepths.flatMap((depth) => [
-            { label: `depth ${depth}, uncached`, connections: 50, depth, cached: false, build: deepPage(depth, true) },
+            {
+              label: `depth ${depth}, uncached`,
+              connections: 50,
+              depth,
+              cached: false,
+              prepare: deepHistory.clearCache,
+              build: deepPage(depth, true),
+            },
             { label: `depth ${depth}, cached`, connections: 50, depth, cached: true, build: deepPage(depth, false) },
           ])
         : [],
