@@ -165,6 +165,9 @@ function renderOpenLoop(run) {
     `| credit latency | ${l.p50} | ${l.p90} | ${l.p99} | ${l.p999} | ${l.max} |`,
     `| generator lag (actual − scheduled send) | ${g.p50} | – | ${g.p99} | – | ${g.max} |`,
     '',
+    `p99 of each second: median ${cell(open.perSecond?.p99MedianMs, ' ms')}, worst ${cell(open.perSecond?.p99WorstMs, ' ms')}; ` +
+      `${cell(open.perSecond?.secondsWithP99Over20ms)} of ${cell(open.perSecond?.seconds)} seconds had a p99 ≥ 20 ms.`,
+    '',
     `Tail probe during the window — API event-loop stall (beyond the 10 ms sampling timer) p50 ` +
       `${cell(tail.eventLoopStallMs.p50, ' ms')}, p99 ${cell(tail.eventLoopStallMs.p99, ' ms')}, ` +
       `max ${cell(tail.eventLoopStallMs.max, ' ms')}; GC: ${gc || 'none'}; ` +
