@@ -49,6 +49,8 @@ const options = (() => {
     );
     if (unknown.length > 0)
       throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIO_IDS.join(', ')}`);
+    if (parsed.profile?.startsWith('curve-'))
+      throw new Error(`--profile takes one scenario, not a curve (${parsed.profile}): profile credit-spread instead`);
     return parsed;
   } catch (error) {
     console.error(error.message);
@@ -269,16 +271,17 @@ async function openLoop(url, scenario, run, { cpuPids, apiPid, workerPid }) {
   return { ...figures, kind: 'open', saturationPerSec: saturation, tail: { ...figures.tail, commitFloor } };
 }
 
-/** The wanted scenarios plus the references their ratios need (none under --profile). */
+/**
+ * The wanted scenarios plus the references their ratios need; under --profile none, except
+ * the closed-loop run that sets an open loop's rate.
+ */
 function selectScenarios(scenarios) {
   const wanted = options.profile ? [options.profile] : options.only;
   if (!wanted) return scenarios;
-  const references = options.profile
-    ? []
-    : scenarios
-        .filter((s) => wanted.includes(s.id))
-        .map((s) => s.reference)
-        .filter(Boolean);
+  const references = scenarios
+    .filter((s) => wanted.includes(s.id) && (!options.profile || s.kind === 'open'))
+    .map((s) => s.reference)
+    .filter(Boolean);
   return scenarios.filter((scenario) => wanted.includes(scenario.id) || references.includes(scenario.id));
 }
 
