@@ -1,7 +1,9 @@
 // `npm run bench`: starts the PostgreSQL-backed API and worker as child processes on a fresh
 // schema, seeds 1,000 wallets through the API, measures the references (bare HTTP ceiling,
-// hand-written pg credit/debit) and the API scenarios with autocannon in the same run,
-// prints one table with ratios and targets, and writes bench/results/<date>.json.
+// hand-written pg credit/debit) and the API scenarios with autocannon in the same run, then
+// an open-loop credit run at half the measured saturation (tail latency and what it is made
+// of) and the cost curves (connections, wallets, history depth), prints one report with
+// ratios and targets, and writes bench/results/<date>.json.
 // Every child is stopped and the schema and Redis keys are dropped at the end, also on
 // error or Ctrl-C. See docs/performance.md.
 import { randomBytes } from 'node:crypto';
@@ -307,6 +309,8 @@ function newRunRecord(data) {
       connections: CONNECTIONS,
       durationSec,
       warmupSec,
+      curvePoint: curveSec,
+      openLoop: OPEN_LOOP,
       apiNodeArgs: options.apiNodeArgs,
       store: 'postgres',
       dbPoolMax: DB_POOL_MAX,
