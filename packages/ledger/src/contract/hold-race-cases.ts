@@ -1,18 +1,7 @@
 import type { Test } from 'tap';
 import type { HoldResult } from '../types.js';
-import {
-  callerOf,
-  checkWalletLedger,
-  countLabels,
-  dataOf,
-  fundedWallet,
-  newKey,
-  settleAll,
-  raceKeyed,
-  warmUp,
-  withStore,
-  type StoreSource,
-} from './harness.js';
+import { callerOf, checkWalletLedger, dataOf, fundedWallet, newKey, withStore, type StoreSource } from './harness.js';
+import { countLabels, raceKeyed, settleAll, warmUp } from './race-harness.js';
 import { capture, captureOf, placeHold, sleepMs, voidHold } from './hold-harness.js';
 
 /** The expiry race fires its requests from this long before expiresAt … */

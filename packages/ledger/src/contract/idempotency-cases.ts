@@ -3,18 +3,16 @@ import type { BalanceResult, Wallet } from '../types.js';
 import {
   callerOf,
   checkWalletLedger,
-  countLabels,
   dataOf,
   fundedWallet,
   newKey,
   newUser,
   openWallet,
-  settleAll,
   thrownCode,
-  warmUp,
   withStore,
   type StoreSource,
 } from './harness.js';
+import { countLabels, settleAll, warmUp } from './race-harness.js';
 
 /** Exactly once per Idempotency-Key, scoped to the user (DESIGN.md §4.3). */
 export function idempotencyCases(t: Test, source: StoreSource): void {

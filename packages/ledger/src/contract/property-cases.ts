@@ -22,13 +22,11 @@ import {
   newKey,
   newUser,
   openWallet,
-  settleAll,
   signedAmount,
-  warmUp,
   withStore,
   type StoreSource,
-  type Settled,
 } from './harness.js';
+import { settleAll, warmUp, type Settled } from './race-harness.js';
 
 /** Runs of the property; each run is one concurrent batch on fresh wallets (~0.3 s on PostgreSQL). */
 const PROPERTY_RUNS = 20;

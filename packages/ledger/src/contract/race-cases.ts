@@ -1,18 +1,7 @@
 import type { Test } from 'tap';
 import type { BalanceResult, TransferResult } from '../types.js';
-import {
-  callerOf,
-  checkWalletLedger,
-  countLabels,
-  dataOf,
-  fundedWallet,
-  newKey,
-  settleAll,
-  raceKeyed,
-  warmUp,
-  withStore,
-  type StoreSource,
-} from './harness.js';
+import { callerOf, checkWalletLedger, dataOf, fundedWallet, newKey, withStore, type StoreSource } from './harness.js';
+import { countLabels, raceKeyed, settleAll, warmUp } from './race-harness.js';
 
 /** Concurrent writers on the same balance: exactly the affordable ones win (DESIGN.md §4.1). */
 export function raceCases(t: Test, source: StoreSource): void {

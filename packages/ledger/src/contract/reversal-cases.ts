@@ -4,19 +4,17 @@ import {
   allEntries,
   callerOf,
   checkWalletLedger,
-  countLabels,
   credit,
   dataOf,
   fundedWallet,
   newKey,
   refusalCodeOf,
-  settleAll,
   thrownCode,
   transfer,
-  warmUp,
   withStore,
   type StoreSource,
 } from './harness.js';
+import { countLabels, settleAll, warmUp } from './race-harness.js';
 import { capture, captureOf, placeHold, reversalOf, reverse, voidHold } from './hold-harness.js';
 
 /** Reversals: ownership rules, never more than the original under concurrency, never into held money. */

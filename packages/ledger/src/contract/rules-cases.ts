@@ -4,7 +4,6 @@ import type { BalanceResult, TransferResult, Wallet } from '../types.js';
 import {
   callerOf,
   checkWalletLedger,
-  countLabels,
   credit,
   dataOf,
   fundedWallet,
@@ -12,11 +11,11 @@ import {
   newService,
   newUser,
   openWallet,
-  settleAll,
   thrownCode,
   withStore,
   type StoreSource,
 } from './harness.js';
+import { countLabels, settleAll } from './race-harness.js';
 
 /** Client compare-and-swap, money limits and ownership rules, each refusal changing nothing. */
 export function rulesCases(t: Test, source: StoreSource): void {
