@@ -85,6 +85,14 @@ export function withStore(
   });
 }
 
+/** One suite's case registrar: `storeCase(name, body)` is `withStore(t, source, name, body)`. */
+export function storeCases(
+  t: Test,
+  source: StoreSource,
+): (name: string, body: (fixture: Fixture, t: Test) => Promise<void>) => void {
+  return (name, body) => withStore(t, source, name, body);
+}
+
 export const newUser = (): string => `user_${randomUUID()}`;
 export const newKey = (): string => `key_${randomUUID()}`;
 

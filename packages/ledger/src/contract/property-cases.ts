@@ -23,7 +23,7 @@ import {
   newUser,
   openWallet,
   signedAmount,
-  withStore,
+  storeCases,
   type StoreSource,
 } from './harness.js';
 import { settleAll, warmUp, type Settled } from './race-harness.js';
@@ -243,9 +243,8 @@ async function checkReplays(service: LedgerService, batch: Batch): Promise<strin
  * answers imply.
  */
 export function propertyCases(t: Test, source: StoreSource): void {
-  withStore(
-    t,
-    source,
+  const storeCase = storeCases(t, source);
+  storeCase(
     `property: ${PROPERTY_RUNS} random concurrent batches keep the ledger consistent with the answers`,
     async ({ store, service }, t) => {
       let runs = 0;
