@@ -16,6 +16,7 @@ import { listingCases } from './listing-cases.js';
 import { deliveryCases } from './delivery-cases.js';
 
 export type { ContractTarget } from './harness.js';
+export { namedStores, type NamedStores } from './named-stores.js';
 
 /**
  * The store contract suite: every LedgerStore adapter runs it against a real database.
