@@ -35,6 +35,8 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY scripts scripts
+# The client's types are generated from the committed OpenAPI document by `npm run build`.
+COPY docs/openapi.json docs/
 COPY packages packages
 COPY apps apps
 RUN npm run build \

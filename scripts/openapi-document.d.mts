@@ -4,3 +4,4 @@ export declare const TYPES_PATH: string;
 export declare function sortKeys<T>(value: T): T;
 export declare function serializeDocument(document: unknown): string;
 export declare function generateTypes(serializedDocument: string): Promise<string>;
+export declare function writeTypes(serializedDocument: string): Promise<boolean>;

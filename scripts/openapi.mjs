@@ -1,5 +1,6 @@
 // `npm run openapi`: writes the document the API serves at /openapi.json to docs/openapi.json
-// and the client's generated types to packages/client/src/openapi-types.ts. It builds the real
+// and the client's generated types to packages/client/src/openapi-types.ts (which `npm run
+// build` also writes from the committed document, see openapi-types.mjs). It builds the real
 // app (apps/api/dist, so run `npm run build` first) with the documented defaults, never the
 // caller's environment, so the output depends on the code alone. The app needs PostgreSQL to
 // start: it runs in a throwaway schema that is dropped afterwards (DATABASE_URL, default local).
@@ -9,7 +10,7 @@ import pg from 'pg';
 import { loadConfig } from '@wallet/config';
 import { PostgresStore } from '@wallet/store-postgres';
 import { buildApp } from '@wallet/api';
-import { DOCUMENT_PATH, TYPES_PATH, generateTypes, serializeDocument } from './openapi-document.mjs';
+import { DOCUMENT_PATH, TYPES_PATH, serializeDocument, writeTypes } from './openapi-document.mjs';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `openapi_${randomUUID().replaceAll('-', '')}`;
@@ -47,7 +48,7 @@ try {
 if (document) {
   const serialized = serializeDocument(document);
   writeFileSync(DOCUMENT_PATH, serialized);
-  writeFileSync(TYPES_PATH, await generateTypes(serialized));
+  await writeTypes(serialized);
   console.log(`openapi: wrote ${DOCUMENT_PATH} and ${TYPES_PATH}`);
 }
 

@@ -172,4 +172,6 @@ t.test('.dockerignore keeps local artefacts and secrets out of the context', asy
   for (const needed of ['packages', 'apps', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.base.json']) {
     t.notOk(patterns.includes(needed), `keeps ${needed}`);
   }
+  // `npm run build` generates the client's types from the committed OpenAPI document.
+  t.ok(patterns.includes('!docs/openapi.json'), 'keeps docs/openapi.json');
 });

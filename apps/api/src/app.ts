@@ -28,6 +28,7 @@ import authPlugin from './plugins/app/auth.js';
 import idempotencyPlugin from './plugins/app/idempotency.js';
 import historyCachePlugin from './plugins/app/history-cache.js';
 import routes from './routes/index.js';
+import { SHARED_SCHEMAS } from './schemas/shared.js';
 import consolePlugin from './plugins/app/console.js';
 
 export interface BuildAppOptions {
@@ -122,6 +123,8 @@ export const serviceApp = fp<ServiceAppOptions>(
   async function serviceApp(app, options) {
     const { config } = options;
     app.decorate('config', config);
+    // Before any route: route schemas refer to these by `$id` (schemas/common.ts `ref`).
+    for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
     await app.register(metricsPlugin);
     await app.register(redisPlugin, {
       url: options.redis?.url ?? config.REDIS_URL,

@@ -1,6 +1,6 @@
 // For display only: how many decimals a currency's minor unit has (ISO 4217). The API speaks
 // integer minor units; a client needs the exponent to show 1500 JPY as "1,500" and 1500 EUR as
-// "15.00". A test keeps this table equal to the ledger's (packages/ledger/src/money.ts).
+// "15.00". The ledger never needs it (it moves integers), so this is the one table.
 
 /** ISO 4217 minor-unit exponents that differ from 2. */
 export const MINOR_UNIT_EXPONENTS: Readonly<Record<string, number>> = {

@@ -1,13 +1,12 @@
 // Goal: the committed OpenAPI document (docs/openapi.json) is what the API serves, and the
-// client's generated types (src/openapi-types.ts) are what that document generates, so
-// neither other languages' generators nor @wallet/client can drift from the route schemas.
+// client's generated types (src/openapi-types.ts, written by `npm run build`, not committed)
+// are what that document generates, so neither other languages' generators nor @wallet/client
+// can drift from the route schemas.
 // Method: build the real app, fetch /openapi.json, serialize and generate exactly as
 // `npm run openapi` does (scripts/openapi-document.mjs), and compare with the files.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MINOR_UNIT_EXPONENTS as LEDGER_EXPONENTS } from '@wallet/ledger';
-import { MINOR_UNIT_EXPONENTS } from '@wallet/client';
 import { build } from '../../../apps/api/test/helper.js';
 import { DOCUMENT_PATH, TYPES_PATH, generateTypes, serializeDocument } from '../../../scripts/openapi-document.mjs';
 
@@ -22,12 +21,8 @@ t.test('docs/openapi.json is the document the API serves', async (t) => {
   t.not(serializeDocument({ ...served, info: { ...served.info, version: '0.0.0' } }), committed, 'a change is seen');
 });
 
-t.test('the client types are generated from the committed document', async (t) => {
+t.test('the built client types are generated from the committed document', async (t) => {
   const document = readFileSync(join(repoRoot, DOCUMENT_PATH), 'utf8');
-  const committed = readFileSync(join(repoRoot, TYPES_PATH), 'utf8');
-  t.equal(committed, await generateTypes(document), `${TYPES_PATH} ${STALE}`);
-});
-
-t.test('the client\u2019s display table of minor units is the ledger\u2019s', async (t) => {
-  t.same(MINOR_UNIT_EXPONENTS, LEDGER_EXPONENTS);
+  const built = readFileSync(join(repoRoot, TYPES_PATH), 'utf8');
+  t.equal(built, await generateTypes(document), `${TYPES_PATH} is stale: run \`npm run build\``);
 });

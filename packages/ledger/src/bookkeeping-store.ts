@@ -1,7 +1,16 @@
 // The delivery and reconciliation halves of the LedgerStore port are the same delegation in
 // every adapter: each call goes to the adapter's delivery or reconciliation queries, wrapped in
 // the adapter's own error translation. An adapter extends this class and supplies the three parts.
-import type { DeliveryKey, DeliveryOutcome, DeliveryRecord, DueDelivery } from './deliveries.js';
+// The port's bounds on delivery calls (RangeError) are checked here, once, for every adapter.
+import {
+  DELIVERY_BATCH_MAX,
+  DELIVERY_READ_EVENTS_MAX,
+  assertDeliveryBounds,
+  type DeliveryKey,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DueDelivery,
+} from './deliveries.js';
 import type { LedgerStore } from './store.js';
 import type { ReconciliationReport, ReversalAudit, WalletAudit } from './types.js';
 
@@ -42,7 +51,10 @@ export abstract class BookkeepingStore implements Pick<LedgerStore, BookkeepingM
   protected abstract guarded<T>(operation: () => Promise<T>): Promise<T>;
 
   recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
-    return this.guarded(() => this.deliveryQueries.recordPending(pairs, horizonMs));
+    return this.guarded(async () => {
+      assertDeliveryBounds({ count: pairs.length, countMax: DELIVERY_BATCH_MAX, horizonMs });
+      return this.deliveryQueries.recordPending(pairs, horizonMs);
+    });
   }
 
   settleDelivery(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
@@ -50,11 +62,17 @@ export abstract class BookkeepingStore implements Pick<LedgerStore, BookkeepingM
   }
 
   claimDueDeliveries(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
-    return this.guarded(() => this.deliveryQueries.claimDue(claim));
+    return this.guarded(async () => {
+      assertDeliveryBounds({ count: claim.limit, countMax: DELIVERY_BATCH_MAX, horizonMs: claim.horizonMs });
+      return this.deliveryQueries.claimDue(claim);
+    });
   }
 
   listDeliveries(eventIds: string[]): Promise<DeliveryRecord[]> {
-    return this.guarded(() => this.deliveryQueries.list(eventIds));
+    return this.guarded(async () => {
+      assertDeliveryBounds({ count: eventIds.length, countMax: DELIVERY_READ_EVENTS_MAX });
+      return this.deliveryQueries.list(eventIds);
+    });
   }
 
   auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {

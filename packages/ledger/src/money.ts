@@ -34,30 +34,3 @@ export function assertAmount(amountMinor: unknown, maxAmountMinor: number): asse
 }
 
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
-
-/** ISO 4217 minor-unit exponents that differ from 2; used by clients for display only. */
-export const MINOR_UNIT_EXPONENTS: Readonly<Record<string, number>> = {
-  BHD: 3,
-  BIF: 0,
-  CLP: 0,
-  DJF: 0,
-  GNF: 0,
-  IQD: 3,
-  ISK: 0,
-  JOD: 3,
-  JPY: 0,
-  KMF: 0,
-  KRW: 0,
-  KWD: 3,
-  LYD: 3,
-  OMR: 3,
-  PYG: 0,
-  RWF: 0,
-  TND: 3,
-  UGX: 0,
-  VND: 0,
-  VUV: 0,
-  XAF: 0,
-  XOF: 0,
-  XPF: 0,
-};

@@ -27,6 +27,20 @@ export interface Collections {
   deliveries: Collection<DeliveryDoc>;
 }
 
+/**
+ * The base of the adapter's query groups (deliveries, reconciliation): the collections and the
+ * `maxTimeMS` budget every one of their operations is given.
+ */
+export abstract class CollectionQueries {
+  protected readonly collections: Collections;
+  protected readonly timeoutMs: number;
+
+  constructor(collections: Collections, timeoutMs: number) {
+    this.collections = collections;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 export const COLLECTION_NAMES = {
   wallets: 'wallets',
   entries: 'ledger_entries',

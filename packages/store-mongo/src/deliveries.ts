@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
-import {
-  DELIVERY_BATCH_MAX,
-  DELIVERY_READ_EVENTS_MAX,
-  assertDeliveryBounds,
-  type DeliveryKey,
-  type DeliveryOutcome,
-  type DeliveryRecord,
-  type DueDelivery,
-} from '@wallet/ledger';
-import type { Collections } from './collections.js';
+import type { DeliveryKey, DeliveryOutcome, DeliveryRecord, DueDelivery } from '@wallet/ledger';
+import { CollectionQueries } from './collections.js';
 import type { DeliveryDoc } from './documents.js';
 import { DOC_READ, fromDate, outboxFromDoc } from './mapping.js';
 
@@ -24,17 +16,8 @@ const DUE: Document = { state: 'pending', $expr: { $lte: ['$dueAt', '$$NOW'] } }
  * pipelines and `$expr`), so relays on hosts with skewed clocks agree on what is due. Writes
  * outside transactions, with the collection's majority write concern and `maxTimeMS`.
  */
-export class Deliveries {
-  readonly #collections: Collections;
-  readonly #timeoutMs: number;
-
-  constructor(collections: Collections, timeoutMs: number) {
-    this.#collections = collections;
-    this.#timeoutMs = timeoutMs;
-  }
-
+export class Deliveries extends CollectionQueries {
   async recordPending(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
-    assertDeliveryBounds({ count: pairs.length, countMax: DELIVERY_BATCH_MAX, horizonMs });
     if (pairs.length === 0) return;
     // Upserts whose update only inserts: an existing pair, in any state, is left as it is.
     const operations: AnyBulkWriteOperation<DeliveryDoc>[] = pairs.map((pair) => ({
@@ -55,14 +38,14 @@ export class Deliveries {
         upsert: true,
       },
     }));
-    await this.#collections.deliveries.bulkWrite(operations, { ordered: false, maxTimeMS: this.#timeoutMs });
+    await this.collections.deliveries.bulkWrite(operations, { ordered: false, maxTimeMS: this.timeoutMs });
   }
 
   async settle(key: DeliveryKey, outcome: DeliveryOutcome): Promise<void> {
     // 'delivered' is final; anything else may be replaced by a later outcome (a re-driven dead letter).
     const state =
       outcome === 'delivered' ? 'delivered' : { $cond: [{ $eq: ['$state', 'delivered'] }, '$state', outcome] };
-    await this.#collections.deliveries.updateOne(
+    await this.collections.deliveries.updateOne(
       { _id: deliveryId(key) },
       [
         {
@@ -76,7 +59,7 @@ export class Deliveries {
           },
         },
       ],
-      { upsert: true, maxTimeMS: this.#timeoutMs },
+      { upsert: true, maxTimeMS: this.timeoutMs },
     );
   }
 
@@ -86,15 +69,14 @@ export class Deliveries {
    * the pairs carrying it and their outbox events.
    */
   async claimDue(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
-    assertDeliveryBounds({ count: claim.limit, countMax: DELIVERY_BATCH_MAX, horizonMs: claim.horizonMs });
     if (claim.limit < 1) return [];
-    const { deliveries, outbox } = this.#collections;
+    const { deliveries, outbox } = this.collections;
     const candidates = await deliveries
       .find(DUE, {
         projection: { _id: 1 },
         sort: { state: 1, dueAt: 1 },
         limit: claim.limit,
-        maxTimeMS: this.#timeoutMs,
+        maxTimeMS: this.timeoutMs,
       })
       .toArray();
     if (candidates.length === 0) return [];
@@ -103,14 +85,14 @@ export class Deliveries {
     await deliveries.updateMany(
       { _id: { $in: ids }, ...DUE },
       [{ $set: { dueAt: { $add: ['$$NOW', claim.horizonMs] }, claimToken: token } }],
-      { maxTimeMS: this.#timeoutMs },
+      { maxTimeMS: this.timeoutMs },
     );
     const won = await deliveries
-      .find({ _id: { $in: ids }, claimToken: token }, { maxTimeMS: this.#timeoutMs })
+      .find({ _id: { $in: ids }, claimToken: token }, { maxTimeMS: this.timeoutMs })
       .toArray();
     if (won.length === 0) return [];
     const events = await outbox
-      .find({ _id: { $in: [...new Set(won.map((doc) => doc.eventId))] } }, { maxTimeMS: this.#timeoutMs, ...DOC_READ })
+      .find({ _id: { $in: [...new Set(won.map((doc) => doc.eventId))] } }, { maxTimeMS: this.timeoutMs, ...DOC_READ })
       .toArray();
     const byId = new Map(events.map((doc) => [doc._id, outboxFromDoc(doc)]));
     return won.flatMap((doc) => {
@@ -120,10 +102,9 @@ export class Deliveries {
   }
 
   async list(eventIds: string[]): Promise<DeliveryRecord[]> {
-    assertDeliveryBounds({ count: eventIds.length, countMax: DELIVERY_READ_EVENTS_MAX });
     if (eventIds.length === 0) return [];
-    const docs = await this.#collections.deliveries
-      .find({ eventId: { $in: eventIds } }, { maxTimeMS: this.#timeoutMs })
+    const docs = await this.collections.deliveries
+      .find({ eventId: { $in: eventIds } }, { maxTimeMS: this.timeoutMs })
       .toArray();
     return docs.map((doc) => ({
       eventId: doc.eventId,

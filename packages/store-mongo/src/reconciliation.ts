@@ -1,6 +1,6 @@
 import { Long } from 'mongodb';
 import { invariant, type ReconciliationReport, type ReversalAudit, type WalletAudit } from '@wallet/ledger';
-import { COLLECTION_NAMES, type Collections } from './collections.js';
+import { COLLECTION_NAMES, CollectionQueries } from './collections.js';
 import { DOC_READ, fromLong, reportFromDoc, reportToDoc } from './mapping.js';
 
 /** Largest page of wallets or transfers one reconciliation call reads. */
@@ -50,22 +50,14 @@ const SIGNED_AMOUNT = {
  * Read-only aggregates for the reconciliation job, paged so nothing loads every wallet.
  * Aggregations may scan many entries, so they get `timeoutMs` (longer than a point read).
  */
-export class Reconciliation {
-  readonly #collections: Collections;
-  readonly #timeoutMs: number;
-
-  constructor(collections: Collections, timeoutMs: number) {
-    this.#collections = collections;
-    this.#timeoutMs = timeoutMs;
-  }
-
+export class Reconciliation extends CollectionQueries {
   /** Wallets in id order after `afterId`, each with the sum, count and last balance of its entries. */
   async auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
     invariant(
       Number.isSafeInteger(page.limit) && page.limit >= 1 && page.limit <= RECONCILE_PAGE_MAX,
       'audit page limit out of range',
     );
-    const rows = await this.#collections.wallets
+    const rows = await this.collections.wallets
       .aggregate<WalletAuditRow>(
         [
           { $match: page.afterId === undefined ? {} : { _id: { $gt: page.afterId } } },
@@ -100,7 +92,7 @@ export class Reconciliation {
           },
           { $project: { balance: 1, version: 1, heldBalance: 1, totals: 1, last: 1, held: 1 } },
         ],
-        { maxTimeMS: this.#timeoutMs, ...DOC_READ },
+        { maxTimeMS: this.timeoutMs, ...DOC_READ },
       )
       .toArray();
     return rows.map((row) => {
@@ -142,7 +134,7 @@ export class Reconciliation {
   /** Entries whose reversedAmount is not the sum of the reversal entries pointing at them, or exceeds the amount. */
   async unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
     invariant(Number.isSafeInteger(limit) && limit >= 1 && limit <= RECONCILE_PAGE_MAX, 'reversal limit out of range');
-    const rows = await this.#collections.entries
+    const rows = await this.collections.entries
       .aggregate<{ _id: string; amount: unknown; reversedAmount: unknown; reversalSum: unknown }>(
         [
           { $match: { $or: [{ reversedAmount: { $gt: 0 } }, { type: 'reversal' }] } },
@@ -165,7 +157,7 @@ export class Reconciliation {
           { $sort: { _id: 1 } },
           { $limit: limit },
         ],
-        { allowDiskUse: true, maxTimeMS: this.#timeoutMs, ...DOC_READ },
+        { allowDiskUse: true, maxTimeMS: this.timeoutMs, ...DOC_READ },
       )
       .toArray();
     return rows.map((row) => ({
@@ -195,7 +187,7 @@ export class Reconciliation {
     const isIn = { $eq: ['$type', 'transfer_in'] };
     let after: string | undefined;
     for (;;) {
-      const rows = await this.#collections.entries
+      const rows = await this.collections.entries
         .aggregate<TransferRow & { n: unknown }>(
           [
             { $match: after === undefined ? { transferId: { $exists: true } } : { transferId: { $gt: after } } },
@@ -213,7 +205,7 @@ export class Reconciliation {
             },
             { $sort: { _id: 1 } },
           ],
-          { maxTimeMS: this.#timeoutMs, ...DOC_READ },
+          { maxTimeMS: this.timeoutMs, ...DOC_READ },
         )
         .toArray();
       const entries = rows.reduce((total, row) => total + fromLong(row.n, 'transfer.legs'), 0);
@@ -227,13 +219,13 @@ export class Reconciliation {
   }
 
   async saveReport(report: ReconciliationReport): Promise<void> {
-    await this.#collections.reports.insertOne(reportToDoc(report), { maxTimeMS: this.#timeoutMs });
+    await this.collections.reports.insertOne(reportToDoc(report), { maxTimeMS: this.timeoutMs });
   }
 
   async latestReport(): Promise<ReconciliationReport | null> {
-    const doc = await this.#collections.reports.findOne(
+    const doc = await this.collections.reports.findOne(
       {},
-      { sort: { finishedAt: -1 }, maxTimeMS: this.#timeoutMs, ...DOC_READ },
+      { sort: { finishedAt: -1 }, maxTimeMS: this.timeoutMs, ...DOC_READ },
     );
     return doc ? reportFromDoc(doc) : null;
   }

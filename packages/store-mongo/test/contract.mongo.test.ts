@@ -9,7 +9,7 @@ import t from 'tap';
 import { withTimeout } from '@wallet/async';
 import { Long, MongoClient } from 'mongodb';
 import type { LedgerStore } from '@wallet/ledger';
-import { storeContract } from '@wallet/ledger/contract';
+import { namedStores, storeContract } from '@wallet/ledger/contract';
 import { MongoStore } from '../src/index.js';
 
 const SKIPPED = 'skipped: MONGO_URL not set';
@@ -48,7 +48,12 @@ async function probe(mongoUrl: string): Promise<string | null> {
 function runContract(mongoUrl: string): void {
   // One small client for database drops and the reconciliation cases' direct balance writes.
   const admin = new MongoClient(mongoUrl, { maxPoolSize: 2, serverSelectionTimeoutMS: 5000 });
-  const databases = new Map<LedgerStore, string>();
+  const stores = namedStores(
+    (dbName) => new MongoStore({ url: mongoUrl, dbName, poolMax: 20, operationTimeoutMs: 5000 }),
+    async (dbName) => {
+      await admin.db(dbName).dropDatabase();
+    },
+  );
   t.teardown(() => admin.close());
 
   /** A direct write of one numeric field of one wallet or entry, as the reconciliation cases corrupt a store. */
@@ -56,8 +61,7 @@ function runContract(mongoUrl: string): void {
     store: LedgerStore,
     change: { what: string; row: 'wallet' | 'entry'; id: string; set: Record<string, number> },
   ): Promise<void> {
-    const dbName = databases.get(store);
-    if (!dbName) throw new Error(`${change.what}: store not created by this target`);
+    const dbName = stores.nameOf(store, change.what);
     const $set = Object.fromEntries(
       Object.entries(change.set).map(([field, value]) => [field, Long.fromNumber(value)]),
     );
@@ -70,26 +74,8 @@ function runContract(mongoUrl: string): void {
 
   storeContract(t, {
     name: 'mongo',
-    async create() {
-      const dbName = `t_${randomUUID().replaceAll('-', '')}`;
-      const store = new MongoStore({ url: mongoUrl, dbName, poolMax: 20, operationTimeoutMs: 5000 });
-      databases.set(store, dbName);
-      try {
-        await store.ready();
-      } catch (error) {
-        // Close at once: an open client keeps the process (and tap) waiting for nothing.
-        databases.delete(store);
-        await store.close();
-        throw error;
-      }
-      return store;
-    },
-    async destroy(store) {
-      const dbName = databases.get(store);
-      databases.delete(store);
-      await store.close();
-      if (dbName) await admin.db(dbName).dropDatabase();
-    },
+    create: stores.create,
+    destroy: stores.destroy,
     tamperBalance: (store, walletId, balance) =>
       tamper(store, { what: 'tamperBalance', row: 'wallet', id: walletId, set: { balance } }),
     tamperHeld: (store, walletId, heldBalance) =>

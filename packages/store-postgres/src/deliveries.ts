@@ -1,14 +1,11 @@
 import type pg from 'pg';
-import {
-  DELIVERY_BATCH_MAX,
-  DELIVERY_READ_EVENTS_MAX,
-  assertDeliveryBounds,
-  type DeliveryKey,
-  type DeliveryOutcome,
-  type DeliveryRecord,
-  type DeliveryState,
-  type DueDelivery,
-  type OutboxEvent,
+import type {
+  DeliveryKey,
+  DeliveryOutcome,
+  DeliveryRecord,
+  DeliveryState,
+  DueDelivery,
+  OutboxEvent,
 } from '@wallet/ledger';
 import { isoSql } from './sql-util.js';
 
@@ -28,7 +25,6 @@ export class DeliveryQueries {
   }
 
   async recordPending(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
-    assertDeliveryBounds({ count: pairs.length, countMax: DELIVERY_BATCH_MAX, horizonMs });
     if (pairs.length === 0) return;
     await this.#pool.query({
       name: 'deliveries-record-pending',
@@ -53,7 +49,6 @@ export class DeliveryQueries {
   }
 
   async claimDue(claim: { limit: number; horizonMs: number }): Promise<DueDelivery[]> {
-    assertDeliveryBounds({ count: claim.limit, countMax: DELIVERY_BATCH_MAX, horizonMs: claim.horizonMs });
     if (claim.limit < 1) return [];
     const { rows } = await this.#pool.query({
       name: 'deliveries-claim-due',
@@ -73,7 +68,6 @@ export class DeliveryQueries {
   }
 
   async list(eventIds: string[]): Promise<DeliveryRecord[]> {
-    assertDeliveryBounds({ count: eventIds.length, countMax: DELIVERY_READ_EVENTS_MAX });
     if (eventIds.length === 0) return [];
     const { rows } = await this.#pool.query(
       `SELECT event_id, endpoint_id, state, ${isoSql('updated_at')} AS updated_at

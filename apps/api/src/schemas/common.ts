@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { ERRORS, type ErrorCode } from '@wallet/ledger';
 
 /** Ids are UUIDs; anything else (`$where`, `../`, 10 kB strings) is refused with 400 before any lookup. */
@@ -40,8 +40,18 @@ export const Problem = Type.Object(
     code: Type.String({ description: 'stable snake_case error code' }),
     requestId: Type.String(),
   },
-  { additionalProperties: false, description: 'application/problem+json' },
+  { $id: 'Problem', additionalProperties: false, description: 'application/problem+json' },
 );
+
+/**
+ * A reference to one of the schemas the app registers once (`SHARED_SCHEMAS`, by `$id`): the
+ * validator and serializer resolve it, and the OpenAPI document names it under
+ * `components/schemas` instead of repeating it in every route. Typed as the schema itself.
+ */
+export function ref<T extends TSchema>(schema: T, options: SchemaOptions = {}): TUnsafe<Static<T>> {
+  if (schema.$id === undefined) throw new Error('ref: the schema has no $id to refer to');
+  return Type.Unsafe<Static<T>>({ ...options, $ref: `${schema.$id}#` });
+}
 
 /** Response schemas for the problem statuses a route may answer with; the description lists the codes. */
 export function problems(...codes: ErrorCode[]): Record<number, TSchema> {
@@ -57,8 +67,7 @@ export function problems(...codes: ErrorCode[]): Record<number, TSchema> {
     codesByStatus.set(status, [...(codesByStatus.get(status) ?? []), code]);
   }
   const responses: Record<number, TSchema> = {};
-  for (const [status, list] of codesByStatus)
-    responses[status] = Type.Object(Problem.properties, { additionalProperties: false, description: list.join(', ') });
+  for (const [status, list] of codesByStatus) responses[status] = ref(Problem, { description: list.join(', ') });
   return responses;
 }
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Amount, Metadata, PageCursor, PageLimit, Timestamp, Uuid } from './common.js';
+import { Amount, Metadata, PageCursor, PageLimit, Timestamp, Uuid, ref } from './common.js';
 import { Transaction } from './transaction.js';
 import { Wallet } from './wallet.js';
 
@@ -31,7 +31,7 @@ export const Hold = Type.Object(
     updatedAt: Timestamp,
     metadata: Metadata,
   },
-  { additionalProperties: false },
+  { $id: 'Hold', additionalProperties: false },
 );
 
 /**
@@ -89,15 +89,15 @@ export type CaptureBody = Static<typeof CaptureBody>;
 export const VoidBody = Type.Object({ metadata: Type.Optional(Metadata) }, { additionalProperties: false });
 export type VoidBody = Static<typeof VoidBody>;
 
-export const HoldEnvelope = Type.Object({ data: Hold }, { additionalProperties: false });
+export const HoldEnvelope = Type.Object({ data: ref(Hold) }, { additionalProperties: false });
 
 export const HoldPage = Type.Object(
-  { data: Type.Array(Hold, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { data: Type.Array(ref(Hold), { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
   { additionalProperties: false },
 );
 
 export const HoldResult = Type.Object(
-  { data: Type.Object({ hold: Hold, wallet: Wallet }, { additionalProperties: false }) },
+  { data: Type.Object({ hold: ref(Hold), wallet: ref(Wallet) }, { additionalProperties: false }) },
   { additionalProperties: false },
 );
 
@@ -105,10 +105,10 @@ export const CaptureResult = Type.Object(
   {
     data: Type.Object(
       {
-        hold: Hold,
-        transaction: Transaction,
-        wallet: Wallet,
-        credit: Type.Optional(Transaction),
+        hold: ref(Hold),
+        transaction: ref(Transaction),
+        wallet: ref(Wallet),
+        credit: Type.Optional(ref(Transaction)),
       },
       { additionalProperties: false },
     ),
@@ -137,9 +137,9 @@ export const ReverseResult = Type.Object(
   {
     data: Type.Object(
       {
-        reversal: Transaction,
-        original: Transaction,
-        wallet: Wallet,
+        reversal: ref(Transaction),
+        original: ref(Transaction),
+        wallet: ref(Wallet),
       },
       { additionalProperties: false },
     ),

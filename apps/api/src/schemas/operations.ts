@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { DEAD_LETTER_PAGE_MAX } from '@wallet/queue';
-import { PAGE_LIMIT_DEFAULT, PageCursor, Timestamp } from './common.js';
+import { PAGE_LIMIT_DEFAULT, PageCursor, Timestamp, ref } from './common.js';
 
 export const DeadLetter = Type.Object(
   {
@@ -17,7 +17,7 @@ export const DeadLetter = Type.Object(
     failedAt: Timestamp,
     createdAt: Timestamp,
   },
-  { additionalProperties: false },
+  { $id: 'DeadLetter', additionalProperties: false },
 );
 
 export const DeadLetterQuery = Type.Object(
@@ -37,7 +37,7 @@ export const DeadLetterQuery = Type.Object(
 
 export const DeadLetterPage = Type.Object(
   {
-    data: Type.Array(DeadLetter, { maxItems: DEAD_LETTER_PAGE_MAX }),
+    data: Type.Array(ref(DeadLetter), { maxItems: DEAD_LETTER_PAGE_MAX }),
     nextCursor: Type.Union([Type.String(), Type.Null()]),
   },
   { additionalProperties: false },
@@ -48,7 +48,7 @@ export const DeadLetterParams = Type.Object(
   { additionalProperties: false },
 );
 
-export const DeadLetterEnvelope = Type.Object({ data: DeadLetter }, { additionalProperties: false });
+export const DeadLetterEnvelope = Type.Object({ data: ref(DeadLetter) }, { additionalProperties: false });
 
 export const Mismatch = Type.Object(
   {

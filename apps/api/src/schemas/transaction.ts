@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Amount, Metadata, PageCursor, PageLimit, Timestamp, Uuid } from './common.js';
+import { Amount, Metadata, PageCursor, PageLimit, Timestamp, Uuid, ref } from './common.js';
 
 export const Transaction = Type.Object(
   {
@@ -25,7 +25,7 @@ export const Transaction = Type.Object(
     metadata: Metadata,
     createdAt: Timestamp,
   },
-  { additionalProperties: false },
+  { $id: 'Transaction', additionalProperties: false },
 );
 
 export const HistoryQuery = Type.Object(
@@ -34,6 +34,6 @@ export const HistoryQuery = Type.Object(
 );
 
 export const HistoryPage = Type.Object(
-  { data: Type.Array(Transaction, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { data: Type.Array(ref(Transaction), { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
   { additionalProperties: false },
 );

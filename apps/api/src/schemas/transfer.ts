@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Amount, Metadata, Uuid } from './common.js';
+import { Amount, Metadata, Uuid, ref } from './common.js';
 import { Transaction } from './transaction.js';
 
 export const TransferBody = Type.Object(
@@ -10,7 +10,10 @@ export type TransferBody = Static<typeof TransferBody>;
 
 export const TransferResult = Type.Object(
   {
-    data: Type.Object({ transferId: Uuid, debit: Transaction, credit: Transaction }, { additionalProperties: false }),
+    data: Type.Object(
+      { transferId: Uuid, debit: ref(Transaction), credit: ref(Transaction) },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Amount, Currency, Metadata, PageCursor, Timestamp, Uuid } from './common.js';
+import { Amount, Currency, Metadata, PageCursor, Timestamp, Uuid, ref } from './common.js';
 import { Transaction } from './transaction.js';
 
 export const Wallet = Type.Object(
@@ -17,7 +17,7 @@ export const Wallet = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
-  { additionalProperties: false },
+  { $id: 'Wallet', additionalProperties: false },
 );
 
 export const CreateWalletBody = Type.Object({ currency: Currency }, { additionalProperties: false });
@@ -31,7 +31,7 @@ export const BalanceBody = Type.Object(
 );
 export type BalanceBody = Static<typeof BalanceBody>;
 
-export const WalletEnvelope = Type.Object({ data: Wallet }, { additionalProperties: false });
+export const WalletEnvelope = Type.Object({ data: ref(Wallet) }, { additionalProperties: false });
 
 export const WalletListQuery = Type.Object(
   {
@@ -44,14 +44,14 @@ export const WalletListQuery = Type.Object(
 );
 
 export const WalletList = Type.Object(
-  { data: Type.Array(Wallet, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+  { data: Type.Array(ref(Wallet), { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) },
   { additionalProperties: false },
 );
 
 export const BalanceResult = Type.Object(
   {
     data: Type.Object(
-      { transactionId: Uuid, wallet: Wallet, transaction: Transaction },
+      { transactionId: Uuid, wallet: ref(Wallet), transaction: ref(Transaction) },
       { additionalProperties: false },
     ),
   },

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { OUTBOX_EVENT_TYPES } from '@wallet/ledger';
 import { WEBHOOK_URL_CHARS_MAX } from '@wallet/webhooks';
-import { Timestamp, Uuid } from './common.js';
+import { Timestamp, Uuid, ref } from './common.js';
 
 export const EventType = Type.Union(
   OUTBOX_EVENT_TYPES.map((type) => Type.Literal(type)),
@@ -34,7 +34,7 @@ const endpointFields = {
 };
 
 /** An endpoint as listed: never its secret. */
-export const WebhookEndpoint = Type.Object(endpointFields, { additionalProperties: false });
+export const WebhookEndpoint = Type.Object(endpointFields, { $id: 'WebhookEndpoint', additionalProperties: false });
 
 /** The creation answer: the only time the secret is shown. */
 export const CreatedWebhookEnvelope = Type.Object(
@@ -50,10 +50,10 @@ export const CreatedWebhookEnvelope = Type.Object(
   { additionalProperties: false },
 );
 
-export const WebhookEnvelope = Type.Object({ data: WebhookEndpoint }, { additionalProperties: false });
+export const WebhookEnvelope = Type.Object({ data: ref(WebhookEndpoint) }, { additionalProperties: false });
 
 export const WebhookList = Type.Object(
-  { data: Type.Array(WebhookEndpoint, { maxItems: 100 }), nextCursor: Type.Null() },
+  { data: Type.Array(ref(WebhookEndpoint), { maxItems: 100 }), nextCursor: Type.Null() },
   { additionalProperties: false },
 );
 

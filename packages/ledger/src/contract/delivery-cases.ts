@@ -4,7 +4,7 @@ import type { Test } from 'tap';
 import { DELIVERY_BATCH_MAX, DELIVERY_HORIZON_MIN_MS, type DeliveryKey, type DeliveryRecord } from '../deliveries.js';
 import type { LedgerStore } from '../store.js';
 import type { OutboxEvent } from '../types.js';
-import { credit, fundedWallet, withStore, type ContractTarget, type Fixture } from './harness.js';
+import { credit, fundedWallet, storeCases, type ContractTarget, type Fixture } from './harness.js';
 
 /** The shortest horizon a store accepts: waited out in the cases, so it is kept short. */
 const HORIZON_MS = DELIVERY_HORIZON_MIN_MS;
@@ -33,7 +33,8 @@ async function statesOf(store: LedgerStore, keys: DeliveryKey[]): Promise<Array<
 
 /** Delivery bookkeeping: pending until settled, 'delivered' final, due pairs claimed once per horizon. */
 export function deliveryCases(t: Test, target: ContractTarget): void {
-  withStore(t, target, 'deliveries: pending until settled; delivered is final', async (fixture, t) => {
+  const storeCase = storeCases(t, target);
+  storeCase('deliveries: pending until settled; delivered is final', async (fixture, t) => {
     const { store } = fixture;
     const [first, second] = await committedEvents(fixture, 2);
     const endpointA = randomUUID();
@@ -69,7 +70,7 @@ export function deliveryCases(t: Test, target: ContractTarget): void {
     t.same(await store.listDeliveries([randomUUID()]), [], 'another event has no records');
   });
 
-  withStore(t, target, 'deliveries: due pending pairs are claimed once per horizon', async (fixture, t) => {
+  storeCase('deliveries: due pending pairs are claimed once per horizon', async (fixture, t) => {
     const { store } = fixture;
     const events = await committedEvents(fixture, 6);
     const endpointId = randomUUID();
@@ -109,7 +110,7 @@ export function deliveryCases(t: Test, target: ContractTarget): void {
     t.same(await statesOf(store, keys.slice(2)), ['pending', 'pending', 'pending', 'pending'], 'still pending');
   });
 
-  withStore(t, target, 'deliveries: bounds are refused before any write', async ({ store }, t) => {
+  storeCase('deliveries: bounds are refused before any write', async ({ store }, t) => {
     const tooMany = Array.from({ length: DELIVERY_BATCH_MAX + 1 }, () => ({
       eventId: randomUUID(),
       endpointId: randomUUID(),

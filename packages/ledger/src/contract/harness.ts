@@ -85,6 +85,14 @@ export function withStore(
   });
 }
 
+/** One suite's case registrar: `storeCase(name, body)` is `withStore(t, source, name, body)`. */
+export function storeCases(
+  t: Test,
+  source: StoreSource,
+): (name: string, body: (fixture: Fixture, t: Test) => Promise<void>) => void {
+  return (name, body) => withStore(t, source, name, body);
+}
+
 export const newUser = (): string => `user_${randomUUID()}`;
 export const newKey = (): string => `key_${randomUUID()}`;
 
@@ -156,17 +164,25 @@ export async function fundedWallet(
   return { userId, wallet: await service.getWallet(userId, wallet.id) };
 }
 
-/** Every entry of a wallet, newest first, read through the port page by page. */
-export async function allEntries(store: LedgerStore, walletId: string): Promise<StoredTransaction[]> {
-  const entries: StoredTransaction[] = [];
+/** Every row of a listing paged by `seq` (newest first), read page by page; `what` names it in the error. */
+async function allPages<T extends { seq: number }>(
+  what: string,
+  readPage: (page: { limit: number; beforeSeq: number | undefined }) => Promise<T[]>,
+): Promise<T[]> {
+  const rows: T[] = [];
   let beforeSeq: number | undefined;
   for (let page = 0; page < HISTORY_PAGES_MAX; page++) {
-    const rows = await store.listTransactions(walletId, { limit: HISTORY_PAGE_LIMIT, beforeSeq });
-    entries.push(...rows);
-    if (rows.length < HISTORY_PAGE_LIMIT) return entries;
-    beforeSeq = rows.at(-1)!.seq;
+    const pageRows = await readPage({ limit: HISTORY_PAGE_LIMIT, beforeSeq });
+    rows.push(...pageRows);
+    if (pageRows.length < HISTORY_PAGE_LIMIT) return rows;
+    beforeSeq = pageRows.at(-1)!.seq;
   }
-  throw new Error(`history of ${walletId} is longer than the contract suite reads`);
+  throw new Error(`${what} has more pages than the contract suite reads`);
+}
+
+/** Every entry of a wallet, newest first, read through the port page by page. */
+export function allEntries(store: LedgerStore, walletId: string): Promise<StoredTransaction[]> {
+  return allPages(`the history of ${walletId}`, (page) => store.listTransactions(walletId, page));
 }
 
 /** Signed effect of an entry on its wallet's balance (a reversal's sign is read from its balances). */
@@ -175,16 +191,8 @@ export function signedAmount(entry: Pick<Transaction, 'type' | 'amount' | 'balan
 }
 
 /** Every hold of a wallet, newest first, read through the port page by page. */
-export async function allHolds(store: LedgerStore, walletId: string): Promise<StoredHold[]> {
-  const holds: StoredHold[] = [];
-  let beforeSeq: number | undefined;
-  for (let page = 0; page < HISTORY_PAGES_MAX; page++) {
-    const rows = await store.listHolds(walletId, { limit: HISTORY_PAGE_LIMIT, beforeSeq });
-    holds.push(...rows);
-    if (rows.length < HISTORY_PAGE_LIMIT) return holds;
-    beforeSeq = rows.at(-1)!.seq;
-  }
-  throw new Error(`holds of ${walletId} are more than the contract suite reads`);
+export function allHolds(store: LedgerStore, walletId: string): Promise<StoredHold[]> {
+  return allPages(`the hold list of ${walletId}`, (page) => store.listHolds(walletId, page));
 }
 
 /** heldBalance is the sum of the active holds, within [0, balance], and available = balance - held. */
@@ -248,43 +256,6 @@ export async function checkWalletLedger(t: Test, store: LedgerStore, wallet: Wal
   return entries;
 }
 
-/** What a concurrent call ended with: its result, or the code of the error it threw. */
-export type Settled = { label: string; result?: WriteResult; error?: unknown };
-
-/**
- * Waits for every call and labels each: 'ok', a remembered refusal's code, a thrown
- * LedgerError's code, or 'unexpected:<name>' so a failing count names what went wrong.
- */
-export async function settleAll(calls: Array<Promise<WriteResult>>): Promise<Settled[]> {
-  const settled = await Promise.allSettled(calls);
-  return settled.map((outcome) => {
-    if (outcome.status === 'fulfilled') return { label: refusalCodeOf(outcome.value) ?? 'ok', result: outcome.value };
-    const error: unknown = outcome.reason;
-    if (error instanceof LedgerError) return { label: error.code, error };
-    return { label: `unexpected:${error instanceof Error ? error.name : typeof error}`, error };
-  });
-}
-
-export function countLabels(outcomes: Settled[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const outcome of outcomes) counts[outcome.label] = (counts[outcome.label] ?? 0) + 1;
-  return counts;
-}
-
-/**
- * Opens `connections` pooled connections before a race by reading in parallel: with a
- * cold pool the first writer commits while the others are still connecting, so the race
- * would quietly run in series and a broken guard would go unnoticed.
- */
-export async function warmUp(
-  service: LedgerService,
-  userId: string,
-  walletId: string,
-  connections: number,
-): Promise<void> {
-  await Promise.all(Array.from({ length: connections }, () => service.getWallet(userId, walletId)));
-}
-
 /** One keyed write as the shape cases check it: who wrote what under which key, and its result. */
 export interface KeyedWrite {
   caller: Caller;
@@ -325,16 +296,4 @@ export async function checkReplyAndRecord(t: Test, store: LedgerStore, write: Ke
     idempotencyRecordFor(context, what, reply),
     `${what} record: every field as the ledger defines it`,
   );
-}
-
-/** `writers` concurrent writes on one wallet, each under its own fresh key, after warming the store up for them. */
-export async function raceKeyed(
-  service: LedgerService,
-  owner: { userId: string; walletId: string },
-  writers: number,
-  write: (key: string) => Promise<WriteResult>,
-): Promise<{ keys: string[]; outcomes: Settled[] }> {
-  await warmUp(service, owner.userId, owner.walletId, writers);
-  const keys = Array.from({ length: writers }, newKey);
-  return { keys, outcomes: await settleAll(keys.map((key) => write(key))) };
 }

@@ -2,7 +2,7 @@ import type { Test } from 'tap';
 import { CursorCodec } from '../cursor.js';
 import type { LedgerService } from '../ledger-service.js';
 import type { Transaction } from '../types.js';
-import { credit, fundedWallet, openWallet, thrownCode, withStore, type StoreSource } from './harness.js';
+import { credit, fundedWallet, openWallet, storeCases, thrownCode, type StoreSource } from './harness.js';
 
 /** Pages a wallet's history through the service the way the API does; bounded. */
 async function pageThrough(
@@ -26,39 +26,33 @@ async function pageThrough(
 
 /** History: newest first, cursor pages stable under concurrent inserts, cursors unforgeable. */
 export function historyCases(t: Test, source: StoreSource): void {
-  withStore(
-    t,
-    source,
-    'history: newest first, pages of the requested size, last page without cursor',
-    async ({ service }, t) => {
-      const { userId, wallet } = await fundedWallet(service, 0);
-      const amounts = Array.from({ length: 12 }, (_, index) => index + 1);
-      for (const amount of amounts) await credit(service, userId, wallet.id, amount);
-      const pages = await pageThrough(service, userId, wallet.id, 5, 10);
-      t.same(
-        pages.map((page) => page.length),
-        [5, 5, 2],
-      );
-      t.same(
-        pages.flat().map((entry) => entry.amount),
-        [...amounts].reverse(),
-        'newest first across pages',
-      );
-      t.notOk('seq' in pages[0]![0]!, 'the storage position does not leak into the public entry');
-      const exact = await pageThrough(service, userId, wallet.id, 12, 3);
-      t.same(
-        exact.map((page) => page.length),
-        [12],
-        'a page that ends exactly at the oldest entry has no cursor',
-      );
-      const empty = await openWallet(service, userId, 'EUR');
-      t.same(await pageThrough(service, userId, empty.id, 5, 2), [[]], 'a wallet without entries has an empty page');
-    },
-  );
+  const storeCase = storeCases(t, source);
+  storeCase('history: newest first, pages of the requested size, last page without cursor', async ({ service }, t) => {
+    const { userId, wallet } = await fundedWallet(service, 0);
+    const amounts = Array.from({ length: 12 }, (_, index) => index + 1);
+    for (const amount of amounts) await credit(service, userId, wallet.id, amount);
+    const pages = await pageThrough(service, userId, wallet.id, 5, 10);
+    t.same(
+      pages.map((page) => page.length),
+      [5, 5, 2],
+    );
+    t.same(
+      pages.flat().map((entry) => entry.amount),
+      [...amounts].reverse(),
+      'newest first across pages',
+    );
+    t.notOk('seq' in pages[0]![0]!, 'the storage position does not leak into the public entry');
+    const exact = await pageThrough(service, userId, wallet.id, 12, 3);
+    t.same(
+      exact.map((page) => page.length),
+      [12],
+      'a page that ends exactly at the oldest entry has no cursor',
+    );
+    const empty = await openWallet(service, userId, 'EUR');
+    t.same(await pageThrough(service, userId, empty.id, 5, 2), [[]], 'a wallet without entries has an empty page');
+  });
 
-  withStore(
-    t,
-    source,
+  storeCase(
     'history: paging while another task keeps crediting skips nothing and repeats nothing',
     async ({ service }, t) => {
       const { userId, wallet } = await fundedWallet(service, 0);
@@ -103,43 +97,38 @@ export function historyCases(t: Test, source: StoreSource): void {
     },
   );
 
-  withStore(
-    t,
-    source,
-    'history: forged, tampered and foreign cursors are validation_failed',
-    async ({ service }, t) => {
-      const { userId, wallet } = await fundedWallet(service, 0);
-      const other = await openWallet(service, userId, 'EUR');
-      const stranger = await fundedWallet(service, 0);
-      for (let index = 0; index < 3; index++) await credit(service, userId, wallet.id, 1);
-      const first = await service.readHistory(userId, wallet.id, 1);
-      const cursor = first.nextCursor!;
-      t.type(cursor, 'string');
-      t.ok((await service.resolveHistory(userId, wallet.id, cursor)).beforeSeq, 'the issued cursor works');
+  storeCase('history: forged, tampered and foreign cursors are validation_failed', async ({ service }, t) => {
+    const { userId, wallet } = await fundedWallet(service, 0);
+    const other = await openWallet(service, userId, 'EUR');
+    const stranger = await fundedWallet(service, 0);
+    for (let index = 0; index < 3; index++) await credit(service, userId, wallet.id, 1);
+    const first = await service.readHistory(userId, wallet.id, 1);
+    const cursor = first.nextCursor!;
+    t.type(cursor, 'string');
+    t.ok((await service.resolveHistory(userId, wallet.id, cursor)).beforeSeq, 'the issued cursor works');
 
-      const [payload, signature] = cursor.split('.') as [string, string];
-      const forgedPayload = Buffer.from(JSON.stringify([userId, wallet.id, 99])).toString('base64url');
-      const otherSecret = new CursorCodec('another-secret').encode({ userId, walletId: wallet.id, seq: 2 });
-      const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-      const bad: Array<[string, string, string, string]> = [
-        ['garbage', 'not-a-cursor', userId, wallet.id],
-        ['empty', '', userId, wallet.id],
-        ['tampered payload', `${forgedPayload}.${signature}`, userId, wallet.id],
-        ['tampered signature', `${payload}.${flipped}`, userId, wallet.id],
-        ['extra segment', `${cursor}.x`, userId, wallet.id],
-        ['signed with another secret', otherSecret, userId, wallet.id],
-        ['other wallet of the same user', cursor, userId, other.id],
-        ['presented by another user', cursor, stranger.userId, stranger.wallet.id],
-        ['oversized', `${'a'.repeat(600)}.${signature}`, userId, wallet.id],
-      ];
-      for (const [label, value, asUser, walletId] of bad) {
-        t.equal(await thrownCode(service.resolveHistory(asUser, walletId, value)), 'validation_failed', label);
-      }
-      t.equal(
-        await thrownCode(service.resolveHistory(stranger.userId, wallet.id)),
-        'wallet_not_found',
-        "another user's history is 404",
-      );
-    },
-  );
+    const [payload, signature] = cursor.split('.') as [string, string];
+    const forgedPayload = Buffer.from(JSON.stringify([userId, wallet.id, 99])).toString('base64url');
+    const otherSecret = new CursorCodec('another-secret').encode({ userId, walletId: wallet.id, seq: 2 });
+    const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    const bad: Array<[string, string, string, string]> = [
+      ['garbage', 'not-a-cursor', userId, wallet.id],
+      ['empty', '', userId, wallet.id],
+      ['tampered payload', `${forgedPayload}.${signature}`, userId, wallet.id],
+      ['tampered signature', `${payload}.${flipped}`, userId, wallet.id],
+      ['extra segment', `${cursor}.x`, userId, wallet.id],
+      ['signed with another secret', otherSecret, userId, wallet.id],
+      ['other wallet of the same user', cursor, userId, other.id],
+      ['presented by another user', cursor, stranger.userId, stranger.wallet.id],
+      ['oversized', `${'a'.repeat(600)}.${signature}`, userId, wallet.id],
+    ];
+    for (const [label, value, asUser, walletId] of bad) {
+      t.equal(await thrownCode(service.resolveHistory(asUser, walletId, value)), 'validation_failed', label);
+    }
+    t.equal(
+      await thrownCode(service.resolveHistory(stranger.userId, wallet.id)),
+      'wallet_not_found',
+      "another user's history is 404",
+    );
+  });
 }

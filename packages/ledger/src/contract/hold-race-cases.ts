@@ -1,18 +1,7 @@
 import type { Test } from 'tap';
 import type { HoldResult } from '../types.js';
-import {
-  callerOf,
-  checkWalletLedger,
-  countLabels,
-  dataOf,
-  fundedWallet,
-  newKey,
-  settleAll,
-  raceKeyed,
-  warmUp,
-  withStore,
-  type StoreSource,
-} from './harness.js';
+import { callerOf, checkWalletLedger, dataOf, fundedWallet, newKey, storeCases, type StoreSource } from './harness.js';
+import { countLabels, raceKeyed, settleAll, warmUp } from './race-harness.js';
 import { capture, captureOf, placeHold, sleepMs, voidHold } from './hold-harness.js';
 
 /** The expiry race fires its requests from this long before expiresAt … */
@@ -22,9 +11,10 @@ const EXPIRY_RACE_SPAN_MS = 40;
 
 /** Concurrent holds, captures, voids and expiry of one hold: exactly one wins (DESIGN.md §3, §4.9). */
 export function holdRaceCases(t: Test, source: StoreSource): void {
+  const storeCase = storeCases(t, source);
   const writers = 10;
 
-  withStore(t, source, `${writers} concurrent holds of 800 on 1000: exactly one`, async ({ store, service }, t) => {
+  storeCase(`${writers} concurrent holds of 800 on 1000: exactly one`, async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const request = { walletId: wallet.id, amount: 800 };
     const { keys, outcomes } = await raceKeyed(service, { userId, walletId: wallet.id }, writers, (key) =>
@@ -45,7 +35,7 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
     t.same(replay.body, outcomes[index]!.result!.body);
   });
 
-  withStore(t, source, 'hold 800 on 1000, then a debit of 300: insufficient_funds', async ({ store, service }, t) => {
+  storeCase('hold 800 on 1000, then a debit of 300: insufficient_funds', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const other = await fundedWallet(service, 0);
     await placeHold(service, userId, wallet.id, 800);
@@ -79,7 +69,7 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
     await checkWalletLedger(t, store, after);
   });
 
-  withStore(t, source, `${writers} concurrent captures of one hold: exactly one`, async ({ store, service }, t) => {
+  storeCase(`${writers} concurrent captures of one hold: exactly one`, async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const { hold } = await placeHold(service, userId, wallet.id, 800);
     const { keys, outcomes } = await raceKeyed(service, { userId, walletId: wallet.id }, writers, (key) =>
@@ -100,7 +90,7 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
     t.equal(replay.statusCode, 409);
   });
 
-  withStore(t, source, 'captures racing voids on one hold: exactly one winner', async ({ store, service }, t) => {
+  storeCase('captures racing voids on one hold: exactly one winner', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const { hold } = await placeHold(service, userId, wallet.id, 800);
     await warmUp(service, userId, wallet.id, writers);
@@ -119,7 +109,7 @@ export function holdRaceCases(t: Test, source: StoreSource): void {
     await checkWalletLedger(t, store, after);
   });
 
-  withStore(t, source, 'captures racing the expiry sweep: exactly one winner', async ({ store, service }, t) => {
+  storeCase('captures racing the expiry sweep: exactly one winner', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const { hold } = await placeHold(service, userId, wallet.id, 800, 1);
     await warmUp(service, userId, wallet.id, writers);

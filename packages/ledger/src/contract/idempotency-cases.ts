@@ -3,24 +3,21 @@ import type { BalanceResult, Wallet } from '../types.js';
 import {
   callerOf,
   checkWalletLedger,
-  countLabels,
   dataOf,
   fundedWallet,
   newKey,
   newUser,
   openWallet,
-  settleAll,
+  storeCases,
   thrownCode,
-  warmUp,
-  withStore,
   type StoreSource,
 } from './harness.js';
+import { countLabels, settleAll, warmUp } from './race-harness.js';
 
 /** Exactly once per Idempotency-Key, scoped to the user (DESIGN.md §4.3). */
 export function idempotencyCases(t: Test, source: StoreSource): void {
-  withStore(
-    t,
-    source,
+  const storeCase = storeCases(t, source);
+  storeCase(
     'idempotency: sequential replay returns the stored outcome with no second effect',
     async ({ store, service }, t) => {
       const { userId, wallet } = await fundedWallet(service, 0);
@@ -48,9 +45,7 @@ export function idempotencyCases(t: Test, source: StoreSource): void {
     },
   );
 
-  withStore(
-    t,
-    source,
+  storeCase(
     'idempotency: 8 simultaneous requests with one key apply once and answer alike',
     async ({ store, service }, t) => {
       const { userId, wallet } = await fundedWallet(service, 1000);
@@ -75,47 +70,42 @@ export function idempotencyCases(t: Test, source: StoreSource): void {
     },
   );
 
-  withStore(
-    t,
-    source,
-    'idempotency: same key with a different request is refused and changes nothing',
-    async ({ service }, t) => {
-      const { userId, wallet } = await fundedWallet(service, 1000);
-      const other = await openWallet(service, userId, 'EUR');
-      const key = newKey();
-      await service.credit(callerOf(userId), { walletId: wallet.id, amount: 100 }, { idempotencyKey: key });
-      const attempts = [
-        () => service.credit(callerOf(userId), { walletId: wallet.id, amount: 101 }, { idempotencyKey: key }),
-        () =>
-          service.credit(
-            callerOf(userId),
-            { walletId: wallet.id, amount: 100, metadata: { a: 'b' } },
-            { idempotencyKey: key },
-          ),
-        () => service.credit(callerOf(userId), { walletId: other.id, amount: 100 }, { idempotencyKey: key }),
-        () => service.debit(callerOf(userId), { walletId: wallet.id, amount: 100 }, { idempotencyKey: key }),
-        () =>
-          service.credit(
-            callerOf(userId),
-            { walletId: wallet.id, amount: 100 },
-            { idempotencyKey: key, expectedVersion: 2 },
-          ),
-        () =>
-          service.transfer(
-            callerOf(userId),
-            { fromWalletId: wallet.id, toWalletId: other.id, amount: 100 },
-            { idempotencyKey: key },
-          ),
-      ];
-      for (const attempt of attempts) t.equal(await thrownCode(attempt()), 'idempotency_key_reused');
-      const after = await service.getWallet(userId, wallet.id);
-      t.equal(after.balance, 1100, 'only the first credit applied');
-      t.equal(after.version, 2);
-      t.equal((await service.getWallet(userId, other.id)).version, 0);
-    },
-  );
+  storeCase('idempotency: same key with a different request is refused and changes nothing', async ({ service }, t) => {
+    const { userId, wallet } = await fundedWallet(service, 1000);
+    const other = await openWallet(service, userId, 'EUR');
+    const key = newKey();
+    await service.credit(callerOf(userId), { walletId: wallet.id, amount: 100 }, { idempotencyKey: key });
+    const attempts = [
+      () => service.credit(callerOf(userId), { walletId: wallet.id, amount: 101 }, { idempotencyKey: key }),
+      () =>
+        service.credit(
+          callerOf(userId),
+          { walletId: wallet.id, amount: 100, metadata: { a: 'b' } },
+          { idempotencyKey: key },
+        ),
+      () => service.credit(callerOf(userId), { walletId: other.id, amount: 100 }, { idempotencyKey: key }),
+      () => service.debit(callerOf(userId), { walletId: wallet.id, amount: 100 }, { idempotencyKey: key }),
+      () =>
+        service.credit(
+          callerOf(userId),
+          { walletId: wallet.id, amount: 100 },
+          { idempotencyKey: key, expectedVersion: 2 },
+        ),
+      () =>
+        service.transfer(
+          callerOf(userId),
+          { fromWalletId: wallet.id, toWalletId: other.id, amount: 100 },
+          { idempotencyKey: key },
+        ),
+    ];
+    for (const attempt of attempts) t.equal(await thrownCode(attempt()), 'idempotency_key_reused');
+    const after = await service.getWallet(userId, wallet.id);
+    t.equal(after.balance, 1100, 'only the first credit applied');
+    t.equal(after.version, 2);
+    t.equal((await service.getWallet(userId, other.id)).version, 0);
+  });
 
-  withStore(t, source, 'idempotency: two users using the same key never collide', async ({ service }, t) => {
+  storeCase('idempotency: two users using the same key never collide', async ({ service }, t) => {
     const alice = await fundedWallet(service, 0);
     const bob = await fundedWallet(service, 0);
     const key = newKey();
@@ -132,9 +122,7 @@ export function idempotencyCases(t: Test, source: StoreSource): void {
     t.equal((await service.getWallet(bob.userId, bob.wallet.id)).balance, 20);
   });
 
-  withStore(
-    t,
-    source,
+  storeCase(
     'idempotency: a remembered refusal replays even once the balance would allow it',
     async ({ service }, t) => {
       const { userId, wallet } = await fundedWallet(service, 100);
@@ -154,7 +142,7 @@ export function idempotencyCases(t: Test, source: StoreSource): void {
     },
   );
 
-  withStore(t, source, 'idempotency: refusals that are not final are not remembered', async ({ service }, t) => {
+  storeCase('idempotency: refusals that are not final are not remembered', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 100);
     const stranger = await fundedWallet(service, 100);
     const notFoundKey = newKey();
@@ -189,7 +177,7 @@ export function idempotencyCases(t: Test, source: StoreSource): void {
     t.equal((await service.getWallet(userId, wallet.id)).balance, 100 + 5 + 1 + 7);
   });
 
-  withStore(t, source, 'idempotency: wallet creation with a key replays the same wallet', async ({ service }, t) => {
+  storeCase('idempotency: wallet creation with a key replays the same wallet', async ({ service }, t) => {
     const userId = newUser();
     const key = newKey();
     const first = await service.createWallet(callerOf(userId), { currency: 'GBP' }, { idempotencyKey: key });

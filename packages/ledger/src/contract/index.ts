@@ -17,6 +17,7 @@ import { deliveryCases } from './delivery-cases.js';
 import { batchCases } from './batch-cases.js';
 
 export type { ContractTarget } from './harness.js';
+export { namedStores, type NamedStores } from './named-stores.js';
 
 /**
  * The store contract suite: every LedgerStore adapter runs it against a real database.

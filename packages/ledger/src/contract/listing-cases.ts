@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
 import type { Wallet, WebhookEndpoint } from '../types.js';
 import { WEBHOOKS_PER_USER_MAX } from '../store.js';
-import { credit, newUser, openWallet, thrownCode, withStore, type StoreSource } from './harness.js';
+import { credit, newUser, openWallet, storeCases, thrownCode, type StoreSource } from './harness.js';
 
 /** The cap the API applies; the store's default. */
 const CAP = WEBHOOKS_PER_USER_MAX;
@@ -41,7 +41,8 @@ async function walkWallets(
 
 /** The per-user webhook cap under races, and the paged wallet list (DESIGN.md §3). */
 export function listingCases(t: Test, source: StoreSource): void {
-  withStore(t, source, 'webhook cap: 40 parallel registrations store exactly 20', async ({ store }, t) => {
+  const storeCase = storeCases(t, source);
+  storeCase('webhook cap: 40 parallel registrations store exactly 20', async ({ store }, t) => {
     const userId = newUser();
     const other = newUser();
     await store.createWebhook(endpointOf(other), CAP);
@@ -64,7 +65,7 @@ export function listingCases(t: Test, source: StoreSource): void {
     t.equal((await store.listWebhooks(userId)).length, CAP);
   });
 
-  withStore(t, source, 'wallet pages: 105 wallets, each reachable once, stable under inserts', async (fixture, t) => {
+  storeCase('wallet pages: 105 wallets, each reachable once, stable under inserts', async (fixture, t) => {
     const { service } = fixture;
     const userId = newUser();
     const created: Wallet[] = [];

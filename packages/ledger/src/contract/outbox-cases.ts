@@ -12,9 +12,9 @@ import {
   newKey,
   newUser,
   openWallet,
+  storeCases,
   thrownCode,
   transfer,
-  withStore,
   type ContractTarget,
 } from './harness.js';
 
@@ -32,9 +32,8 @@ const ids = (events: Array<{ id: string }>): string[] => events.map((event) => e
 
 /** Outbox: one event per committed entry, written with it, claimed by one relay at a time. */
 export function outboxCases(t: Test, target: ContractTarget): void {
-  withStore(
-    t,
-    target,
+  const storeCase = storeCases(t, target);
+  storeCase(
     'outbox: each committed entry has exactly one event with its id; refusals have none',
     async ({ store, service }, t) => {
       t.equal(await store.outboxLagSeconds(), 0, 'no lag on an empty outbox');
@@ -92,9 +91,7 @@ export function outboxCases(t: Test, target: ContractTarget): void {
     },
   );
 
-  withStore(
-    t,
-    target,
+  storeCase(
     'outbox: concurrent claimers never share an event; published events are not claimed again',
     async ({ store, service }, t) => {
       const { userId, wallet } = await fundedWallet(service, 0);
@@ -130,31 +127,24 @@ export function outboxCases(t: Test, target: ContractTarget): void {
     },
   );
 
-  withStore(
-    t,
-    target,
-    'outbox: an unexpired lease is not re-claimed, an expired one is',
-    async ({ store, service }, t) => {
-      const { userId, wallet } = await fundedWallet(service, 0);
-      await credit(service, userId, wallet.id, 5);
-      const long = await claimAll(store, 'holder-long');
-      t.equal(long.length, 1, 'the one credit (a wallet funded with 0 has no entry)');
-      t.same(await claimAll(store, 'thief'), [], 'a leased event is not handed out again');
+  storeCase('outbox: an unexpired lease is not re-claimed, an expired one is', async ({ store, service }, t) => {
+    const { userId, wallet } = await fundedWallet(service, 0);
+    await credit(service, userId, wallet.id, 5);
+    const long = await claimAll(store, 'holder-long');
+    t.equal(long.length, 1, 'the one credit (a wallet funded with 0 has no entry)');
+    t.same(await claimAll(store, 'thief'), [], 'a leased event is not handed out again');
 
-      const other = await fundedWallet(service, 0);
-      await credit(service, other.userId, other.wallet.id, 7);
-      const short = await claimAll(store, 'holder-short', LEASE_SHORT_MS);
-      t.equal(short.length, 1, 'only the new event is free');
-      t.same(await claimAll(store, 'early', LEASE_SHORT_MS), [], 'not before the lease expires');
-      await sleep(LEASE_SHORT_MS + 300);
-      const retaken = await claimAll(store, 'successor');
-      t.same(ids(retaken), ids(short), 'the expired lease is claimable, the long one still is not');
-    },
-  );
+    const other = await fundedWallet(service, 0);
+    await credit(service, other.userId, other.wallet.id, 7);
+    const short = await claimAll(store, 'holder-short', LEASE_SHORT_MS);
+    t.equal(short.length, 1, 'only the new event is free');
+    t.same(await claimAll(store, 'early', LEASE_SHORT_MS), [], 'not before the lease expires');
+    await sleep(LEASE_SHORT_MS + 300);
+    const retaken = await claimAll(store, 'successor');
+    t.same(ids(retaken), ids(short), 'the expired lease is claimable, the long one still is not');
+  });
 
-  withStore(
-    t,
-    target,
+  storeCase(
     'audit: successful and refused writes leave events, listed newest first in pages',
     async ({ store, service }, t) => {
       const userId = newUser();

@@ -22,13 +22,11 @@ import {
   newKey,
   newUser,
   openWallet,
-  settleAll,
   signedAmount,
-  warmUp,
-  withStore,
+  storeCases,
   type StoreSource,
-  type Settled,
 } from './harness.js';
+import { settleAll, warmUp, type Settled } from './race-harness.js';
 
 /** Runs of the property; each run is one concurrent batch on fresh wallets (~0.3 s on PostgreSQL). */
 const PROPERTY_RUNS = 20;
@@ -245,9 +243,8 @@ async function checkReplays(service: LedgerService, batch: Batch): Promise<strin
  * answers imply.
  */
 export function propertyCases(t: Test, source: StoreSource): void {
-  withStore(
-    t,
-    source,
+  const storeCase = storeCases(t, source);
+  storeCase(
     `property: ${PROPERTY_RUNS} random concurrent batches keep the ledger consistent with the answers`,
     async ({ store, service }, t) => {
       let runs = 0;

@@ -1,26 +1,14 @@
 import type { Test } from 'tap';
 import type { BalanceResult, TransferResult } from '../types.js';
-import {
-  callerOf,
-  checkWalletLedger,
-  countLabels,
-  dataOf,
-  fundedWallet,
-  newKey,
-  settleAll,
-  raceKeyed,
-  warmUp,
-  withStore,
-  type StoreSource,
-} from './harness.js';
+import { callerOf, checkWalletLedger, dataOf, fundedWallet, newKey, storeCases, type StoreSource } from './harness.js';
+import { countLabels, raceKeyed, settleAll, warmUp } from './race-harness.js';
 
 /** Concurrent writers on the same balance: exactly the affordable ones win (DESIGN.md §4.1). */
 export function raceCases(t: Test, source: StoreSource): void {
+  const storeCase = storeCases(t, source);
   const writers = 10;
 
-  withStore(
-    t,
-    source,
+  storeCase(
     `${writers} concurrent debits of 800 on 1000: one succeeds, the rest are remembered refusals`,
     async ({ store, service }, t) => {
       const { userId, wallet } = await fundedWallet(service, 1000);
@@ -49,40 +37,33 @@ export function raceCases(t: Test, source: StoreSource): void {
     },
   );
 
-  withStore(
-    t,
-    source,
-    `${writers} concurrent transfers of 800 from 1000: one succeeds`,
-    async ({ store, service }, t) => {
-      const source = await fundedWallet(service, 1000);
-      const destination = await fundedWallet(service, 0);
-      const request = { fromWalletId: source.wallet.id, toWalletId: destination.wallet.id, amount: 800 };
-      await warmUp(service, source.userId, source.wallet.id, writers);
-      const outcomes = await settleAll(
-        Array.from({ length: writers }, () =>
-          service.transfer(callerOf(source.userId), request, { idempotencyKey: newKey() }),
-        ),
-      );
-      t.same(countLabels(outcomes), { ok: 1, insufficient_funds: writers - 1 }, 'one transfer wins');
-      const from = await service.getWallet(source.userId, source.wallet.id);
-      const to = await service.getWallet(destination.userId, destination.wallet.id);
-      t.equal(from.balance, 200, 'source 1000 - 800');
-      t.equal(to.balance, 800, 'destination 0 + 800');
-      t.equal(from.version, 2);
-      t.equal(to.version, 1);
-      await checkWalletLedger(t, store, from);
-      await checkWalletLedger(t, store, to);
-      const won = dataOf<TransferResult>(outcomes.find((outcome) => outcome.label === 'ok')!.result!);
-      t.equal(won.debit.transferId, won.transferId);
-      t.equal(won.credit.transferId, won.transferId);
-      t.equal(won.debit.balanceAfter, 200);
-      t.equal(won.credit.balanceAfter, 800);
-    },
-  );
+  storeCase(`${writers} concurrent transfers of 800 from 1000: one succeeds`, async ({ store, service }, t) => {
+    const source = await fundedWallet(service, 1000);
+    const destination = await fundedWallet(service, 0);
+    const request = { fromWalletId: source.wallet.id, toWalletId: destination.wallet.id, amount: 800 };
+    await warmUp(service, source.userId, source.wallet.id, writers);
+    const outcomes = await settleAll(
+      Array.from({ length: writers }, () =>
+        service.transfer(callerOf(source.userId), request, { idempotencyKey: newKey() }),
+      ),
+    );
+    t.same(countLabels(outcomes), { ok: 1, insufficient_funds: writers - 1 }, 'one transfer wins');
+    const from = await service.getWallet(source.userId, source.wallet.id);
+    const to = await service.getWallet(destination.userId, destination.wallet.id);
+    t.equal(from.balance, 200, 'source 1000 - 800');
+    t.equal(to.balance, 800, 'destination 0 + 800');
+    t.equal(from.version, 2);
+    t.equal(to.version, 1);
+    await checkWalletLedger(t, store, from);
+    await checkWalletLedger(t, store, to);
+    const won = dataOf<TransferResult>(outcomes.find((outcome) => outcome.label === 'ok')!.result!);
+    t.equal(won.debit.transferId, won.transferId);
+    t.equal(won.credit.transferId, won.transferId);
+    t.equal(won.debit.balanceAfter, 200);
+    t.equal(won.credit.balanceAfter, 800);
+  });
 
-  withStore(
-    t,
-    source,
+  storeCase(
     'crossing concurrent transfers between two wallets all complete (no deadlock, no lost update)',
     async ({ store, service }, t) => {
       const a = await fundedWallet(service, 1000);
@@ -114,7 +95,7 @@ export function raceCases(t: Test, source: StoreSource): void {
     },
   );
 
-  withStore(t, source, 'concurrent credits on one wallet all apply', async ({ store, service }, t) => {
+  storeCase('concurrent credits on one wallet all apply', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 0);
     await warmUp(service, userId, wallet.id, writers);
     const outcomes = await settleAll(

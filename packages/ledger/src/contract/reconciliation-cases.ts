@@ -10,8 +10,8 @@ import {
   newKey,
   newService,
   newUser,
+  storeCases,
   transfer,
-  withStore,
   type ContractTarget,
 } from './harness.js';
 
@@ -41,9 +41,8 @@ async function auditAll(store: LedgerStore, limit: number): Promise<WalletAudit[
 
 /** Reconciliation aggregates, reports, webhook endpoints and idempotency expiry, via the port. */
 export function reconciliationCases(t: Test, target: ContractTarget): void {
-  withStore(
-    t,
-    target,
+  const storeCase = storeCases(t, target);
+  storeCase(
     'reconciliation: aggregates match the ledger, a tampered balance shows, transfers balance',
     async ({ store, service, target }, t) => {
       t.same(await store.auditWallets({ limit: 10 }), [], 'no wallets, no rows');
@@ -90,9 +89,7 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
     },
   );
 
-  withStore(
-    t,
-    target,
+  storeCase(
     'reconciliation: held = active holds and reversedAmount = reversals, and a tampered one shows',
     async ({ store, service, target }, t) => {
       const payer = await fundedWallet(service, 1000);
@@ -129,7 +126,7 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
     },
   );
 
-  withStore(t, target, 'reconciliation: reports are saved and the latest is returned', async ({ store }, t) => {
+  storeCase('reconciliation: reports are saved and the latest is returned', async ({ store }, t) => {
     t.equal(await store.latestReconciliationReport(), null, 'none yet');
     const base = Date.parse('2030-01-01T00:00:00.000Z');
     const report = (offsetMs: number, mismatches: ReconciliationReport['mismatches']): ReconciliationReport => ({
@@ -150,107 +147,92 @@ export function reconciliationCases(t: Test, target: ContractTarget): void {
     t.same(await store.latestReconciliationReport(), newer, 'the latest report, mismatches included');
   });
 
-  withStore(
-    t,
-    target,
-    'webhooks: endpoints are created, listed, read and deleted by their owner only',
-    async ({ store }, t) => {
-      const alice = newUser();
-      const bob = newUser();
-      const first = newEndpoint(alice, ['wallet.credited', 'transfer.completed']);
-      const second = newEndpoint(alice, []);
-      const bobs = newEndpoint(bob, ['wallet.debited']);
-      for (const item of [first, second, bobs]) await store.createWebhook(item, 20);
+  storeCase('webhooks: endpoints are created, listed, read and deleted by their owner only', async ({ store }, t) => {
+    const alice = newUser();
+    const bob = newUser();
+    const first = newEndpoint(alice, ['wallet.credited', 'transfer.completed']);
+    const second = newEndpoint(alice, []);
+    const bobs = newEndpoint(bob, ['wallet.debited']);
+    for (const item of [first, second, bobs]) await store.createWebhook(item, 20);
 
-      const listed = await store.listWebhooks(alice);
-      t.same(
-        [...listed].sort((x, y) => (x.id < y.id ? -1 : 1)),
-        [first, second].sort((x, y) => (x.id < y.id ? -1 : 1)),
-        'alice sees her two endpoints as created',
-      );
-      t.same(await store.listWebhooks(bob), [bobs]);
-      t.same(await store.getWebhook(alice, first.id), first);
-      t.equal(await store.getWebhook(bob, first.id), null, "another user's endpoint is invisible");
-      t.equal(await store.deleteWebhook(bob, first.id), false, 'and cannot be deleted by them');
-      t.equal(await store.deleteWebhook(alice, first.id), true);
-      t.equal(await store.deleteWebhook(alice, first.id), false, 'a second delete finds nothing');
-      t.equal(await store.getWebhook(alice, first.id), null);
-      t.same(await store.listWebhooks(alice), [second]);
-    },
-  );
+    const listed = await store.listWebhooks(alice);
+    t.same(
+      [...listed].sort((x, y) => (x.id < y.id ? -1 : 1)),
+      [first, second].sort((x, y) => (x.id < y.id ? -1 : 1)),
+      'alice sees her two endpoints as created',
+    );
+    t.same(await store.listWebhooks(bob), [bobs]);
+    t.same(await store.getWebhook(alice, first.id), first);
+    t.equal(await store.getWebhook(bob, first.id), null, "another user's endpoint is invisible");
+    t.equal(await store.deleteWebhook(bob, first.id), false, 'and cannot be deleted by them');
+    t.equal(await store.deleteWebhook(alice, first.id), true);
+    t.equal(await store.deleteWebhook(alice, first.id), false, 'a second delete finds nothing');
+    t.equal(await store.getWebhook(alice, first.id), null);
+    t.same(await store.listWebhooks(alice), [second]);
+  });
 
-  withStore(
-    t,
-    target,
-    'webhooks: one read returns the endpoints of several users, none of anyone else',
-    async ({ store }, t) => {
-      const [carol, dan, erin, nobody] = [newUser(), newUser(), newUser(), newUser()];
-      const carols = [newEndpoint(carol, []), newEndpoint(carol, ['wallet.debited'])];
-      const dans = [newEndpoint(dan, ['transfer.completed'])];
-      const erins = [newEndpoint(erin, [])];
-      for (const item of [...carols, ...dans, ...erins]) await store.createWebhook(item, 20);
-      const byId = (items: WebhookEndpoint[]) => [...items].sort((x, y) => (x.id < y.id ? -1 : 1));
+  storeCase('webhooks: one read returns the endpoints of several users, none of anyone else', async ({ store }, t) => {
+    const [carol, dan, erin, nobody] = [newUser(), newUser(), newUser(), newUser()];
+    const carols = [newEndpoint(carol, []), newEndpoint(carol, ['wallet.debited'])];
+    const dans = [newEndpoint(dan, ['transfer.completed'])];
+    const erins = [newEndpoint(erin, [])];
+    for (const item of [...carols, ...dans, ...erins]) await store.createWebhook(item, 20);
+    const byId = (items: WebhookEndpoint[]) => [...items].sort((x, y) => (x.id < y.id ? -1 : 1));
 
-      t.same(
-        byId(await store.webhooksForUsers([carol, dan, nobody, carol])),
-        byId([...carols, ...dans]),
-        'every endpoint of the named users, as created, once each',
-      );
-      t.same(await store.webhooksForUsers([nobody]), [], 'a user without endpoints has none');
-      t.same(await store.webhooksForUsers([]), [], 'an empty list reads nothing');
-      t.same(
-        byId(await store.webhooksForUsers([erin])),
-        byId(await store.listWebhooks(erin)),
-        'the same endpoints listWebhooks returns',
-      );
-      await t.rejects(
-        store.webhooksForUsers(Array.from({ length: WEBHOOK_READ_USERS_MAX + 1 }, newUser)),
-        RangeError,
-        'the read is bounded',
-      );
-      await store.deleteWebhook(carol, carols[0]!.id);
-      t.same(await store.webhooksForUsers([carol]), [carols[1]], 'a deleted endpoint is gone');
+    t.same(
+      byId(await store.webhooksForUsers([carol, dan, nobody, carol])),
+      byId([...carols, ...dans]),
+      'every endpoint of the named users, as created, once each',
+    );
+    t.same(await store.webhooksForUsers([nobody]), [], 'a user without endpoints has none');
+    t.same(await store.webhooksForUsers([]), [], 'an empty list reads nothing');
+    t.same(
+      byId(await store.webhooksForUsers([erin])),
+      byId(await store.listWebhooks(erin)),
+      'the same endpoints listWebhooks returns',
+    );
+    await t.rejects(
+      store.webhooksForUsers(Array.from({ length: WEBHOOK_READ_USERS_MAX + 1 }, newUser)),
+      RangeError,
+      'the read is bounded',
+    );
+    await store.deleteWebhook(carol, carols[0]!.id);
+    t.same(await store.webhooksForUsers([carol]), [carols[1]], 'a deleted endpoint is gone');
 
-      // Past the per-user cap (only a direct write gets there): capped like listWebhooks, and the other user keeps theirs.
-      const crowd = Array.from({ length: 101 }, () => newEndpoint(nobody, []));
-      for (const item of crowd) await store.createWebhook(item, crowd.length);
-      const read = await store.webhooksForUsers([nobody, dan]);
-      t.equal(read.filter((item) => item.userId === nobody).length, 100, 'at most 100 per user');
-      t.same(
-        byId(read.filter((item) => item.userId === nobody)),
-        byId(await store.listWebhooks(nobody)),
-        'the ones listWebhooks returns',
-      );
-      t.same(
-        read.filter((item) => item.userId === dan),
-        dans,
-        "one user's many endpoints never crowd out another's",
-      );
-    },
-  );
+    // Past the per-user cap (only a direct write gets there): capped like listWebhooks, and the other user keeps theirs.
+    const crowd = Array.from({ length: 101 }, () => newEndpoint(nobody, []));
+    for (const item of crowd) await store.createWebhook(item, crowd.length);
+    const read = await store.webhooksForUsers([nobody, dan]);
+    t.equal(read.filter((item) => item.userId === nobody).length, 100, 'at most 100 per user');
+    t.same(
+      byId(read.filter((item) => item.userId === nobody)),
+      byId(await store.listWebhooks(nobody)),
+      'the ones listWebhooks returns',
+    );
+    t.same(
+      read.filter((item) => item.userId === dan),
+      dans,
+      "one user's many endpoints never crowd out another's",
+    );
+  });
 
-  withStore(
-    t,
-    target,
-    'idempotency records expire: purge removes only expired ones, within its limit',
-    async ({ store }, t) => {
-      const pastMs = Date.now() - 2 * 86_400_000;
-      const stale = newService(store, { clock: () => new Date(pastMs), idempotencyTtlSeconds: 60 });
-      const fresh = newService(store);
-      const { userId, wallet } = await fundedWallet(fresh, 0);
-      const staleKeys = [newKey(), newKey(), newKey()];
-      for (const key of staleKeys)
-        await stale.credit(callerOf(userId), { walletId: wallet.id, amount: 1 }, { idempotencyKey: key });
-      const freshKey = newKey();
-      await fresh.credit(callerOf(userId), { walletId: wallet.id, amount: 1 }, { idempotencyKey: freshKey });
+  storeCase('idempotency records expire: purge removes only expired ones, within its limit', async ({ store }, t) => {
+    const pastMs = Date.now() - 2 * 86_400_000;
+    const stale = newService(store, { clock: () => new Date(pastMs), idempotencyTtlSeconds: 60 });
+    const fresh = newService(store);
+    const { userId, wallet } = await fundedWallet(fresh, 0);
+    const staleKeys = [newKey(), newKey(), newKey()];
+    for (const key of staleKeys)
+      await stale.credit(callerOf(userId), { walletId: wallet.id, amount: 1 }, { idempotencyKey: key });
+    const freshKey = newKey();
+    await fresh.credit(callerOf(userId), { walletId: wallet.id, amount: 1 }, { idempotencyKey: freshKey });
 
-      const now = new Date().toISOString();
-      t.equal(await store.purgeExpiredIdempotency(now, 2), 2, 'the limit bounds one purge');
-      t.equal(await store.purgeExpiredIdempotency(now, 100), staleKeys.length - 2, 'then the rest of the expired ones');
-      for (const key of staleKeys) t.equal(await store.findIdempotencyRecord(userId, key), null, 'expired record gone');
-      t.ok(await store.findIdempotencyRecord(userId, freshKey), 'live record kept');
-      t.equal(await store.purgeExpiredIdempotency(now, 100), 0, 'nothing left to purge');
-      t.equal((await fresh.getWallet(userId, wallet.id)).balance, 4, 'purging never touches money');
-    },
-  );
+    const now = new Date().toISOString();
+    t.equal(await store.purgeExpiredIdempotency(now, 2), 2, 'the limit bounds one purge');
+    t.equal(await store.purgeExpiredIdempotency(now, 100), staleKeys.length - 2, 'then the rest of the expired ones');
+    for (const key of staleKeys) t.equal(await store.findIdempotencyRecord(userId, key), null, 'expired record gone');
+    t.ok(await store.findIdempotencyRecord(userId, freshKey), 'live record kept');
+    t.equal(await store.purgeExpiredIdempotency(now, 100), 0, 'nothing left to purge');
+    t.equal((await fresh.getWallet(userId, wallet.id)).balance, 4, 'purging never touches money');
+  });
 }

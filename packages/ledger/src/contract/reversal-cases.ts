@@ -4,52 +4,46 @@ import {
   allEntries,
   callerOf,
   checkWalletLedger,
-  countLabels,
   credit,
   dataOf,
   fundedWallet,
   newKey,
   refusalCodeOf,
-  settleAll,
+  storeCases,
   thrownCode,
   transfer,
-  warmUp,
-  withStore,
   type StoreSource,
 } from './harness.js';
+import { countLabels, settleAll, warmUp } from './race-harness.js';
 import { capture, captureOf, placeHold, reversalOf, reverse, voidHold } from './hold-harness.js';
 
 /** Reversals: ownership rules, never more than the original under concurrency, never into held money. */
 export function reversalCases(t: Test, source: StoreSource): void {
+  const storeCase = storeCases(t, source);
   const writers = 10;
 
-  withStore(
-    t,
-    source,
-    `${writers} concurrent partial reversals never exceed the original`,
-    async ({ store, service }, t) => {
-      const { userId, wallet } = await fundedWallet(service, 0);
-      const original = await credit(service, userId, wallet.id, 1000);
-      await warmUp(service, userId, wallet.id, writers);
-      const outcomes = await settleAll(
-        Array.from({ length: writers }, () => reverse(service, userId, original.transactionId, 300)),
-      );
-      t.same(countLabels(outcomes), { ok: 3, reversal_exceeds_original: writers - 3 }, '3 x 300 fit in 1000');
-      const entries = await checkWalletLedger(t, store, await service.getWallet(userId, wallet.id));
-      const stored = entries.find((entry) => entry.id === original.transactionId)!;
-      t.equal(stored.reversedAmount, 900, 'the original says how much is back');
-      t.equal(entries.filter((entry) => entry.type === 'reversal').length, 3);
-      const rest = reversalOf(await reverse(service, userId, original.transactionId));
-      t.match(rest.reversal, { type: 'reversal', amount: 100, reversalOf: original.transactionId, balanceAfter: 0 });
-      t.match(rest.original, { id: original.transactionId, reversedAmount: 1000 });
-      t.match(rest.wallet, { balance: 0, version: 5 });
-      const none = await reverse(service, userId, original.transactionId);
-      t.equal(refusalCodeOf(none), 'reversal_exceeds_original', 'nothing left to reverse');
-      t.equal(none.statusCode, 422);
-    },
-  );
+  storeCase(`${writers} concurrent partial reversals never exceed the original`, async ({ store, service }, t) => {
+    const { userId, wallet } = await fundedWallet(service, 0);
+    const original = await credit(service, userId, wallet.id, 1000);
+    await warmUp(service, userId, wallet.id, writers);
+    const outcomes = await settleAll(
+      Array.from({ length: writers }, () => reverse(service, userId, original.transactionId, 300)),
+    );
+    t.same(countLabels(outcomes), { ok: 3, reversal_exceeds_original: writers - 3 }, '3 x 300 fit in 1000');
+    const entries = await checkWalletLedger(t, store, await service.getWallet(userId, wallet.id));
+    const stored = entries.find((entry) => entry.id === original.transactionId)!;
+    t.equal(stored.reversedAmount, 900, 'the original says how much is back');
+    t.equal(entries.filter((entry) => entry.type === 'reversal').length, 3);
+    const rest = reversalOf(await reverse(service, userId, original.transactionId));
+    t.match(rest.reversal, { type: 'reversal', amount: 100, reversalOf: original.transactionId, balanceAfter: 0 });
+    t.match(rest.original, { id: original.transactionId, reversedAmount: 1000 });
+    t.match(rest.wallet, { balance: 0, version: 5 });
+    const none = await reverse(service, userId, original.transactionId);
+    t.equal(refusalCodeOf(none), 'reversal_exceeds_original', 'nothing left to reverse');
+    t.equal(none.statusCode, 422);
+  });
 
-  withStore(t, source, 'a reversal cannot dig into held money', async ({ store, service }, t) => {
+  storeCase('a reversal cannot dig into held money', async ({ store, service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 0);
     const original = await credit(service, userId, wallet.id, 1000);
     await placeHold(service, userId, wallet.id, 800);
@@ -62,36 +56,29 @@ export function reversalCases(t: Test, source: StoreSource): void {
     await checkWalletLedger(t, store, await service.getWallet(userId, wallet.id));
   });
 
-  withStore(
-    t,
-    source,
-    'the recipient refunds a transfer; the sender cannot claw it back',
-    async ({ store, service }, t) => {
-      const sender = await fundedWallet(service, 1000);
-      const recipient = await fundedWallet(service, 0);
-      const sent = await transfer(service, sender.userId, sender.wallet.id, recipient.wallet.id, 500);
-      t.equal(await thrownCode(reverse(service, sender.userId, sent.credit.id)), 'transaction_not_found');
-      t.equal(refusalCodeOf(await reverse(service, sender.userId, sent.debit.id)), 'not_reversible');
-      const refund = reversalOf(await reverse(service, recipient.userId, sent.credit.id, 200));
-      t.match(refund.reversal, { walletId: recipient.wallet.id, amount: 200, balanceBefore: 500, balanceAfter: 300 });
-      t.match(refund.original, { id: sent.credit.id, reversedAmount: 200 });
-      t.equal(refusalCodeOf(await reverse(service, recipient.userId, refund.reversal.id)), 'not_reversible');
-      const from = await service.getWallet(sender.userId, sender.wallet.id);
-      t.match(from, { balance: 700, version: 3 }, 'the money went back to the sender');
-      const senderEntries = await checkWalletLedger(t, store, from);
-      t.match(senderEntries[0], { type: 'reversal', amount: 200, reversalOf: sent.debit.id, balanceAfter: 700 });
-      t.equal(senderEntries.find((entry) => entry.id === sent.debit.id)!.reversedAmount, 200, 'both legs say so');
-      await checkWalletLedger(t, store, await service.getWallet(recipient.userId, recipient.wallet.id));
-      const other = await fundedWallet(service, 0);
-      const missing = reverse(service, other.userId, '00000000-0000-4000-8000-000000000000');
-      t.equal(await thrownCode(missing), 'transaction_not_found');
-      t.equal(await thrownCode(reverse(service, other.userId, 'not-an-entry-id')), 'transaction_not_found');
-    },
-  );
+  storeCase('the recipient refunds a transfer; the sender cannot claw it back', async ({ store, service }, t) => {
+    const sender = await fundedWallet(service, 1000);
+    const recipient = await fundedWallet(service, 0);
+    const sent = await transfer(service, sender.userId, sender.wallet.id, recipient.wallet.id, 500);
+    t.equal(await thrownCode(reverse(service, sender.userId, sent.credit.id)), 'transaction_not_found');
+    t.equal(refusalCodeOf(await reverse(service, sender.userId, sent.debit.id)), 'not_reversible');
+    const refund = reversalOf(await reverse(service, recipient.userId, sent.credit.id, 200));
+    t.match(refund.reversal, { walletId: recipient.wallet.id, amount: 200, balanceBefore: 500, balanceAfter: 300 });
+    t.match(refund.original, { id: sent.credit.id, reversedAmount: 200 });
+    t.equal(refusalCodeOf(await reverse(service, recipient.userId, refund.reversal.id)), 'not_reversible');
+    const from = await service.getWallet(sender.userId, sender.wallet.id);
+    t.match(from, { balance: 700, version: 3 }, 'the money went back to the sender');
+    const senderEntries = await checkWalletLedger(t, store, from);
+    t.match(senderEntries[0], { type: 'reversal', amount: 200, reversalOf: sent.debit.id, balanceAfter: 700 });
+    t.equal(senderEntries.find((entry) => entry.id === sent.debit.id)!.reversedAmount, 200, 'both legs say so');
+    await checkWalletLedger(t, store, await service.getWallet(recipient.userId, recipient.wallet.id));
+    const other = await fundedWallet(service, 0);
+    const missing = reverse(service, other.userId, '00000000-0000-4000-8000-000000000000');
+    t.equal(await thrownCode(missing), 'transaction_not_found');
+    t.equal(await thrownCode(reverse(service, other.userId, 'not-an-entry-id')), 'transaction_not_found');
+  });
 
-  withStore(
-    t,
-    source,
+  storeCase(
     'a debit reversal gives back; a capture reversal takes from the destination',
     async ({ store, service }, t) => {
       const payer = await fundedWallet(service, 1000);

@@ -4,7 +4,6 @@ import type { BalanceResult, TransferResult, Wallet } from '../types.js';
 import {
   callerOf,
   checkWalletLedger,
-  countLabels,
   credit,
   dataOf,
   fundedWallet,
@@ -12,71 +11,67 @@ import {
   newService,
   newUser,
   openWallet,
-  settleAll,
+  storeCases,
   thrownCode,
-  withStore,
   type StoreSource,
 } from './harness.js';
+import { countLabels, settleAll } from './race-harness.js';
 
 /** Client compare-and-swap, money limits and ownership rules, each refusal changing nothing. */
 export function rulesCases(t: Test, source: StoreSource): void {
-  withStore(
-    t,
-    source,
-    'client CAS: a stale expectedVersion is refused, a current one applies',
-    async ({ store, service }, t) => {
-      const { userId, wallet } = await fundedWallet(service, 500);
-      const other = await fundedWallet(service, 0);
-      t.equal(wallet.version, 1);
-      for (const stale of [0, 2, 99]) {
-        t.equal(
-          await thrownCode(
-            service.debit(
-              callerOf(userId),
-              { walletId: wallet.id, amount: 10 },
-              { idempotencyKey: newKey(), expectedVersion: stale },
-            ),
-          ),
-          'version_mismatch',
-          `expectedVersion ${stale} against version 1`,
-        );
-      }
+  const storeCase = storeCases(t, source);
+  storeCase('client CAS: a stale expectedVersion is refused, a current one applies', async ({ store, service }, t) => {
+    const { userId, wallet } = await fundedWallet(service, 500);
+    const other = await fundedWallet(service, 0);
+    t.equal(wallet.version, 1);
+    for (const stale of [0, 2, 99]) {
       t.equal(
         await thrownCode(
-          service.transfer(
+          service.debit(
             callerOf(userId),
-            { fromWalletId: wallet.id, toWalletId: other.wallet.id, amount: 10 },
-            { idempotencyKey: newKey(), expectedVersion: 5 },
+            { walletId: wallet.id, amount: 10 },
+            { idempotencyKey: newKey(), expectedVersion: stale },
           ),
         ),
         'version_mismatch',
-        'a transfer checks the source version',
+        `expectedVersion ${stale} against version 1`,
       );
-      t.same(await service.getWallet(userId, wallet.id), wallet, 'nothing changed');
-      t.equal((await service.getWallet(other.userId, other.wallet.id)).version, 0);
-
-      const applied = dataOf<BalanceResult>(
-        await service.debit(
+    }
+    t.equal(
+      await thrownCode(
+        service.transfer(
           callerOf(userId),
-          { walletId: wallet.id, amount: 10 },
-          { idempotencyKey: newKey(), expectedVersion: 1 },
+          { fromWalletId: wallet.id, toWalletId: other.wallet.id, amount: 10 },
+          { idempotencyKey: newKey(), expectedVersion: 5 },
         ),
-      );
-      t.equal(applied.wallet.version, 2);
-      t.equal(applied.wallet.balance, 490);
-      const moved = dataOf<TransferResult>(
-        await service.transfer(
-          callerOf(userId),
-          { fromWalletId: wallet.id, toWalletId: other.wallet.id, amount: 90 },
-          { idempotencyKey: newKey(), expectedVersion: 2 },
-        ),
-      );
-      t.equal(moved.debit.balanceAfter, 400);
-      await checkWalletLedger(t, store, await service.getWallet(userId, wallet.id));
-    },
-  );
+      ),
+      'version_mismatch',
+      'a transfer checks the source version',
+    );
+    t.same(await service.getWallet(userId, wallet.id), wallet, 'nothing changed');
+    t.equal((await service.getWallet(other.userId, other.wallet.id)).version, 0);
 
-  withStore(t, source, 'limits: a balance may reach but never pass Number.MAX_SAFE_INTEGER', async ({ store }, t) => {
+    const applied = dataOf<BalanceResult>(
+      await service.debit(
+        callerOf(userId),
+        { walletId: wallet.id, amount: 10 },
+        { idempotencyKey: newKey(), expectedVersion: 1 },
+      ),
+    );
+    t.equal(applied.wallet.version, 2);
+    t.equal(applied.wallet.balance, 490);
+    const moved = dataOf<TransferResult>(
+      await service.transfer(
+        callerOf(userId),
+        { fromWalletId: wallet.id, toWalletId: other.wallet.id, amount: 90 },
+        { idempotencyKey: newKey(), expectedVersion: 2 },
+      ),
+    );
+    t.equal(moved.debit.balanceAfter, 400);
+    await checkWalletLedger(t, store, await service.getWallet(userId, wallet.id));
+  });
+
+  storeCase('limits: a balance may reach but never pass Number.MAX_SAFE_INTEGER', async ({ store }, t) => {
     // A service allowing huge single amounts reaches the balance ceiling in two credits.
     const service = newService(store, { maxAmountMinor: BALANCE_MAX_MINOR });
     const { userId, wallet } = await fundedWallet(service, BALANCE_MAX_MINOR - 5);
@@ -106,7 +101,7 @@ export function rulesCases(t: Test, source: StoreSource): void {
     await checkWalletLedger(t, store, exact.wallet);
   });
 
-  withStore(t, source, 'limits: bad amounts are validation_failed and change nothing', async ({ service }, t) => {
+  storeCase('limits: bad amounts are validation_failed and change nothing', async ({ service }, t) => {
     const { userId, wallet } = await fundedWallet(service, 1000);
     const peer = await fundedWallet(service, 0);
     const bad: unknown[] = [
@@ -158,7 +153,7 @@ export function rulesCases(t: Test, source: StoreSource): void {
     t.equal(largest.statusCode, 200, 'MAX_AMOUNT itself is fine');
   });
 
-  withStore(t, source, 'rules: same wallet, currency mismatch, ownership', async ({ service }, t) => {
+  storeCase('rules: same wallet, currency mismatch, ownership', async ({ service }, t) => {
     const alice = await fundedWallet(service, 1000);
     const aliceEur = await openWallet(service, alice.userId, 'EUR');
     const bob = await fundedWallet(service, 50);
@@ -236,51 +231,46 @@ export function rulesCases(t: Test, source: StoreSource): void {
     t.equal((await service.getWallet(alice.userId, alice.wallet.id)).balance, 700);
   });
 
-  withStore(
-    t,
-    source,
-    'wallets: one per user per currency, listed and read by their owner only',
-    async ({ service }, t) => {
-      const userId = newUser();
-      const created = await service.createWallet(callerOf(userId), { currency: 'USD' });
-      t.equal(created.statusCode, 201);
-      const wallet = dataOf<Wallet>(created);
-      t.match(wallet, { userId, currency: 'USD', balance: 0, version: 0 });
-      t.type(wallet.id, 'string');
+  storeCase('wallets: one per user per currency, listed and read by their owner only', async ({ service }, t) => {
+    const userId = newUser();
+    const created = await service.createWallet(callerOf(userId), { currency: 'USD' });
+    t.equal(created.statusCode, 201);
+    const wallet = dataOf<Wallet>(created);
+    t.match(wallet, { userId, currency: 'USD', balance: 0, version: 0 });
+    t.type(wallet.id, 'string');
 
-      // Without a key nothing is remembered, so a store may answer wallet_exists either as a stored body or as a thrown refusal.
-      const [duplicate] = await settleAll([service.createWallet(callerOf(userId), { currency: 'USD' })]);
-      t.equal(duplicate!.label, 'wallet_exists', 'a second USD wallet is refused');
-      if (duplicate!.result) t.equal(duplicate!.result.statusCode, 409);
-      const key = newKey();
-      const keyed = await service.createWallet(callerOf(userId), { currency: 'USD' }, { idempotencyKey: key });
-      t.equal(keyed.statusCode, 409, 'with a key the refusal is a stored outcome');
-      t.match(keyed.body, { error: { code: 'wallet_exists' } });
-      const replayed = await service.createWallet(callerOf(userId), { currency: 'USD' }, { idempotencyKey: key });
-      t.equal(replayed.replayed, true);
-      t.same(replayed.body, keyed.body, 'and replays as such');
-      const concurrent = await settleAll(
-        ['JPY', 'JPY', 'JPY'].map((currency) => service.createWallet(callerOf(userId), { currency })),
+    // Without a key nothing is remembered, so a store may answer wallet_exists either as a stored body or as a thrown refusal.
+    const [duplicate] = await settleAll([service.createWallet(callerOf(userId), { currency: 'USD' })]);
+    t.equal(duplicate!.label, 'wallet_exists', 'a second USD wallet is refused');
+    if (duplicate!.result) t.equal(duplicate!.result.statusCode, 409);
+    const key = newKey();
+    const keyed = await service.createWallet(callerOf(userId), { currency: 'USD' }, { idempotencyKey: key });
+    t.equal(keyed.statusCode, 409, 'with a key the refusal is a stored outcome');
+    t.match(keyed.body, { error: { code: 'wallet_exists' } });
+    const replayed = await service.createWallet(callerOf(userId), { currency: 'USD' }, { idempotencyKey: key });
+    t.equal(replayed.replayed, true);
+    t.same(replayed.body, keyed.body, 'and replays as such');
+    const concurrent = await settleAll(
+      ['JPY', 'JPY', 'JPY'].map((currency) => service.createWallet(callerOf(userId), { currency })),
+    );
+    t.same(countLabels(concurrent), { ok: 1, wallet_exists: 2 }, 'racing creations: one wallet per currency');
+    const eur = await openWallet(service, userId, 'EUR');
+    await openWallet(service, newUser(), 'USD');
+
+    const listed = (await service.listWallets(userId)).items;
+    t.same(listed.map((item) => item.currency).sort(), ['EUR', 'JPY', 'USD'], "only the caller's wallets");
+    t.same(await service.getWallet(userId, eur.id), eur);
+    t.same(await service.store.findWallet(eur.id), eur, 'findWallet sees any wallet');
+    t.equal(await service.store.findWallet('00000000-0000-4000-8000-000000000000'), null);
+    t.same(await service.listWallets(newUser()), { items: [], nextCursor: null }, 'a new user has none');
+    for (const currency of ['usd', 'US', 'USDD', '']) {
+      t.equal(
+        await thrownCode(service.createWallet(callerOf(userId), { currency })),
+        'validation_failed',
+        `currency '${currency}'`,
       );
-      t.same(countLabels(concurrent), { ok: 1, wallet_exists: 2 }, 'racing creations: one wallet per currency');
-      const eur = await openWallet(service, userId, 'EUR');
-      await openWallet(service, newUser(), 'USD');
-
-      const listed = (await service.listWallets(userId)).items;
-      t.same(listed.map((item) => item.currency).sort(), ['EUR', 'JPY', 'USD'], "only the caller's wallets");
-      t.same(await service.getWallet(userId, eur.id), eur);
-      t.same(await service.store.findWallet(eur.id), eur, 'findWallet sees any wallet');
-      t.equal(await service.store.findWallet('00000000-0000-4000-8000-000000000000'), null);
-      t.same(await service.listWallets(newUser()), { items: [], nextCursor: null }, 'a new user has none');
-      for (const currency of ['usd', 'US', 'USDD', '']) {
-        t.equal(
-          await thrownCode(service.createWallet(callerOf(userId), { currency })),
-          'validation_failed',
-          `currency '${currency}'`,
-        );
-      }
-      await credit(service, userId, wallet.id, 42);
-      t.match(await service.getWallet(userId, wallet.id), { balance: 42, version: 1 });
-    },
-  );
+    }
+    await credit(service, userId, wallet.id, 42);
+    t.match(await service.getWallet(userId, wallet.id), { balance: 42, version: 1 });
+  });
 }

@@ -12,10 +12,10 @@ import type { Caller } from '../ledger-service.js';
 import {
   allEntries,
   callerOf,
-  newUser,
   checkReplyAndRecord,
   keyedWriter,
-  withStore,
+  newUser,
+  storeCases,
   type ContractTarget,
 } from './harness.js';
 
@@ -30,9 +30,8 @@ function sameShape(t: Test, actual: unknown, expected: unknown, what: string): v
 
 /** The one definition of each shape (shapes.ts) against what each store writes and answers. */
 export function shapeCases(t: Test, target: ContractTarget): void {
-  withStore(
-    t,
-    target,
+  const storeCase = storeCases(t, target);
+  storeCase(
     'shapes: reply bodies, records, outbox payloads and audit rows match the ledger definitions',
     async ({ store, service }, t) => {
       const caller = callerOf(newUser());

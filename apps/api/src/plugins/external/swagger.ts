@@ -84,6 +84,9 @@ export default fp(
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
         security: [{ bearer: [] }],
       },
+      // A registered schema (schemas/shared.ts) is published under its own `$id`, e.g.
+      // `#/components/schemas/Wallet`, rather than the default `def-<n>`.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
       transformObject: (documentObject) =>
         'openapiObject' in documentObject
           ? assignOperationIds(documentObject.openapiObject)

@@ -13,8 +13,8 @@ import {
   VoidBody,
   createHoldBody,
 } from '../../../schemas/hold.js';
-import { absentBodyAsEmptyObject, sendKeyedWrite } from '../../../lib/keyed-write.js';
-import { KEYED_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
+import { sendKeyedWrite } from '../../../lib/keyed-write.js';
+import { KEYED_WRITE_PROBLEMS, moneyWriteConfig, resourceWriteOptions } from '../../../lib/write-route.js';
 
 const tags = ['holds'];
 
@@ -92,30 +92,23 @@ function readRoutes(app: TypedApp): void {
 function captureRoute(app: TypedApp): void {
   app.post(
     '/:holdId/capture',
-    {
-      preValidation: absentBodyAsEmptyObject,
-      config: moneyWriteConfig(app, 'hold.capture'),
-      schema: {
-        tags,
-        summary: 'Capture a hold once (whole or in part; the rest is released), optionally into another wallet',
-        headers: HoldWriteHeaders,
-        params: HoldParams,
-        body: CaptureBody,
-        response: {
-          200: CaptureResult,
-          ...problems(
-            ...KEYED_WRITE_PROBLEMS,
-            'hold_not_found',
-            'wallet_not_found',
-            'hold_not_active',
-            'hold_expired',
-            'capture_exceeds_hold',
-            'currency_mismatch',
-            'balance_limit_exceeded',
-          ),
-        },
-      },
-    },
+    resourceWriteOptions(app, {
+      auditAction: 'hold.capture',
+      tags,
+      summary: 'Capture a hold once (whole or in part; the rest is released), optionally into another wallet',
+      params: HoldParams,
+      body: CaptureBody,
+      result: CaptureResult,
+      problems: [
+        'hold_not_found',
+        'wallet_not_found',
+        'hold_not_active',
+        'hold_expired',
+        'capture_exceeds_hold',
+        'currency_mismatch',
+        'balance_limit_exceeded',
+      ],
+    }),
     async (request, reply) =>
       sendKeyedWrite(request, reply, (options) =>
         app.ledger.captureHold(request.caller, request.params.holdId, request.body, options),
@@ -126,21 +119,15 @@ function captureRoute(app: TypedApp): void {
 function voidRoute(app: TypedApp): void {
   app.post(
     '/:holdId/void',
-    {
-      preValidation: absentBodyAsEmptyObject,
-      config: moneyWriteConfig(app, 'hold.void'),
-      schema: {
-        tags,
-        summary: 'Release a hold without moving money',
-        headers: HoldWriteHeaders,
-        params: HoldParams,
-        body: VoidBody,
-        response: {
-          200: HoldResult,
-          ...problems(...KEYED_WRITE_PROBLEMS, 'hold_not_found', 'hold_not_active', 'hold_expired'),
-        },
-      },
-    },
+    resourceWriteOptions(app, {
+      auditAction: 'hold.void',
+      tags,
+      summary: 'Release a hold without moving money',
+      params: HoldParams,
+      body: VoidBody,
+      result: HoldResult,
+      problems: ['hold_not_found', 'hold_not_active', 'hold_expired'],
+    }),
     async (request, reply) =>
       sendKeyedWrite(request, reply, (options) =>
         app.ledger.voidHold(request.caller, request.params.holdId, request.body, options),

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { problems } from '../../../schemas/common.js';
-import { HoldWriteHeaders, ReverseBody, ReverseResult, TransactionParams } from '../../../schemas/hold.js';
-import { absentBodyAsEmptyObject, sendKeyedWrite } from '../../../lib/keyed-write.js';
-import { KEYED_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
+import { ReverseBody, ReverseResult, TransactionParams } from '../../../schemas/hold.js';
+import { sendKeyedWrite } from '../../../lib/keyed-write.js';
+import { resourceWriteOptions } from '../../../lib/write-route.js';
 
 /**
  * Reversals (refunds): move part or all of a ledger entry back as a `reversal` entry, never
@@ -15,28 +14,21 @@ export default async function reverseRoutes(fastify: FastifyInstance): Promise<v
 
   app.post(
     '/:transactionId/reverse',
-    {
-      preValidation: absentBodyAsEmptyObject,
-      config: moneyWriteConfig(app, 'transaction.reverse'),
-      schema: {
-        tags: ['transactions'],
-        summary: 'Reverse (refund) a ledger entry, whole or in part',
-        headers: HoldWriteHeaders,
-        params: TransactionParams,
-        body: ReverseBody,
-        response: {
-          200: ReverseResult,
-          ...problems(
-            ...KEYED_WRITE_PROBLEMS,
-            'transaction_not_found',
-            'insufficient_funds',
-            'not_reversible',
-            'reversal_exceeds_original',
-            'balance_limit_exceeded',
-          ),
-        },
-      },
-    },
+    resourceWriteOptions(app, {
+      auditAction: 'transaction.reverse',
+      tags: ['transactions'],
+      summary: 'Reverse (refund) a ledger entry, whole or in part',
+      params: TransactionParams,
+      body: ReverseBody,
+      result: ReverseResult,
+      problems: [
+        'transaction_not_found',
+        'insufficient_funds',
+        'not_reversible',
+        'reversal_exceeds_original',
+        'balance_limit_exceeded',
+      ],
+    }),
     async (request, reply) =>
       sendKeyedWrite(request, reply, (options) =>
         app.ledger.reverseTransaction(request.caller, request.params.transactionId, request.body, options),
