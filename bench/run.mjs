@@ -1,7 +1,9 @@
 // `npm run bench`: starts the PostgreSQL-backed API and worker as child processes on a fresh
 // schema, seeds 1,000 wallets through the API, measures the references (bare HTTP ceiling,
-// hand-written pg credit/debit) and the API scenarios with autocannon in the same run,
-// prints one table with ratios and targets, and writes bench/results/<date>.json.
+// hand-written pg credit/debit) and the API scenarios with autocannon in the same run, then
+// an open-loop credit run at half the measured saturation (tail latency and what it is made
+// of) and the cost curves (connections, wallets, history depth), prints one report with
+// ratios and targets, and writes bench/results/<date>.json.
 // Every child is stopped and the schema and Redis keys are dropped at the end, also on
 // error or Ctrl-C. See docs/performance.md.
 import { randomBytes } from 'node:crypto';
@@ -29,6 +31,11 @@ import {
   RETRY_POLICY,
 } from './lib/services.mjs';
 import { measureNotifications } from './lib/notifications.mjs';
+import { runOpenLoop } from './lib/open-loop.mjs';
+import { measureCommitFloor, startTailProbe } from './lib/tail.mjs';
+import { runCurve } from './lib/curves.mjs';
+import { seedDeepHistory } from './lib/deep-history.mjs';
+import { signToken } from './lib/jwt.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 process.chdir(ROOT);
@@ -44,6 +51,8 @@ const options = (() => {
     );
     if (unknown.length > 0)
       throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIO_IDS.join(', ')}`);
+    if (parsed.profile?.startsWith('curve-'))
+      throw new Error(`--profile takes one scenario, not a curve (${parsed.profile}): profile credit-spread instead`);
     return parsed;
   } catch (error) {
     console.error(error.message);
@@ -52,6 +61,10 @@ const options = (() => {
 })();
 const durationSec = options.quick ? 3 : 10;
 const warmupSec = options.quick ? 1 : 2;
+/** Curve points are short: 5 s + 1 s warm-up (2 s + 1 s with --quick). */
+const curveSec = { duration: options.quick ? 2 : 5, warmup: 1 };
+/** Open loop: at least 5,000 samples for a p99.9 when the rate allows, within these bounds. */
+const OPEN_LOOP = { samples: 5000, minSec: options.quick ? 5 : 15, maxSec: options.quick ? 5 : 30, fraction: 0.5 };
 const startedAt = new Date();
 const stamp = startedAt.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 const settings = {
@@ -112,8 +125,10 @@ async function main() {
     hotBalanceMinor: SEED.hotBalanceMinor,
   });
   memory.reference = sampleRss(ref.reference.pid);
+  const wanted = (id) => !options.profile && (!options.only || options.only.includes(id));
+  const deepHistory = wanted('curve-history') ? await seedDeep() : null;
   const scenarios = buildScenarios(
-    { ...data, referenceWalletIds: ref.walletIds, referenceHotWalletId: ref.hotWalletId },
+    { ...data, deepHistory, referenceWalletIds: ref.walletIds, referenceHotWalletId: ref.hotWalletId },
     runId,
   );
   const selected = selectScenarios(scenarios);
@@ -143,6 +158,26 @@ async function main() {
       reference: ref.reference.pid,
       receiver: receiver.pid,
     };
+    if (scenario.kind === 'curve') {
+      run.curves[scenario.id] = await runCurve(url, scenario, {
+        durationSec: curveSec.duration,
+        warmupSec: curveSec.warmup,
+        cpuPids,
+        metricsUrl: apiMetricsUrl,
+        between: drain,
+        log,
+      });
+      continue;
+    }
+    if (scenario.kind === 'open') {
+      run.scenarios[scenario.id] = await openLoop(url, scenario, run, {
+        cpuPids,
+        apiPid: api.pid,
+        workerPid: worker.pid,
+      });
+      await drain(scenario.id);
+      continue;
+    }
     run.scenarios[scenario.id] = await runScenario(url, scenario, {
       connections: CONNECTIONS,
       durationSec,
@@ -190,16 +225,65 @@ async function main() {
   finishRun(run, selected);
 }
 
-/** The wanted scenarios plus the references their ratios need (none under --profile). */
+/** The wallet of the history-depth curve (entries written by SQL, see lib/deep-history.mjs). */
+async function seedDeep() {
+  const userId = 'bench-history-deep';
+  log('seeding the deep-history wallet (110,000 entries, one SQL statement)');
+  const deep = await seedDeepHistory(`http://127.0.0.1:${settings.apiPort}`, {
+    db,
+    schema: settings.schema,
+    jwtSecret: settings.jwtSecret,
+    token: signToken(settings.jwtSecret, userId, 6 * 3600),
+    userId,
+  });
+  // Before an uncached point: forget the pages an earlier point left in Redis (windows overlap).
+  const clearCache = () => deleteRedisPrefix(settings.redisUrl, `${settings.redisPrefix}:hist:${deep.walletId}:`);
+  return { ...deep, clearCache };
+}
+
+/**
+ * The open-loop scenario at OPEN_LOOP.fraction of credit-spread's measured 2xx/s, with the
+ * tail probe (event loop, GC, pool, CPU slices, steal) around the measured window only.
+ */
+async function openLoop(url, scenario, run, { cpuPids, apiPid, workerPid }) {
+  const saturation = run.scenarios[scenario.reference]?.okPerSec;
+  if (!saturation) throw new Error(`${scenario.id} needs ${scenario.reference} measured first`);
+  const ratePerSec = saturation * OPEN_LOOP.fraction;
+  const seconds = Math.min(OPEN_LOOP.maxSec, Math.max(OPEN_LOOP.minSec, Math.ceil(OPEN_LOOP.samples / ratePerSec)));
+  log(`${scenario.id}: ${Math.round(ratePerSec)} req/s for ${seconds} s after ${warmupSec} s warm-up`);
+  const commitFloor = await measureCommitFloor(db, settings.schema);
+  const figures = await runOpenLoop(url, scenario, {
+    ratePerSec,
+    durationSec: seconds,
+    warmupSec,
+    cpuPids,
+    startProbe: () =>
+      startTailProbe({
+        db,
+        apiPid,
+        workerPid,
+        apiMetricsUrl: `http://127.0.0.1:${settings.apiPort}/metrics`,
+        poolMax: DB_POOL_MAX,
+      }),
+  });
+  const { latencyMs: l, generatorLagMs: g } = figures;
+  log(
+    `${scenario.id}: ${figures.okPerSec} 2xx/s, p50 ${l.p50} p99 ${l.p99} p99.9 ${l.p999} max ${l.max} ms; generator lag p99 ${g.p99} ms`,
+  );
+  return { ...figures, kind: 'open', saturationPerSec: saturation, tail: { ...figures.tail, commitFloor } };
+}
+
+/**
+ * The wanted scenarios plus the references their ratios need; under --profile none, except
+ * the closed-loop run that sets an open loop's rate.
+ */
 function selectScenarios(scenarios) {
   const wanted = options.profile ? [options.profile] : options.only;
   if (!wanted) return scenarios;
-  const references = options.profile
-    ? []
-    : scenarios
-        .filter((s) => wanted.includes(s.id))
-        .map((s) => s.reference)
-        .filter(Boolean);
+  const references = scenarios
+    .filter((s) => wanted.includes(s.id) && (!options.profile || s.kind === 'open'))
+    .map((s) => s.reference)
+    .filter(Boolean);
   return scenarios.filter((scenario) => wanted.includes(scenario.id) || references.includes(scenario.id));
 }
 
@@ -225,6 +309,8 @@ function newRunRecord(data) {
       connections: CONNECTIONS,
       durationSec,
       warmupSec,
+      curvePoint: curveSec,
+      openLoop: OPEN_LOOP,
       apiNodeArgs: options.apiNodeArgs,
       store: 'postgres',
       dbPoolMax: DB_POOL_MAX,
@@ -236,6 +322,7 @@ function newRunRecord(data) {
       creditReplyBytes: Buffer.byteLength(data.sampleCreditReply),
     },
     scenarios: {},
+    curves: {},
     notifications: null,
     notificationsSkipped: data.webhookUsers > 0 ? null : 'POST /api/webhooks unavailable',
     memory: {},

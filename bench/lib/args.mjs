@@ -1,7 +1,8 @@
 // Command-line flags of `npm run bench -- [--quick] [--only a,b] [--profile <scenario>]`.
 
 const USAGE = `usage: node bench/run.mjs [--quick] [--only <scenario,...>] [--profile <scenario>] [--keep-profile]
-  --quick          3 s per scenario (smoke run); results go to bench/results/<date>-quick.json
+  --quick          3 s per scenario, 2 s per curve point, 5 s of open loop (smoke run);
+                   results go to bench/results/<date>-quick.json
   --only           run only these scenarios (ids as printed in the table)
   --profile        start the API under node --cpu-prof, run only this scenario, print the top
                    self-time functions; the summary goes to bench/results/<date>-profile-<id>.json

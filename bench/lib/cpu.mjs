@@ -14,7 +14,7 @@ const CLOCK_TICKS_PER_S = (() => {
 })();
 
 /** utime + stime of one process in ticks; null when it is gone. */
-function processTicks(pid) {
+export function processTicks(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.

@@ -5,20 +5,8 @@ import { dirname } from 'node:path';
 
 /** The issue's targets, each computed from this run's own figures. */
 const TARGETS = [
-  {
-    id: 'credit-spread-ratio',
-    text: 'spread credits ≥ 1.5× DB reference',
-    unit: '×',
-    value: (r) => ratio(r, 'credit-spread', 'ref-db-spread'),
-    pass: (v) => v >= 1.5,
-  },
-  {
-    id: 'debit-hot-ratio',
-    text: 'hot debits ≥ 2× DB reference (hot)',
-    unit: '×',
-    value: (r) => ratio(r, 'debit-hot', 'ref-db-hot'),
-    pass: (v) => v >= 2,
-  },
+  ratioTarget('credit-spread-ratio', 'spread credits ≥ 1.5× DB reference', 'credit-spread', 'ref-db-spread', 1.5),
+  ratioTarget('debit-hot-ratio', 'hot debits ≥ 2× DB reference (hot)', 'debit-hot', 'ref-db-hot', 2),
   {
     id: 'debit-hot-409',
     text: 'hot debits: zero 409 concurrent_modification',
@@ -26,26 +14,21 @@ const TARGETS = [
     value: (r) => r.scenarios['debit-hot']?.concurrentModification ?? null,
     pass: (v) => v === 0,
   },
-  {
-    id: 'replay-ratio',
-    text: 'replay ≥ 50% of HTTP ceiling',
-    unit: '×',
-    value: (r) => ratio(r, 'replay', 'ceiling'),
-    pass: (v) => v >= 0.5,
-  },
-  {
-    id: 'history-first-ratio',
-    text: 'cached history ≥ 50% of HTTP ceiling',
-    unit: '×',
-    value: (r) => ratio(r, 'history-first', 'ceiling'),
-    pass: (v) => v >= 0.5,
-  },
+  ratioTarget('replay-ratio', 'replay ≥ 50% of HTTP ceiling', 'replay', 'ceiling', 0.5),
+  ratioTarget('history-first-ratio', 'cached history ≥ 50% of HTTP ceiling', 'history-first', 'ceiling', 0.5),
   {
     id: 'write-p99',
     text: 'write p99 < 50 ms (credit, debit, transfer)',
     unit: ' ms',
     value: (r) => worstWriteP99(r),
     pass: (v) => v < 50,
+  },
+  {
+    id: 'credit-open-p99',
+    text: 'credit p99 < 20 ms at half saturation (open loop)',
+    unit: ' ms',
+    value: (r) => r.scenarios['credit-open']?.latencyMs.p99 ?? null,
+    pass: (v) => v < 20,
   },
   {
     id: 'api-rss',
@@ -55,6 +38,11 @@ const TARGETS = [
     pass: (v) => v < 150,
   },
 ];
+
+/** A target "`id`'s operations per second ≥ `min` × `referenceId`'s". */
+function ratioTarget(id, text, scenarioId, referenceId, min) {
+  return { id, text, unit: '×', value: (r) => ratio(r, scenarioId, referenceId), pass: (v) => v >= min };
+}
 
 /** Operations per second (a hold + capture pair is one), against the reference's. */
 function ratio(run, id, referenceId) {
@@ -95,7 +83,7 @@ export function renderReport(run, scenarioList) {
   ];
   for (const scenario of scenarioList) {
     const figures = run.scenarios[scenario.id];
-    if (!figures) continue;
+    if (!figures || scenario.kind === 'open') continue;
     const r = scenario.reference ? ratio(run, scenario.id, scenario.reference) : null;
     lines.push(
       `| ${scenario.id}: ${scenario.label} | ${figures.reqPerSec} | ${figures.okPerSec} | ${figures.latencyMs.p50} | ` +
@@ -112,6 +100,7 @@ export function renderReport(run, scenarioList) {
         '(two writes per operation against one: 0.5× is parity per request).',
     );
   }
+  lines.push(...renderOpenLoop(run), ...renderCurves(run));
   lines.push('', ...renderCpu(run, scenarioList));
   const webhook = run.notifications;
   lines.push(
@@ -141,7 +130,7 @@ export function renderReport(run, scenarioList) {
       `| ${target.text} | ${cell(target.value, target.unit)} | ${target.pass === null ? 'n/a' : target.pass ? 'PASS' : 'FAIL'} |`,
     );
   }
-  const problems = Object.entries(run.scenarios).filter(([, f]) => Object.keys(f.problems).length > 0);
+  const problems = Object.entries(run.scenarios).filter(([, f]) => Object.keys(f.problems ?? {}).length > 0);
   if (problems.length > 0) {
     lines.push('', 'Non-2xx answers by status and code:');
     for (const [id, figures] of problems)
@@ -152,6 +141,72 @@ export function renderReport(run, scenarioList) {
       );
   }
   return lines.join('\n');
+}
+
+/** The open-loop run and what its tail was made of (lib/tail.mjs). */
+function renderOpenLoop(run) {
+  const open = run.scenarios['credit-open'];
+  if (!open) return [];
+  const { latencyMs: l, generatorLagMs: g, tail } = open;
+  const gc = Object.entries(tail.gc)
+    .map(
+      ([kind, f]) => `${kind} ${f.count}× (${f.totalMs} ms total, mean ${f.meanMs} ms, ${cell(f.over10ms)} over 10 ms)`,
+    )
+    .join('; ');
+  const share = tail.apiServerTimeShare;
+  const slices = tail.cpuSlicesPercent;
+  return [
+    '',
+    `Open loop (credit-open): ${open.targetRatePerSec} req/s scheduled (${open.saturationPerSec} 2xx/s × 0.5) for ${open.durationSec} s, ` +
+      `${open.requests} requests, ${open.okPerSec} 2xx/s, non-2xx ${open.non2xx}, errors ${open.errors}, timeouts ${open.timeouts}.`,
+    '',
+    '| from scheduled send | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |',
+    '|---|--:|--:|--:|--:|--:|',
+    `| credit latency | ${l.p50} | ${l.p90} | ${l.p99} | ${l.p999} | ${l.max} |`,
+    `| generator lag (actual − scheduled send) | ${g.p50} | – | ${g.p99} | – | ${g.max} |`,
+    '',
+    `p99 of each second: median ${cell(open.perSecond?.p99MedianMs, ' ms')}, worst ${cell(open.perSecond?.p99WorstMs, ' ms')}; ` +
+      `${cell(open.perSecond?.secondsWithP99Over20ms)} of ${cell(open.perSecond?.seconds)} seconds had a p99 ≥ 20 ms.`,
+    '',
+    `Tail probe during the window — API event-loop stall (beyond the 10 ms sampling timer) p50 ` +
+      `${cell(tail.eventLoopStallMs.p50, ' ms')}, p99 ${cell(tail.eventLoopStallMs.p99, ' ms')}, ` +
+      `max ${cell(tail.eventLoopStallMs.max, ' ms')}; GC: ${gc || 'none'}; ` +
+      `API's own time per credit ≤5/10/25/50 ms: ${cell(share.le5ms, '%')}/${cell(share.le10ms, '%')}/` +
+      `${cell(share.le25ms, '%')}/${cell(share.le50ms, '%')} of ${cell(share.requests)}; ` +
+      `busy API pool connections p50 ${cell(tail.pool.busyP50)}, max ${cell(tail.pool.busyMax)} of ${tail.pool.poolMax} ` +
+      `(${tail.pool.samplesAtMax} of ${tail.pool.samples} samples at the max); CPU per 100 ms slice, % of a core: ` +
+      `API p50 ${cell(slices.api?.p50)} p90 ${cell(slices.api?.p90)} max ${cell(slices.api?.max)}, worker p50 ` +
+      `${cell(slices.worker?.p50)} p90 ${cell(slices.worker?.p90)} max ${cell(slices.worker?.max)}; machine idle ` +
+      `${cell(tail.machine.idlePercent, '%')}, steal ${cell(tail.machine.stealPercent, '%')}.`,
+    ...(tail.commitFloor
+      ? [
+          `Commit floor before the window (${tail.commitFloor.commits} one-row INSERTs, one connection, each its own ` +
+            `WAL flush): p50 ${tail.commitFloor.p50Ms} ms, p99 ${tail.commitFloor.p99Ms} ms, max ${tail.commitFloor.maxMs} ms.`,
+        ]
+      : []),
+  ];
+}
+
+/** Each cost curve as a table: one row per point. */
+function renderCurves(run) {
+  const lines = [];
+  for (const [id, curve] of Object.entries(run.curves ?? {})) {
+    if (curve.points.length === 0) continue;
+    lines.push(
+      '',
+      `Curve ${id}:`,
+      '',
+      '| point | 2xx/s | p50 ms | p99 ms | non-2xx | machine CPU ms per 2xx | cache hits |',
+    );
+    lines.push('|---|--:|--:|--:|--:|--:|--:|');
+    for (const p of curve.points) {
+      const hits = p.cacheHitShare === null ? '–' : `${Math.round(p.cacheHitShare * 100)}%`;
+      lines.push(
+        `| ${p.label} | ${p.okPerSec} | ${p.latencyMs.p50} | ${p.latencyMs.p99} | ${p.non2xx} | ${cell(p.machineCpuMsPer2xx)} | ${hits} |`,
+      );
+    }
+  }
+  return lines;
 }
 
 /** CPU of each process group during each measured window, in % of one core (200 = both). */

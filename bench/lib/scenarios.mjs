@@ -17,7 +17,19 @@ export const SCENARIO_IDS = [
   'replay',
   'history-first',
   'history-deep',
+  'credit-open',
+  'curve-connections',
+  'curve-wallets',
+  'curve-history',
 ];
+
+/** Points of the cost curves (issue 14 item 5). */
+export const CURVES = {
+  connections: [1, 10, 50, 200],
+  wallets: [1, 10, 1000],
+  historyDepths: [0, 1000, 100_000],
+};
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const randomIndex = (length) => Math.floor(Math.random() * length);
 
 /**
@@ -28,7 +40,7 @@ export function buildScenarios(data, runId) {
   let counter = 0;
   const nextKey = (prefix) => `${prefix}-${runId}-${++counter}`;
   const bearer = (token) => ({ authorization: `Bearer ${token}` });
-  const { users, hot, history, referenceWalletIds, referenceHotWalletId } = data;
+  const { users, hot, history, deepHistory, referenceWalletIds, referenceHotWalletId } = data;
   const creditTemplate = JSON.stringify({ walletId: users[0].walletId, amount: 1 });
   const historyPath = (cursor) => {
     const query = new URLSearchParams({ walletId: history.walletId, limit: '20' });
@@ -68,15 +80,7 @@ export function buildScenarios(data, runId) {
       kind: 'write',
       reference: 'ref-db-spread',
       measureWebhooks: true,
-      build: () => {
-        const user = users[randomIndex(users.length)];
-        return writeRequest(
-          '/api/wallets/credit',
-          user.token,
-          { walletId: user.walletId, amount: 1 + randomIndex(1000) },
-          nextKey('c'),
-        );
-      },
+      build: creditOver(users),
     },
     {
       id: 'debit-hot',
@@ -155,7 +159,90 @@ export function buildScenarios(data, runId) {
       reference: 'ceiling',
       build: () => ({ method: 'GET', path: historyPath(history.deepCursor), headers: bearer(history.token) }),
     },
+    {
+      // Open loop at half of credit-spread's measured 2xx/s (run.mjs sets the rate).
+      id: 'credit-open',
+      label: 'credit, 1,000 wallets, open loop at ½ saturation',
+      target: 'api',
+      kind: 'open',
+      reference: 'credit-spread',
+      build: creditOver(users),
+    },
+    creditCurve(
+      'curve-connections',
+      'credit-spread at 1, 10, 50, 200 connections',
+      CURVES.connections.map((connections) => [plural(connections, 'connection'), connections, users]),
+    ),
+    creditCurve(
+      'curve-wallets',
+      'credits at 50 connections over 1, 10, 1,000 wallets',
+      CURVES.wallets.map((wallets) => [plural(wallets, 'wallet'), 50, users.slice(0, wallets)]),
+    ),
+    {
+      id: 'curve-history',
+      label: 'history page (limit 20) at depth 0, 1,000, 100,000, uncached and cached',
+      target: 'api',
+      kind: 'curve',
+      writes: false,
+      points: deepHistory
+        ? CURVES.historyDepths.flatMap((depth) => [
+            {
+              label: `depth ${depth}, uncached`,
+              connections: 50,
+              depth,
+              cached: false,
+              prepare: deepHistory.clearCache,
+              build: deepPage(depth, true),
+            },
+            { label: `depth ${depth}, cached`, connections: 50, depth, cached: true, build: deepPage(depth, false) },
+          ])
+        : [],
+    },
   ];
+
+  /** A curve of credits; each point is [label, connections, the wallets credited]. */
+  function creditCurve(id, label, points) {
+    return {
+      id,
+      label,
+      target: 'api',
+      kind: 'curve',
+      writes: true,
+      points: points.map(([pointLabel, connections, among]) => ({
+        label: pointLabel,
+        connections,
+        wallets: among.length,
+        build: creditOver(among),
+      })),
+    };
+  }
+
+  /** A credit of 1–1000 on a random wallet of `among`, from its owner, with a fresh key. */
+  function creditOver(among) {
+    return () => {
+      const user = among[randomIndex(among.length)];
+      const body = { walletId: user.walletId, amount: 1 + randomIndex(1000) };
+      return writeRequest('/api/wallets/credit', user.token, body, nextKey('c'));
+    };
+  }
+
+  /**
+   * The page whose entries start `depth` back on the deep wallet. Uncached: every request a
+   * cursor not asked for before (a window of distinct positions just past the depth), so the
+   * Redis page cache misses and the keyset query runs; cached: the same cursor every time.
+   */
+  function deepPage(depth, distinct) {
+    let next = 0;
+    return () => {
+      const offset = distinct ? next++ % deepHistory.window : 0;
+      const query = new URLSearchParams({
+        walletId: deepHistory.walletId,
+        limit: '20',
+        cursor: deepHistory.cursorAt(depth + offset),
+      });
+      return { method: 'GET', path: `/api/transactions?${query}`, headers: bearer(deepHistory.token) };
+    };
+  }
 
   function writeRequest(path, token, body, key) {
     return {

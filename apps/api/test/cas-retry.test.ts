@@ -15,7 +15,9 @@ interface Answer {
   key: string;
 }
 
-const limits = { RATE_LIMIT_WRITE_MAX: '100000', RATE_LIMIT_MAX: '100000' };
+// Batching off: batched debits of one wallet never race each other (hot-wallet-batch.test.ts checks
+// that); the unbatched one-statement path is the one whose lost races this file drives.
+const limits = { RATE_LIMIT_WRITE_MAX: '100000', RATE_LIMIT_MAX: '100000', BALANCE_BATCH_MAX: '1' };
 
 async function counters(harness: Harness): Promise<{ conflicts: number; retries: number; exhausted: number }> {
   const text = (await harness.app.inject({ url: '/metrics' })).body;

@@ -61,6 +61,8 @@ export const EnvSchema = Type.Object({
   MAX_AMOUNT: Int(100_000_000_000, 1, Number.MAX_SAFE_INTEGER, 'largest single amount, minor units'),
   LEDGER_RETRY_ATTEMPTS: Int(5, 1, 20, 'attempts on a version conflict before concurrent_modification'),
   LEDGER_RETRY_BASE_MS: Int(5, 1, 1000, 'base of the exponential backoff with full jitter'),
+  BALANCE_BATCH_MAX: Int(64, 1, 1000, 'most credits/debits of one wallet sent to the store together; 1 = off'),
+  BALANCE_BATCH_WAIT_MS: Int(2, 0, 1000, "longest wait for a wallet's in-flight write before a batch goes anyway"),
   SHUTDOWN_DELAY_MS: Int(0, 0, 300_000, 'readiness-off delay before closing the listener'),
   SHUTDOWN_TIMEOUT_MS: Int(25000, 100, 600_000, 'bound on the whole drain'),
   REQUEST_TIMEOUT_MS: Int(10000, 100, 600_000, 'whole-request timeout'),

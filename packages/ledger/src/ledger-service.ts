@@ -5,9 +5,16 @@ import { withConflictRetry, type RetryObserver, type RetryPolicy } from './retry
 import { requestFingerprint } from './fingerprint.js';
 import { auditEventFor, publicEntry, publicHold } from './shapes.js';
 import { CursorCodec } from './cursor.js';
+import {
+  BALANCE_BATCH_DEFAULTS,
+  BalanceBatcher,
+  type BalanceBatchOptions,
+  type BatchObserver,
+} from './balance-batcher.js';
 import { WalletListCursor } from './wallet-list-cursor.js';
 import type { LedgerStore } from './store.js';
 import type {
+  BalanceCommand,
   Hold,
   HoldStatus,
   IdempotencyRecord,
@@ -36,6 +43,11 @@ export interface LedgerServiceOptions {
   holdDefaultTtlSeconds?: number;
   /** Longest expiresInSeconds a hold may ask for. Default 2_592_000 s (30 days). */
   holdMaxTtlSeconds?: number;
+  /**
+   * Concurrent credits and debits of one wallet go to the store together (balance-batcher.ts).
+   * Default BALANCE_BATCH_DEFAULTS (64 commands, 2 ms); maxSize 1 sends each alone.
+   */
+  batch?: BalanceBatchOptions;
 }
 
 export const HOLD_DEFAULT_TTL_SECONDS = 604_800;
@@ -46,7 +58,7 @@ export const EXPIRE_BATCH_MAX = 1000;
 export const HOLD_PAGE_MAX = 100;
 
 /** Hooks for metrics; all optional, none may throw. */
-export interface LedgerObserver extends RetryObserver {
+export interface LedgerObserver extends RetryObserver, BatchObserver {
   onOutcome?(operation: Operation, outcome: string): void;
 }
 
@@ -147,9 +159,12 @@ export class LedgerService {
   readonly #holdCursors: CursorCodec;
   readonly #walletCursors: WalletListCursor;
   readonly #clock: () => Date;
+  readonly #batcher: BalanceBatcher | null;
 
   constructor(store: LedgerStore, options: LedgerServiceOptions) {
     this.#store = store;
+    const batch = options.batch ?? BALANCE_BATCH_DEFAULTS;
+    this.#batcher = batch.maxSize > 1 ? new BalanceBatcher(store, batch, options.retry, options.observer) : null;
     this.#options = options;
     this.#cursors = new CursorCodec(options.cursorSecret);
     this.#holdCursors = new CursorCodec(options.cursorSecret, 'holds');
@@ -165,7 +180,7 @@ export class LedgerService {
     return this.#audited(caller, 'wallet.create', input, () => {
       if (!CURRENCY_PATTERN.test(input.currency))
         throw new LedgerError('validation_failed', 'currency must be 3 capital letters');
-      return this.#write(caller, 'wallet.create', input, options, (context) =>
+      return this.#write(caller, 'wallet.create', input, options, this.#options.retry, (context) =>
         this.#store.createWallet({ ...context, walletId: randomUUID(), currency: input.currency }),
       );
     });
@@ -229,7 +244,7 @@ export class LedgerService {
       throw new LedgerError('same_wallet', 'source and destination must differ');
     const metadata = sortedMetadata(input.metadata);
     const request = { fromWalletId: input.fromWalletId, toWalletId: input.toWalletId, amount: input.amount, metadata };
-    return this.#write(caller, 'transfer.create', request, this.#requireKey(options), (context) =>
+    return this.#write(caller, 'transfer.create', request, this.#requireKey(options), this.#options.retry, (context) =>
       this.#store.transfer({
         ...context,
         ...request,
@@ -329,7 +344,7 @@ export class LedgerService {
       expiresInSeconds: input.expiresInSeconds,
       metadata,
     };
-    return this.#write(caller, 'hold.create', request, this.#requireKey(options), (context) =>
+    return this.#write(caller, 'hold.create', request, this.#requireKey(options), this.#options.retry, (context) =>
       this.#store.createHold({
         ...context,
         holdId: randomUUID(),
@@ -350,7 +365,7 @@ export class LedgerService {
     if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
     const request = { holdId, amount, toWalletId: input.toWalletId, metadata };
-    return this.#write(caller, 'hold.capture', request, this.#requireKey(options), (context) =>
+    return this.#write(caller, 'hold.capture', request, this.#requireKey(options), this.#options.retry, (context) =>
       this.#store.captureHold({
         ...context,
         holdId,
@@ -367,8 +382,13 @@ export class LedgerService {
   async #voidHold(caller: Caller, holdId: string, input: { metadata?: Metadata }, options: WriteOptions) {
     if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
     const metadata = sortedMetadata(input.metadata);
-    return this.#write(caller, 'hold.void', { holdId, metadata }, this.#requireKey(options), (context) =>
-      this.#store.voidHold({ ...context, holdId, metadata, eventId: randomUUID() }),
+    return this.#write(
+      caller,
+      'hold.void',
+      { holdId, metadata },
+      this.#requireKey(options),
+      this.#options.retry,
+      (context) => this.#store.voidHold({ ...context, holdId, metadata, eventId: randomUUID() }),
     );
   }
 
@@ -378,16 +398,22 @@ export class LedgerService {
     if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
     const request = { transactionId, amount, metadata };
-    return this.#write(caller, 'transaction.reverse', request, this.#requireKey(options), (context) =>
-      this.#store.reverseTransaction({
-        ...context,
-        originalId: transactionId,
-        amount: amount as Minor | undefined,
-        metadata,
-        reversalId: randomUUID(),
-        counterpartId: randomUUID(),
-        maxBalance: BALANCE_MAX_MINOR,
-      }),
+    return this.#write(
+      caller,
+      'transaction.reverse',
+      request,
+      this.#requireKey(options),
+      this.#options.retry,
+      (context) =>
+        this.#store.reverseTransaction({
+          ...context,
+          originalId: transactionId,
+          amount: amount as Minor | undefined,
+          metadata,
+          reversalId: randomUUID(),
+          counterpartId: randomUUID(),
+          maxBalance: BALANCE_MAX_MINOR,
+        }),
     );
   }
 
@@ -451,15 +477,23 @@ export class LedgerService {
     assertAmount(input.amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
     const request = { walletId: input.walletId, amount: input.amount, metadata };
-    return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), (context) =>
-      this.#store.applyBalanceChange({
-        ...context,
-        ...request,
-        kind,
-        expectedVersion: options.expectedVersion,
-        transactionId: randomUUID(),
-        maxBalance: BALANCE_MAX_MINOR,
-      }),
+    const batcher = this.#batcher;
+    const commandOf = (context: WriteContext): BalanceCommand => ({
+      ...context,
+      ...request,
+      amount: input.amount as Minor,
+      kind,
+      expectedVersion: options.expectedVersion,
+      transactionId: randomUUID(),
+      maxBalance: BALANCE_MAX_MINOR,
+    });
+    // The batcher retries each store call itself (a batch is retried as a whole).
+    if (batcher)
+      return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), null, (context) =>
+        batcher.submit(commandOf(context)),
+      );
+    return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), this.#options.retry, (context) =>
+      this.#store.applyBalanceChange(commandOf(context)),
     );
   }
 
@@ -481,6 +515,8 @@ export class LedgerService {
     operation: Operation,
     request: object,
     options: WriteOptions,
+    /** The retry policy around `attempt`; null when `attempt` retries on its own. */
+    retry: RetryPolicy | null,
     attempt: (context: WriteContext) => Promise<WriteOutcome>,
   ): Promise<WriteResult> {
     const now = this.#clock();
@@ -504,7 +540,7 @@ export class LedgerService {
     const observer = this.#options.observer ?? {};
     let outcome: WriteOutcome;
     try {
-      outcome = await withConflictRetry(this.#options.retry, () => attempt(context), observer);
+      outcome = retry ? await withConflictRetry(retry, () => attempt(context), observer) : await attempt(context);
     } catch (error) {
       const code: ErrorCode =
         error instanceof LedgerError

@@ -8,3 +8,4 @@ export { conflictBackoffMs } from './retry.js';
 export * from './hold-rules.js';
 export { createdWallet } from './created-wallet.js';
 export { BookkeepingStore, type DeliveryQueriesPart, type ReconciliationQueriesPart } from './bookkeeping-store.js';
+export * from './balance-batch.js';

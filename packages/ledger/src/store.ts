@@ -52,6 +52,15 @@ export interface LedgerStore {
   findWallet(walletId: string): Promise<Wallet | null>;
 
   applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome>;
+  /**
+   * Credits and debits of ONE wallet (1..BALANCE_BATCH_SIZE_MAX commands, RangeError otherwise),
+   * in one transaction: the wallet is locked (or compared-and-swapped once) and the commands are
+   * judged in order by judgeBalanceBatch (store-kit) on the running wallet, so each outcome is
+   * the one a one-by-one run of applyBalanceChange would give; one outcome per command, in order.
+   * A lost race (a key committed meanwhile elsewhere, the wallet moved) is a VersionConflict for
+   * the whole batch, which the core retries.
+   */
+  applyBalanceBatch(commands: BalanceCommand[]): Promise<WriteOutcome[]>;
   transfer(command: TransferCommand): Promise<WriteOutcome>;
   /**
    * Holds and reversals: like transfer, each commits its effect, entries, record, outbox

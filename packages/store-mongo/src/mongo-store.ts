@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type ClientSession, type Db } from 'mongodb';
 import {
   invariant,
   StoreUnavailable,
@@ -53,6 +53,7 @@ import {
 } from './options.js';
 import { existingAfterRace, KeyTaken, type Tx } from './write-common.js';
 import { applyBalanceChange } from './balance-change.js';
+import { applyBalanceBatch } from './balance-batch.js';
 import { captureHold, createHold, voidHold } from './holds.js';
 import { expireHolds, getHold, listHolds } from './hold-queries.js';
 import { reverseTransaction } from './reversal.js';
@@ -124,6 +125,13 @@ export class MongoStore extends BookkeepingStore implements LedgerStore {
 
   applyBalanceChange(command: BalanceCommand): Promise<WriteOutcome> {
     return this.#write(command, (tx) => applyBalanceChange(tx, command));
+  }
+
+  /** One transaction per batch (balance-batch.ts); a key taken meanwhile is a VersionConflict the core retries. */
+  applyBalanceBatch(commands: BalanceCommand[]): Promise<WriteOutcome[]> {
+    return this.#run(() =>
+      runTransaction(this.#client, this.#timeoutMs, (session) => applyBalanceBatch(this.#tx(session), commands)),
+    );
   }
 
   transfer(command: TransferCommand): Promise<WriteOutcome> {
@@ -307,16 +315,16 @@ export class MongoStore extends BookkeepingStore implements LedgerStore {
    */
   async #write(context: WriteContext, body: (tx: Tx) => Promise<WriteOutcome>): Promise<WriteOutcome> {
     try {
-      return await this.#run(() =>
-        runTransaction(this.#client, this.#timeoutMs, (session) =>
-          body({ collections: this.#collections, session, options: { session, maxTimeMS: this.#timeoutMs } }),
-        ),
-      );
+      return await this.#run(() => runTransaction(this.#client, this.#timeoutMs, (session) => body(this.#tx(session))));
     } catch (error) {
       if (error instanceof KeyTaken)
         return this.#run(() => existingAfterRace(this.#collections, context, this.#timeoutMs));
       throw error;
     }
+  }
+
+  #tx(session: ClientSession): Tx {
+    return { collections: this.#collections, session, options: { session, maxTimeMS: this.#timeoutMs } };
   }
 
   /** Connects first when needed, then runs; driver errors leave as StoreUnavailable or as they are. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Long, type ClientSession } from 'mongodb';
+import type { ClientSession } from 'mongodb';
 import {
   VersionConflict,
   type IdempotencyRecord,
@@ -69,11 +69,12 @@ export async function casWallet(tx: Tx, before: Wallet, after: Wallet): Promise<
       $expr: { $lte: ['$heldBalance', toLong(after.balance, 'wallet.balance')] },
     },
     {
+      // The new version, not an increment: a balance batch moves it by its number of entries.
       $set: {
         balance: toLong(after.balance, 'wallet.balance'),
         updatedAt: toDate(after.updatedAt, 'wallet.updatedAt'),
+        version: toLong(after.version, 'wallet.version'),
       },
-      $inc: { version: Long.ONE },
     },
     tx.options,
   );

@@ -25,6 +25,7 @@ import {
 } from '@wallet/ledger';
 import { BookkeepingStore } from '@wallet/ledger/store-kit';
 import { applyBalanceChange } from './balance-change.js';
+import { applyBalanceBatch } from './balance-batch.js';
 import { captureHold, createHold, voidHold } from './holds.js';
 import { expireHolds, getHold, listHolds } from './hold-queries.js';
 import { reverseTransaction } from './reversal.js';
@@ -114,6 +115,11 @@ export class PostgresStore extends BookkeepingStore implements LedgerStore {
     return this.#write(command.userId, command.idempotency?.key, () =>
       applyBalanceChange(this.#pool, command, randomUUID()),
     );
+  }
+
+  /** One transaction for the batch (balance-batch.ts); the core retries a VersionConflict. */
+  applyBalanceBatch(commands: BalanceCommand[]): Promise<WriteOutcome[]> {
+    return this.#run(() => applyBalanceBatch(this.#pool, commands));
   }
 
   transfer(command: TransferCommand): Promise<WriteOutcome> {

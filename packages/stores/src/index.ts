@@ -38,6 +38,7 @@ export function ledgerOptionsFrom(
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
     holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
+    batch: { maxSize: config.BALANCE_BATCH_MAX, maxWaitMs: config.BALANCE_BATCH_WAIT_MS },
     ...process,
   };
 }

@@ -14,6 +14,7 @@ import { shapeCases } from './shape-cases.js';
 import { holdShapeCases } from './hold-shape-cases.js';
 import { listingCases } from './listing-cases.js';
 import { deliveryCases } from './delivery-cases.js';
+import { batchCases } from './batch-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -39,6 +40,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
       rulesCases(t, source);
       historyCases(t, source);
       listingCases(t, source);
+      batchCases(t, source);
     });
     t.test('cases reading store-wide state (a fresh store each)', async (t) => {
       outboxCases(t, target);

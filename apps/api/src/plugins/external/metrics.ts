@@ -10,12 +10,16 @@ export interface ApiMetrics {
   casConflicts: Counter;
   casRetries: Counter;
   casExhausted: Counter;
+  balanceBatchSize: Histogram;
   idempotency: Counter<'result'>;
   redisFallback: Counter<'use'>;
   historyCache: Counter<'result'>;
   rateLimited: Counter;
   observer: LedgerObserver;
 }
+
+/** Commands per store call of a credit or debit: 1 is the single path, up to BALANCE_BATCH_MAX (1000). */
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000];
 
 /** Latency buckets in seconds: 1 ms .. 5 s covers cached reads through slow transfers. */
 const HTTP_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -45,6 +49,12 @@ export function createMetrics(): ApiMetrics {
       'ledger_cas_exhausted_total',
       'writes refused with concurrent_modification after the last attempt',
     ),
+    balanceBatchSize: new Histogram({
+      name: 'ledger_balance_batch_size',
+      help: 'credits and debits of one wallet sent to the store in one call (1 = alone)',
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    }),
     idempotency: counter(
       'idempotency_requests_total',
       'Idempotency-Key lookups: hit (Redis replay), miss, in_flight, replayed_from_db',
@@ -62,6 +72,7 @@ export function createMetrics(): ApiMetrics {
     onConflict: () => metrics.casConflicts.inc(),
     onRetry: () => metrics.casRetries.inc(),
     onExhausted: () => metrics.casExhausted.inc(),
+    onBalanceBatch: (size) => metrics.balanceBatchSize.observe(size),
     onOutcome: (operation, outcome) => metrics.ledgerOperations.inc({ operation, outcome }),
   };
   return { ...metrics, observer };
