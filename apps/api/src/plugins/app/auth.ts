@@ -1,8 +1,10 @@
 import { createPublicKey } from 'node:crypto';
 import fp from 'fastify-plugin';
 import fastifyJwt from '@fastify/jwt';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '@wallet/config';
 import { LedgerError } from '@wallet/ledger';
+import { VerifiedTokens, type VerifiedToken } from '../../lib/verified-tokens.js';
 
 type Algorithm = 'HS256' | 'RS256' | 'ES256';
 
@@ -18,7 +20,7 @@ export function jwtAlgorithmsFor(config: Pick<Config, 'JWT_SECRET' | 'JWT_PUBLIC
 
 const USER_ID_CHARS_MAX = 255;
 const ROLES_MAX = 32;
-/** The verifier caches verified tokens briefly: a hot client is not re-verified on every call. */
+/** Verified tokens are kept briefly (lib/verified-tokens.ts): a hot client is not re-verified on every call. */
 const VERIFY_CACHE_SIZE = 10_000;
 const VERIFY_CACHE_TTL_MS = 60_000;
 
@@ -40,6 +42,8 @@ export function usableUserId(sub: unknown): sub is string {
 interface Claims {
   sub?: unknown;
   roles?: unknown;
+  exp?: unknown;
+  nbf?: unknown;
 }
 
 export default fp(
@@ -52,25 +56,25 @@ export default fp(
         requiredClaims: ['exp', 'sub', ...(config.JWT_ISSUER ? ['iss'] : []), ...(config.JWT_AUDIENCE ? ['aud'] : [])],
         ...(config.JWT_ISSUER ? { allowedIss: config.JWT_ISSUER } : {}),
         ...(config.JWT_AUDIENCE ? { allowedAud: config.JWT_AUDIENCE } : {}),
-        cache: VERIFY_CACHE_SIZE,
-        cacheTTL: VERIFY_CACHE_TTL_MS,
-        errorCacheTTL: -1,
+        // Our own cache sits in front (keyed by the header, without hashing); fast-jwt's would only add work.
+        cache: false,
       },
     });
     app.decorateRequest('caller', null as never);
     app.decorateRequest('isAdmin', false);
 
+    const verified = new VerifiedTokens(VERIFY_CACHE_SIZE, VERIFY_CACHE_TTL_MS);
     app.decorate('authenticate', async function authenticate(request) {
-      let claims: Claims;
-      try {
-        claims = await request.jwtVerify<Claims>();
-      } catch (error) {
-        throw new LedgerError('unauthorized', reasonFor(error));
+      const header = request.headers.authorization;
+      const nowMs = Date.now();
+      let token = typeof header === 'string' ? verified.get(header, nowMs) : undefined;
+      if (token === undefined) {
+        const checked = await verifiedToken(request);
+        if (typeof header === 'string') verified.set(header, checked, checked.claims.exp, checked.claims.nbf, nowMs);
+        token = checked;
       }
-      if (!usableUserId(claims.sub)) throw new LedgerError('unauthorized', 'the token has no usable sub claim');
-      const roles = Array.isArray(claims.roles) ? claims.roles.slice(0, ROLES_MAX) : [];
-      request.caller = { userId: claims.sub, requestId: request.id, ip: request.ip };
-      request.isAdmin = roles.includes('admin');
+      request.caller = { userId: token.userId, requestId: request.id, ip: request.ip };
+      request.isAdmin = token.isAdmin;
     });
 
     app.decorate('requireAdmin', async function requireAdmin(request) {
@@ -80,6 +84,19 @@ export default fp(
   },
   { name: 'auth' },
 );
+
+/** The full check of the request's token (signature, algorithm, claims), or a 401. */
+async function verifiedToken(request: FastifyRequest): Promise<VerifiedToken & { claims: Claims }> {
+  let claims: Claims;
+  try {
+    claims = await request.jwtVerify<Claims>();
+  } catch (error) {
+    throw new LedgerError('unauthorized', reasonFor(error));
+  }
+  if (!usableUserId(claims.sub)) throw new LedgerError('unauthorized', 'the token has no usable sub claim');
+  const roles = Array.isArray(claims.roles) ? claims.roles.slice(0, ROLES_MAX) : [];
+  return { userId: claims.sub, isAdmin: roles.includes('admin'), claims };
+}
 
 /** A safe, useful reason: never the token, never the library's message. */
 function reasonFor(error: unknown): string {

@@ -109,7 +109,7 @@ export default async function consolePlugin(fastify: FastifyInstance, options: C
   };
 
   const hidden = { hide: true } as Record<string, unknown>;
-  const noRateLimit = { rateLimit: false };
+  const noRateLimit = { rateLimit: false as const };
   app.get('/console', { schema: hidden, config: noRateLimit }, (request, reply) => {
     // Relative asset URLs need the trailing slash; a bare /console redirects to it.
     if (!request.url.split('?')[0]!.endsWith('/')) return reply.redirect('/console/', 301);

@@ -19,7 +19,9 @@ import { API_SECURITY_HEADERS } from '../external/security.js';
  */
 export default fp(
   async function errorHandlerPlugin(app) {
-    app.setErrorHandler(async (error, request, reply) => {
+    app.setErrorHandler(async (thrown, request, reply) => {
+      // A request refused before its handler counted its rate limit counts now (rate-limit.ts).
+      const error = await app.rateLimit.settle(request, reply, thrown);
       const problem = problemFor(error);
       const status = statusOf(problem);
       if (status >= 500) logServerError(request, error, problem);

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * History pages cached in Redis. Keys are chosen so a cached page can never hide a
@@ -9,9 +10,16 @@ import fp from 'fastify-plugin';
 export interface HistoryCache {
   /**
    * The reply body of a page, serialized by the route (`{"data":[…],"nextCursor":…}`): a hit
-   * is sent as stored, without parsing and serializing it again.
+   * is sent as stored, without parsing and serializing it again. The request's rate limit is
+   * counted in the same round trip as the lookup (the route is `rateLimitInHandler`), so a
+   * hit costs one Redis round trip; past the budget this throws the 429.
    */
-  page(position: HistoryPosition, load: () => Promise<string>): Promise<string>;
+  page(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    position: HistoryPosition,
+    load: () => Promise<string>,
+  ): Promise<string>;
 }
 
 export interface HistoryPosition {
@@ -39,18 +47,16 @@ export default fp(
     const { redisFastPath: redis, redis: client, metrics } = app;
     const ttlSeconds = app.config.HISTORY_CACHE_TTL_SECONDS;
     const cache: HistoryCache = {
-      async page(position, load) {
-        if (!redis.isReady()) return bypass(load);
+      async page(request, reply, position, load) {
         const key = historyCacheKey(redis.prefix, position);
-        let raw: string | null;
-        try {
-          raw = await client.get(key);
-        } catch {
-          return bypass(load);
-        }
-        if (raw !== null) {
+        const counted = await app.rateLimit.countPending(request, reply, (counterKey, budget) =>
+          redis.scripts.rateLimitGet(counterKey, budget.windowMs, budget.max, key),
+        );
+        // No page field: Redis was unavailable and the request was counted per process.
+        if (!('page' in counted) || counted.page === undefined) return bypass(load);
+        if (counted.page !== null) {
           metrics.historyCache.inc({ result: 'hit' });
-          return raw;
+          return counted.page;
         }
         metrics.historyCache.inc({ result: 'miss' });
         const body = await load();
@@ -71,5 +77,5 @@ export default fp(
 
     app.decorate('historyCache', cache);
   },
-  { name: 'history-cache', dependencies: ['redis', 'metrics'] },
+  { name: 'history-cache', dependencies: ['redis', 'metrics', 'rate-limit'] },
 );

@@ -2,7 +2,8 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LedgerError, requestFingerprint } from '@wallet/ledger';
 import { expectedVersionOf } from '../../lib/write-reply.js';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../schemas/common.js';
+import { IDEMPOTENCY_KEY_REGEX, idempotencyRedisKeys, markerTtlMsFor } from '../../lib/idempotency-keys.js';
+import type { IdempotencyBegin } from '../../lib/redis-scripts.js';
 
 /** Per-request idempotency state, kept on `request.idempotency`. */
 export interface IdempotencyState {
@@ -31,25 +32,22 @@ interface CachedReply {
   body: string;
 }
 
-/** Compiled once from the documented header pattern. */
-const IDEMPOTENCY_KEY_REGEX = new RegExp(IDEMPOTENCY_KEY_PATTERN);
-
-/** The marker outlives the longest request a little, so a crashed process cannot block a key for long. */
-const LOCK_MARGIN_MS = 1000;
 /** A second request with the same key while the first runs should come back after about this long. */
 const IN_FLIGHT_RETRY_AFTER_S = 1;
 
 /**
  * The Redis fast path in front of LedgerService's idempotency (the database record is the
- * authority). Order on a write route: authenticate → rate limit (onRequest) → validation →
- * this preHandler (key check, then the cached reply or the in-flight marker) → handler →
+ * authority). Order on a write route: authenticate → rate limit (onRequest; the same script
+ * looks up the cached reply or takes the in-flight marker, see rate-limit.ts) → validation →
+ * this preHandler (key check, then acting on that lookup, or doing it now on a route
+ * without a rate limit or after a per-process count) → handler →
  * onSend (cache the remembered reply and release the marker) → onResponse (release, if
  * onSend could not).
  */
 export default fp(
   async function idempotencyPlugin(app) {
     const ttlSeconds = app.config.IDEMPOTENCY_TTL_SECONDS;
-    const lockTtlMs = app.config.REQUEST_TIMEOUT_MS + LOCK_MARGIN_MS;
+    const lockTtlMs = markerTtlMsFor(app.config.REQUEST_TIMEOUT_MS);
     app.decorateRequest('idempotency', null);
     app.addHook('preHandler', async (request, reply) => {
       const key = checkedKey(request);
@@ -59,11 +57,15 @@ export default fp(
       return begin(app, request, reply, state, lockTtlMs);
     });
     app.addHook('onSend', async (request, reply, payload) => {
+      adoptEarlyMarker(request, app.redisFastPath.prefix);
       await finish(app, request, reply, payload, ttlSeconds);
       return payload;
     });
     // Backstop for replies that never reached onSend (aborted requests, Redis down at onSend).
-    const backstop = (request: FastifyRequest) => release(app, request, ttlSeconds);
+    const backstop = (request: FastifyRequest) => {
+      adoptEarlyMarker(request, app.redisFastPath.prefix);
+      return release(app, request, ttlSeconds);
+    };
     app.addHook('onResponse', backstop);
     app.addHook('onRequestAbort', backstop);
   },
@@ -101,14 +103,15 @@ async function begin(
   lockTtlMs: number,
 ): Promise<FastifyReply | undefined> {
   const { redisFastPath: redis, metrics } = app;
-  if (!redis.isReady()) {
+  const early = request.idempotencyBegun;
+  if (early === null && !redis.isReady()) {
     metrics.redisFallback.inc({ use: 'idempotency' });
     metrics.idempotency.inc({ result: 'miss' });
     return undefined;
   }
   try {
-    // One round trip: the cached reply, or else the in-flight marker (see redis-scripts.ts).
-    const begun = await redis.scripts.idempotencyBegin(state.cacheKey, state.lockKey, request.id, lockTtlMs);
+    // Done with the rate limit at onRequest, or else one round trip now (see redis-scripts.ts).
+    const begun = early ?? (await redis.scripts.idempotencyBegin(state.cacheKey, state.lockKey, request.id, lockTtlMs));
     let outcome = begun.outcome;
     if (begun.outcome === 'cached') {
       const cached = parseCached(begun.reply);
@@ -196,8 +199,7 @@ async function release(app: FastifyInstance, request: FastifyRequest, ttlSeconds
 }
 
 function newState(request: FastifyRequest, key: string, prefix: string): IdempotencyState {
-  // encodeURIComponent escapes ':' and '%', so "<user>:<key>" cannot be confused across users.
-  const scope = `${encodeURIComponent(request.caller.userId)}:${key}`;
+  const { replyKey, markerKey } = idempotencyRedisKeys(prefix, request.caller.userId, key);
   const operation = request.routeOptions.config.auditAction;
   if (operation === undefined) throw new Error('an idempotent route must name its auditAction (the operation)');
   return {
@@ -205,9 +207,29 @@ function newState(request: FastifyRequest, key: string, prefix: string): Idempot
     remember: false,
     // The path's ids are part of the request (one key on /holds/A/capture and /holds/B/capture is a reuse).
     fingerprint: requestFingerprint(operation, requestInput(request), expectedVersionOf(request)),
-    cacheKey: `${prefix}:idem:${scope}`,
-    lockKey: `${prefix}:idem-lock:${scope}`,
+    cacheKey: replyKey,
+    lockKey: markerKey,
     locked: false,
+    fromCache: false,
+  };
+}
+
+/**
+ * A marker the rate-limit script took at onRequest for a request refused before this
+ * preHandler ran (a body that failed validation): it is released like any held marker.
+ */
+function adoptEarlyMarker(request: FastifyRequest, prefix: string): void {
+  const early: IdempotencyBegin | null = request.idempotencyBegun;
+  if (request.idempotency !== null || early?.outcome !== 'acquired') return;
+  const key = request.headers['idempotency-key'] as string;
+  const { replyKey, markerKey } = idempotencyRedisKeys(prefix, request.caller.userId, key);
+  request.idempotency = {
+    key,
+    remember: false,
+    fingerprint: '',
+    cacheKey: replyKey,
+    lockKey: markerKey,
+    locked: true,
     fromCache: false,
   };
 }

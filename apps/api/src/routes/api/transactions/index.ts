@@ -14,6 +14,8 @@ export default async function transactionRoutes(fastify: FastifyInstance): Promi
   app.get(
     '/',
     {
+      // The rate limit is counted with the page lookup, in one Redis round trip (history-cache.ts).
+      config: { rateLimitInHandler: true },
       schema: {
         tags: ['transactions'],
         summary: 'Transaction history of one wallet',
@@ -27,7 +29,8 @@ export default async function transactionRoutes(fastify: FastifyInstance): Promi
       const userId = request.caller.userId;
       const { wallet, beforeSeq } = await app.ledger.resolveHistory(userId, walletId, cursor);
       // The body is serialized once, by the 200 schema's serializer, and cached as those bytes.
-      const body = await app.historyCache.page({ walletId, limit, version: wallet.version, beforeSeq }, async () => {
+      const position = { walletId, limit, version: wallet.version, beforeSeq };
+      const body = await app.historyCache.page(request, reply, position, async () => {
         const page = await app.ledger.readHistory(userId, walletId, limit, beforeSeq);
         return String(reply.serialize({ data: page.items, nextCursor: page.nextCursor }));
       });
