@@ -8,3 +8,12 @@ export { conflictBackoffMs } from './retry.js';
 export * from './hold-rules.js';
 export { createdWallet } from './created-wallet.js';
 export { BookkeepingStore, type DeliveryQueriesPart, type ReconciliationQueriesPart } from './bookkeeping-store.js';
+export {
+  OpenWatches,
+  ReconnectingWatch,
+  startWatch,
+  type OpenSubscription,
+  type ReconnectingWatchOptions,
+  type WatchCallbacks,
+  type WatchSubscription,
+} from './reconnecting-watch.js';

@@ -14,6 +14,7 @@ import { shapeCases } from './shape-cases.js';
 import { holdShapeCases } from './hold-shape-cases.js';
 import { listingCases } from './listing-cases.js';
 import { deliveryCases } from './delivery-cases.js';
+import { watchCases } from './watch-cases.js';
 
 export type { ContractTarget } from './harness.js';
 
@@ -46,6 +47,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
       shapeCases(t, target);
       holdShapeCases(t, target);
       deliveryCases(t, target);
+      watchCases(t, target);
     });
   });
 }
