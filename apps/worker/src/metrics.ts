@@ -25,6 +25,7 @@ export class WorkerMetrics {
   readonly deliveriesEnqueued: Counter<never>;
   readonly deliveryRechecks: Counter<'result'>;
   readonly relayFailures: Counter<never>;
+  readonly relayWakeups: Counter<'source'>;
   readonly reconciliationMismatches: Gauge<never>;
   readonly reconciliationLastRun: Gauge<never>;
   readonly reconciliationWallets: Gauge<never>;
@@ -72,6 +73,11 @@ export class WorkerMetrics {
     this.relayFailures = counter(
       'wallet_worker_outbox_relay_failures_total',
       'Relay and re-relay rounds that failed (Redis or database down)',
+    );
+    this.relayWakeups = counter(
+      'wallet_worker_outbox_wakeups_total',
+      'Relay pauses ended, by source: notify (the store signalled committed outbox events) or poll (OUTBOX_POLL_MS ran out)',
+      ['source'],
     );
     this.reconciliationMismatches = gauge(
       'wallet_reconciliation_mismatches',

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics.js';
 import { errorSummary } from './error-summary.js';
 import { deliveryKeyOf, planDeliveries, type PlannedDelivery } from './delivery-plan.js';
-import { RoundLoop } from './round-loop.js';
+import { RoundLoop, type WakeSource } from './round-loop.js';
 
 /**
  * Delivery jobs per addBulk call: one MULTI of this many Lua calls keeps Redis responsive
@@ -21,7 +21,7 @@ export interface OutboxRelayOptions {
   owner: string;
   /** Events claimed per round (OUTBOX_BATCH_SIZE). */
   batchSize: number;
-  /** Pause when the outbox is empty (OUTBOX_POLL_MS). */
+  /** Pause when the outbox is empty (OUTBOX_POLL_MS); wake() ends it early. The safety net of the store signal. */
   pollMs: number;
   /** How long a claim holds; an event not marked published by then is claimed again. Default 30 000 ms. */
   leaseMs: number;
@@ -48,6 +48,10 @@ export interface OutboxRelayOptions {
  * empty Redis). Events without a matching endpoint cost no Redis work at all.
  * When Redis is down the batch stays unpublished, its lease expires and a later round
  * sends it again.
+ *
+ * The worker calls wake() when the store signals committed outbox events (watchOutbox), so a
+ * new event is claimed within milliseconds; the `pollMs` pause stays as the safety net for
+ * signals that never come.
  */
 export class OutboxRelay extends RoundLoop {
   readonly #options: OutboxRelayOptions;
@@ -78,8 +82,10 @@ export class OutboxRelay extends RoundLoop {
   }
 
   protected async round(): Promise<boolean> {
-    const relayed = await this.relayOnce();
-    return relayed === this.#options.batchSize; // A full batch: more are probably waiting.
+    // Rounds go on until one claims nothing: events committed during a round may have sent no
+    // signal (the PostgreSQL trigger skips it while an older event waits unclaimed), so the
+    // relay looks again rather than sleep on them. Idle, this costs one empty claim per burst.
+    return (await this.relayOnce()) > 0;
   }
 
   protected roundFailed(error: unknown): void {
@@ -92,6 +98,10 @@ export class OutboxRelay extends RoundLoop {
 
   protected pauseMs(): number {
     return this.failureBackoffMs(this.#options.pollMs, this.#options.failureBackoffMaxMs);
+  }
+
+  protected override pauseEnded(source: WakeSource): void {
+    this.#options.metrics.relayWakeups.inc({ source });
   }
 }
 

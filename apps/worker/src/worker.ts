@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { withTimeout } from '@wallet/async';
 import type { Config } from '@wallet/config';
-import type { LedgerStore } from '@wallet/ledger';
+import type { LedgerStore, OutboxWatch } from '@wallet/ledger';
 import {
   JOB_NAMES,
   MAINTENANCE_JOB_OPTIONS,
@@ -226,6 +226,7 @@ interface Running {
   server: FastifyInstance;
   schedulerCheckMs: number;
   schedulerTimer?: NodeJS.Timeout;
+  outboxWatch?: OutboxWatch;
 }
 
 /** The maintenance schedules: `upsertJobScheduler` makes any number of workers produce one run each. */
@@ -260,6 +261,7 @@ async function startAll(parts: WorkerParts, running: Running): Promise<number> {
       .catch((error: unknown) => logger.error({ error: errorSummary(error), queue: worker.name }, 'worker stopped'));
   }
   running.relay.start();
+  running.outboxWatch = await watchOutbox(parts, running.relay);
   running.resender.start();
   running.holdExpiry.start();
   await running.server.listen({ port: config.WORKER_PORT, host: config.HOST });
@@ -269,8 +271,17 @@ async function startAll(parts: WorkerParts, running: Running): Promise<number> {
   return port;
 }
 
+/** The store's commit signal wakes the relay at once; its poll stays as the safety net (docs/worker.md). */
+function watchOutbox({ store, logger }: WorkerParts, relay: OutboxRelay): Promise<OutboxWatch> {
+  return store.watchOutbox(
+    () => relay.wake(),
+    () => logger.info('outbox watch lost its connection; reconnecting (the poll covers the gap)'),
+  );
+}
+
 async function closeAll(parts: WorkerParts, running: Running): Promise<void> {
   clearInterval(running.schedulerTimer);
+  await running.outboxWatch?.close();
   await Promise.all([running.relay.stop(), running.resender.stop(), running.holdExpiry.stop()]);
   // Worker.close() waits for active jobs to finish; unfinished ones are picked up again after their lock lapses.
   await Promise.all(running.workers.map((worker) => worker.close()));

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import pino from 'pino';
 import { Redis } from 'ioredis';
@@ -13,8 +12,9 @@ import { generateWebhookSecret } from '@wallet/webhooks';
 import { PostgresStore } from '@wallet/store-postgres';
 import { buildWorker, type WalletWorker } from '../src/worker.js';
 import { freePort } from '../../../test/support/free-port.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
-export { freePort };
+export { freePort, waitFor };
 
 export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -225,20 +225,6 @@ export function cleanRedisPrefix(t: Teardown, prefix: string, url = REDIS_URL): 
       redis.disconnect();
     }
   });
-}
-
-/** Polls until `check` is true or timeoutMs passes; returns the last value of check. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  stepMs = 25,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(stepMs);
-  }
-  return check();
 }
 
 /** A private redis-server on `port`, without persistence; resolves once it answers PING. */

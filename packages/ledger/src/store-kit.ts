@@ -9,3 +9,12 @@ export * from './hold-rules.js';
 export { createdWallet } from './created-wallet.js';
 export { BookkeepingStore, type DeliveryQueriesPart, type ReconciliationQueriesPart } from './bookkeeping-store.js';
 export * from './balance-batch.js';
+export {
+  OpenWatches,
+  ReconnectingWatch,
+  startWatch,
+  type OpenSubscription,
+  type ReconnectingWatchOptions,
+  type WatchCallbacks,
+  type WatchSubscription,
+} from './reconnecting-watch.js';

@@ -29,6 +29,12 @@ export const WEBHOOK_READ_USERS_MAX = 1000;
 /** Endpoints per user (createWebhook's default cap): each event fans out to all of them. */
 export const WEBHOOKS_PER_USER_MAX = 20;
 
+/** A running outbox watch (LedgerStore.watchOutbox). */
+export interface OutboxWatch {
+  /** Stops the signals and releases the watch's connection; calling it again does nothing. */
+  close(): Promise<void>;
+}
+
 /**
  * The port every store adapter implements (PostgreSQL, MongoDB). No driver type crosses
  * it. Adapters own their connections. Money-moving methods commit the balance change, the
@@ -96,6 +102,18 @@ export interface LedgerStore {
   markOutboxPublished(ids: string[], owner: string): Promise<void>;
   /** Seconds since the oldest unpublished event was written (0 when none). */
   outboxLagSeconds(): Promise<number>;
+  /**
+   * Calls `onCommitted` soon after outbox events were committed (PostgreSQL LISTEN/NOTIFY, a
+   * MongoDB change stream), so the relay need not wait for its poll. A signal is a hint, not
+   * a delivery: it carries nothing, may come late, twice, or never (a dropped connection, a
+   * signal sent while reconnecting), so the caller still claims with claimOutbox and keeps
+   * polling as the safety net. The watch reconnects by itself with a bounded backoff and
+   * signals once after every (re)connect, since events may have been committed while it was
+   * away; `onInterrupted` (optional) hears of each lost connection, without the driver's
+   * message. Resolves after the first connection attempt, whether it succeeded or a retry
+   * was scheduled; close() (and the store's close()) ends it.
+   */
+  watchOutbox(onCommitted: () => void, onInterrupted?: () => void): Promise<OutboxWatch>;
 
   /**
    * Stores the endpoint unless its user already has `perUserMax` (default

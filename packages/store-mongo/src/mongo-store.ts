@@ -18,6 +18,7 @@ import {
   type IdempotencyRecord,
   type LedgerStore,
   type OutboxEvent,
+  type OutboxWatch,
   type StoredTransaction,
   type TransferCommand,
   type Wallet,
@@ -25,7 +26,7 @@ import {
   type WriteContext,
   type WriteOutcome,
 } from '@wallet/ledger';
-import { BookkeepingStore } from '@wallet/ledger/store-kit';
+import { BookkeepingStore, OpenWatches } from '@wallet/ledger/store-kit';
 import { collectionsOf, ensureSchema, type Collections } from './collections.js';
 import {
   auditFromDoc,
@@ -40,6 +41,7 @@ import {
 } from './mapping.js';
 import { translateError } from './mongo-errors.js';
 import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
+import { OutboxChangeStreams } from './outbox-watch.js';
 import { Reconciliation } from './reconciliation.js';
 import { Deliveries } from './deliveries.js';
 import { runTransaction } from './transaction.js';
@@ -79,6 +81,7 @@ export class MongoStore extends BookkeepingStore implements LedgerStore {
   readonly #timeoutMs: number;
   protected readonly reconciliationQueries: Reconciliation;
   protected readonly deliveryQueries: Deliveries;
+  readonly #watches = new OpenWatches();
   #connected = false;
   #closed = false;
 
@@ -107,6 +110,7 @@ export class MongoStore extends BookkeepingStore implements LedgerStore {
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#watches.closeAll();
     await this.#client.close();
   }
 
@@ -250,6 +254,12 @@ export class MongoStore extends BookkeepingStore implements LedgerStore {
 
   outboxLagSeconds(): Promise<number> {
     return this.#run(() => outboxLagSeconds(this.#collections, this.#timeoutMs));
+  }
+
+  /** A change stream on the outbox collection (outbox-watch.ts), reopened with backoff when it fails. */
+  watchOutbox(onCommitted: () => void, onInterrupted?: () => void): Promise<OutboxWatch> {
+    const streams = new OutboxChangeStreams(this.#collections, () => this.#connect(), this.#timeoutMs);
+    return this.#watches.start(streams.open, { onCommitted, onInterrupted });
   }
 
   createWebhook(endpoint: WebhookEndpoint, perUserMax = WEBHOOKS_PER_USER_MAX): Promise<'created' | 'limit_reached'> {

@@ -17,13 +17,14 @@ import {
   type IdempotencyRecord,
   type LedgerStore,
   type OutboxEvent,
+  type OutboxWatch,
   type StoredTransaction,
   type TransferCommand,
   type Wallet,
   type WebhookEndpoint,
   type WriteOutcome,
 } from '@wallet/ledger';
-import { BookkeepingStore } from '@wallet/ledger/store-kit';
+import { BookkeepingStore, OpenWatches } from '@wallet/ledger/store-kit';
 import { applyBalanceChange } from './balance-change.js';
 import { applyBalanceBatch } from './balance-batch.js';
 import { captureHold, createHold, voidHold } from './holds.js';
@@ -39,6 +40,7 @@ import { auditParams, insertAudit } from './write-common.js';
 import { createWebhookCapped, deleteWebhook } from './webhooks.js';
 import { listWallets } from './wallet-list.js';
 import { DeliveryQueries } from './deliveries.js';
+import { openListener } from './outbox-listener.js';
 
 const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
 
@@ -66,11 +68,14 @@ const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 export class PostgresStore extends BookkeepingStore implements LedgerStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
+  readonly #options: PostgresStoreOptions;
+  readonly #watches = new OpenWatches();
   protected readonly reconciliationQueries: ReconciliationQueries;
   protected readonly deliveryQueries: DeliveryQueries;
 
   constructor(options: PostgresStoreOptions) {
     super();
+    this.#options = options;
     this.#schema = options.schema ?? 'public';
     if (!SCHEMA_PATTERN.test(this.#schema)) throw new Error('PostgresStore: invalid schema name');
     this.#pool = new pg.Pool({
@@ -100,6 +105,7 @@ export class PostgresStore extends BookkeepingStore implements LedgerStore {
   }
 
   async close(): Promise<void> {
+    await this.#watches.closeAll();
     await this.#pool.end();
   }
 
@@ -261,6 +267,17 @@ export class PostgresStore extends BookkeepingStore implements LedgerStore {
       ),
     );
     return Math.max(0, Number(rows[0]?.lag ?? 0));
+  }
+
+  /** LISTEN on a dedicated connection (outbox-listener.ts); the migration's trigger notifies. */
+  watchOutbox(onCommitted: () => void, onInterrupted?: () => void): Promise<OutboxWatch> {
+    const listener = {
+      connectionString: this.#options.connectionString,
+      schema: this.#schema,
+      applicationName: `${this.#options.applicationName ?? 'wallet'}-listen`,
+      connectTimeoutMs: this.#options.connectTimeoutMs ?? 5000,
+    };
+    return this.#watches.start((signal, lost) => openListener(listener, signal, lost), { onCommitted, onInterrupted });
   }
 
   createWebhook(endpoint: WebhookEndpoint, perUserMax = WEBHOOKS_PER_USER_MAX): Promise<'created' | 'limit_reached'> {

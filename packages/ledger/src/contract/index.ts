@@ -15,6 +15,7 @@ import { holdShapeCases } from './hold-shape-cases.js';
 import { listingCases } from './listing-cases.js';
 import { deliveryCases } from './delivery-cases.js';
 import { batchCases } from './batch-cases.js';
+import { watchCases } from './watch-cases.js';
 
 export type { ContractTarget } from './harness.js';
 export { namedStores, type NamedStores } from './named-stores.js';
@@ -49,6 +50,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
       shapeCases(t, target);
       holdShapeCases(t, target);
       deliveryCases(t, target);
+      watchCases(t, target);
     });
   });
 }
