@@ -8,17 +8,15 @@ import {
   allEntries,
   callerOf,
   checkWalletLedger,
-  countLabels,
   fundedWallet,
   newKey,
   newService,
   newUser,
-  settleAll,
-  warmUp,
   withStore,
   type ContractTarget,
   type StoreSource,
 } from './harness.js';
+import { countLabels, settleAll, warmUp } from './race-harness.js';
 
 /** One command of the scripted batch: who, what, under which key, with which If-Match. */
 interface Step {
