@@ -6,27 +6,13 @@
 // drain settings scaled down, hold 30 credits in flight (headers accepted, body withheld),
 // send SIGTERM, watch the probes, then release the bodies.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { Redis } from 'ioredis';
 import { createSigner } from 'fast-jwt';
-import { loadManifests, repoRoot, type K8sObject } from './deploy-files.js';
-import { freePort } from '../../apps/api/test/helper.js';
-import {
-  expectAll200,
-  expectConnection,
-  heldCredit,
-  send,
-  waitUntilReady,
-  type Reply,
-} from '../../apps/api/test/http-client.js';
+import { loadManifests, type K8sObject } from './deploy-files.js';
+import { createWallet, heldCredits, startBuiltApi } from '../../apps/api/test/built-api.js';
+import { expectAll200, expectConnection, send, type Reply } from '../../apps/api/test/http-client.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JWT_SECRET = `drain-test-secret-${randomUUID()}`;
 const IN_FLIGHT_COUNT = 30;
 const AMOUNT_MINOR = 125;
@@ -46,79 +32,28 @@ const request = (port: number, method: string, path: string, headers: Record<str
   send(port, method, path, headers, body, false, 5000);
 
 t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
-  const schema = 't_' + randomUUID().replaceAll('-', '');
-  const prefix = `drain-${randomUUID()}`;
-  const port = await freePort();
-  const output: string[] = [];
-  const child = spawn(process.execPath, [join(repoRoot, 'apps/api/dist/main.js')], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH ?? '',
+  const api = await startBuiltApi(
+    t,
+    {
       NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       LEDGER_STORE: 'postgres',
-      DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      DB_POOL_MAX: '10',
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
       JWT_SECRET,
-      RATE_LIMIT_MAX: '10000',
-      RATE_LIMIT_WRITE_MAX: '10000',
       REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     },
-  });
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    const db = new pg.Client({ connectionString: DATABASE_URL });
-    await db.connect();
-    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await db.end();
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
-
-  await waitUntilReady(port, child, READY_WAIT_MS);
+    READY_WAIT_MS,
+  );
+  const { port } = api;
   const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256', expiresIn: 120_000 });
   const auth = { authorization: `Bearer ${sign({ sub: `drain-user-${randomUUID()}` })}` };
-  const created = await request(
-    port,
-    'POST',
-    '/api/wallets',
-    { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-    JSON.stringify({ currency: 'USD' }),
-  );
-  t.equal(created.status, 201, `wallet created: ${created.body}`);
-  const walletId = (JSON.parse(created.body) as { data: { id: string } }).data.id;
-
-  const held = await Promise.all(
-    Array.from({ length: IN_FLIGHT_COUNT }, () =>
-      heldCredit(
-        port,
-        { ...auth, 'idempotency-key': randomUUID() },
-        JSON.stringify({ walletId, amount: AMOUNT_MINOR }),
-      ),
-    ),
-  );
+  const walletId = await createWallet(port, auth.authorization);
+  const held = await heldCredits(port, auth.authorization, walletId, AMOUNT_MINOR, IN_FLIGHT_COUNT);
   // The onRequest hooks run right after `100 Continue`; let them pass for all.
   await sleep(200);
 
   const sigtermAt = Date.now();
-  child.kill('SIGTERM');
+  api.kill('SIGTERM');
 
   // During SHUTDOWN_DELAY_MS the listener is open: readiness 503, new work served normally.
   const readyStatuses: (number | 'refused')[] = [];
@@ -162,13 +97,13 @@ t.test('SIGTERM drains the built API as the manifests expect', async (t) => {
     'the wallet holds every credit',
   );
 
-  const [code, signal] = await exited;
+  const [code, signal] = await api.exited;
   const drainMs = Date.now() - sigtermAt;
   t.equal(signal, null, 'not killed');
   t.equal(code, 0, 'exit code 0');
   t.ok(drainMs < SHUTDOWN_TIMEOUT_MS, `exited in ${drainMs} ms < SHUTDOWN_TIMEOUT_MS ${SHUTDOWN_TIMEOUT_MS}`);
   await t.rejects(request(port, 'GET', '/health/live'), { code: 'ECONNREFUSED' }, 'nothing listens any more');
-  const logs = output.join('');
+  const logs = api.stdout() + api.stderr();
   t.notOk(logs.includes(JWT_SECRET), 'the JWT secret never reaches the logs');
   t.notOk(logs.includes(auth.authorization.slice(7)), 'nor a bearer token');
 });

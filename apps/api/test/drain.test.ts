@@ -1,92 +1,22 @@
 // Lame-duck drain of the BUILT API (DESIGN.md §4.6): apps/api/dist/main.js runs as a child process on real sockets. With SHUTDOWN_DELAY_MS=0, 60 credits on fresh connections race SIGTERM: none is reset, each is 200 or a refused connection; with a delay, requests during it are served normally while readiness is 503, requests already received when the listener closes finish with Connection: close, and the process exits 0 within SHUTDOWN_TIMEOUT_MS.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { t, type Test } from 'tap';
 import { PostgresStore } from '@wallet/store-postgres';
-import {
-  TEST_DATABASE_URL,
-  TEST_JWT_SECRET,
-  TEST_REDIS_URL,
-  dropSchema,
-  freePort,
-  mintToken,
-  newSchemaName,
-} from './helper.js';
-import {
-  collect,
-  expectAll200,
-  expectConnection,
-  heldCredit,
-  send,
-  waitUntilReady,
-  type Reply,
-} from './http-client.js';
+import { createWallet, heldCredits, startBuiltApi } from './built-api.js';
+import { TEST_DATABASE_URL, mintToken } from './helper.js';
+import { collect, expectAll200, expectConnection, send, type Reply } from './http-client.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const AMOUNT = 10;
 const SHUTDOWN_TIMEOUT_MS = 8000;
 const START_WAIT_MS = 20_000;
 
-interface Api {
-  port: number;
-  schema: string;
-  exited: Promise<[number | null, string | null]>;
-  kill(signal: NodeJS.Signals): void;
-  stderr(): string;
-}
-
-async function startApi(t: Test, shutdownDelayMs: number): Promise<Api> {
-  const schema = newSchemaName();
-  t.teardown(() => dropSchema(schema));
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      DB_POOL_MAX: '10',
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: `t${randomUUID()}`,
-      JWT_SECRET: TEST_JWT_SECRET,
-      RATE_LIMIT_MAX: '10000',
-      RATE_LIMIT_WRITE_MAX: '10000',
-      SHUTDOWN_DELAY_MS: String(shutdownDelayMs),
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    },
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // DRAIN_DEBUG=1 shows the child's drain log lines (connections open at the stop, cut off).
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (process.env.DRAIN_DEBUG) process.stderr.write(chunk.toString().replace(/^(?!.*drain).*$\n?/gm, ''));
-  });
-  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  await waitUntilReady(port, child, START_WAIT_MS, () => stderr);
-  return { port, schema, exited, kill: (signal) => child.kill(signal), stderr: () => stderr };
-}
-
-async function createWallet(port: number, authorization: string): Promise<string> {
-  const created = await send(
-    port,
-    'POST',
-    '/api/wallets',
-    { authorization, 'content-type': 'application/json' },
-    '{"currency":"USD"}',
-  );
-  if (created.status !== 201) throw new Error(`wallet not created: ${created.status} ${created.body}`);
-  return JSON.parse(created.body).data.id as string;
+function startApi(t: Test, shutdownDelayMs: number) {
+  const env = { SHUTDOWN_DELAY_MS: String(shutdownDelayMs), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) };
+  return startBuiltApi(t, env, START_WAIT_MS);
 }
 
 async function balanceOf(t: Test, schema: string, walletId: string): Promise<number | undefined> {
@@ -220,15 +150,7 @@ t.test('with a delay: served normally while readiness is 503, then received requ
   expectConnection(t, keptAlive, 'keep-alive', 'and a kept-alive connection is not pushed off');
 
   // Held just before the stop point: received, so answered after it, with Connection: close.
-  const held = await Promise.all(
-    Array.from({ length: 10 }, () =>
-      heldCredit(
-        api.port,
-        { authorization, 'idempotency-key': randomUUID() },
-        JSON.stringify({ walletId, amount: AMOUNT }),
-      ),
-    ),
-  );
+  const held = await heldCredits(api.port, authorization, walletId, AMOUNT, 10);
   await sleep(Math.max(0, signalledAt + delayMs + 700 - Date.now()));
   const refused = await send(api.port, 'GET', '/health/live').then(
     () => 'answered',

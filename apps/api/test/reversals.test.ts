@@ -2,7 +2,7 @@
 // the original under concurrency, the ownership rules (the recipient refunds a transfer, a sender cannot claw back),
 // captures into another wallet taken back from it, idempotent replay and bad input. Real PostgreSQL and Redis.
 import { randomUUID } from 'node:crypto';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { build, problemOf } from './helper.js';
 import { MONEY_TEST_ENV, entrySum, moneyClient, type Json } from './money-client.js';
 
@@ -22,9 +22,22 @@ function client(harness: Harness) {
   };
 }
 
-t.test('a credit is reversed in parts, then whole; never beyond the original (422)', async (t) => {
+/** A test's app on the money test env and its reversal client. */
+async function setUp(t: Test) {
   const harness = await build(t, { env });
-  const api = client(harness);
+  return { harness, api: client(harness) };
+}
+
+/** `setUp`, plus Alice's USD wallet holding 1000 and Bob's empty one: a payer and a recipient. */
+async function alicePaysBob(t: Test) {
+  const { harness, api } = await setUp(t);
+  const alice = await harness.wallet('alice', 'USD', 1000);
+  const bob = await harness.wallet('bob', 'USD');
+  return { api, alice, bob };
+}
+
+t.test('a credit is reversed in parts, then whole; never beyond the original (422)', async (t) => {
+  const { harness, api } = await setUp(t);
   const walletId = await harness.wallet('alice', 'USD');
   const credit = await api.credit('alice', walletId, 1000);
   t.equal(credit.reversedAmount, 0, 'a new entry has nothing reversed');
@@ -67,8 +80,7 @@ t.test('a credit is reversed in parts, then whole; never beyond the original (42
 });
 
 t.test('a debit is reversed back into the wallet', async (t) => {
-  const harness = await build(t, { env });
-  const api = client(harness);
+  const { harness, api } = await setUp(t);
   const walletId = await harness.wallet('alice', 'USD', 1000);
   const debit = (await api.write('alice', '/api/wallets/debit', { walletId, amount: 400 })).json().data.transaction;
   const reversed = await api.reverse('alice', debit.id, { amount: 150 });
@@ -79,10 +91,7 @@ t.test('a debit is reversed back into the wallet', async (t) => {
 });
 
 t.test('transfers: the recipient refunds, the sender cannot claw back; foreign entries are 404', async (t) => {
-  const harness = await build(t, { env });
-  const api = client(harness);
-  const alice = await harness.wallet('alice', 'USD', 1000);
-  const bob = await harness.wallet('bob', 'USD');
+  const { api, alice, bob } = await alicePaysBob(t);
   const transfer = (
     await api.write('alice', '/api/transfers', { fromWalletId: alice, toWalletId: bob, amount: 400 })
   ).json().data;
@@ -117,10 +126,7 @@ t.test('transfers: the recipient refunds, the sender cannot claw back; foreign e
 });
 
 t.test('a capture into another wallet is reversed from that wallet; capture_in by its recipient', async (t) => {
-  const harness = await build(t, { env });
-  const api = client(harness);
-  const alice = await harness.wallet('alice', 'USD', 1000);
-  const bob = await harness.wallet('bob', 'USD');
+  const { api, alice, bob } = await alicePaysBob(t);
   const hold = (await api.write('alice', '/api/holds', { walletId: alice, amount: 500 })).json().data.hold;
   const captured = (await api.write('alice', `/api/holds/${hold.id}/capture`, { toWalletId: bob })).json().data;
 
@@ -146,8 +152,7 @@ t.test('a capture into another wallet is reversed from that wallet; capture_in b
 });
 
 t.test('a reversal cannot dig into held money: 409 insufficient_funds', async (t) => {
-  const harness = await build(t, { env });
-  const api = client(harness);
+  const { harness, api } = await setUp(t);
   const walletId = await harness.wallet('alice', 'USD');
   const credit = await api.credit('alice', walletId, 1000);
   t.equal((await api.write('alice', '/api/holds', { walletId, amount: 800 })).statusCode, 201);
@@ -160,8 +165,7 @@ t.test('a reversal cannot dig into held money: 409 insufficient_funds', async (t
 });
 
 t.test('10 concurrent partial reversals over HTTP never exceed the original', async (t) => {
-  const harness = await build(t, { env });
-  const api = client(harness);
+  const { harness, api } = await setUp(t);
   const walletId = await harness.wallet('alice', 'USD', 500);
   const credit = await api.credit('alice', walletId, 1000);
   const address = await harness.app.listen({ port: 0, host: '127.0.0.1' });
@@ -186,8 +190,7 @@ t.test('10 concurrent partial reversals over HTTP never exceed the original', as
 });
 
 t.test('idempotent replay, key reuse, remembered refusals and bad input', async (t) => {
-  const harness = await build(t, { env });
-  const api = client(harness);
+  const { harness, api } = await setUp(t);
   const walletId = await harness.wallet('alice', 'USD');
   const credit = await api.credit('alice', walletId, 1000);
 

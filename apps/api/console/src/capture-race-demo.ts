@@ -5,13 +5,23 @@
 import type { CaptureResult, Wallet, WalletClient } from '@wallet/client';
 import { el, showMessage } from './dom.js';
 import { describeProblem, settle, type ApiResult } from './api.js';
-import { bindRaceCard, ledgerAfterRace, refusedLine } from './race-card.js';
+import { bindRaceCard, ledgerAfterRace, refusedLine, type RaceCardSpec } from './race-card.js';
 import { formatMinor } from './money-format.js';
 import type { WalletStore } from './wallet-store.js';
 
+const CAPTURE_RACE_CARD: RaceCardSpec = {
+  card: 'capture-race',
+  title: 'Demo: capture race',
+  about:
+    'Places one hold, then fires N captures of it at once, each with its own key: one captures, the others are ' +
+    'refused, and the books are checked against the ledger.',
+  labels: { racers: 'Captures', amount: 'Hold amount' },
+  amountDefault: '3.00',
+  runLabel: 'Run capture race',
+};
+
 export function mountCaptureRaceDemo(client: WalletClient, store: WalletStore, onMoved: () => void): void {
-  const labels = { racers: 'Captures', amount: 'Hold amount' };
-  bindRaceCard('capture-race', store, labels, async ({ message, log, summary }, run) => {
+  bindRaceCard(CAPTURE_RACE_CARD, store, async ({ message, log, summary }, run) => {
     const { wallet, racers, amountMinor } = run;
     const placed = await settle((options) =>
       client.holds.create({ walletId: wallet.id, amount: amountMinor }, options),

@@ -2,7 +2,7 @@
 // drawn when the form is opened or reset, shown, and reused when the same intent is sent
 // again after an answer that may be retried; a final answer starts a new intent.
 import type { BalanceResult, TransferResult, WalletClient } from '@wallet/client';
-import { showMessage, whileBusy, within } from './dom.js';
+import { byId, showMessage, whileBusy, within } from './dom.js';
 import { describeProblem, settle, type ApiResult } from './api.js';
 import { formatMinor, parseMajor } from './money-format.js';
 import { bindWalletPicker, type WalletStore } from './wallet-store.js';
@@ -28,12 +28,32 @@ interface IntentParts {
   message: HTMLParagraphElement;
 }
 
+/** The forms, in page order: each is the `#intent-form` template with its title and wallet label. */
+const INTENT_FORMS: ReadonlyArray<{ kind: IntentKind; title: string; walletLabel: string }> = [
+  { kind: 'credit', title: 'Credit', walletLabel: 'Wallet' },
+  { kind: 'debit', title: 'Debit', walletLabel: 'Wallet' },
+  { kind: 'transfer', title: 'Transfer', walletLabel: 'From' },
+];
+
 export function mountIntentForms(client: WalletClient, store: WalletStore, onMoved: () => void): void {
-  for (const kind of ['credit', 'debit', 'transfer'] as const) {
-    const form = document.getElementById(`${kind}-form`);
-    if (!(form instanceof HTMLFormElement)) throw new Error(`console: #${kind}-form is missing`);
-    mountIntentForm(kind, partsOf(form, kind), client, store, onMoved);
+  const template = byId('intent-form', HTMLTemplateElement);
+  for (const spec of INTENT_FORMS) {
+    const form = renderIntentForm(template, spec);
+    mountIntentForm(spec.kind, partsOf(form, spec.kind), client, store, onMoved);
   }
+}
+
+/** Clones the template as `#<kind>-form` just before it; only the transfer form keeps its target field. */
+function renderIntentForm(template: HTMLTemplateElement, spec: (typeof INTENT_FORMS)[number]): HTMLFormElement {
+  const copy = document.importNode(template.content, true);
+  const form = within(copy, 'form', HTMLFormElement);
+  form.id = `${spec.kind}-form`;
+  form.dataset.kind = spec.kind;
+  for (const title of form.querySelectorAll('.intent-title')) title.textContent = spec.title;
+  within(form, '.wallet-label', HTMLElement).textContent = spec.walletLabel;
+  if (spec.kind !== 'transfer') within(form, '.target', HTMLLabelElement).remove();
+  template.before(copy);
+  return form;
 }
 
 function partsOf(form: HTMLFormElement, kind: IntentKind): IntentParts {

@@ -2,7 +2,7 @@
 // parts, reading and checking a run's wallet, racer count and amount, a refused racer's line,
 // and the ledger-sum check after the race.
 import type { Wallet, WalletClient } from '@wallet/client';
-import { byId, el, showMessage, whileBusy } from './dom.js';
+import { byId, el, showMessage, whileBusy, within } from './dom.js';
 import { describeProblem, type Problem } from './api.js';
 import { ledgerSum } from './ledger-sum.js';
 import { parseMajor } from './money-format.js';
@@ -25,16 +25,28 @@ export interface RaceRun {
   amountMinor: number;
 }
 
+/** What one race card shows: its name (the prefix of its ids), texts and default amount. */
+export interface RaceCardSpec {
+  card: string;
+  title: string;
+  about: string;
+  labels: { racers: string; amount: string };
+  amountDefault: string;
+  runLabel: string;
+}
+
 /**
- * Binds `<card>-run`: clears the last run, reads the wallet, `<card>-count` (the racers) and
- * `<card>-amount`, refuses them with a message when out of bounds, else runs the race.
+ * Renders the card from the `#race-card` template (just before it), then binds `<card>-run`:
+ * clears the last run, reads the wallet, `<card>-count` (the racers) and `<card>-amount`,
+ * refuses them with a message when out of bounds, else runs the race.
  */
 export function bindRaceCard(
-  card: string,
+  spec: RaceCardSpec,
   store: WalletStore,
-  labels: { racers: string; amount: string },
   race: (parts: RaceCard, run: RaceRun) => Promise<void>,
 ): void {
+  const { card, labels } = spec;
+  renderRaceCard(spec);
   const parts: RaceCard = {
     ...pickerCard(card, store),
     log: byId(`${card}-log`, HTMLOListElement),
@@ -61,6 +73,31 @@ export function bindRaceCard(
       await race(parts, { wallet, racers, amountMinor: amount.amountMinor });
     });
   });
+}
+
+/** Clones `#race-card` with the ids `<card>-demo`, `-title`, `-fields`, `-wallet`, `-count`, `-amount`, `-run`, … */
+function renderRaceCard(spec: RaceCardSpec): void {
+  const template = byId('race-card', HTMLTemplateElement);
+  const copy = document.importNode(template.content, true);
+  const part = <T extends Element>(selector: string, type: abstract new () => T, id: string): T => {
+    const element = within(copy, selector, type);
+    element.id = `${spec.card}-${id}`;
+    return element;
+  };
+  part('section', HTMLElement, 'demo').setAttribute('aria-labelledby', `${spec.card}-title`);
+  part('.race-title', HTMLHeadingElement, 'title').textContent = spec.title;
+  within(copy, '.race-about', HTMLParagraphElement).textContent = spec.about;
+  part('fieldset', HTMLFieldSetElement, 'fields');
+  part('.race-wallet', HTMLSelectElement, 'wallet');
+  within(copy, '.racers-label', HTMLSpanElement).textContent = spec.labels.racers;
+  Object.assign(part('.race-count', HTMLInputElement, 'count'), { min: String(RACERS_MIN), max: String(RACERS_MAX) });
+  within(copy, '.amount-label', HTMLSpanElement).textContent = spec.labels.amount;
+  part('.race-amount', HTMLInputElement, 'amount').value = spec.amountDefault;
+  part('.race-run', HTMLButtonElement, 'run').textContent = spec.runLabel;
+  part('.log', HTMLOListElement, 'log');
+  part('.summary', HTMLParagraphElement, 'summary').dataset.testid = `${spec.card}-summary`;
+  part('.message', HTMLParagraphElement, 'message');
+  template.before(copy);
 }
 
 /** The log line of a racer the API refused: its code and status, the problem as the tooltip. */

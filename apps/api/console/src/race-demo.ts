@@ -4,12 +4,21 @@
 import type { BalanceResult, Wallet, WalletClient } from '@wallet/client';
 import { el, showMessage } from './dom.js';
 import { describeProblem, settle, type ApiResult } from './api.js';
-import { bindRaceCard, ledgerAfterRace, refusedLine } from './race-card.js';
+import { bindRaceCard, ledgerAfterRace, refusedLine, type RaceCardSpec } from './race-card.js';
 import { formatMinor } from './money-format.js';
 import type { WalletStore } from './wallet-store.js';
 
+const RACE_CARD: RaceCardSpec = {
+  card: 'race',
+  title: 'Demo: concurrent debits',
+  about: 'Fires N debits at once at one wallet, each with its own key, then checks the balance against the ledger.',
+  labels: { racers: 'Debits', amount: 'Amount each' },
+  amountDefault: '8.00',
+  runLabel: 'Run race demo',
+};
+
 export function mountRaceDemo(client: WalletClient, store: WalletStore, onMoved: () => void): void {
-  bindRaceCard('race', store, { racers: 'Debits', amount: 'Amount' }, async ({ message, log, summary }, run) => {
+  bindRaceCard(RACE_CARD, store, async ({ message, log, summary }, run) => {
     const { wallet, racers, amountMinor } = run;
     const before = await settle((options) => client.wallets.get(wallet.id, options));
     if (!before.ok) return showMessage(message, 'error', describeProblem(before.problem));

@@ -14,7 +14,8 @@ import {
   createHoldBody,
 } from '../../../schemas/hold.js';
 import { sendKeyedWrite } from '../../../lib/keyed-write.js';
-import { KEYED_WRITE_PROBLEMS, moneyWriteConfig, resourceWriteOptions } from '../../../lib/write-route.js';
+import { KEYED_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
+import { postResourceWrite } from '../resource-write.js';
 
 const tags = ['holds'];
 
@@ -90,9 +91,10 @@ function readRoutes(app: TypedApp): void {
 }
 
 function captureRoute(app: TypedApp): void {
-  app.post(
+  postResourceWrite(
+    app,
     '/:holdId/capture',
-    resourceWriteOptions(app, {
+    {
       auditAction: 'hold.capture',
       tags,
       summary: 'Capture a hold once (whole or in part; the rest is released), optionally into another wallet',
@@ -108,18 +110,16 @@ function captureRoute(app: TypedApp): void {
         'currency_mismatch',
         'balance_limit_exceeded',
       ],
-    }),
-    async (request, reply) =>
-      sendKeyedWrite(request, reply, (options) =>
-        app.ledger.captureHold(request.caller, request.params.holdId, request.body, options),
-      ),
+    },
+    (caller, { holdId }, body, options) => app.ledger.captureHold(caller, holdId, body, options),
   );
 }
 
 function voidRoute(app: TypedApp): void {
-  app.post(
+  postResourceWrite(
+    app,
     '/:holdId/void',
-    resourceWriteOptions(app, {
+    {
       auditAction: 'hold.void',
       tags,
       summary: 'Release a hold without moving money',
@@ -127,10 +127,7 @@ function voidRoute(app: TypedApp): void {
       body: VoidBody,
       result: HoldResult,
       problems: ['hold_not_found', 'hold_not_active', 'hold_expired'],
-    }),
-    async (request, reply) =>
-      sendKeyedWrite(request, reply, (options) =>
-        app.ledger.voidHold(request.caller, request.params.holdId, request.body, options),
-      ),
+    },
+    (caller, { holdId }, body, options) => app.ledger.voidHold(caller, holdId, body, options),
   );
 }

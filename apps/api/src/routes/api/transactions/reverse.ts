@@ -1,20 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ReverseBody, ReverseResult, TransactionParams } from '../../../schemas/hold.js';
-import { sendKeyedWrite } from '../../../lib/keyed-write.js';
-import { resourceWriteOptions } from '../../../lib/write-route.js';
+import { postResourceWrite } from '../resource-write.js';
 
 /**
  * Reversals (refunds): move part or all of a ledger entry back as a `reversal` entry, never
  * more than the entry in total. Who may reverse what is the ledger's rule (DESIGN.md §3).
  */
-export default async function reverseRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+export default async function reverseRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', app.authenticate);
 
-  app.post(
+  postResourceWrite(
+    app,
     '/:transactionId/reverse',
-    resourceWriteOptions(app, {
+    {
       auditAction: 'transaction.reverse',
       tags: ['transactions'],
       summary: 'Reverse (refund) a ledger entry, whole or in part',
@@ -28,10 +26,7 @@ export default async function reverseRoutes(fastify: FastifyInstance): Promise<v
         'reversal_exceeds_original',
         'balance_limit_exceeded',
       ],
-    }),
-    async (request, reply) =>
-      sendKeyedWrite(request, reply, (options) =>
-        app.ledger.reverseTransaction(request.caller, request.params.transactionId, request.body, options),
-      ),
+    },
+    (caller, { transactionId }, body, options) => app.ledger.reverseTransaction(caller, transactionId, body, options),
   );
 }
