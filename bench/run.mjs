@@ -175,7 +175,17 @@ async function main() {
         apiPid: api.pid,
         workerPid: worker.pid,
       });
-      await drain(scenario.id);
+      const drained = await drain(scenario.id);
+      if (scenario.measureWebhooks && data.webhookUsers > 0) {
+        run.notificationsOpen = await measureNotifications({
+          db,
+          schema: settings.schema,
+          receiver,
+          windowStart,
+          users: data.users,
+          drainMs: drained.waitedMs,
+        });
+      }
       continue;
     }
     run.scenarios[scenario.id] = await runScenario(url, scenario, {
@@ -324,6 +334,7 @@ function newRunRecord(data) {
     scenarios: {},
     curves: {},
     notifications: null,
+    notificationsOpen: null,
     notificationsSkipped: data.webhookUsers > 0 ? null : 'POST /api/webhooks unavailable',
     memory: {},
     targets: [],

@@ -102,15 +102,8 @@ export function renderReport(run, scenarioList) {
   }
   lines.push(...renderOpenLoop(run), ...renderCurves(run));
   lines.push('', ...renderCpu(run, scenarioList));
-  const webhook = run.notifications;
-  lines.push(
-    '',
-    webhook
-      ? `Notification latency (commit → webhook received, under credit-spread): p50 ${cell(webhook.p50Ms, ' ms')}, ` +
-          `p99 ${cell(webhook.p99Ms, ' ms')}, max ${cell(webhook.maxMs, ' ms')}; ${webhook.received} deliveries received ` +
-          `(${webhook.expected} expected, ${webhook.duplicates} duplicates, ${webhook.unreadable} unreadable), drained in ${webhook.drainMs} ms.`
-      : `Notification latency: not measured (${run.notificationsSkipped ?? 'credit-spread not run'}).`,
-  );
+  lines.push('', renderNotifications(run.notifications, 'credit-spread', run.notificationsSkipped));
+  if (run.notificationsOpen) lines.push(renderNotifications(run.notificationsOpen, 'credit-open'));
   lines.push(
     `Peak RSS: API ${cell(run.memory.api?.peakRssMB, ' MB')} (${cell(run.memory.api?.afterStartMB, ' MB')} right after start), ` +
       `worker ${cell(run.memory.worker?.peakRssMB, ' MB')} (${cell(run.memory.worker?.afterStartMB, ' MB')} after start), ` +
@@ -232,4 +225,14 @@ function renderCpu(run, scenarioList) {
 export function writeJson(path, run) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(run, null, 2)}\n`);
+}
+
+/** One line of notification latency (event occurredAt → webhook received) under one scenario. */
+function renderNotifications(webhook, scenarioId, skipped) {
+  if (!webhook) return `Notification latency: not measured (${skipped ?? `${scenarioId} not run`}).`;
+  return (
+    `Notification latency (commit → webhook received, under ${scenarioId}): p50 ${cell(webhook.p50Ms, ' ms')}, ` +
+    `p99 ${cell(webhook.p99Ms, ' ms')}, max ${cell(webhook.maxMs, ' ms')}; ${webhook.received} deliveries received ` +
+    `(${webhook.expected} expected, ${webhook.duplicates} duplicates, ${webhook.unreadable} unreadable), drained in ${webhook.drainMs} ms.`
+  );
 }

@@ -167,6 +167,7 @@ export function buildScenarios(data, runId) {
       kind: 'open',
       reference: 'credit-spread',
       build: creditOver(users),
+      measureWebhooks: true,
     },
     creditCurve(
       'curve-connections',

@@ -26,6 +26,15 @@ export abstract class RoundLoop {
   /** The pause before the next round after one that was not full (or failed). */
   protected abstract pauseMs(): number;
 
+  /**
+   * Least time from one round's start to the next one's (default 0). Under a steady stream of
+   * wake-ups it caps the rounds per second, so each round takes what arrived meanwhile instead
+   * of one event at a time: the per-round cost (several statements) is shared by more events.
+   */
+  protected minRoundGapMs(): number {
+    return 0;
+  }
+
   /** A pause ended (the next round starts now); the relay counts these by source. Default: nothing. */
   protected pauseEnded(_source: WakeSource): void {}
 
@@ -67,7 +76,12 @@ export abstract class RoundLoop {
 
   async #run(): Promise<void> {
     const signal = this.#stopping.signal;
+    let lastStart = -Infinity;
     while (!signal.aborted) {
+      const early = lastStart + this.minRoundGapMs() - performance.now();
+      if (early > 0) await sleep(early, signal);
+      if (signal.aborted) break;
+      lastStart = performance.now();
       // A wake() from here on asks for another round after this one (it may come too late for this round's read).
       this.#wakeRequested = false;
       let full = false;
