@@ -145,6 +145,20 @@ async function main() {
     });
   }
 
+  /** Waits for the worker to empty the outbox; then, for a scenario that measures webhooks, their latency. */
+  async function drainAndMeasure(scenario, windowStart) {
+    const drained = await drain(scenario.id);
+    if (!scenario.measureWebhooks || data.webhookUsers === 0) return null;
+    return measureNotifications({
+      db,
+      schema: settings.schema,
+      receiver,
+      windowStart,
+      users: data.users,
+      drainMs: drained.waitedMs,
+    });
+  }
+
   const run = newRunRecord(data);
   for (const scenario of selected) {
     const url = scenario.target === 'api' ? `http://127.0.0.1:${settings.apiPort}` : ref.url;
@@ -175,17 +189,8 @@ async function main() {
         apiPid: api.pid,
         workerPid: worker.pid,
       });
-      const drained = await drain(scenario.id);
-      if (scenario.measureWebhooks && data.webhookUsers > 0) {
-        run.notificationsOpen = await measureNotifications({
-          db,
-          schema: settings.schema,
-          receiver,
-          windowStart,
-          users: data.users,
-          drainMs: drained.waitedMs,
-        });
-      }
+      const notifications = await drainAndMeasure(scenario, windowStart);
+      if (notifications) run.notificationsOpen = notifications;
       continue;
     }
     run.scenarios[scenario.id] = await runScenario(url, scenario, {
@@ -198,17 +203,8 @@ async function main() {
       `${scenario.id}: ${run.scenarios[scenario.id].okPerSec} 2xx/s, p99 ${run.scenarios[scenario.id].latencyMs.p99} ms, non-2xx ${run.scenarios[scenario.id].non2xx}`,
     );
     if (scenario.target === 'api' && scenario.kind === 'write') {
-      const drained = await drain(scenario.id);
-      if (scenario.measureWebhooks && data.webhookUsers > 0) {
-        run.notifications = await measureNotifications({
-          db,
-          schema: settings.schema,
-          receiver,
-          windowStart,
-          users: data.users,
-          drainMs: drained.waitedMs,
-        });
-      }
+      const notifications = await drainAndMeasure(scenario, windowStart);
+      if (notifications) run.notifications = notifications;
     }
   }
   await stopChild(ref.reference);
