@@ -180,7 +180,7 @@ export class LedgerService {
     return this.#audited(caller, 'wallet.create', input, () => {
       if (!CURRENCY_PATTERN.test(input.currency))
         throw new LedgerError('validation_failed', 'currency must be 3 capital letters');
-      return this.#write(caller, 'wallet.create', input, options, this.#options.retry, (context) =>
+      return this.#write(caller, 'wallet.create', input, options, (context) =>
         this.#store.createWallet({ ...context, walletId: randomUUID(), currency: input.currency }),
       );
     });
@@ -244,7 +244,7 @@ export class LedgerService {
       throw new LedgerError('same_wallet', 'source and destination must differ');
     const metadata = sortedMetadata(input.metadata);
     const request = { fromWalletId: input.fromWalletId, toWalletId: input.toWalletId, amount: input.amount, metadata };
-    return this.#write(caller, 'transfer.create', request, this.#requireKey(options), this.#options.retry, (context) =>
+    return this.#write(caller, 'transfer.create', request, this.#requireKey(options), (context) =>
       this.#store.transfer({
         ...context,
         ...request,
@@ -344,7 +344,7 @@ export class LedgerService {
       expiresInSeconds: input.expiresInSeconds,
       metadata,
     };
-    return this.#write(caller, 'hold.create', request, this.#requireKey(options), this.#options.retry, (context) =>
+    return this.#write(caller, 'hold.create', request, this.#requireKey(options), (context) =>
       this.#store.createHold({
         ...context,
         holdId: randomUUID(),
@@ -365,7 +365,7 @@ export class LedgerService {
     if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
     const request = { holdId, amount, toWalletId: input.toWalletId, metadata };
-    return this.#write(caller, 'hold.capture', request, this.#requireKey(options), this.#options.retry, (context) =>
+    return this.#write(caller, 'hold.capture', request, this.#requireKey(options), (context) =>
       this.#store.captureHold({
         ...context,
         holdId,
@@ -382,13 +382,8 @@ export class LedgerService {
   async #voidHold(caller: Caller, holdId: string, input: { metadata?: Metadata }, options: WriteOptions) {
     if (!UUID_PATTERN.test(holdId)) throw new LedgerError('hold_not_found', 'no such hold');
     const metadata = sortedMetadata(input.metadata);
-    return this.#write(
-      caller,
-      'hold.void',
-      { holdId, metadata },
-      this.#requireKey(options),
-      this.#options.retry,
-      (context) => this.#store.voidHold({ ...context, holdId, metadata, eventId: randomUUID() }),
+    return this.#write(caller, 'hold.void', { holdId, metadata }, this.#requireKey(options), (context) =>
+      this.#store.voidHold({ ...context, holdId, metadata, eventId: randomUUID() }),
     );
   }
 
@@ -398,22 +393,16 @@ export class LedgerService {
     if (amount !== undefined) assertAmount(amount, this.#options.maxAmountMinor);
     const metadata = sortedMetadata(input.metadata);
     const request = { transactionId, amount, metadata };
-    return this.#write(
-      caller,
-      'transaction.reverse',
-      request,
-      this.#requireKey(options),
-      this.#options.retry,
-      (context) =>
-        this.#store.reverseTransaction({
-          ...context,
-          originalId: transactionId,
-          amount: amount as Minor | undefined,
-          metadata,
-          reversalId: randomUUID(),
-          counterpartId: randomUUID(),
-          maxBalance: BALANCE_MAX_MINOR,
-        }),
+    return this.#write(caller, 'transaction.reverse', request, this.#requireKey(options), (context) =>
+      this.#store.reverseTransaction({
+        ...context,
+        originalId: transactionId,
+        amount: amount as Minor | undefined,
+        metadata,
+        reversalId: randomUUID(),
+        counterpartId: randomUUID(),
+        maxBalance: BALANCE_MAX_MINOR,
+      }),
     );
   }
 
@@ -489,10 +478,15 @@ export class LedgerService {
     });
     // The batcher retries each store call itself (a batch is retried as a whole).
     if (batcher)
-      return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), null, (context) =>
-        batcher.submit(commandOf(context)),
+      return this.#write(
+        caller,
+        `wallet.${kind}`,
+        request,
+        this.#requireKey(options),
+        (context) => batcher.submit(commandOf(context)),
+        null,
       );
-    return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), this.#options.retry, (context) =>
+    return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), (context) =>
       this.#store.applyBalanceChange(commandOf(context)),
     );
   }
@@ -515,9 +509,9 @@ export class LedgerService {
     operation: Operation,
     request: object,
     options: WriteOptions,
-    /** The retry policy around `attempt`; null when `attempt` retries on its own. */
-    retry: RetryPolicy | null,
     attempt: (context: WriteContext) => Promise<WriteOutcome>,
+    /** The retry policy around `attempt`; null when `attempt` retries on its own (the batcher). */
+    retry: RetryPolicy | null = this.#options.retry,
   ): Promise<WriteResult> {
     const now = this.#clock();
     const key = options.idempotencyKey;
