@@ -199,19 +199,23 @@ async function release(app: FastifyInstance, request: FastifyRequest, ttlSeconds
 }
 
 function newState(request: FastifyRequest, key: string, prefix: string): IdempotencyState {
-  const { replyKey, markerKey } = idempotencyRedisKeys(prefix, request.caller.userId, key);
   const operation = request.routeOptions.config.auditAction;
   if (operation === undefined) throw new Error('an idempotent route must name its auditAction (the operation)');
-  return {
-    key,
-    remember: false,
-    // The path's ids are part of the request (one key on /holds/A/capture and /holds/B/capture is a reuse).
-    fingerprint: requestFingerprint(operation, requestInput(request), expectedVersionOf(request)),
-    cacheKey: replyKey,
-    lockKey: markerKey,
-    locked: false,
-    fromCache: false,
-  };
+  // The path's ids are part of the request (one key on /holds/A/capture and /holds/B/capture is a reuse).
+  const fingerprint = requestFingerprint(operation, requestInput(request), expectedVersionOf(request));
+  return stateFor(request, key, prefix, fingerprint, false);
+}
+
+/** The state of a keyed request: where its reply and marker live, and whether it holds the marker. */
+function stateFor(
+  request: FastifyRequest,
+  key: string,
+  prefix: string,
+  fingerprint: string,
+  locked: boolean,
+): IdempotencyState {
+  const { replyKey, markerKey } = idempotencyRedisKeys(prefix, request.caller.userId, key);
+  return { key, remember: false, fingerprint, cacheKey: replyKey, lockKey: markerKey, locked, fromCache: false };
 }
 
 /**
@@ -221,17 +225,8 @@ function newState(request: FastifyRequest, key: string, prefix: string): Idempot
 function adoptEarlyMarker(request: FastifyRequest, prefix: string): void {
   const early: IdempotencyBegin | null = request.idempotencyBegun;
   if (request.idempotency !== null || early?.outcome !== 'acquired') return;
-  const key = request.headers['idempotency-key'] as string;
-  const { replyKey, markerKey } = idempotencyRedisKeys(prefix, request.caller.userId, key);
-  request.idempotency = {
-    key,
-    remember: false,
-    fingerprint: '',
-    cacheKey: replyKey,
-    lockKey: markerKey,
-    locked: true,
-    fromCache: false,
-  };
+  // Never compared: this request is answered already, it only has a marker to release.
+  request.idempotency = stateFor(request, request.headers['idempotency-key'] as string, prefix, '', true);
 }
 
 /** The body's fields and the path's (holdId, transactionId), as the ledger fingerprints them. */
