@@ -16,15 +16,15 @@ import { casWallet, readWallet, type Tx } from './write-common.js';
  */
 export async function applyBalanceBatch(tx: Tx, commands: BalanceCommand[]): Promise<WriteOutcome[]> {
   assertBalanceBatch(commands);
-  const keys = commands.flatMap((command) => (command.idempotency ? [command.idempotency.key] : []));
+  // Each (userId, key) pair exactly: the unique index idempotency_user_key answers every branch.
+  const pairs = commands.flatMap((command) =>
+    command.idempotency ? [{ userId: command.userId, key: command.idempotency.key }] : [],
+  );
   const priorDocs =
-    keys.length === 0
+    pairs.length === 0
       ? []
-      : await tx.collections.idempotency
-          .find({ key: { $in: [...new Set(keys)] } }, { ...tx.options, ...DOC_READ })
-          .toArray();
-  const users = new Set(commands.map((command) => command.userId));
-  const priors = priorDocs.filter((doc) => users.has(doc.userId)).map(recordFromDoc);
+      : await tx.collections.idempotency.find({ $or: pairs }, { ...tx.options, ...DOC_READ }).toArray();
+  const priors = priorDocs.map(recordFromDoc);
   const wallet = await readWallet(tx, commands[0]!.walletId);
   const plan = judgeBalanceBatch(wallet, commands, priors);
   if (plan.wallet && plan.entries.length > 0) {
