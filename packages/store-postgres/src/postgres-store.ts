@@ -17,6 +17,8 @@ import {
   type IdempotencyRecord,
   type LedgerStore,
   type OutboxEvent,
+  type OutboxRound,
+  type OutboxRoundClaim,
   type OutboxWatch,
   type StoredTransaction,
   type TransferCommand,
@@ -41,6 +43,7 @@ import { createWebhookCapped, deleteWebhook } from './webhooks.js';
 import { listWallets } from './wallet-list.js';
 import { DeliveryQueries } from './deliveries.js';
 import { openListener } from './outbox-listener.js';
+import { claimOutbox, claimOutboxRound, markOutboxPublished } from './outbox.js';
 
 const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
 
@@ -235,28 +238,17 @@ export class PostgresStore extends BookkeepingStore implements LedgerStore {
     return rows.map(auditFromRow);
   }
 
-  async claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]> {
-    const { rows } = await this.#run(() =>
-      this.#pool.query(
-        `UPDATE outbox SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2::double precision / 1000)
-        WHERE seq IN (SELECT seq FROM outbox
-                       WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-                       ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
-        RETURNING seq, payload`,
-        [claim.owner, claim.leaseMs, claim.limit],
-      ),
-    );
-    return rows.sort((a, b) => a.seq - b.seq).map((row) => row.payload as OutboxEvent);
+  claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]> {
+    return this.#run(() => claimOutbox(this.#pool, claim));
   }
 
-  async markOutboxPublished(ids: string[], owner: string): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#run(() =>
-      this.#pool.query(
-        'UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND published_at IS NULL',
-        [ids, owner],
-      ),
-    );
+  markOutboxPublished(ids: string[], owner: string): Promise<void> {
+    return this.#run(() => markOutboxPublished(this.#pool, ids, owner));
+  }
+
+  /** One statement (outbox.ts); bounds checked by BookkeepingStore.claimOutboxRound. */
+  protected outboxRound(round: OutboxRoundClaim): Promise<OutboxRound> {
+    return claimOutboxRound(this.#pool, round);
   }
 
   async outboxLagSeconds(): Promise<number> {

@@ -20,6 +20,7 @@ import type {
   Transaction,
   TransferResult,
   Wallet,
+  WebhookEndpoint,
 } from '../types.js';
 
 /** One store implementation under test: how to make a fresh one, drop it, and corrupt it. */
@@ -95,6 +96,16 @@ export function storeCases(
 
 export const newUser = (): string => `user_${randomUUID()}`;
 export const newKey = (): string => `key_${randomUUID()}`;
+
+/** An endpoint of `userId` subscribed to `events` (none: every type), for createWebhook. */
+export const newEndpoint = (userId: string, events: WebhookEndpoint['events']): WebhookEndpoint => ({
+  id: randomUUID(),
+  userId,
+  url: `https://example.test/hooks/${randomUUID()}`,
+  events,
+  secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
+  createdAt: new Date().toISOString(),
+});
 
 export function callerOf(userId: string): Caller {
   return { userId, requestId: `req_${randomUUID()}`, ip: '127.0.0.1' };

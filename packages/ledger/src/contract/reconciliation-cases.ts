@@ -7,6 +7,7 @@ import {
   callerOf,
   credit,
   fundedWallet,
+  newEndpoint,
   newKey,
   newService,
   newUser,
@@ -14,15 +15,6 @@ import {
   transfer,
   type ContractTarget,
 } from './harness.js';
-
-const newEndpoint = (userId: string, events: WebhookEndpoint['events']): WebhookEndpoint => ({
-  id: randomUUID(),
-  userId,
-  url: `https://example.test/hooks/${randomUUID()}`,
-  events,
-  secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
-  createdAt: new Date().toISOString(),
-});
 
 const idleHolds = { heldBalance: 0, activeHoldSum: 0 };
 
