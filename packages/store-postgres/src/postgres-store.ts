@@ -1,31 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import {
-  WEBHOOK_READ_USERS_MAX,
-  WEBHOOKS_PER_USER_MAX,
-  type AuditEvent,
-  type BalanceCommand,
-  type CaptureHoldCommand,
-  type CreateHoldCommand,
-  type CreateWalletCommand,
-  type ExpireHoldsCommand,
-  type Hold,
-  type HoldStatus,
-  type ReverseCommand,
-  type StoredHold,
-  type VoidHoldCommand,
-  type IdempotencyRecord,
-  type LedgerStore,
-  type OutboxEvent,
-  type OutboxRound,
-  type OutboxRoundClaim,
-  type OutboxWatch,
-  type StoredTransaction,
-  type TransferCommand,
-  type Wallet,
-  type WebhookEndpoint,
-  type WriteOutcome,
-} from '@wallet/ledger';
+import { WEBHOOK_READ_USERS_MAX, WEBHOOKS_PER_USER_MAX } from '@wallet/ledger';
+import type { LedgerStore, WriteOutcome } from '@wallet/ledger';
+import type { BalanceCommand, CreateWalletCommand, ReverseCommand, TransferCommand } from '@wallet/ledger';
+import type { CaptureHoldCommand, CreateHoldCommand, ExpireHoldsCommand, VoidHoldCommand } from '@wallet/ledger';
+import type { Hold, HoldStatus, StoredHold } from '@wallet/ledger';
+import type { OutboxEvent, OutboxRound, OutboxRoundClaim, OutboxWatch, WebhookEndpoint } from '@wallet/ledger';
+import type { AuditEvent, IdempotencyRecord, StoredTransaction, Wallet } from '@wallet/ledger';
 import { BookkeepingStore, OpenWatches } from '@wallet/ledger/store-kit';
 import { applyBalanceChange } from './balance-change.js';
 import { applyBalanceBatch } from './balance-batch.js';
