@@ -30,20 +30,26 @@ import { errorSummary, withSafeFailures } from './error-summary.js';
 
 /** How often expired idempotency records are purged. */
 export const PURGE_INTERVAL_MS = 10 * 60 * 1000;
-/** Lock on an active job; renewed by BullMQ while the job runs, so it only bounds a crashed worker's hold. */
-const LOCK_DURATION_MS = 60_000;
-/** A job whose lock lapsed this many times is failed rather than run again (crash loop guard). */
-const MAX_STALLED_COUNT = 2;
-/** Bound on reading queue depth for one scrape. */
-const SCRAPE_TIMEOUT_MS = 1000;
-/** Bound on handing one batch to Redis (relay and re-relay); well below the outbox lease. */
-const ENQUEUE_TIMEOUT_MS = 5000;
-/** Longest pause of the relay after consecutive failed rounds. */
-const RELAY_FAILURE_PAUSE_MAX_MS = 5000;
-/** Outbox lease: an event claimed but not published by then is claimed again. */
-const OUTBOX_LEASE_MS = 30_000;
-/** How often the maintenance job schedulers are checked for, so a Redis that came back empty gets them back. */
-const SCHEDULER_CHECK_MS = 60_000;
+/**
+ * The worker's bounds and intervals, fixed here except `outboxLeaseMs` and `schedulerCheckMs`:
+ * those are the defaults of the BuildWorkerOptions of the same names (tests shorten them).
+ */
+const WORKER_LIMITS = {
+  /** Lock on an active job; renewed by BullMQ while the job runs, so it only bounds a crashed worker's hold. */
+  lockDurationMs: 60_000,
+  /** A job whose lock lapsed this many times is failed rather than run again (crash loop guard). */
+  stalledCountMax: 2,
+  /** Bound on reading queue depth for one scrape. */
+  scrapeTimeoutMs: 1000,
+  /** Bound on handing one batch to Redis (relay and re-relay); well below the outbox lease. */
+  enqueueTimeoutMs: 5000,
+  /** Longest pause of the relay after consecutive failed rounds. */
+  relayFailurePauseMaxMs: 5000,
+  /** Outbox lease: an event claimed but not published by then is claimed again. */
+  outboxLeaseMs: 30_000,
+  /** How often the maintenance job schedulers are checked for, so a Redis that came back empty gets them back. */
+  schedulerCheckMs: 60_000,
+} as const;
 
 export interface BuildWorkerOptions {
   config: Config;
@@ -92,7 +98,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     store: parts.store,
     deliveries: parts.queues.deliveries,
     horizonMs: parts.config.WEBHOOK_RERELAY_AFTER_MS,
-    redisTimeoutMs: ENQUEUE_TIMEOUT_MS,
+    redisTimeoutMs: WORKER_LIMITS.enqueueTimeoutMs,
     policy: parts.policy,
     logger: parts.logger,
     metrics: parts.metrics,
@@ -112,7 +118,7 @@ export function buildWorker(options: BuildWorkerOptions): WalletWorker {
     parts.metrics,
   );
 
-  const schedulerCheckMs = options.schedulerCheckMs ?? SCHEDULER_CHECK_MS;
+  const schedulerCheckMs = options.schedulerCheckMs ?? WORKER_LIMITS.schedulerCheckMs;
   const running: Running = { workers, relay, resender, holdExpiry, server, schedulerCheckMs };
   return {
     metrics: parts.metrics,
@@ -161,9 +167,9 @@ function buildRelay(parts: WorkerParts, options: BuildWorkerOptions): OutboxRela
     owner: options.owner ?? `worker-${parts.instance}`,
     batchSize: config.OUTBOX_BATCH_SIZE,
     pollMs: config.OUTBOX_POLL_MS,
-    leaseMs: options.outboxLeaseMs ?? OUTBOX_LEASE_MS,
-    enqueueTimeoutMs: ENQUEUE_TIMEOUT_MS,
-    failureBackoffMaxMs: RELAY_FAILURE_PAUSE_MAX_MS,
+    leaseMs: options.outboxLeaseMs ?? WORKER_LIMITS.outboxLeaseMs,
+    enqueueTimeoutMs: WORKER_LIMITS.enqueueTimeoutMs,
+    failureBackoffMaxMs: WORKER_LIMITS.relayFailurePauseMaxMs,
     rerelayAfterMs: config.WEBHOOK_RERELAY_AFTER_MS,
     policy: parts.policy,
     logger: parts.logger,
@@ -178,8 +184,8 @@ function buildProcessors(parts: WorkerParts): Worker[] {
     connection: parts.consumer,
     prefix: naming.prefix,
     autorun: false,
-    lockDuration: LOCK_DURATION_MS,
-    maxStalledCount: MAX_STALLED_COUNT,
+    lockDuration: WORKER_LIMITS.lockDurationMs,
+    maxStalledCount: WORKER_LIMITS.stalledCountMax,
     // Delivery jobs use BullMQ's built-in exponential backoff; this only serves jobs that an
     // earlier version added with its custom backoff type, with the same schedule.
     settings: { backoffStrategy: legacyBackoffStrategy },
@@ -211,10 +217,11 @@ function attachScrapeSources({ queues, store, metrics }: WorkerParts): void {
             counts: await queue.getJobCounts(),
           })),
         ),
-        SCRAPE_TIMEOUT_MS,
+        WORKER_LIMITS.scrapeTimeoutMs,
         'queue depth read timed out',
       ),
-    outboxLagSeconds: () => withTimeout(store.outboxLagSeconds(), SCRAPE_TIMEOUT_MS, 'outbox lag read timed out'),
+    outboxLagSeconds: () =>
+      withTimeout(store.outboxLagSeconds(), WORKER_LIMITS.scrapeTimeoutMs, 'outbox lag read timed out'),
   });
 }
 

@@ -68,6 +68,12 @@ export function refusalReply(code: RememberedRefusal, detail: string): Reply {
 
 export const walletExistsDetail = (currency: string): string => `a ${currency} wallet already exists for this user`;
 
+/** Which way an entry moved its wallet's money; a reversal says it by its balances, the others by their type. */
+function directionOf(entry: Transaction): 'in' | 'out' {
+  if (entry.type === 'reversal') return entry.balanceAfter > entry.balanceBefore ? 'in' : 'out';
+  return entry.type === 'transfer_in' || entry.type === 'capture_in' ? 'in' : 'out';
+}
+
 /** The outbox event of one ledger entry; its id is the entry's id, so one entry = one event. */
 export function outboxEventFor(entry: Transaction, wallet: Pick<Wallet, 'userId' | 'currency'>): OutboxEvent {
   const base = {
@@ -87,27 +93,12 @@ export function outboxEventFor(entry: Transaction, wallet: Pick<Wallet, 'userId'
       return { ...base, type: 'wallet.debited' };
     case 'transfer_in':
     case 'transfer_out':
-      return {
-        ...base,
-        type: 'transfer.completed',
-        transferId: entry.transferId!,
-        direction: entry.type === 'transfer_in' ? 'in' : 'out',
-      };
+      return { ...base, type: 'transfer.completed', transferId: entry.transferId!, direction: directionOf(entry) };
     case 'capture':
     case 'capture_in':
-      return {
-        ...base,
-        type: 'hold.captured',
-        holdId: entry.holdId!,
-        direction: entry.type === 'capture_in' ? 'in' : 'out',
-      };
+      return { ...base, type: 'hold.captured', holdId: entry.holdId!, direction: directionOf(entry) };
     case 'reversal':
-      return {
-        ...base,
-        type: 'transaction.reversed',
-        reversalOf: entry.reversalOf!,
-        direction: entry.balanceAfter > entry.balanceBefore ? 'in' : 'out',
-      };
+      return { ...base, type: 'transaction.reversed', reversalOf: entry.reversalOf!, direction: directionOf(entry) };
   }
 }
 

@@ -31,6 +31,30 @@ import type {
  * a safe JavaScript integer before it becomes a number; every time becomes an ISO string.
  */
 
+/** The ids an entry, an event or a mismatch carries only when it has them (its transfer's, its hold's, ...). */
+const ENTRY_LINKS = ['transferId', 'holdId', 'reversalOf'] as const;
+const EVENT_LINKS = ['transactionId', 'transferId', 'holdId', 'reversalOf', 'direction'] as const;
+const MISMATCH_LINKS = ['walletId', 'transferId', 'transactionId'] as const;
+
+/**
+ * A document or a domain value: its own fields, then those of the optional fields `keys` that
+ * `from` has set. An unset field stays absent both ways: an undefined would be stored as null,
+ * and a stored null (or a field an older document lacks) is read back as absent.
+ */
+function withLinks<R extends object, K extends keyof R>(
+  from: NoInfer<{ readonly [P in K]?: R[P] | null }>,
+  keys: readonly K[],
+  value: NoInfer<Omit<R, K>>,
+): R {
+  const links: Partial<Pick<R, K>> = {};
+  for (const key of keys) {
+    const link = from[key];
+    if (link !== undefined && link !== null) links[key] = link;
+  }
+  // Sound: every key of `keys` is optional in R, so R without them, plus those that are set, is an R.
+  return { ...value, ...links } as R;
+}
+
 const SAFE_MAX = Long.fromNumber(Number.MAX_SAFE_INTEGER);
 const SAFE_MIN = Long.fromNumber(Number.MIN_SAFE_INTEGER);
 
@@ -125,7 +149,7 @@ export function walletFromDoc(doc: WalletDoc): Wallet {
 }
 
 export function entryToDoc(entry: Transaction, seq: number): EntryDoc {
-  const doc: EntryDoc = {
+  return withLinks(entry, ENTRY_LINKS, {
     _id: entry.id,
     walletId: entry.walletId,
     seq: toLong(seq, 'entry.seq'),
@@ -137,15 +161,11 @@ export function entryToDoc(entry: Transaction, seq: number): EntryDoc {
     reversedAmount: toLong(entry.reversedAmount, 'entry.reversedAmount'),
     metadata: metadataToPairs(entry.metadata),
     createdAt: toDate(entry.createdAt, 'entry.createdAt'),
-  };
-  if (entry.transferId !== undefined) doc.transferId = entry.transferId;
-  if (entry.holdId !== undefined) doc.holdId = entry.holdId;
-  if (entry.reversalOf !== undefined) doc.reversalOf = entry.reversalOf;
-  return doc;
+  });
 }
 
 export function entryFromDoc(doc: EntryDoc): StoredTransaction {
-  const entry: StoredTransaction = {
+  return withLinks(doc, ENTRY_LINKS, {
     id: doc._id,
     walletId: doc.walletId,
     type: doc.type,
@@ -157,11 +177,7 @@ export function entryFromDoc(doc: EntryDoc): StoredTransaction {
     metadata: metadataFromPairs(doc.metadata),
     createdAt: fromDate(doc.createdAt, 'entry.createdAt'),
     seq: fromLong(doc.seq, 'entry.seq'),
-  };
-  if (doc.transferId !== undefined && doc.transferId !== null) entry.transferId = doc.transferId;
-  if (doc.holdId !== undefined && doc.holdId !== null) entry.holdId = doc.holdId;
-  if (doc.reversalOf !== undefined && doc.reversalOf !== null) entry.reversalOf = doc.reversalOf;
-  return entry;
+  });
 }
 
 export function recordToDoc(record: IdempotencyRecord, id: string): IdempotencyDoc {
@@ -203,7 +219,7 @@ export function recordFromDoc(doc: IdempotencyDoc): IdempotencyRecord {
  * clock (outbox.ts insertOutboxEvent), so relays on any host agree on the claim order.
  */
 export function outboxToDoc(event: OutboxEvent, walletVersion: number): Omit<OutboxDoc, 'createdAt'> {
-  const doc: Omit<OutboxDoc, 'createdAt'> = {
+  return withLinks(event, EVENT_LINKS, {
     _id: event.id,
     type: event.type,
     userId: event.userId,
@@ -217,17 +233,11 @@ export function outboxToDoc(event: OutboxEvent, walletVersion: number): Omit<Out
     claimedBy: null,
     claimToken: null,
     claimedUntil: null,
-  };
-  if (event.transactionId !== undefined) doc.transactionId = event.transactionId;
-  if (event.transferId !== undefined) doc.transferId = event.transferId;
-  if (event.holdId !== undefined) doc.holdId = event.holdId;
-  if (event.reversalOf !== undefined) doc.reversalOf = event.reversalOf;
-  if (event.direction !== undefined) doc.direction = event.direction;
-  return doc;
+  });
 }
 
 export function outboxFromDoc(doc: OutboxDoc): OutboxEvent {
-  const event: OutboxEvent = {
+  return withLinks(doc, EVENT_LINKS, {
     id: doc._id,
     type: doc.type,
     userId: doc.userId,
@@ -236,13 +246,7 @@ export function outboxFromDoc(doc: OutboxDoc): OutboxEvent {
     amount: minorFromLong(doc.amount, 'outbox.amount'),
     balanceAfter: minorFromLong(doc.balanceAfter, 'outbox.balanceAfter'),
     occurredAt: fromDate(doc.occurredAt, 'outbox.occurredAt'),
-  };
-  if (doc.transactionId !== undefined && doc.transactionId !== null) event.transactionId = doc.transactionId;
-  if (doc.transferId !== undefined && doc.transferId !== null) event.transferId = doc.transferId;
-  if (doc.holdId !== undefined && doc.holdId !== null) event.holdId = doc.holdId;
-  if (doc.reversalOf !== undefined && doc.reversalOf !== null) event.reversalOf = doc.reversalOf;
-  if (doc.direction !== undefined && doc.direction !== null) event.direction = doc.direction;
-  return event;
+  });
 }
 
 export function holdToDoc(hold: StoredHold): HoldDoc {
@@ -305,26 +309,18 @@ export function auditFromDoc(doc: AuditDoc): AuditEvent {
   };
 }
 
-export function webhookToDoc(endpoint: WebhookEndpoint): WebhookDoc {
-  return {
-    _id: endpoint.id,
-    userId: endpoint.userId,
-    url: endpoint.url,
-    events: [...endpoint.events],
-    secret: endpoint.secret,
-    createdAt: toDate(endpoint.createdAt, 'webhook.createdAt'),
-  };
+/** An endpoint is stored as it is but for its id (`_id`) and createdAt (a Date); the events list is copied. */
+export function webhookToDoc({ id, createdAt, ...endpoint }: WebhookEndpoint): WebhookDoc {
+  return { _id: id, ...endpoint, events: [...endpoint.events], createdAt: toDate(createdAt, 'webhook.createdAt') };
 }
 
-export function webhookFromDoc(doc: WebhookDoc): WebhookEndpoint {
-  return {
-    id: doc._id,
-    userId: doc.userId,
-    url: doc.url,
-    events: [...doc.events],
-    secret: doc.secret,
-    createdAt: fromDate(doc.createdAt, 'webhook.createdAt'),
-  };
+export function webhookFromDoc({ _id, createdAt, ...doc }: WebhookDoc): WebhookEndpoint {
+  return { id: _id, ...doc, events: [...doc.events], createdAt: fromDate(createdAt, 'webhook.createdAt') };
+}
+
+/** A mismatch is stored as it is (its unset ids left out), so one copy maps it both ways. */
+function copyMismatch(mismatch: MismatchDoc): MismatchDoc {
+  return withLinks(mismatch, MISMATCH_LINKS, { kind: mismatch.kind, detail: mismatch.detail });
 }
 
 export function reportToDoc(report: ReconciliationReport): ReportDoc {
@@ -334,14 +330,7 @@ export function reportToDoc(report: ReconciliationReport): ReportDoc {
     finishedAt: toDate(report.finishedAt, 'report.finishedAt'),
     walletsChecked: toLong(report.walletsChecked, 'report.walletsChecked'),
     transfersChecked: toLong(report.transfersChecked, 'report.transfersChecked'),
-    mismatches: report.mismatches.map((mismatch) => {
-      // Only the fields that are set: an undefined would be stored as null.
-      const doc: MismatchDoc = { kind: mismatch.kind, detail: mismatch.detail };
-      if (mismatch.walletId !== undefined) doc.walletId = mismatch.walletId;
-      if (mismatch.transferId !== undefined) doc.transferId = mismatch.transferId;
-      if (mismatch.transactionId !== undefined) doc.transactionId = mismatch.transactionId;
-      return doc;
-    }),
+    mismatches: report.mismatches.map(copyMismatch),
   };
 }
 
@@ -352,14 +341,7 @@ export function reportFromDoc(doc: ReportDoc): ReconciliationReport {
     finishedAt: fromDate(doc.finishedAt, 'report.finishedAt'),
     walletsChecked: fromLong(doc.walletsChecked, 'report.walletsChecked'),
     transfersChecked: fromLong(doc.transfersChecked, 'report.transfersChecked'),
-    mismatches: doc.mismatches.map((mismatch) => {
-      const copy: ReconciliationReport['mismatches'][number] = { kind: mismatch.kind, detail: mismatch.detail };
-      if (mismatch.walletId !== undefined && mismatch.walletId !== null) copy.walletId = mismatch.walletId;
-      if (mismatch.transferId !== undefined && mismatch.transferId !== null) copy.transferId = mismatch.transferId;
-      if (mismatch.transactionId !== undefined && mismatch.transactionId !== null)
-        copy.transactionId = mismatch.transactionId;
-      return copy;
-    }),
+    mismatches: doc.mismatches.map(copyMismatch),
   };
 }
 

@@ -17,9 +17,28 @@ export interface MongoStoreOptions {
 /** MongoDB refuses database names with these characters, or longer than 63 bytes. */
 const DB_NAME_PATTERN = /^[A-Za-z0-9_-]{1,63}$/;
 const DB_NAME_DEFAULT = 'wallet';
-const POOL_MAX_LIMIT = 500;
-const TIMEOUT_MS_MIN = 100;
-const TIMEOUT_MS_MAX = 600_000;
+
+/** The integer options and their inclusive ranges (as documented on MongoStoreOptions). */
+const INTEGER_RANGES: ReadonlyArray<readonly ['poolMax' | 'operationTimeoutMs', number, number]> = [
+  ['poolMax', 1, 500],
+  ['operationTimeoutMs', 100, 600_000],
+];
+
+export function validateOptions(options: MongoStoreOptions): void {
+  if (typeof options.url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(options.url)) {
+    throw new Error('MongoStore: url must be a mongodb:// or mongodb+srv:// URL');
+  }
+  for (const [name, min, max] of INTEGER_RANGES) {
+    const value = options[name];
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new Error(`MongoStore: ${name} must be an integer in ${min}..${max}`);
+    }
+  }
+  if (options.dbName !== undefined && !DB_NAME_PATTERN.test(options.dbName)) {
+    throw new Error('MongoStore: dbName must be 1-63 letters, digits, "_" or "-"');
+  }
+}
+
 /** Aggregations (reconciliation) scan many entries: they get this many point-operation budgets. */
 const LONG_OPERATION_FACTOR = 12;
 /** Room for the server to report its own maxTimeMS expiry before the socket gives up. */
@@ -28,22 +47,6 @@ const SOCKET_MARGIN_MS = 2000;
 const IDLE_CONNECTION_MS = 60_000;
 /** Connections opened at once per pool (the driver's documented default, set explicitly). */
 const CONNECTING_MAX = 2;
-
-export function validateOptions(options: MongoStoreOptions): void {
-  if (typeof options.url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(options.url)) {
-    throw new Error('MongoStore: url must be a mongodb:// or mongodb+srv:// URL');
-  }
-  if (!Number.isSafeInteger(options.poolMax) || options.poolMax < 1 || options.poolMax > POOL_MAX_LIMIT) {
-    throw new Error(`MongoStore: poolMax must be an integer in 1..${POOL_MAX_LIMIT}`);
-  }
-  const timeoutMs = options.operationTimeoutMs;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < TIMEOUT_MS_MIN || timeoutMs > TIMEOUT_MS_MAX) {
-    throw new Error(`MongoStore: operationTimeoutMs must be an integer in ${TIMEOUT_MS_MIN}..${TIMEOUT_MS_MAX}`);
-  }
-  if (options.dbName !== undefined && !DB_NAME_PATTERN.test(options.dbName)) {
-    throw new Error('MongoStore: dbName must be 1-63 letters, digits, "_" or "-"');
-  }
-}
 
 export const longTimeoutMs = (operationTimeoutMs: number): number => operationTimeoutMs * LONG_OPERATION_FACTOR;
 

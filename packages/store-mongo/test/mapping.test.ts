@@ -157,7 +157,7 @@ t.test('ledger entries round-trip, with and without a transfer id', async (t) =>
 
 t.test('an idempotency record keeps its body byte for byte', async (t) => {
   const record: IdempotencyRecord = {
-    userId: 'user_1',
+    userId: wallet.userId,
     key: 'key-1',
     operation: 'wallet.credit',
     fingerprint: 'fp',
@@ -185,7 +185,7 @@ t.test('outbox events round-trip with their wallet version; createdAt is left to
   const event: OutboxEvent = {
     id: entry.id,
     type: 'transfer.completed',
-    userId: 'user_1',
+    userId: wallet.userId,
     walletId: wallet.id,
     transactionId: entry.id,
     transferId: entry.transferId!,
@@ -214,7 +214,7 @@ t.test('outbox events round-trip with their wallet version; createdAt is left to
 t.test('audit events, webhooks and reports round-trip', async (t) => {
   const audit: AuditEvent = {
     id: 'a1',
-    actor: 'user_1',
+    actor: wallet.userId,
     ip: '127.0.0.1',
     action: 'wallet.debit',
     walletId: wallet.id,
@@ -228,7 +228,7 @@ t.test('audit events, webhooks and reports round-trip', async (t) => {
   t.same(auditFromDoc(throughBson(auditToDoc(bare))), bare);
   const hook: WebhookEndpoint = {
     id: 'w1',
-    userId: 'user_1',
+    userId: wallet.userId,
     url: 'https://example.test/h',
     events: ['wallet.credited'],
     secret: 'whsec_x',

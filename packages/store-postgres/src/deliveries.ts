@@ -1,12 +1,5 @@
 import type pg from 'pg';
-import type {
-  DeliveryKey,
-  DeliveryOutcome,
-  DeliveryRecord,
-  DeliveryState,
-  DueDelivery,
-  OutboxEvent,
-} from '@wallet/ledger';
+import type { DeliveryKey, DeliveryOutcome, DeliveryRecord, DueDelivery, OutboxEvent } from '@wallet/ledger';
 import { isoSql } from './sql-util.js';
 
 const HORIZON_SQL = 'make_interval(secs => $HORIZON::double precision / 1000)';
@@ -69,16 +62,12 @@ export class DeliveryQueries {
 
   async list(eventIds: string[]): Promise<DeliveryRecord[]> {
     if (eventIds.length === 0) return [];
+    // The columns are named as the record's fields, in its order: a row is a DeliveryRecord as it comes.
     const { rows } = await this.#pool.query(
-      `SELECT event_id, endpoint_id, state, ${isoSql('updated_at')} AS updated_at
+      `SELECT event_id AS "eventId", endpoint_id AS "endpointId", state, ${isoSql('updated_at')} AS "updatedAt"
          FROM webhook_deliveries WHERE event_id = ANY($1::uuid[])`,
       [eventIds],
     );
-    return rows.map((row) => ({
-      eventId: row.event_id as string,
-      endpointId: row.endpoint_id as string,
-      state: row.state as DeliveryState,
-      updatedAt: row.updated_at as string,
-    }));
+    return rows as DeliveryRecord[];
   }
 }

@@ -1,7 +1,10 @@
 import type pg from 'pg';
 import type { ReconciliationReport, ReversalAudit, WalletAudit } from '@wallet/ledger';
 
-/** Read-only aggregates for the reconciliation job, paged so nothing loads every wallet. */
+/**
+ * Read-only aggregates for the reconciliation job, paged so nothing loads every wallet. A query
+ * names its columns as the port's fields, in their order, so its rows are the port's records.
+ */
 export class ReconciliationQueries {
   readonly #pool: pg.Pool;
 
@@ -11,9 +14,10 @@ export class ReconciliationQueries {
 
   async auditWallets(page: { afterId?: string; limit: number }): Promise<WalletAudit[]> {
     const { rows } = await this.#pool.query(
-      `SELECT w.id, w.balance, w.version, w.held_balance,
-              COALESCE(agg.entry_sum, 0)::bigint AS entry_sum, COALESCE(agg.entry_count, 0)::bigint AS entry_count,
-              last.balance_after AS last_balance_after, COALESCE(held.total, 0)::bigint AS active_hold_sum
+      `SELECT w.id AS "walletId", w.balance, w.version,
+              COALESCE(agg.entry_sum, 0)::bigint AS "entrySum", COALESCE(agg.entry_count, 0)::bigint AS "entryCount",
+              last.balance_after AS "lastBalanceAfter", w.held_balance AS "heldBalance",
+              COALESCE(held.total, 0)::bigint AS "activeHoldSum"
          FROM (SELECT * FROM wallets WHERE $1::uuid IS NULL OR id > $1 ORDER BY id LIMIT $2) w
          LEFT JOIN LATERAL (
            SELECT sum(CASE WHEN type IN ('credit', 'transfer_in', 'capture_in') THEN amount
@@ -28,16 +32,7 @@ export class ReconciliationQueries {
         ORDER BY w.id`,
       [page.afterId ?? null, page.limit],
     );
-    return rows.map((row) => ({
-      walletId: row.id as string,
-      balance: row.balance as number,
-      version: row.version as number,
-      entrySum: row.entry_sum as number,
-      entryCount: row.entry_count as number,
-      lastBalanceAfter: (row.last_balance_after as number | null) ?? null,
-      heldBalance: row.held_balance as number,
-      activeHoldSum: row.active_hold_sum as number,
-    }));
+    return rows as WalletAudit[];
   }
 
   async unbalancedTransfers(limit: number): Promise<Array<{ transferId: string; detail: string }>> {
@@ -62,7 +57,8 @@ export class ReconciliationQueries {
   /** Entries whose reversedAmount is not the sum of the reversal entries pointing at them. */
   async unbalancedReversals(limit: number): Promise<ReversalAudit[]> {
     const { rows } = await this.#pool.query(
-      `SELECT e.id, e.amount, e.reversed_amount, COALESCE(r.total, 0)::bigint AS reversal_sum
+      `SELECT e.id AS "transactionId", e.amount, e.reversed_amount AS "reversedAmount",
+              COALESCE(r.total, 0)::bigint AS "reversalSum"
          FROM ledger_entries e
          LEFT JOIN (SELECT reversal_of, sum(amount) AS total FROM ledger_entries
                      WHERE reversal_of IS NOT NULL GROUP BY reversal_of) r ON r.reversal_of = e.id
@@ -70,12 +66,7 @@ export class ReconciliationQueries {
         LIMIT $1`,
       [limit],
     );
-    return rows.map((row) => ({
-      transactionId: row.id as string,
-      amount: row.amount as number,
-      reversedAmount: row.reversed_amount as number,
-      reversalSum: row.reversal_sum as number,
-    }));
+    return rows as ReversalAudit[];
   }
 
   async countTransfers(): Promise<number> {

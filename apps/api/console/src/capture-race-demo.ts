@@ -3,9 +3,9 @@
 // is captured, the balance fell by the hold's amount once, nothing is left held by it, and the
 // balance equals the sum of the wallet's ledger.
 import type { CaptureResult, Wallet, WalletClient } from '@wallet/client';
-import { el, showMessage } from './dom.js';
+import { showMessage } from './dom.js';
 import { describeProblem, settle, type ApiResult } from './api.js';
-import { bindRaceCard, ledgerAfterRace, refusedLine, type RaceCardSpec } from './race-card.js';
+import { bindRaceCard, fireRacers, readBooks, showVerdict, type RaceBooks, type RaceCardSpec } from './race-card.js';
 import { formatMinor } from './money-format.js';
 import type { WalletStore } from './wallet-store.js';
 
@@ -21,8 +21,7 @@ const CAPTURE_RACE_CARD: RaceCardSpec = {
 };
 
 export function mountCaptureRaceDemo(client: WalletClient, store: WalletStore, onMoved: () => void): void {
-  bindRaceCard(CAPTURE_RACE_CARD, store, async ({ message, log, summary }, run) => {
-    const { wallet, racers, amountMinor } = run;
+  bindRaceCard(CAPTURE_RACE_CARD, store, async ({ message, log, summary }, { wallet, racers, amountMinor }) => {
     const placed = await settle((options) =>
       client.holds.create({ walletId: wallet.id, amount: amountMinor }, options),
     );
@@ -30,39 +29,25 @@ export function mountCaptureRaceDemo(client: WalletClient, store: WalletStore, o
     const before = placed.data.wallet;
     const holdId = placed.data.hold.id;
 
-    const results = await Promise.all(
-      // Each capture is its own intent: the client draws a fresh key per call.
-      Array.from({ length: racers }, () => settle((options) => client.holds.capture(holdId, {}, options))),
-    );
-    log.append(...results.map((result, index) => racerLine(index + 1, result, wallet.currency)));
+    const results = await fireRacers(log, {
+      name: 'capture',
+      count: racers,
+      write: (options) => client.holds.capture(holdId, {}, options),
+      won: (data) => `captured ${formatMinor(data.hold.capturedAmount, wallet.currency)}`,
+    });
 
-    const after = await settle((options) => client.wallets.get(wallet.id, options));
     const hold = await settle((options) => client.holds.get(holdId, options));
-    if (!after.ok) return showMessage(message, 'error', describeProblem(after.problem));
     if (!hold.ok) return showMessage(message, 'error', describeProblem(hold.problem));
-    store.update(after.data);
-    onMoved();
-    const ledgerSumMinor = await ledgerAfterRace(client, wallet.id, message);
-    if (ledgerSumMinor === undefined) return;
-    const check = { before, after: after.data, status: hold.data.status, ledgerSumMinor };
-    renderSummary(summary, results, check, amountMinor);
+    const books = await readBooks({ client, store, onMoved, walletId: wallet.id, message });
+    if (books) renderSummary(summary, results, { ...books, before, status: hold.data.status }, amountMinor);
   });
 }
 
-function racerLine(index: number, result: ApiResult<CaptureResult>, currency: string): HTMLLIElement {
-  if (result.ok) {
-    const captured = formatMinor(result.data.hold.capturedAmount, currency);
-    return el('li', { className: 'ok', text: `capture ${index}: succeeded (${result.status}), captured ${captured}` });
-  }
-  return refusedLine('capture', index, result);
-}
-
-interface Books {
+interface Books extends RaceBooks {
   /** The wallet right after the hold was placed (the hold already counted in heldBalance). */
   before: Wallet;
-  after: Wallet;
+  /** The hold's status after the race. */
   status: string;
-  ledgerSumMinor: number;
 }
 
 function renderSummary(
@@ -81,10 +66,9 @@ function renderSummary(
     after.heldBalance === before.heldBalance - amountMinor &&
     after.balance === books.ledgerSumMinor;
   const money = (amount: number): string => formatMinor(amount, after.currency);
-  target.textContent =
+  const facts =
     `${succeeded} captured, ${refused} refused; hold ${books.status}. ` +
     `Balance ${money(before.balance)} → ${money(after.balance)}; held ${money(before.heldBalance)} → ${money(after.heldBalance)}; ` +
-    `ledger sum ${money(books.ledgerSumMinor)}: ` +
-    (consistent ? 'consistent.' : 'MISMATCH (another writer, or a bug).');
-  target.className = `summary ${consistent ? 'ok' : 'error'}`;
+    `ledger sum ${money(books.ledgerSumMinor)}: `;
+  showVerdict(target, facts, consistent);
 }

@@ -1,9 +1,10 @@
 // What the two race demos (concurrent debits, concurrent captures of one hold) share: the card's
-// parts, reading and checking a run's wallet, racer count and amount, a refused racer's line,
-// and the ledger-sum check after the race.
-import type { Wallet, WalletClient } from '@wallet/client';
+// parts, reading and checking a run's wallet, racer count and amount, firing the racers and
+// logging each one's line (won, or refused with its code), the books after the race (the wallet
+// read again and its ledger sum) and the summary's verdict.
+import type { CallOptions, Wallet, WalletClient } from '@wallet/client';
 import { byId, el, showMessage, whileBusy, within } from './dom.js';
-import { describeProblem, type Problem } from './api.js';
+import { describeProblem, settle, type ApiResult } from './api.js';
 import { ledgerSum } from './ledger-sum.js';
 import { parseMajor } from './money-format.js';
 import { pickerCard, type PickerCard, type WalletStore } from './wallet-store.js';
@@ -100,25 +101,79 @@ function renderRaceCard(spec: RaceCardSpec): void {
   template.before(copy);
 }
 
-/** The log line of a racer the API refused: its code and status, the problem as the tooltip. */
-export function refusedLine(what: string, index: number, result: { status: number; problem: Problem }): HTMLLIElement {
+/** The racers of one run. */
+export interface Racers<T> {
+  /** What one racer is called in the log: "debit 3: …". */
+  name: string;
+  count: number;
+  /** One racer's call; `options` must be passed on (see `settle`). */
+  write: (options: CallOptions) => Promise<T>;
+  /** What a racer's success line tells after "succeeded (<status>), ". */
+  won: (data: T) => string;
+}
+
+/**
+ * Fires the racers at once, each its own intent (the client draws a fresh key per call), logs
+ * each one's line (numbered from 1) and answers their results in racer order.
+ */
+export async function fireRacers<T>(log: HTMLOListElement, racers: Racers<T>): Promise<ApiResult<T>[]> {
+  const results = await Promise.all(Array.from({ length: racers.count }, () => settle(racers.write)));
+  log.append(...results.map((result, index) => racerLine(racers, index + 1, result)));
+  return results;
+}
+
+/** A racer's log line: what it won, or the code and status it was refused with (the problem as the tooltip). */
+function racerLine<T>({ name, won }: Racers<T>, index: number, result: ApiResult<T>): HTMLLIElement {
+  if (result.ok) {
+    return el('li', { className: 'ok', text: `${name} ${index}: succeeded (${result.status}), ${won(result.data)}` });
+  }
   const code = result.problem.code ?? 'no code';
   return el('li', {
     className: 'refused',
-    text: `${what} ${index}: refused ${code} (${result.status})`,
+    text: `${name} ${index}: refused ${code} (${result.status})`,
     title: describeProblem(result.problem),
   });
 }
 
-/** The sum of the wallet's ledger after the race; undefined (the reason shown) when it could not be read. */
-export async function ledgerAfterRace(
-  client: WalletClient,
-  walletId: string,
-  message: HTMLParagraphElement,
-): Promise<number | undefined> {
+/** The wallet after the race and the sum of its ledger. */
+export interface RaceBooks {
+  after: Wallet;
+  ledgerSumMinor: number;
+}
+
+/** Where the books after a race are read, and who is told of them. */
+export interface RaceBooksSource {
+  client: WalletClient;
+  store: WalletStore;
+  /** Called once the wallet read again is in the store (money moved). */
+  onMoved: () => void;
+  walletId: string;
+  /** Shows why the books could not be read. */
+  message: HTMLParagraphElement;
+}
+
+/**
+ * Reads the wallet again (into the store, then `onMoved`) and sums its ledger; undefined (the
+ * reason shown in `message`) when either could not be read.
+ */
+export async function readBooks(source: RaceBooksSource): Promise<RaceBooks | undefined> {
+  const { client, walletId, message } = source;
+  const after = await settle((options) => client.wallets.get(walletId, options));
+  if (!after.ok) {
+    showMessage(message, 'error', describeProblem(after.problem));
+    return undefined;
+  }
+  source.store.update(after.data);
+  source.onMoved();
   const ledger = await ledgerSum(client, walletId);
-  if (ledger.ok) return ledger.sumMinor;
+  if (ledger.ok) return { after: after.data, ledgerSumMinor: ledger.sumMinor };
   const problem = ledger.problem ? `: ${describeProblem(ledger.problem)}` : '';
   showMessage(message, 'error', `Ledger check skipped, ${ledger.reason}${problem}`);
   return undefined;
+}
+
+/** Writes a run's summary: `facts`, then the verdict on the books, styled ok or error by it. */
+export function showVerdict(target: HTMLParagraphElement, facts: string, consistent: boolean): void {
+  target.textContent = facts + (consistent ? 'consistent.' : 'MISMATCH (another writer, or a bug).');
+  target.className = `summary ${consistent ? 'ok' : 'error'}`;
 }

@@ -12,15 +12,15 @@ export function hasNonIntegerNumber(json: string): boolean {
   const length = json.length;
   let i = 0;
   while (i < length) {
-    const c = json.charCodeAt(i);
-    if (c === QUOTE) {
+    const c = json[i]!; // defined: i < length (likewise d below)
+    if (c === '"') {
       i = endOfString(json, i + 1);
-    } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+    } else if (c === '-' || isDigit(c)) {
       i += 1;
       while (i < length) {
-        const d = json.charCodeAt(i);
-        if (d === DOT || d === LOWER_E || d === UPPER_E) return true;
-        if (!(d >= ZERO && d <= NINE) && d !== PLUS && d !== MINUS) break;
+        const d = json[i]!;
+        if (d === '.' || d === 'e' || d === 'E') return true;
+        if (!isDigit(d) && d !== '+' && d !== '-') break;
         i += 1;
       }
     } else {
@@ -28,6 +28,11 @@ export function hasNonIntegerNumber(json: string): boolean {
     }
   }
   return false;
+}
+
+/** One character; V8 compares one-character strings about as fast as char codes (measured). */
+function isDigit(c: string): boolean {
+  return c >= '0' && c <= '9';
 }
 
 /**
@@ -38,19 +43,9 @@ function endOfString(json: string, from: number): number {
   let quote = json.indexOf('"', from);
   while (quote !== -1) {
     let backslashes = 0;
-    while (quote - backslashes - 1 >= from && json.charCodeAt(quote - backslashes - 1) === BACKSLASH) backslashes += 1;
+    while (quote - backslashes - 1 >= from && json[quote - backslashes - 1] === '\\') backslashes += 1;
     if (backslashes % 2 === 0) return quote + 1;
     quote = json.indexOf('"', quote + 1);
   }
   return json.length;
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const MINUS = 0x2d;
-const PLUS = 0x2b;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
-const LOWER_E = 0x65;
-const UPPER_E = 0x45;

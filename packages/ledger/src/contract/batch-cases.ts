@@ -4,18 +4,9 @@ import { BALANCE_MAX_MINOR, minor } from '../money.js';
 import { requestFingerprint } from '../fingerprint.js';
 import type { LedgerStore } from '../store.js';
 import type { BalanceCommand, BalanceResult, WriteOutcome } from '../types.js';
-import {
-  allEntries,
-  callerOf,
-  checkWalletLedger,
-  fundedWallet,
-  newKey,
-  newService,
-  newUser,
-  withStore,
-  type ContractTarget,
-  type StoreSource,
-} from './harness.js';
+import { newService, withStore, type ContractTarget, type StoreSource } from './harness.js';
+import { callerOf, fundedWallet, newKey, newUser } from './service-calls.js';
+import { allEntries, checkWalletLedger } from './ledger-checks.js';
 import { countLabels, settleAll, warmUp } from './race-harness.js';
 
 /** One command of the scripted batch: who, what, under which key, with which If-Match. */

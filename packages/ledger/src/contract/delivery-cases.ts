@@ -4,7 +4,8 @@ import type { Test } from 'tap';
 import { DELIVERY_BATCH_MAX, DELIVERY_HORIZON_MIN_MS, type DeliveryKey, type DeliveryRecord } from '../deliveries.js';
 import type { LedgerStore } from '../store.js';
 import type { OutboxEvent } from '../types.js';
-import { credit, fundedWallet, storeCases, type ContractTarget, type Fixture } from './harness.js';
+import { storeCases, type ContractTarget, type Fixture } from './harness.js';
+import { credit, fundedWallet } from './service-calls.js';
 
 /** The shortest horizon a store accepts: waited out in the cases, so it is kept short. */
 const HORIZON_MS = DELIVERY_HORIZON_MIN_MS;

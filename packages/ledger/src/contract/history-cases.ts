@@ -2,7 +2,8 @@ import type { Test } from 'tap';
 import { CursorCodec } from '../cursor.js';
 import type { LedgerService } from '../ledger-service.js';
 import type { Transaction } from '../types.js';
-import { credit, fundedWallet, openWallet, storeCases, thrownCode, type StoreSource } from './harness.js';
+import { storeCases, type StoreSource } from './harness.js';
+import { credit, fundedWallet, openWallet, thrownCode } from './service-calls.js';
 
 /** Pages a wallet's history through the service the way the API does; bounded. */
 async function pageThrough(

@@ -1,14 +1,7 @@
 import type { Test } from 'tap';
-import {
-  callerOf,
-  checkWalletLedger,
-  fundedWallet,
-  newKey,
-  refusalCodeOf,
-  storeCases,
-  thrownCode,
-  type StoreSource,
-} from './harness.js';
+import { storeCases, type StoreSource } from './harness.js';
+import { callerOf, fundedWallet, newKey, refusalCodeOf, thrownCode } from './service-calls.js';
+import { checkWalletLedger } from './ledger-checks.js';
 import { capture, captureOf, placeHold, sleepMs, voidHold } from './hold-harness.js';
 
 /** What holds do one request at a time: capture, partial capture, void, expiry, ownership, listing. */

@@ -1,6 +1,6 @@
 import type { LedgerService, WriteResult } from '../ledger-service.js';
 import type { CaptureResult, HoldResult, ReversalResult } from '../types.js';
-import { callerOf, dataOf, newKey } from './harness.js';
+import { callerOf, dataOf, newKey } from './service-calls.js';
 
 /** Places a hold with a fresh key and returns its reply data; throws on a refusal. */
 export async function placeHold(

@@ -10,16 +10,9 @@ import {
 } from '../shapes.js';
 import type { AuditEvent, Hold, HoldResult, StoredHold, StoredTransaction, Wallet } from '../types.js';
 import type { Caller, WriteResult } from '../ledger-service.js';
-import {
-  allEntries,
-  callerOf,
-  checkReplyAndRecord,
-  fundedWallet,
-  keyedWriter,
-  newKey,
-  storeCases,
-  type ContractTarget,
-} from './harness.js';
+import { storeCases, type ContractTarget } from './harness.js';
+import { callerOf, fundedWallet, newKey } from './service-calls.js';
+import { allEntries, checkReplyAndRecord, keyedWriter } from './ledger-checks.js';
 import { sleepMs } from './hold-harness.js';
 
 const publicHold = ({ userId: _userId, seq: _seq, ...hold }: StoredHold): Hold => hold;

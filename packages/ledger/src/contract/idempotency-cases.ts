@@ -1,17 +1,8 @@
 import type { Test } from 'tap';
 import type { BalanceResult, Wallet } from '../types.js';
-import {
-  callerOf,
-  checkWalletLedger,
-  dataOf,
-  fundedWallet,
-  newKey,
-  newUser,
-  openWallet,
-  storeCases,
-  thrownCode,
-  type StoreSource,
-} from './harness.js';
+import { storeCases, type StoreSource } from './harness.js';
+import { callerOf, dataOf, fundedWallet, newKey, newUser, openWallet, thrownCode } from './service-calls.js';
+import { checkWalletLedger } from './ledger-checks.js';
 import { countLabels, settleAll, warmUp } from './race-harness.js';
 
 /** Exactly once per Idempotency-Key, scoped to the user (DESIGN.md §4.3). */

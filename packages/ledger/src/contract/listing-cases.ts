@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Test } from 'tap';
 import type { Wallet, WebhookEndpoint } from '../types.js';
 import { WEBHOOKS_PER_USER_MAX } from '../store.js';
-import { credit, newUser, openWallet, storeCases, thrownCode, type StoreSource } from './harness.js';
+import { storeCases, type StoreSource } from './harness.js';
+import { credit, newUser, openWallet, thrownCode } from './service-calls.js';
 
 /** The cap the API applies; the store's default. */
 const CAP = WEBHOOKS_PER_USER_MAX;

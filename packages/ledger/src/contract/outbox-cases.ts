@@ -4,6 +4,7 @@ import type { Test } from 'tap';
 import { outboxEventFor } from '../shapes.js';
 import type { LedgerStore } from '../store.js';
 import type { BalanceResult, OutboxEvent, Transaction, TransferResult, Wallet } from '../types.js';
+import { storeCases, type ContractTarget } from './harness.js';
 import {
   callerOf,
   credit,
@@ -12,11 +13,9 @@ import {
   newKey,
   newUser,
   openWallet,
-  storeCases,
   thrownCode,
   transfer,
-  type ContractTarget,
-} from './harness.js';
+} from './service-calls.js';
 
 /** Claims far above any case's event count, so one claim drains the store. */
 const CLAIM_ALL = 1000;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Test } from 'tap';
 import { WEBHOOK_READ_USERS_MAX, type LedgerStore, type OutboxRound } from '../store.js';
-import { credit, fundedWallet, newEndpoint, storeCases, type ContractTarget } from './harness.js';
+import { storeCases, type ContractTarget } from './harness.js';
+import { credit, fundedWallet, newEndpoint } from './service-calls.js';
 
 const LEASE_LONG_MS = 60_000;
 /** Short enough to wait out in a test, long enough that a round trip on a loaded machine ends first. */

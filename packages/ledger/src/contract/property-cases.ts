@@ -15,17 +15,9 @@ import {
   type HoldWorld,
   type SetupHoldSpec,
 } from './property-holds.js';
-import {
-  callerOf,
-  credit,
-  ledgerViolations,
-  newKey,
-  newUser,
-  openWallet,
-  signedAmount,
-  storeCases,
-  type StoreSource,
-} from './harness.js';
+import { storeCases, type StoreSource } from './harness.js';
+import { callerOf, credit, newKey, newUser, openWallet } from './service-calls.js';
+import { ledgerViolations, signedAmount } from './ledger-checks.js';
 import { settleAll, warmUp, type Settled } from './race-harness.js';
 
 /** Runs of the property; each run is one concurrent batch on fresh wallets (~0.3 s on PostgreSQL). */

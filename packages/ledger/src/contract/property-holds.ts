@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import type { LedgerService, WriteResult } from '../ledger-service.js';
 import type { LedgerStore } from '../store.js';
 import type { CaptureResult, HoldResult, ReversalResult, Transaction, Wallet } from '../types.js';
-import { allEntries, callerOf, newKey } from './harness.js';
+import { callerOf, newKey } from './service-calls.js';
+import { allEntries } from './ledger-checks.js';
 import type { Settled } from './race-harness.js';
 import { sleepMs } from './hold-harness.js';
 

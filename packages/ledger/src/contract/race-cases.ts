@@ -1,6 +1,8 @@
 import type { Test } from 'tap';
 import type { BalanceResult, TransferResult } from '../types.js';
-import { callerOf, checkWalletLedger, dataOf, fundedWallet, newKey, storeCases, type StoreSource } from './harness.js';
+import { storeCases, type StoreSource } from './harness.js';
+import { callerOf, dataOf, fundedWallet, newKey } from './service-calls.js';
+import { checkWalletLedger } from './ledger-checks.js';
 import { countLabels, raceKeyed, settleAll, warmUp } from './race-harness.js';
 
 /** Concurrent writers on the same balance: exactly the affordable ones win (DESIGN.md §4.1). */

@@ -1,7 +1,7 @@
 // The tools of the race cases: fire calls at once on a warmed-up store and count how each ended.
 import { LedgerError } from '../errors.js';
 import type { LedgerService, WriteResult } from '../ledger-service.js';
-import { newKey, refusalCodeOf } from './harness.js';
+import { newKey, refusalCodeOf } from './service-calls.js';
 
 /** What a concurrent call ended with: its result, or the code of the error it threw. */
 export type Settled = { label: string; result?: WriteResult; error?: unknown };

@@ -3,18 +3,8 @@ import type { Test } from 'tap';
 import { WEBHOOK_READ_USERS_MAX, type LedgerStore } from '../store.js';
 import type { ReconciliationReport, WalletAudit, WebhookEndpoint } from '../types.js';
 import { capture, captureOf, placeHold, reverse } from './hold-harness.js';
-import {
-  callerOf,
-  credit,
-  fundedWallet,
-  newEndpoint,
-  newKey,
-  newService,
-  newUser,
-  storeCases,
-  transfer,
-  type ContractTarget,
-} from './harness.js';
+import { newService, storeCases, type ContractTarget } from './harness.js';
+import { callerOf, credit, fundedWallet, newEndpoint, newKey, newUser, transfer } from './service-calls.js';
 
 const idleHolds = { heldBalance: 0, activeHoldSum: 0 };
 

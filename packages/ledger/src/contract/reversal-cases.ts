@@ -1,19 +1,17 @@
 import type { Test } from 'tap';
 import type { BalanceResult } from '../types.js';
+import { storeCases, type StoreSource } from './harness.js';
 import {
-  allEntries,
   callerOf,
-  checkWalletLedger,
   credit,
   dataOf,
   fundedWallet,
   newKey,
   refusalCodeOf,
-  storeCases,
   thrownCode,
   transfer,
-  type StoreSource,
-} from './harness.js';
+} from './service-calls.js';
+import { allEntries, checkWalletLedger } from './ledger-checks.js';
 import { countLabels, settleAll, warmUp } from './race-harness.js';
 import { capture, captureOf, placeHold, reversalOf, reverse, voidHold } from './hold-harness.js';
 

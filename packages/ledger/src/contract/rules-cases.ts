@@ -1,20 +1,9 @@
 import type { Test } from 'tap';
 import { AMOUNT_MAX_MINOR_DEFAULT, BALANCE_MAX_MINOR } from '../money.js';
 import type { BalanceResult, TransferResult, Wallet } from '../types.js';
-import {
-  callerOf,
-  checkWalletLedger,
-  credit,
-  dataOf,
-  fundedWallet,
-  newKey,
-  newService,
-  newUser,
-  openWallet,
-  storeCases,
-  thrownCode,
-  type StoreSource,
-} from './harness.js';
+import { newService, storeCases, type StoreSource } from './harness.js';
+import { callerOf, credit, dataOf, fundedWallet, newKey, newUser, openWallet, thrownCode } from './service-calls.js';
+import { checkWalletLedger } from './ledger-checks.js';
 import { countLabels, settleAll } from './race-harness.js';
 
 /** Client compare-and-swap, money limits and ownership rules, each refusal changing nothing. */

@@ -9,15 +9,9 @@ import {
 } from '../shapes.js';
 import type { AuditEvent, Operation, StoredTransaction, Wallet } from '../types.js';
 import type { Caller } from '../ledger-service.js';
-import {
-  allEntries,
-  callerOf,
-  checkReplyAndRecord,
-  keyedWriter,
-  newUser,
-  storeCases,
-  type ContractTarget,
-} from './harness.js';
+import { storeCases, type ContractTarget } from './harness.js';
+import { callerOf, newUser } from './service-calls.js';
+import { allEntries, checkReplyAndRecord, keyedWriter } from './ledger-checks.js';
 
 /**
  * Field by field (no field more, none less, same values and types): what a store wrote — and,

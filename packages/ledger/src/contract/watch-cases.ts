@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Test } from 'tap';
-import { callerOf, credit, fundedWallet, newKey, withStore, type StoreSource } from './harness.js';
+import { withStore, type StoreSource } from './harness.js';
+import { callerOf, credit, fundedWallet, newKey } from './service-calls.js';
 
 /**
  * A signal must arrive well within this after the commit: far below any poll a relay would

@@ -15,6 +15,7 @@ import {
 } from '../../../schemas/hold.js';
 import { sendKeyedWrite } from '../../../lib/keyed-write.js';
 import { KEYED_WRITE_PROBLEMS, moneyWriteConfig } from '../../../lib/write-route.js';
+import { getResource } from '../resource-read.js';
 import { postResourceWrite } from '../resource-write.js';
 
 const tags = ['holds'];
@@ -76,17 +77,11 @@ function readRoutes(app: TypedApp): void {
     },
   );
 
-  app.get(
+  getResource(
+    app,
     '/:holdId',
-    {
-      schema: {
-        tags,
-        summary: 'One hold',
-        params: HoldParams,
-        response: { 200: HoldEnvelope, ...problems('validation_failed', 'hold_not_found') },
-      },
-    },
-    async (request) => ({ data: await app.ledger.getHold(request.caller.userId, request.params.holdId) }),
+    { tags, summary: 'One hold', params: HoldParams, result: HoldEnvelope, notFound: 'hold_not_found' },
+    (userId, { holdId }) => app.ledger.getHold(userId, holdId),
   );
 }
 

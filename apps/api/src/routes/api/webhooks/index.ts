@@ -8,6 +8,7 @@ import {
   WebhookList,
   WebhookParams,
 } from '../../../schemas/webhooks.js';
+import { getResource } from '../resource-read.js';
 
 const tags = ['webhooks'];
 
@@ -16,13 +17,9 @@ const tags = ['webhooks'];
  * returned by POST only; another user's endpoint answers 404.
  */
 export default async function webhookRoutes(fastify: FastifyInstance): Promise<void> {
-  fastify.addHook('onRequest', fastify.authenticate);
-  await fastify.register(writeRoutes);
-  await fastify.register(readRoutes);
-}
-
-async function writeRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onRequest', app.authenticate);
+
   app.post(
     '/',
     {
@@ -60,10 +57,7 @@ async function writeRoutes(fastify: FastifyInstance): Promise<void> {
       return reply.code(204).send();
     },
   );
-}
 
-async function readRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/',
     {
@@ -76,16 +70,16 @@ async function readRoutes(fastify: FastifyInstance): Promise<void> {
     async (request) => ({ data: await app.webhooks.list(request.caller.userId), nextCursor: null }),
   );
 
-  app.get(
+  getResource(
+    app,
     '/:id',
     {
-      schema: {
-        tags,
-        summary: 'One webhook endpoint (without its secret)',
-        params: WebhookParams,
-        response: { 200: WebhookEnvelope, ...problems('validation_failed', 'not_found') },
-      },
+      tags,
+      summary: 'One webhook endpoint (without its secret)',
+      params: WebhookParams,
+      result: WebhookEnvelope,
+      notFound: 'not_found',
     },
-    async (request) => ({ data: await app.webhooks.get(request.caller.userId, request.params.id) }),
+    (userId, { id }) => app.webhooks.get(userId, id),
   );
 }
