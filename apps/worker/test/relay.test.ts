@@ -1,6 +1,7 @@
-// Goal: the relay resolves endpoints once per claimed batch, adds one delivery job per event
-// and matching endpoint, makes no Redis job for events nobody listens to, and marks a batch
-// published only once Redis took its jobs. Method: OutboxRelay rounds run by hand against
+// Goal: the relay reads events and endpoints in one store call per round, adds one delivery
+// job per event and matching endpoint, makes no Redis job for events nobody listens to, and
+// has a batch marked published (by the next round's call, or by stop()) only once Redis took
+// its jobs. Method: OutboxRelay rounds run by hand against
 // real PostgreSQL and Redis (a private redis-server for the outage); the store is wrapped
 // only to count which port methods each round calls.
 import { randomUUID } from 'node:crypto';
@@ -77,9 +78,9 @@ t.test('one endpoint read per batch; jobs only for events with a matching endpoi
   const metrics = new WorkerMetrics();
   const relay = relayFor(store, deliveries, metrics);
   t.equal(await relay.relayOnce(), 7, 'the whole outbox in one round');
-  t.equal(calls.get('webhooksForUsers'), 1, 'endpoints read once for the batch');
-  t.notOk(calls.has('listWebhooks'), 'never per event');
-  t.equal(await writer.outboxLagSeconds(), 0, 'every event published, those without a job too');
+  t.equal(calls.get('claimOutboxRound'), 1, 'events and endpoints in one store call');
+  t.notOk(calls.has('webhooksForUsers') || calls.has('listWebhooks'), 'no endpoint read of its own, never per event');
+  t.ok((await writer.outboxLagSeconds()) > 0, 'handed on, not yet marked published');
 
   const entries = async (user: string) => writer.listTransactions(wallets.get(user)!, { limit: 10 });
   const annEntries = await entries(ann);
@@ -109,7 +110,34 @@ t.test('one endpoint read per batch; jobs only for events with a matching endpoi
   t.equal(await counter('wallet_worker_outbox_deliveries_enqueued_total'), 4);
 
   t.equal(await relay.relayOnce(), 0, 'nothing left');
-  t.equal(calls.get('webhooksForUsers'), 1, 'an empty round reads no endpoint');
+  t.equal(await writer.outboxLagSeconds(), 0, "the next round's claim published every event, those without a job too");
+  t.same(
+    [...calls.keys()].sort(),
+    ['claimOutboxRound', 'recordPendingDeliveries'],
+    'two rounds: two round calls and one record of the pending pairs; no markOutboxPublished of its own',
+  );
+  t.equal(calls.get('claimOutboxRound'), 2);
+});
+
+t.test("stop() marks the last round's events published", async (t) => {
+  const naming = queueNaming(`t-${randomUUID()}`);
+  cleanRedisPrefix(t, naming.prefix);
+  const { store, ledger, openWallet } = await ledgerFixture(t);
+  const redis = createProducerRedis(REDIS_URL, 'relay-stop-test');
+  const deliveries = new Queue<DeliveryJob>(naming.deliveries, { connection: redis, prefix: naming.prefix });
+  t.teardown(async () => {
+    await deliveries.close();
+    await redis.quit();
+  });
+  const user = `stop-${randomUUID()}`;
+  const wallet = await openWallet(user);
+  await ledger.credit(callerOf(user), { walletId: wallet, amount: 3 }, { idempotencyKey: 's' });
+  const relay = relayFor(store, deliveries);
+  t.equal(await relay.relayOnce(), 1);
+  t.ok((await store.outboxLagSeconds()) > 0, 'handed on, waiting for the next round');
+  await relay.stop();
+  t.equal(await store.outboxLagSeconds(), 0, 'published by stop() with no next round');
+  t.equal(await relay.relayOnce(), 0, 'and not claimed again');
 });
 
 t.test('planDeliveries: per event, the endpoints of its own user that want its type', async (t) => {
@@ -167,7 +195,8 @@ t.test('Redis down: events with endpoints wait in the outbox, events without are
   await server.stop();
   await ledger.credit(callerOf(ignored), { walletId: quietWallet, amount: 5 }, { idempotencyKey: 'q' });
   t.equal(await relay.relayOnce(), 1, 'an event nobody listens to needs no Redis');
-  t.equal(await writer.outboxLagSeconds(), 0);
+  t.equal(await relay.relayOnce(), 0);
+  t.equal(await writer.outboxLagSeconds(), 0, 'published by the next round');
 
   await ledger.credit(callerOf(listened), { walletId: heardWallet, amount: 5 }, { idempotencyKey: 'h' });
   await t.rejects(relay.relayOnce(), 'the round fails while Redis is down');
@@ -181,6 +210,7 @@ t.test('Redis down: events with endpoints wait in the outbox, events without are
     if (relayed === 0) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   t.equal(relayed, 1, 'sent once the lease lapsed and Redis is back');
+  await relay.relayOnce();
   t.equal(await writer.outboxLagSeconds(), 0, 'published now');
   const job = await deliveries.getJob(deliveryJobId(entry!.id, hook.id));
   t.equal(job?.data.event.id, entry!.id, 'its delivery job is in Redis');

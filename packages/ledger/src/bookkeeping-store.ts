@@ -1,7 +1,8 @@
 // The delivery and reconciliation halves of the LedgerStore port are the same delegation in
-// every adapter: each call goes to the adapter's delivery or reconciliation queries, wrapped in
-// the adapter's own error translation. An adapter extends this class and supplies the three parts.
-// The port's bounds on delivery calls (RangeError) are checked here, once, for every adapter.
+// every adapter: each call goes to the adapter's delivery or reconciliation queries (or its
+// relay round), wrapped in the adapter's own error translation. An adapter extends this class
+// and supplies the four parts. The port's bounds on delivery calls and relay rounds
+// (RangeError) are checked here, once, for every adapter.
 import {
   DELIVERY_BATCH_MAX,
   DELIVERY_READ_EVENTS_MAX,
@@ -11,7 +12,7 @@ import {
   type DeliveryRecord,
   type DueDelivery,
 } from './deliveries.js';
-import type { LedgerStore } from './store.js';
+import { WEBHOOK_READ_USERS_MAX, type LedgerStore, type OutboxRound, type OutboxRoundClaim } from './store.js';
 import type { ReconciliationReport, ReversalAudit, WalletAudit } from './types.js';
 
 /** An adapter's delivery bookkeeping, as the port's delivery methods use it (same signatures). */
@@ -33,6 +34,7 @@ export interface ReconciliationQueriesPart {
 }
 
 type BookkeepingMethods =
+  | 'claimOutboxRound'
   | 'recordPendingDeliveries'
   | 'settleDelivery'
   | 'claimDueDeliveries'
@@ -49,6 +51,21 @@ export abstract class BookkeepingStore implements Pick<LedgerStore, BookkeepingM
   protected abstract readonly reconciliationQueries: ReconciliationQueriesPart;
   /** Runs one store call with the adapter's connection handling and error translation. */
   protected abstract guarded<T>(operation: () => Promise<T>): Promise<T>;
+  /** The adapter's relay round (claimOutboxRound), called with its bounds already checked. */
+  protected abstract outboxRound(round: OutboxRoundClaim): Promise<OutboxRound>;
+
+  claimOutboxRound(round: OutboxRoundClaim): Promise<OutboxRound> {
+    return this.guarded(async () => {
+      const { limit, published } = round;
+      if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= WEBHOOK_READ_USERS_MAX)) {
+        throw new RangeError(`an outbox round claims 1 to ${WEBHOOK_READ_USERS_MAX} events`);
+      }
+      if (published.length > WEBHOOK_READ_USERS_MAX) {
+        throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} published ids per outbox round`);
+      }
+      return this.outboxRound(round);
+    });
+  }
 
   recordPendingDeliveries(pairs: DeliveryKey[], horizonMs: number): Promise<void> {
     return this.guarded(async () => {

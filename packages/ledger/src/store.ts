@@ -29,6 +29,27 @@ export const WEBHOOK_READ_USERS_MAX = 1000;
 /** Endpoints per user (createWebhook's default cap): each event fans out to all of them. */
 export const WEBHOOKS_PER_USER_MAX = 20;
 
+/** A relay round's claim (LedgerStore.claimOutboxRound). */
+export interface OutboxRoundClaim {
+  /** At most WEBHOOK_READ_USERS_MAX, so the round's endpoint read stays within webhooksForUsers' bound. */
+  limit: number;
+  leaseMs: number;
+  owner: string;
+  /**
+   * Events this owner claimed in an earlier round and has since handed on (their delivery jobs
+   * are in Redis): marked published as markOutboxPublished(published, owner) would, before the
+   * claim, and never handed out by this claim. At most WEBHOOK_READ_USERS_MAX ids.
+   */
+  published: string[];
+}
+
+/** What a relay round reads: the claimed events (oldest first) and every endpoint of their users. */
+export interface OutboxRound {
+  events: OutboxEvent[];
+  /** As webhooksForUsers would return for the events' users: at most 100 per user, in no particular order. */
+  endpoints: WebhookEndpoint[];
+}
+
 /** A running outbox watch (LedgerStore.watchOutbox). */
 export interface OutboxWatch {
   /** Stops the signals and releases the watch's connection; calling it again does nothing. */
@@ -100,6 +121,13 @@ export interface LedgerStore {
   /** Claims unpublished events for leaseMs so concurrent relays never take the same one. */
   claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]>;
   markOutboxPublished(ids: string[], owner: string): Promise<void>;
+  /**
+   * The outbox relay's round in one call: markOutboxPublished(round.published), then
+   * claimOutbox, then webhooksForUsers of the claimed events' users. PostgreSQL does it in one
+   * statement, MongoDB in that order; either way a failed call leaves `published` unpublished
+   * (their lease runs out and they are sent again, which delivery job ids make harmless).
+   */
+  claimOutboxRound(round: OutboxRoundClaim): Promise<OutboxRound>;
   /** Seconds since the oldest unpublished event was written (0 when none). */
   outboxLagSeconds(): Promise<number>;
   /**

@@ -1,31 +1,11 @@
 import { MongoClient, type ClientSession, type Db } from 'mongodb';
-import {
-  invariant,
-  StoreUnavailable,
-  WEBHOOK_READ_USERS_MAX,
-  WEBHOOKS_PER_USER_MAX,
-  type AuditEvent,
-  type BalanceCommand,
-  type CaptureHoldCommand,
-  type CreateHoldCommand,
-  type CreateWalletCommand,
-  type ExpireHoldsCommand,
-  type Hold,
-  type HoldStatus,
-  type ReverseCommand,
-  type StoredHold,
-  type VoidHoldCommand,
-  type IdempotencyRecord,
-  type LedgerStore,
-  type OutboxEvent,
-  type OutboxWatch,
-  type StoredTransaction,
-  type TransferCommand,
-  type Wallet,
-  type WebhookEndpoint,
-  type WriteContext,
-  type WriteOutcome,
-} from '@wallet/ledger';
+import { invariant, StoreUnavailable, WEBHOOK_READ_USERS_MAX, WEBHOOKS_PER_USER_MAX } from '@wallet/ledger';
+import type { LedgerStore, WriteOutcome, WriteContext } from '@wallet/ledger';
+import type { BalanceCommand, CreateWalletCommand, ReverseCommand, TransferCommand } from '@wallet/ledger';
+import type { CaptureHoldCommand, CreateHoldCommand, ExpireHoldsCommand, VoidHoldCommand } from '@wallet/ledger';
+import type { Hold, HoldStatus, StoredHold } from '@wallet/ledger';
+import type { OutboxEvent, OutboxRound, OutboxRoundClaim, OutboxWatch, WebhookEndpoint } from '@wallet/ledger';
+import type { AuditEvent, IdempotencyRecord, StoredTransaction, Wallet } from '@wallet/ledger';
 import { BookkeepingStore, OpenWatches } from '@wallet/ledger/store-kit';
 import { collectionsOf, ensureSchema, type Collections } from './collections.js';
 import {
@@ -40,7 +20,7 @@ import {
   webhookFromDoc,
 } from './mapping.js';
 import { translateError } from './mongo-errors.js';
-import { claimOutbox, markOutboxPublished, outboxLagSeconds } from './outbox.js';
+import { claimOutbox, claimOutboxRound, markOutboxPublished, outboxLagSeconds } from './outbox.js';
 import { OutboxChangeStreams } from './outbox-watch.js';
 import { Reconciliation } from './reconciliation.js';
 import { Deliveries } from './deliveries.js';
@@ -61,13 +41,17 @@ import { expireHolds, getHold, listHolds } from './hold-queries.js';
 import { reverseTransaction } from './reversal.js';
 import { transfer } from './transfer.js';
 import { createWallet, WalletTaken, recordWalletExists } from './create-wallet.js';
-import { createWebhookCapped, deleteWebhook, type WebhookStoreContext } from './webhooks.js';
+import {
+  WEBHOOKS_LISTED_MAX,
+  createWebhookCapped,
+  deleteWebhook,
+  webhooksForUsers,
+  type WebhookStoreContext,
+} from './webhooks.js';
 import { listWallets } from './wallet-list.js';
 
 /** Largest page any list read returns; callers ask for less (history pages stop at 101). */
 const PAGE_MAX = 1000;
-/** A user's webhook endpoints listed at most (matches the PostgreSQL store). */
-const WEBHOOKS_LISTED_MAX = 100;
 
 /**
  * The MongoDB adapter of the ledger port (official driver). Money moves only inside
@@ -252,6 +236,11 @@ export class MongoStore extends BookkeepingStore implements LedgerStore {
     return this.#run(() => markOutboxPublished(this.#collections, ids, owner, this.#timeoutMs));
   }
 
+  /** Three steps in order (outbox.ts); bounds checked by BookkeepingStore.claimOutboxRound. */
+  protected outboxRound(round: OutboxRoundClaim): Promise<OutboxRound> {
+    return claimOutboxRound(this.#collections, round, this.#timeoutMs);
+  }
+
   outboxLagSeconds(): Promise<number> {
     return this.#run(() => outboxLagSeconds(this.#collections, this.#timeoutMs));
   }
@@ -275,33 +264,11 @@ export class MongoStore extends BookkeepingStore implements LedgerStore {
     return docs.map(webhookFromDoc);
   }
 
-  async webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
+  webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
     const users = [...new Set(userIds)];
     if (users.length > WEBHOOK_READ_USERS_MAX)
       throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
-    if (users.length === 0) return [];
-    // Sorted per user so the per-user cap keeps the same endpoints listWebhooks returns; the
-    // overall limit only binds when some user exceeds the cap (the API stops at 20).
-    const docs = await this.#run(() =>
-      this.#collections.webhooks
-        .find(
-          { userId: { $in: users } },
-          {
-            sort: { userId: 1, createdAt: 1, _id: 1 },
-            limit: users.length * WEBHOOKS_LISTED_MAX,
-            maxTimeMS: this.#timeoutMs,
-          },
-        )
-        .toArray(),
-    );
-    const perUser = new Map<string, number>();
-    return docs
-      .filter((doc) => {
-        const seen = (perUser.get(doc.userId) ?? 0) + 1;
-        perUser.set(doc.userId, seen);
-        return seen <= WEBHOOKS_LISTED_MAX;
-      })
-      .map(webhookFromDoc);
+    return this.#run(() => webhooksForUsers(this.#collections, users, this.#timeoutMs));
   }
 
   async getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null> {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientSession, Document, Filter, Sort } from 'mongodb';
-import { invariant, type OutboxEvent } from '@wallet/ledger';
+import { invariant, type OutboxEvent, type OutboxRound, type OutboxRoundClaim } from '@wallet/ledger';
 import type { Collections } from './collections.js';
 import type { OutboxDoc } from './documents.js';
 import { DOC_READ, outboxFromDoc, outboxToDoc } from './mapping.js';
+import { webhooksForUsers } from './webhooks.js';
 
 /** Most events one claim or one publish call may touch: a relay batch, never a table scan. */
 export const OUTBOX_BATCH_MAX = 1000;
@@ -52,6 +53,7 @@ export async function claimOutbox(
   collections: Collections,
   claim: { limit: number; leaseMs: number; owner: string },
   timeoutMs: number,
+  excluded: string[] = [],
 ): Promise<OutboxEvent[]> {
   invariant(
     Number.isSafeInteger(claim.limit) && claim.limit >= 1 && claim.limit <= OUTBOX_BATCH_MAX,
@@ -62,7 +64,12 @@ export async function claimOutbox(
     'outbox lease out of range',
   );
   const candidates = await collections.outbox
-    .find(CLAIMABLE, { projection: { _id: 1 }, sort: OUTBOX_ORDER, limit: claim.limit, maxTimeMS: timeoutMs })
+    .find(excluded.length === 0 ? CLAIMABLE : { ...CLAIMABLE, _id: { $nin: excluded } }, {
+      projection: { _id: 1 },
+      sort: OUTBOX_ORDER,
+      limit: claim.limit,
+      maxTimeMS: timeoutMs,
+    })
     .toArray();
   if (candidates.length === 0) return [];
   const ids = candidates.map((doc) => doc._id);
@@ -100,6 +107,23 @@ export async function markOutboxPublished(
 }
 
 /** Age of the oldest unpublished event, measured on the server's clock like its createdAt. */
+/**
+ * A relay round: the handed-on ids are marked published first (those this owner still holds);
+ * then the claim, which leaves them out whoever holds them; then the claimed users' endpoints. Three calls in
+ * that order (PostgreSQL does them in one statement); each is safe on its own, so a failure
+ * between them only leaves work for the next round.
+ */
+export async function claimOutboxRound(
+  collections: Collections,
+  round: OutboxRoundClaim,
+  timeoutMs: number,
+): Promise<OutboxRound> {
+  await markOutboxPublished(collections, round.published, round.owner, timeoutMs);
+  const events = await claimOutbox(collections, round, timeoutMs, round.published);
+  const users = [...new Set(events.map((event) => event.userId))];
+  return { events, endpoints: await webhooksForUsers(collections, users, timeoutMs) };
+}
+
 export async function outboxLagSeconds(collections: Collections, timeoutMs: number): Promise<number> {
   const [oldest] = await collections.outbox
     .aggregate<{ lagMs: unknown }>(

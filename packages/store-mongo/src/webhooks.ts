@@ -1,9 +1,39 @@
 import type { ClientSession, MongoClient } from 'mongodb';
 import type { WebhookEndpoint } from '@wallet/ledger';
 import type { Collections } from './collections.js';
-import { webhookToDoc } from './mapping.js';
+import { webhookFromDoc, webhookToDoc } from './mapping.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { runTransaction } from './transaction.js';
+
+/** A user's webhook endpoints listed at most (matches the PostgreSQL store). */
+export const WEBHOOKS_LISTED_MAX = 100;
+
+/**
+ * The endpoints of these (distinct) users, at most WEBHOOKS_LISTED_MAX each. Sorted per user so
+ * the per-user cap keeps the same endpoints listWebhooks returns; the overall limit only binds
+ * when some user exceeds the cap (the API stops at 20).
+ */
+export async function webhooksForUsers(
+  collections: Collections,
+  users: string[],
+  timeoutMs: number,
+): Promise<WebhookEndpoint[]> {
+  if (users.length === 0) return [];
+  const docs = await collections.webhooks
+    .find(
+      { userId: { $in: users } },
+      { sort: { userId: 1, createdAt: 1, _id: 1 }, limit: users.length * WEBHOOKS_LISTED_MAX, maxTimeMS: timeoutMs },
+    )
+    .toArray();
+  const perUser = new Map<string, number>();
+  return docs
+    .filter((doc) => {
+      const seen = (perUser.get(doc.userId) ?? 0) + 1;
+      perUser.set(doc.userId, seen);
+      return seen <= WEBHOOKS_LISTED_MAX;
+    })
+    .map(webhookFromDoc);
+}
 
 /** Thrown inside the transaction (aborting it) when the user's counter is at the cap. */
 class LimitReached extends Error {

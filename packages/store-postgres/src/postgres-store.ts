@@ -1,29 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import {
-  WEBHOOK_READ_USERS_MAX,
-  WEBHOOKS_PER_USER_MAX,
-  type AuditEvent,
-  type BalanceCommand,
-  type CaptureHoldCommand,
-  type CreateHoldCommand,
-  type CreateWalletCommand,
-  type ExpireHoldsCommand,
-  type Hold,
-  type HoldStatus,
-  type ReverseCommand,
-  type StoredHold,
-  type VoidHoldCommand,
-  type IdempotencyRecord,
-  type LedgerStore,
-  type OutboxEvent,
-  type OutboxWatch,
-  type StoredTransaction,
-  type TransferCommand,
-  type Wallet,
-  type WebhookEndpoint,
-  type WriteOutcome,
-} from '@wallet/ledger';
+import { WEBHOOK_READ_USERS_MAX, WEBHOOKS_PER_USER_MAX } from '@wallet/ledger';
+import type { LedgerStore, WriteOutcome } from '@wallet/ledger';
+import type { BalanceCommand, CreateWalletCommand, ReverseCommand, TransferCommand } from '@wallet/ledger';
+import type { CaptureHoldCommand, CreateHoldCommand, ExpireHoldsCommand, VoidHoldCommand } from '@wallet/ledger';
+import type { Hold, HoldStatus, StoredHold } from '@wallet/ledger';
+import type { OutboxEvent, OutboxRound, OutboxRoundClaim, OutboxWatch, WebhookEndpoint } from '@wallet/ledger';
+import type { AuditEvent, IdempotencyRecord, StoredTransaction, Wallet } from '@wallet/ledger';
 import { BookkeepingStore, OpenWatches } from '@wallet/ledger/store-kit';
 import { applyBalanceChange } from './balance-change.js';
 import { applyBalanceBatch } from './balance-batch.js';
@@ -41,6 +24,7 @@ import { createWebhookCapped, deleteWebhook } from './webhooks.js';
 import { listWallets } from './wallet-list.js';
 import { DeliveryQueries } from './deliveries.js';
 import { openListener } from './outbox-listener.js';
+import { claimOutbox, claimOutboxRound, markOutboxPublished } from './outbox.js';
 
 const APPEND_AUDIT = prepare('audit-append', insertAudit('true'));
 
@@ -235,28 +219,17 @@ export class PostgresStore extends BookkeepingStore implements LedgerStore {
     return rows.map(auditFromRow);
   }
 
-  async claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]> {
-    const { rows } = await this.#run(() =>
-      this.#pool.query(
-        `UPDATE outbox SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2::double precision / 1000)
-        WHERE seq IN (SELECT seq FROM outbox
-                       WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-                       ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
-        RETURNING seq, payload`,
-        [claim.owner, claim.leaseMs, claim.limit],
-      ),
-    );
-    return rows.sort((a, b) => a.seq - b.seq).map((row) => row.payload as OutboxEvent);
+  claimOutbox(claim: { limit: number; leaseMs: number; owner: string }): Promise<OutboxEvent[]> {
+    return this.#run(() => claimOutbox(this.#pool, claim));
   }
 
-  async markOutboxPublished(ids: string[], owner: string): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#run(() =>
-      this.#pool.query(
-        'UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND published_at IS NULL',
-        [ids, owner],
-      ),
-    );
+  markOutboxPublished(ids: string[], owner: string): Promise<void> {
+    return this.#run(() => markOutboxPublished(this.#pool, ids, owner));
+  }
+
+  /** One statement (outbox.ts); bounds checked by BookkeepingStore.claimOutboxRound. */
+  protected outboxRound(round: OutboxRoundClaim): Promise<OutboxRound> {
+    return claimOutboxRound(this.#pool, round);
   }
 
   async outboxLagSeconds(): Promise<number> {

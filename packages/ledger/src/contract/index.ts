@@ -6,6 +6,7 @@ import { idempotencyCases } from './idempotency-cases.js';
 import { rulesCases } from './rules-cases.js';
 import { historyCases } from './history-cases.js';
 import { outboxCases } from './outbox-cases.js';
+import { outboxRoundCases } from './outbox-round-cases.js';
 import { reconciliationCases } from './reconciliation-cases.js';
 import { holdRaceCases } from './hold-race-cases.js';
 import { holdCases } from './hold-cases.js';
@@ -46,6 +47,7 @@ export function storeContract(t: Test, target: ContractTarget): void {
     });
     t.test('cases reading store-wide state (a fresh store each)', async (t) => {
       outboxCases(t, target);
+      outboxRoundCases(t, target);
       reconciliationCases(t, target);
       shapeCases(t, target);
       holdShapeCases(t, target);

@@ -4,16 +4,7 @@ import { WEBHOOK_READ_USERS_MAX, type LedgerStore } from '../store.js';
 import type { ReconciliationReport, WalletAudit, WebhookEndpoint } from '../types.js';
 import { capture, captureOf, placeHold, reverse } from './hold-harness.js';
 import { newService, storeCases, type ContractTarget } from './harness.js';
-import { callerOf, credit, fundedWallet, newKey, newUser, transfer } from './service-calls.js';
-
-const newEndpoint = (userId: string, events: WebhookEndpoint['events']): WebhookEndpoint => ({
-  id: randomUUID(),
-  userId,
-  url: `https://example.test/hooks/${randomUUID()}`,
-  events,
-  secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
-  createdAt: new Date().toISOString(),
-});
+import { callerOf, credit, fundedWallet, newEndpoint, newKey, newUser, transfer } from './service-calls.js';
 
 const idleHolds = { heldBalance: 0, activeHoldSum: 0 };
 

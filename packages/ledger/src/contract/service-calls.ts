@@ -3,10 +3,20 @@
 import { randomUUID } from 'node:crypto';
 import { LedgerError, type ErrorCode } from '../errors.js';
 import type { Caller, LedgerService, WriteResult } from '../ledger-service.js';
-import type { BalanceResult, TransferResult, Wallet } from '../types.js';
+import type { BalanceResult, TransferResult, Wallet, WebhookEndpoint } from '../types.js';
 
 export const newUser = (): string => `user_${randomUUID()}`;
 export const newKey = (): string => `key_${randomUUID()}`;
+
+/** An endpoint of `userId` subscribed to `events` (none: every type), for createWebhook. */
+export const newEndpoint = (userId: string, events: WebhookEndpoint['events']): WebhookEndpoint => ({
+  id: randomUUID(),
+  userId,
+  url: `https://example.test/hooks/${randomUUID()}`,
+  events,
+  secret: `whsec_${Buffer.from(randomUUID()).toString('base64')}`,
+  createdAt: new Date().toISOString(),
+});
 
 export function callerOf(userId: string): Caller {
   return { userId, requestId: `req_${randomUUID()}`, ip: '127.0.0.1' };
