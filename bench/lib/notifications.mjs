@@ -4,7 +4,6 @@
 // scenario, should arrive once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ask } from './children.mjs';
-import { SEED } from './seed.mjs';
 
 /** After the outbox is drained, deliveries still in the queue get this long to arrive. */
 const DELIVERY_WAIT_MS = 30_000;
@@ -12,7 +11,7 @@ const POLL_MS = 250;
 const IPC_TIMEOUT_MS = 5000;
 
 export async function measureNotifications({ db, schema, receiver, windowStart, users, drainMs }) {
-  const webhookUserIds = users.filter((_, index) => index % SEED.webhookEveryNthUser === 0).map((user) => user.userId);
+  const webhookUserIds = users.filter((user) => user.hasWebhook).map((user) => user.userId);
   const { rows } = await db.query(
     `SELECT count(*)::int AS n FROM ${schema}.outbox WHERE created_at >= $1 AND payload->>'userId' = ANY($2::text[])`,
     [windowStart, webhookUserIds],

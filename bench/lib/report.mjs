@@ -208,18 +208,29 @@ function renderCpu(run, scenarioList) {
   const lines = [
     `CPU during the measured window, % of one core (machine has ${run.machine.cpus}; "runner" is autocannon; postgres counts every backend on the box):`,
     '',
-    `| scenario | machine | ${groups.join(' | ')} | machine CPU ms per 2xx |`,
-    `|---|${'--:|'.repeat(groups.length + 2)}`,
+    `| scenario | machine | ${groups.join(' | ')} | machine CPU ms per 2xx | worker CPU ms per 2xx |`,
+    `|---|${'--:|'.repeat(groups.length + 3)}`,
   ];
   for (const scenario of scenarioList) {
     const figures = run.scenarios[scenario.id];
     if (!figures?.cpu) continue;
     const cells = groups.map((group) => cell(figures.cpu.percentOfOneCore[group]));
     lines.push(
-      `| ${scenario.id} | ${cell(figures.cpu.machineBusyPercent)} | ${cells.join(' | ')} | ${cell(figures.machineCpuMsPer2xx)} |`,
+      `| ${scenario.id} | ${cell(figures.cpu.machineBusyPercent)} | ${cells.join(' | ')} | ` +
+        `${cell(figures.machineCpuMsPer2xx)} | ${cell(workerCpuMsPer2xx(figures))} |`,
     );
   }
   return lines;
+}
+
+/**
+ * The worker's CPU per useful reply (% of one core is 10 ms per second): under credit-quiet,
+ * whose credits have no endpoint, this is the outbox relay's cost per event.
+ */
+function workerCpuMsPer2xx(figures) {
+  const percent = figures.cpu.percentOfOneCore.worker;
+  if (percent === undefined || !figures.okPerSec) return null;
+  return Math.round(((percent * 10) / figures.okPerSec) * 1000) / 1000;
 }
 
 export function writeJson(path, run) {

@@ -11,6 +11,7 @@ export const SCENARIO_IDS = [
   'ref-db-spread',
   'ref-db-hot',
   'credit-spread',
+  'credit-quiet',
   'debit-hot',
   'transfer-random',
   'hold-capture',
@@ -81,6 +82,16 @@ export function buildScenarios(data, runId) {
       reference: 'ref-db-spread',
       measureWebhooks: true,
       build: creditOver(users),
+    },
+    {
+      // No webhook delivery at all: the worker's CPU here is the outbox relay's (and its fixed
+      // background work), so its cost per event can be read apart from the deliveries'.
+      id: 'credit-quiet',
+      label: 'credit, the 900 wallets whose users have no webhook endpoint',
+      target: 'api',
+      kind: 'write',
+      reference: 'ref-db-spread',
+      build: creditOver(users.filter((user) => !user.hasWebhook)),
     },
     {
       id: 'debit-hot',

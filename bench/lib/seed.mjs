@@ -70,7 +70,8 @@ export async function seed(baseUrl, secret, { log, webhookUrl, runId }) {
   );
   const deepCursor = await pageCursor(baseUrl, historyToken, historyWalletId, SEED.deepPages);
 
-  const webhookUsers = users.filter((_, index) => index % SEED.webhookEveryNthUser === 0);
+  for (const [index, user] of users.entries()) user.hasWebhook = index % SEED.webhookEveryNthUser === 0;
+  const webhookUsers = users.filter((user) => user.hasWebhook);
   log(`registering ${webhookUsers.length} webhook endpoints → ${webhookUrl}`);
   const webhooks = await registerWebhooks(baseUrl, webhookUsers, webhookUrl, log);
 
