@@ -29,6 +29,12 @@ export const WEBHOOK_READ_USERS_MAX = 1000;
 /** Endpoints per user (createWebhook's default cap): each event fans out to all of them. */
 export const WEBHOOKS_PER_USER_MAX = 20;
 
+/** A running outbox watch (LedgerStore.watchOutbox). */
+export interface OutboxWatch {
+  /** Stops the signals and releases the watch's connection; calling it again does nothing. */
+  close(): Promise<void>;
+}
+
 /** A relay round's claim (LedgerStore.claimOutboxRound). */
 export interface OutboxRoundClaim {
   /** At most WEBHOOK_READ_USERS_MAX, so the round's endpoint read stays within webhooksForUsers' bound. */
@@ -48,12 +54,6 @@ export interface OutboxRound {
   events: OutboxEvent[];
   /** As webhooksForUsers would return for the events' users: at most 100 per user, in no particular order. */
   endpoints: WebhookEndpoint[];
-}
-
-/** A running outbox watch (LedgerStore.watchOutbox). */
-export interface OutboxWatch {
-  /** Stops the signals and releases the watch's connection; calling it again does nothing. */
-  close(): Promise<void>;
 }
 
 /**
