@@ -314,8 +314,10 @@ export function webhookToDoc({ id, createdAt, ...endpoint }: WebhookEndpoint): W
   return { _id: id, ...endpoint, events: [...endpoint.events], createdAt: toDate(createdAt, 'webhook.createdAt') };
 }
 
-export function webhookFromDoc({ _id, createdAt, ...doc }: WebhookDoc): WebhookEndpoint {
-  return { id: _id, ...doc, events: [...doc.events], createdAt: fromDate(createdAt, 'webhook.createdAt') };
+/** Read field by field: a field a stored document may carry beyond the type never reaches the domain. */
+export function webhookFromDoc(doc: WebhookDoc): WebhookEndpoint {
+  const { _id: id, userId, url, events, secret, createdAt } = doc;
+  return { id, userId, url, events: [...events], secret, createdAt: fromDate(createdAt, 'webhook.createdAt') };
 }
 
 /** A mismatch is stored as it is (its unset ids left out), so one copy maps it both ways. */
