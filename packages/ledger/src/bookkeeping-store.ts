@@ -13,7 +13,7 @@ import {
   type DueDelivery,
 } from './deliveries.js';
 import { WEBHOOK_READ_USERS_MAX, type LedgerStore, type OutboxRound, type OutboxRoundClaim } from './store.js';
-import type { ReconciliationReport, ReversalAudit, WalletAudit } from './types.js';
+import type { ReconciliationReport, ReversalAudit, WalletAudit, WebhookEndpoint } from './types.js';
 
 /** An adapter's delivery bookkeeping, as the port's delivery methods use it (same signatures). */
 export interface DeliveryQueriesPart {
@@ -35,6 +35,7 @@ export interface ReconciliationQueriesPart {
 
 type BookkeepingMethods =
   | 'claimOutboxRound'
+  | 'webhooksForUsers'
   | 'recordPendingDeliveries'
   | 'settleDelivery'
   | 'claimDueDeliveries'
@@ -53,6 +54,17 @@ export abstract class BookkeepingStore implements Pick<LedgerStore, BookkeepingM
   protected abstract guarded<T>(operation: () => Promise<T>): Promise<T>;
   /** The adapter's relay round (claimOutboxRound), called with its bounds already checked. */
   protected abstract outboxRound(round: OutboxRoundClaim): Promise<OutboxRound>;
+  /** The adapter's read of webhooksForUsers: 1..WEBHOOK_READ_USERS_MAX distinct user ids. */
+  protected abstract endpointsOfUsers(users: string[]): Promise<WebhookEndpoint[]>;
+
+  webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
+    return this.guarded(async () => {
+      const users = [...new Set(userIds)];
+      if (users.length > WEBHOOK_READ_USERS_MAX)
+        throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
+      return users.length === 0 ? [] : this.endpointsOfUsers(users);
+    });
+  }
 
   claimOutboxRound(round: OutboxRoundClaim): Promise<OutboxRound> {
     return this.guarded(async () => {

@@ -1,5 +1,5 @@
 import { MongoClient, type ClientSession, type Db } from 'mongodb';
-import { invariant, StoreUnavailable, WEBHOOK_READ_USERS_MAX, WEBHOOKS_PER_USER_MAX } from '@wallet/ledger';
+import { invariant, StoreUnavailable, WEBHOOKS_PER_USER_MAX } from '@wallet/ledger';
 import type { LedgerStore, WriteOutcome, WriteContext } from '@wallet/ledger';
 import type { BalanceCommand, CreateWalletCommand, ReverseCommand, TransferCommand } from '@wallet/ledger';
 import type { CaptureHoldCommand, CreateHoldCommand, ExpireHoldsCommand, VoidHoldCommand } from '@wallet/ledger';
@@ -264,11 +264,9 @@ export class MongoStore extends BookkeepingStore implements LedgerStore {
     return docs.map(webhookFromDoc);
   }
 
-  webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
-    const users = [...new Set(userIds)];
-    if (users.length > WEBHOOK_READ_USERS_MAX)
-      throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
-    return this.#run(() => webhooksForUsers(this.#collections, users, this.#timeoutMs));
+  /** Bounds checked and ids deduplicated by BookkeepingStore.webhooksForUsers. */
+  protected endpointsOfUsers(users: string[]): Promise<WebhookEndpoint[]> {
+    return webhooksForUsers(this.#collections, users, this.#timeoutMs);
   }
 
   async getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null> {

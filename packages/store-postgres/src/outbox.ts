@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { OutboxEvent, OutboxRound, OutboxRoundClaim } from '@wallet/ledger';
 import { webhookFromRow } from './mapping.js';
 import { param, prepare, sql } from './sql-util.js';
+import { endpointsOfUsersSql } from './webhooks.js';
 
 /** Claimable: not published, and never leased or its lease ran out (database clock). */
 const CLAIMABLE = 'published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())';
@@ -26,7 +27,7 @@ const MARK_PUBLISHED = prepare(
  * not the query reads them, all on one snapshot: `published` marks the ids handed on, and the
  * claim leaves those ids out explicitly (their lease may have lapsed, and one statement must
  * not update a row twice). The endpoints come as extra rows of the same result (`seq` null),
- * with listWebhooks' cap of 100 per user.
+ * read as webhooksForUsers reads them (webhooks.ts).
  */
 const ROUND = prepare(
   'outbox-round',
@@ -38,15 +39,12 @@ const ROUND = prepare(
        WHERE seq IN (SELECT seq FROM outbox WHERE ${CLAIMABLE} AND id <> ALL(${param('published')}::uuid[])
                       ORDER BY seq LIMIT ${param('limit')} FOR UPDATE SKIP LOCKED)
       RETURNING seq, payload
-    ), ranked AS (
-      SELECT id, user_id, url, events, secret, created_at,
-             row_number() OVER (PARTITION BY user_id ORDER BY created_at, id) AS position
-        FROM webhook_endpoints WHERE user_id IN (SELECT payload->>'userId' FROM claimed)
+    ), endpoints AS (${endpointsOfUsersSql(sql`SELECT payload->>'userId' FROM claimed`)}
     )
     SELECT seq, payload, NULL::uuid AS id, NULL::text AS user_id, NULL::text AS url, NULL::text[] AS events,
            NULL::text AS secret, NULL::timestamptz AS created_at FROM claimed
     UNION ALL
-    SELECT NULL, NULL, id, user_id, url, events, secret, created_at FROM ranked WHERE position <= 100`,
+    SELECT NULL, NULL, id, user_id, url, events, secret, created_at FROM endpoints`,
 );
 
 const oldestFirst = (rows: Array<{ seq: number; payload: unknown }>): OutboxEvent[] =>

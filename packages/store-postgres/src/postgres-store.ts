@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { WEBHOOK_READ_USERS_MAX, WEBHOOKS_PER_USER_MAX } from '@wallet/ledger';
+import { WEBHOOKS_PER_USER_MAX } from '@wallet/ledger';
 import type { LedgerStore, WriteOutcome } from '@wallet/ledger';
 import type { BalanceCommand, CreateWalletCommand, ReverseCommand, TransferCommand } from '@wallet/ledger';
 import type { CaptureHoldCommand, CreateHoldCommand, ExpireHoldsCommand, VoidHoldCommand } from '@wallet/ledger';
@@ -20,7 +20,7 @@ import { auditFromRow, entryFromRow, idempotencyFromRow, walletFromRow, webhookF
 import { isUniqueViolation, mapError, prepare, typeParsers } from './sql-util.js';
 import { ReconciliationQueries } from './reconciliation.js';
 import { auditParams, insertAudit } from './write-common.js';
-import { createWebhookCapped, deleteWebhook } from './webhooks.js';
+import { createWebhookCapped, deleteWebhook, endpointsOfUsers, listWebhooks } from './webhooks.js';
 import { listWallets } from './wallet-list.js';
 import { DeliveryQueries } from './deliveries.js';
 import { openListener } from './outbox-listener.js';
@@ -257,31 +257,13 @@ export class PostgresStore extends BookkeepingStore implements LedgerStore {
     return this.#run(() => createWebhookCapped(this.#pool, endpoint, perUserMax));
   }
 
-  async listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
-    const { rows } = await this.#run(() =>
-      this.#pool.query('SELECT * FROM webhook_endpoints WHERE user_id = $1 ORDER BY created_at, id LIMIT 100', [
-        userId,
-      ]),
-    );
-    return rows.map(webhookFromRow);
+  listWebhooks(userId: string): Promise<WebhookEndpoint[]> {
+    return this.#run(() => listWebhooks(this.#pool, userId));
   }
 
-  async webhooksForUsers(userIds: string[]): Promise<WebhookEndpoint[]> {
-    const users = [...new Set(userIds)];
-    if (users.length > WEBHOOK_READ_USERS_MAX)
-      throw new RangeError(`at most ${WEBHOOK_READ_USERS_MAX} user ids per read`);
-    if (users.length === 0) return [];
-    // The per-user cap of listWebhooks, applied per user so one user's rows never crowd out another's.
-    const { rows } = await this.#run(() =>
-      this.#pool.query(
-        `SELECT id, user_id, url, events, secret, created_at FROM (
-         SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY created_at, id) AS position
-           FROM webhook_endpoints WHERE user_id = ANY($1::text[])) ranked
-        WHERE position <= 100`,
-        [users],
-      ),
-    );
-    return rows.map(webhookFromRow);
+  /** Bounds checked and ids deduplicated by BookkeepingStore.webhooksForUsers. */
+  protected endpointsOfUsers(users: string[]): Promise<WebhookEndpoint[]> {
+    return endpointsOfUsers(this.#pool, users);
   }
 
   async getWebhook(userId: string, id: string): Promise<WebhookEndpoint | null> {

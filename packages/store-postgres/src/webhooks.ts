@@ -1,5 +1,41 @@
 import type pg from 'pg';
 import type { WebhookEndpoint } from '@wallet/ledger';
+import { webhookFromRow } from './mapping.js';
+import { param, prepare, sql, type Fragment } from './sql-util.js';
+
+/** A user's endpoints listed at most (listWebhooks; per user in webhooksForUsers and the relay round). */
+export const WEBHOOKS_LISTED_MAX = 100;
+
+/**
+ * The endpoints of the users `users` selects, at most WEBHOOKS_LISTED_MAX each, the first ones
+ * listWebhooks lists: the cap applies per user, so one user's many endpoints never crowd out
+ * another's. Also a CTE of the relay round's statement (outbox.ts).
+ */
+export const endpointsOfUsersSql = <K extends string>(users: Fragment<K>): Fragment<K> => sql<K>`
+  SELECT id, user_id, url, events, secret, created_at FROM (
+    SELECT *, row_number() OVER (PARTITION BY user_id ORDER BY created_at, id) AS position
+      FROM webhook_endpoints WHERE user_id IN (${users})) ranked
+   WHERE position <= ${String(WEBHOOKS_LISTED_MAX)}`;
+
+const LIST = prepare(
+  'webhooks-list',
+  sql<'userId'>`SELECT * FROM webhook_endpoints WHERE user_id = ${param('userId')}
+    ORDER BY created_at, id LIMIT ${String(WEBHOOKS_LISTED_MAX)}`,
+);
+const OF_USERS = prepare(
+  'webhooks-of-users',
+  endpointsOfUsersSql(sql<'users'>`SELECT unnest(${param('users')}::text[])`),
+);
+
+export async function listWebhooks(pool: pg.Pool, userId: string): Promise<WebhookEndpoint[]> {
+  const { rows } = await pool.query(LIST.query({ userId }));
+  return rows.map(webhookFromRow);
+}
+
+export async function endpointsOfUsers(pool: pg.Pool, users: string[]): Promise<WebhookEndpoint[]> {
+  const { rows } = await pool.query(OF_USERS.query({ users }));
+  return rows.map(webhookFromRow);
+}
 
 /**
  * The per-user endpoint cap, enforced by the database in one statement: the user's counter
