@@ -476,19 +476,12 @@ export class LedgerService {
       transactionId: randomUUID(),
       maxBalance: BALANCE_MAX_MINOR,
     });
-    // The batcher retries each store call itself (a batch is retried as a whole).
-    if (batcher)
-      return this.#write(
-        caller,
-        `wallet.${kind}`,
-        request,
-        this.#requireKey(options),
-        (context) => batcher.submit(commandOf(context)),
-        null,
-      );
-    return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), (context) =>
-      this.#store.applyBalanceChange(commandOf(context)),
-    );
+    const attempt = batcher
+      ? (context: WriteContext) => batcher.submit(commandOf(context))
+      : (context: WriteContext) => this.#store.applyBalanceChange(commandOf(context));
+    // The batcher retries each store call itself (a batch is retried as a whole): no retry around it.
+    const retry = batcher ? null : this.#options.retry;
+    return this.#write(caller, `wallet.${kind}`, request, this.#requireKey(options), attempt, retry);
   }
 
   #holdTtlSeconds(expiresInSeconds: number | undefined): number {

@@ -134,7 +134,7 @@ export interface LedgerStore {
    * Calls `onCommitted` soon after outbox events were committed (PostgreSQL LISTEN/NOTIFY, a
    * MongoDB change stream), so the relay need not wait for its poll. A signal is a hint, not
    * a delivery: it carries nothing, may come late, twice, or never (a dropped connection, a
-   * signal sent while reconnecting), so the caller still claims with claimOutbox and keeps
+   * signal sent while reconnecting), so the caller still claims (claimOutboxRound) and keeps
    * polling as the safety net. The watch reconnects by itself with a bounded backoff and
    * signals once after every (re)connect, since events may have been committed while it was
    * away; `onInterrupted` (optional) hears of each lost connection, without the driver's

@@ -6,7 +6,7 @@ import type { Collections } from './collections.js';
 /**
  * Only inserts (an outbox event is written by an upsert that only inserts, which the server
  * reports as an insert) and only the resume token (`_id`, which the driver needs to resume):
- * the relay reads the events itself with claimOutbox, so the documents need not travel twice.
+ * the relay reads the events itself (claimOutboxRound), so the documents need not travel twice.
  */
 const PIPELINE = [{ $match: { operationType: 'insert' } }, { $project: { _id: 1 } }];
 
